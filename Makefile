@@ -1,0 +1,64 @@
+# bgwizard — every target bootstraps the environment it needs from nothing.
+# The environment lives in .venv/ (Python 3.11+), filled from requirements/lock.txt (hashes).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help setup run demo dev lint typecheck test snapshot-update checkall check bench lock system-deps
+
+help: # help: list the targets
+	@grep -E '^[a-z-]+:.*# help:' Makefile | sed -E 's/:.*# help:/\t/'
+
+$(STAMP): requirements/lock.txt requirements/bootstrap.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --require-hashes -r requirements/bootstrap.txt
+	$(BIN)/uv pip install -q --python $(BIN)/python --require-hashes -r requirements/lock.txt
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+setup: $(STAMP) # help: create .venv and install the locked dependencies
+	@true
+
+system-deps: # help: install the Debian packages the tests need (ssh-keygen, poppler), when missing
+	@bash .ci/system-deps.sh
+
+run: setup # help: start the TUI against a real tenant
+	$(BIN)/bgwizard
+
+demo: setup # help: start the TUI on the embedded emulator with the sample tenant
+	$(BIN)/bgwizard demo
+
+dev: setup # help: start the TUI with Textual's dev tools
+	$(BIN)/textual run --dev bgwizard.app:main_demo
+
+lint: setup # help: ruff, import contracts, codespell
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/codespell bgwizard screens runbook_templates tests README.md
+
+typecheck: setup # help: mypy --strict on a non-editable install of the package
+	@rm -rf build/typecheck && mkdir -p build/typecheck
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --no-build-isolation --target build/typecheck/site .
+	cd build/typecheck && MYPYPATH=site ../../$(BIN)/mypy --config-file ../../pyproject.toml -p bgwizard
+
+test: setup system-deps # help: run the test suite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+snapshot-update: setup # help: accept new SVG snapshots (read the report first)
+	$(BIN)/pytest tests/ui --snapshot-update
+
+checkall: lint typecheck test # help: lint, type checks and the whole test suite
+	@true
+
+check: checkall # help: the README's test command
+	@true
+
+bench: setup # help: print start-up time and memory numbers
+	$(BIN)/python bench/startup.py
+
+lock: # help: re-lock requirements/lock.txt from pyproject.toml (needs uv in .venv)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/lock.txt -q

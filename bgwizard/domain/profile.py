@@ -1,0 +1,83 @@
+"""The profile: what bgwizard remembers about a tenant between runs. Never a secret.
+
+Pure data. Reading and writing the TOML file is ``bgwizard.services.profile_store``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Final
+
+PUBLIC_AUTHORITY_HOST: Final = "https://login.microsoftonline.com"
+PUBLIC_GRAPH_URL: Final = "https://graph.microsoft.com/v1.0"
+#: Microsoft Graph Command Line Tools, a public client Microsoft pre-consents in every tenant.
+DEFAULT_CLIENT_ID: Final = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+DRILL_INTERVAL_DAYS: Final = 90
+
+
+@dataclass
+class SheetRecord:
+    """One printed credential sheet (a pair of copies share a serial)."""
+
+    serial: str
+    """Random serial printed on the sheet."""
+    created: dt.date
+    """Day the sheet was generated."""
+    retired: dt.date | None = None
+    """Day the sheet was retired (rotation, loss); None while current."""
+
+
+@dataclass
+class BreakGlassAccount:
+    """A break glass account the profile names (never guessed from the tenant)."""
+
+    upn: str
+    object_id: str = ""
+    """Entra object id; empty until the account is created."""
+    locations: list[str] = field(default_factory=list)
+    """Where each paper copy is stored (one entry per copy)."""
+    custodians: list[str] = field(default_factory=list)
+    sheets: list[SheetRecord] = field(default_factory=list)
+    created: dt.date | None = None
+    last_rotation: dt.date | None = None
+
+    @property
+    def current_serials(self) -> list[str]:
+        """Serials of the sheets that are not retired."""
+        return [s.serial for s in self.sheets if s.retired is None]
+
+
+@dataclass
+class Profile:
+    """Everything bgwizard keeps for one tenant."""
+
+    tenant_id: str = ""
+    tenant_name: str = ""
+    initial_domain: str = ""
+    authority_host: str = PUBLIC_AUTHORITY_HOST
+    graph_url: str = PUBLIC_GRAPH_URL
+    client_id: str = DEFAULT_CLIENT_ID
+    ca_bundle: str = ""
+    """PEM of the CA to trust (the emulator's); empty for the real cloud."""
+    demo: bool = False
+    accounts: list[BreakGlassAccount] = field(default_factory=list)
+    contacts: list[str] = field(default_factory=list)
+    drill_log: str = ""
+    signer_key: str = ""
+    last_drill: dt.date | None = None
+    setup_steps_done: list[str] = field(default_factory=list)
+    """Set-up journal: ids of the wizard steps completed, so an interrupted set-up resumes."""
+    extra: dict[str, object] = field(default_factory=dict)
+    """Sections written by later features that this version does not know; kept on save."""
+
+    @property
+    def authority(self) -> str:
+        """The msal authority URL for this tenant (``organizations`` before the first sign-in)."""
+        return f"{self.authority_host.rstrip('/')}/{self.tenant_id or 'organizations'}"
+
+    def next_drill_due(self) -> dt.date | None:
+        """Day the next quarterly drill is due, or None when no drill was ever run."""
+        if self.last_drill is None:
+            return None
+        return self.last_drill + dt.timedelta(days=DRILL_INTERVAL_DAYS)

@@ -1,0 +1,1 @@
+"""Textual screens of bgwizard (installed as bgwizard.screens)."""
