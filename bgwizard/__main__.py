@@ -1,0 +1,122 @@
+"""Command line and composition root: parses arguments, builds the services, starts the app.
+
+Every command answers ``--help``; bad arguments and failures print one sentence on stderr and
+exit non-zero — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from bgwizard import __version__
+from bgwizard.errors import BgWizardError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_FAILED = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-sentence errors and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_FAILED, f"{self.prog}: {message[:1].upper()}{message[1:]}. See --help.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (DESIGN.md, "Command line")."""
+    parser = _Parser(
+        prog="bgwizard",
+        description="Break glass (emergency access) accounts for Microsoft Entra ID.",
+    )
+    parser.add_argument("--version", action="version", version=f"bgwizard {__version__}")
+    parser.add_argument("--profile", type=Path, help="profile file (default: the config dir)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="open the app on an emulated tenant (nothing real is touched)")
+    demo.add_argument("--tenant", type=Path, help="tenant file (default: the bundled sample tenant)")
+    demo.add_argument("--port", type=int, default=0, help="emulator port (default: any free one)")
+
+    emu = sub.add_parser("emulator", help="run the emulated tenant alone on loopback")
+    emu.add_argument("--tenant", type=Path, help="tenant file (default: the bundled sample tenant)")
+    emu.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
+    emu.add_argument("--state-dir", type=Path, help="where to write the CA certificate")
+
+    printing = sub.add_parser("print", help="offline sheets without the TUI")
+    printing.add_argument("what", choices=["test-sheet"], help="which sheet")
+    printing.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    mon = sub.add_parser("monitoring", help="alert queries and deployable templates")
+    mon.add_argument("rest", nargs=argparse.REMAINDER, help="export --out DIR [...]")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (also used by the console script)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except BgWizardError as exc:
+        print(f"bgwizard: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    commands: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        None: _run_tui,
+        "demo": _run_demo,
+        "emulator": _run_emulator,
+        "print": _run_print,
+        "monitoring": _run_monitoring,
+    }
+    return commands[args.command](args)
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from bgwizard.composition import run_app
+
+    return run_app(profile_path=args.profile)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from bgwizard.composition import run_demo
+
+    return run_demo(tenant_file=args.tenant, port=args.port)
+
+
+def _run_emulator(args: argparse.Namespace) -> int:
+    from bgwizard.emulator import cli
+
+    argv: list[str] = []
+    if args.tenant:
+        argv += ["--tenant", str(args.tenant)]
+    if args.port:
+        argv += ["--port", str(args.port)]
+    if args.state_dir:
+        argv += ["--state-dir", str(args.state_dir)]
+    return cli.run(argv)
+
+
+def _run_print(args: argparse.Namespace) -> int:
+    from bgwizard import cli_print
+
+    return cli_print.test_sheet(list(args.rest))
+
+
+def _run_monitoring(args: argparse.Namespace) -> int:
+    from bgwizard import cli_monitoring
+
+    rest = list(args.rest)
+    if args.profile and "--profile" not in rest:
+        rest += ["--profile", str(args.profile)]
+    return cli_monitoring.run(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

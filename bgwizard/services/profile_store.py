@@ -1,0 +1,168 @@
+"""Reads and writes the profile TOML: atomically, mode 0600, never a secret.
+
+A crash or a full disk during ``save`` leaves the previous file whole (temp file in the same
+directory, fsync, rename). A corrupt file raises ``ProfileError`` and is left untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import tempfile
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Final
+
+import platformdirs
+import tomli_w
+
+from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.errors import ProfileError
+
+APP_NAME: Final = "bgwizard"
+_PROFILE_FIELDS: Final = frozenset(f.name for f in fields(Profile)) - {"accounts", "extra"}
+_ACCOUNT_FIELDS: Final = frozenset(f.name for f in fields(BreakGlassAccount)) - {"sheets"}
+
+
+def default_profile_path() -> Path:
+    """The profile in the user's config directory (``platformdirs``)."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "profile.toml"
+
+
+class TomlProfileStore:
+    """The profile as a TOML file."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        """Use ``path``, or the default location when None.
+
+        Args:
+            path: the profile file.
+        """
+        self.path = path or default_profile_path()
+
+    def exists(self) -> bool:
+        """Whether the profile file exists yet."""
+        return self.path.exists()
+
+    def load(self) -> Profile:
+        """Read the profile; a new empty one when the file does not exist.
+
+        Raises:
+            ProfileError: the file cannot be read or is not a valid profile.
+        """
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return Profile()
+        except OSError as exc:
+            raise ProfileError(f"Cannot read the profile {self.path}: {exc.strerror}.") from None
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+            return profile_from_dict(data)
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError, ValueError) as exc:
+            raise ProfileError(
+                f"The profile {self.path} is not valid ({exc}); it was left as it is."
+            ) from None
+
+    def save(self, profile: Profile) -> None:
+        """Write ``profile`` atomically with mode 0600.
+
+        Raises:
+            ProfileError: the file could not be written (the old one is intact).
+        """
+        text = tomli_w.dumps(profile_to_dict(profile))
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".profile-", suffix=".tmp", dir=self.path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise ProfileError(f"Cannot write the profile {self.path}: {exc.strerror}.") from None
+
+
+def profile_to_dict(profile: Profile) -> dict[str, Any]:
+    """The TOML document for ``profile`` (None values left out, as TOML has no null)."""
+    out: dict[str, Any] = dict(profile.extra)
+    for name in sorted(_PROFILE_FIELDS):
+        value = getattr(profile, name)
+        if value is not None:
+            out[name] = value
+    out["accounts"] = [_account_to_dict(a) for a in profile.accounts]
+    return out
+
+
+def _account_to_dict(account: BreakGlassAccount) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        name: getattr(account, name)
+        for name in sorted(_ACCOUNT_FIELDS)
+        if getattr(account, name) is not None
+    }
+    out["sheets"] = [
+        {k: v for k, v in vars(s).items() if v is not None} for s in account.sheets
+    ]
+    return out
+
+
+def profile_from_dict(data: dict[str, Any]) -> Profile:
+    """Build a Profile from a parsed TOML document.
+
+    Raises:
+        ValueError: a field has the wrong type.
+    """
+    known = {k: v for k, v in data.items() if k in _PROFILE_FIELDS}
+    extra = {k: v for k, v in data.items() if k not in _PROFILE_FIELDS and k != "accounts"}
+    for key in ("last_drill",):
+        if key in known:
+            known[key] = _as_date(known[key], key)
+    accounts = [_account_from_dict(a) for a in _as_list(data.get("accounts", []), "accounts")]
+    profile = Profile(**known, accounts=accounts, extra=extra)
+    _check_types(profile)
+    return profile
+
+
+def _account_from_dict(data: Any) -> BreakGlassAccount:
+    if not isinstance(data, dict) or "upn" not in data:
+        raise ValueError("every [[accounts]] entry needs a upn")
+    known = {k: v for k, v in data.items() if k in _ACCOUNT_FIELDS}
+    for key in ("created", "last_rotation"):
+        if key in known:
+            known[key] = _as_date(known[key], key)
+    sheets = [
+        SheetRecord(
+            serial=str(s["serial"]),
+            created=_as_date(s["created"], "created"),
+            retired=_as_date(s["retired"], "retired") if "retired" in s else None,
+        )
+        for s in _as_list(data.get("sheets", []), "sheets")
+    ]
+    return BreakGlassAccount(**known, sheets=sheets)
+
+
+def _as_list(value: Any, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"{name} must be a list")
+    return value
+
+
+def _as_date(value: Any, name: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise ValueError(f"{name} must be a date")
+
+
+def _check_types(profile: Profile) -> None:
+    for name in _PROFILE_FIELDS:
+        default = getattr(Profile(), name)
+        value = getattr(profile, name)
+        if default is not None and value is not None and not isinstance(value, type(default)):
+            raise ValueError(f"{name} must be a {type(default).__name__}")
