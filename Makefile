@@ -46,7 +46,7 @@ typecheck: setup # help: mypy --strict on a non-editable install of the package
 	cd build/typecheck && MYPYPATH=site ../../$(BIN)/mypy --config-file ../../pyproject.toml -p bgwizard
 
 test: setup system-deps # help: run the test suite
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 snapshot-update: setup # help: accept new SVG snapshots (read the report first)
 	$(BIN)/pytest tests/ui --snapshot-update
