@@ -1,0 +1,132 @@
+"""ARM templates: valid JSON with the resource types and API versions Azure documents."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bgwizard.domain.monitoring import account_refs, build_rules
+from bgwizard.domain.monitoring_arm import build_export
+from bgwizard.domain.profile import BreakGlassAccount
+
+ACCOUNTS = account_refs(
+    [
+        BreakGlassAccount("bg-a@contoso.onmicrosoft.com", "aaaaaaaa-1111-4222-8333-444444444444"),
+        BreakGlassAccount("bg-b@contoso.onmicrosoft.com", "bbbbbbbb-1111-4222-8333-444444444444"),
+    ]
+)
+SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+NAME_PATTERN = (
+    r"\[concat\(parameters\('workspace'\), '/Microsoft\.SecurityInsights/([0-9a-f-]{36})'\)\]"
+)
+ISO_DURATION = re.compile(r"^P(T\d+[HMS])+$|^P\d+D$")
+
+
+def files() -> dict[str, str]:
+    return {f.name: f.content for f in build_export(ACCOUNTS)}
+
+
+def template(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(files()[name])
+    return document
+
+
+def test_export_lists_one_kql_per_rule_beside_the_templates() -> None:
+    names = set(files())
+    assert {f"{r.key}.kql" for r in build_rules(ACCOUNTS)} <= names
+    assert {"azure-monitor-alert-rules.json", "sentinel-analytics-rules.json", "DEPLOY.md"} <= names
+    assert all(content.endswith("\n") for content in files().values())
+
+
+def test_azure_monitor_template_shape() -> None:
+    doc = template("azure-monitor-alert-rules.json")
+    assert doc["$schema"] == SCHEMA
+    assert doc["contentVersion"] == "1.0.0.0"
+    assert {"workspaceResourceId", "actionGroupId"} <= set(doc["parameters"])
+    assert all(p["type"] == "string" for p in doc["parameters"].values())
+    resources = doc["resources"]
+    assert [r["name"] for r in resources] == [
+        "bgwizard-signin-any",
+        "bgwizard-account-changes",
+        "bgwizard-ca-exclusion-removed",
+    ]
+    for resource in resources:
+        assert resource["type"] == "Microsoft.Insights/scheduledQueryRules"
+        assert resource["apiVersion"] == "2023-12-01"
+        assert resource["kind"] == "LogAlert"
+        props = resource["properties"]
+        assert props["scopes"] == ["[parameters('workspaceResourceId')]"]
+        assert props["actions"]["actionGroups"] == ["[parameters('actionGroupId')]"]
+        assert props["enabled"] is True
+        assert ISO_DURATION.match(props["evaluationFrequency"])
+        assert ISO_DURATION.match(props["windowSize"])
+        (condition,) = props["criteria"]["allOf"]
+        assert (condition["timeAggregation"], condition["operator"], condition["threshold"]) == (
+            "Count",
+            "GreaterThan",
+            0,
+        )
+        assert all(a.object_id in condition["query"] for a in ACCOUNTS)
+
+
+def test_signin_alert_is_critical_every_five_minutes() -> None:
+    signin = template("azure-monitor-alert-rules.json")["resources"][0]["properties"]
+    assert (signin["severity"], signin["evaluationFrequency"], signin["windowSize"]) == (
+        0,
+        "PT5M",
+        "PT5M",
+    )
+    assert signin["criteria"]["allOf"][0]["query"].count("SigninLogs") == 1
+    assert signin["autoMitigate"] is False
+
+
+def test_sentinel_template_shape() -> None:
+    doc = template("sentinel-analytics-rules.json")
+    assert doc["$schema"] == SCHEMA
+    assert doc["contentVersion"] == "1.0.0.0"
+    assert set(doc["parameters"]) == {"workspace"}
+    rules = {r.sentinel_rule_id: r for r in build_rules(ACCOUNTS) if r.sentinel}
+    assert len(doc["resources"]) == len(rules) == 4
+    for resource in doc["resources"]:
+        assert resource["type"] == "Microsoft.OperationalInsights/workspaces/providers/alertRules"
+        assert resource["apiVersion"] == "2024-09-01"
+        assert resource["kind"] == "Scheduled"
+        match = re.fullmatch(NAME_PATTERN, resource["name"])
+        assert match and match.group(1) in rules
+        props = resource["properties"]
+        assert props["severity"] in {"High", "Medium", "Low", "Informational"}
+        assert ISO_DURATION.match(props["queryFrequency"]) and ISO_DURATION.match(
+            props["queryPeriod"]
+        )
+        assert (props["triggerOperator"], props["triggerThreshold"]) == ("GreaterThan", 0)
+        assert props["incidentConfiguration"]["createIncident"] is True
+        assert all(a.object_id in props["query"] for a in ACCOUNTS)
+
+
+def test_successful_signin_rule_maps_account_and_ip() -> None:
+    doc = template("sentinel-analytics-rules.json")
+    success = next(
+        r
+        for r in doc["resources"]
+        if r["properties"]["displayName"].endswith("signed in successfully")
+    )
+    props = success["properties"]
+    assert props["severity"] == "High"
+    mappings = {m["entityType"]: m["fieldMappings"] for m in props["entityMappings"]}
+    assert {"identifier": "FullName", "columnName": "UserPrincipalName"} in mappings["Account"]
+    assert {"identifier": "AadUserId", "columnName": "UserId"} in mappings["Account"]
+    assert mappings["IP"] == [{"identifier": "Address", "columnName": "IPAddress"}]
+    for mapping in mappings.values():  # every mapped column is one the query projects
+        for field in mapping:
+            assert field["columnName"] in props["query"]
+
+
+def test_instructions_give_the_az_commands_for_both_templates() -> None:
+    text = files()["DEPLOY.md"]
+    assert text.count("az deployment group create") == 2
+    assert "--template-file azure-monitor-alert-rules.json" in text
+    assert "--template-file sentinel-analytics-rules.json" in text
+    assert "actionGroupId=" in text and "workspaceResourceId=" in text
+    assert "SignInLogs" in text and "AuditLogs" in text
+    assert all(a.upn in text and a.object_id in text for a in ACCOUNTS)

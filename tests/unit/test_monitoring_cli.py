@@ -1,0 +1,131 @@
+"""``bgwizard monitoring export``: files on disk, accounts from --accounts or the profile."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bgwizard.cli_monitoring import parse_accounts, run
+from bgwizard.domain.monitoring import MonitoringError
+from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.services.profile_store import TomlProfileStore
+
+ID_A = "aaaaaaaa-1111-4222-8333-444444444444"
+ID_B = "bbbbbbbb-1111-4222-8333-444444444444"
+EXPECTED = {
+    "signin-any.kql",
+    "signin-success.kql",
+    "signin-failures.kql",
+    "account-changes.kql",
+    "ca-exclusion-removed.kql",
+    "azure-monitor-alert-rules.json",
+    "sentinel-analytics-rules.json",
+    "DEPLOY.md",
+}
+
+
+def call(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_export_with_accounts_writes_every_file(tmp_path: Path) -> None:
+    out_dir = tmp_path / "new" / "monitoring"
+    code, out, err = call(
+        "export",
+        "--out",
+        str(out_dir),
+        "--accounts",
+        f"bg-a@contoso.onmicrosoft.com={ID_A},bg-b@contoso.onmicrosoft.com={ID_B}",
+    )
+    assert (code, err) == (0, "")
+    assert {p.name for p in out_dir.iterdir()} == EXPECTED
+    assert "Wrote 8 files for 2 accounts" in out
+    for name in EXPECTED:
+        text = (out_dir / name).read_text(encoding="utf-8")
+        if name.endswith(".kql") or name.endswith(".json"):
+            assert ID_A in text and ID_B in text
+    json.loads((out_dir / "azure-monitor-alert-rules.json").read_text(encoding="utf-8"))
+
+
+def test_rerun_replaces_the_files_in_place(tmp_path: Path) -> None:
+    call("export", "--out", str(tmp_path), "--accounts", f"bg-a@contoso.onmicrosoft.com={ID_A}")
+    code, _, _ = call(
+        "export", "--out", str(tmp_path), "--accounts", f"bg-b@contoso.onmicrosoft.com={ID_B}"
+    )
+    assert code == 0
+    text = (tmp_path / "signin-any.kql").read_text(encoding="utf-8")
+    assert ID_B in text and ID_A not in text
+    assert {p.name for p in tmp_path.iterdir()} == EXPECTED  # no temp files left behind
+
+
+def test_accounts_from_the_profile(tmp_path: Path) -> None:
+    profile_path = tmp_path / "profile.toml"
+    TomlProfileStore(profile_path).save(
+        Profile(accounts=[BreakGlassAccount("bg-a@contoso.onmicrosoft.com", ID_A)])
+    )
+    code, _, err = call("export", "--out", str(tmp_path / "out"), "--profile", str(profile_path))
+    assert (code, err) == (0, "")
+    assert ID_A in (tmp_path / "out" / "signin-any.kql").read_text(encoding="utf-8")
+
+
+def test_profile_without_accounts_is_one_clear_error(tmp_path: Path) -> None:
+    code, out, err = call(
+        "export", "--out", str(tmp_path / "out"), "--profile", str(tmp_path / "absent.toml")
+    )
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        "bgwizard monitoring: No break glass accounts to monitor: add them to the profile first."
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_profile_account_without_object_id_is_refused(tmp_path: Path) -> None:
+    profile_path = tmp_path / "profile.toml"
+    TomlProfileStore(profile_path).save(
+        Profile(accounts=[BreakGlassAccount("bg-a@contoso.onmicrosoft.com")])
+    )
+    code, _, err = call("export", "--out", str(tmp_path / "o"), "--profile", str(profile_path))
+    assert code == 2 and "has no object id" in err
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("bg-a@contoso.onmicrosoft.com", "is not UPN=OBJECTID"),
+        ("bg-a@contoso.onmicrosoft.com=123", "is not a GUID"),
+        (",", "names no account"),
+    ],
+)
+def test_bad_accounts_argument(value: str, message: str) -> None:
+    with pytest.raises(MonitoringError, match=message):
+        parse_accounts(value)
+
+
+def test_bad_accounts_exit_two_without_traceback(tmp_path: Path) -> None:
+    code, _, err = call("export", "--out", str(tmp_path), "--accounts", "nonsense")
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_unwritable_directory_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    code, _, err = call(
+        "export",
+        "--out",
+        str(blocker / "sub"),
+        "--accounts",
+        f"bg-a@contoso.onmicrosoft.com={ID_A}",
+    )
+    assert code == 2
+    assert err.startswith("bgwizard monitoring: Cannot write the monitoring files to ")
+
+
+def test_missing_out_is_a_usage_error() -> None:
+    assert call("export")[0] == 2
+    assert call("--help")[0] == 0
