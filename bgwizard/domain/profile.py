@@ -68,6 +68,10 @@ class Profile:
     last_drill: dt.date | None = None
     setup_steps_done: list[str] = field(default_factory=list)
     """Set-up journal: ids of the wizard steps completed, so an interrupted set-up resumes."""
+    sheet_qr: bool = True
+    """Print a QR code of the password on credential sheets (off for tenants that forbid it)."""
+    sheet_paper: str = "a4"
+    """Paper size of credential sheets: ``a4`` or ``letter``."""
     extra: dict[str, object] = field(default_factory=dict)
     """Sections written by later features that this version does not know; kept on save."""
 

@@ -30,6 +30,23 @@ class Secret:
         """The secret characters. Call only where they must go."""
         return self.__value
 
+    def chunks(self, size: int) -> list[Secret]:
+        """The secret cut into pieces of ``size`` characters (the last may be shorter).
+
+        Args:
+            size: characters per piece, at least 1.
+
+        Returns:
+            The pieces, each a ``Secret`` of its own.
+        """
+        if size < 1:
+            raise ValueError("The chunk size must be at least 1.")
+        return [Secret(self.__value[i : i + size]) for i in range(0, len(self.__value), size)]
+
+    def matches(self, candidate: str) -> bool:
+        """Whether ``candidate`` equals the secret, compared in constant time."""
+        return hmac.compare_digest(self.__value.encode(), candidate.encode())
+
     def __len__(self) -> int:
         return len(self.__value)
 

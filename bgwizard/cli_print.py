@@ -1,0 +1,71 @@
+"""``bgwizard print test-sheet``: a printer and legibility test, never a credential.
+
+The page is the real sheet with a dummy password, marked in large type as a test page. The
+dummy password is also written to standard output so the printed characters can be compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Final
+
+from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.domain.sheet import blocks
+from bgwizard.errors import BgWizardError
+
+PROG: Final = "bgwizard print test-sheet"
+DUMMY_UPN: Final = "test-sheet@example.invalid"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Print a test credential sheet with a dummy password, to check the printer and"
+            " the font before printing the real thing. The dummy password is also printed here."
+        ),
+    )
+    parser.add_argument(
+        "--out", metavar="FILE", help="save the PDF to FILE (a new file) instead of printing"
+    )
+    parser.add_argument(
+        "--paper", choices=("a4", "letter"), default="a4", help="paper size (default: a4)"
+    )
+    parser.add_argument("--printer", metavar="NAME", help="printer name (default: the system's)")
+    parser.add_argument("--no-qr", action="store_true", help="leave the QR code off")
+    return parser
+
+
+def test_sheet(argv: Sequence[str]) -> int:
+    """Run ``bgwizard print test-sheet``.
+
+    Args:
+        argv: the arguments after ``test-sheet``.
+
+    Returns:
+        The exit status: 0 printed or saved, 1 failed (one sentence on stderr), 2 bad usage.
+    """
+    args = _parser().parse_args(list(argv))
+    from bgwizard.services.sheets import SheetService
+
+    service = SheetService(printer=args.printer)
+    profile = Profile(tenant_name="Test tenant (not real)", tenant_id="test-sheet")
+    account = BreakGlassAccount(upn=DUMMY_UPN, locations=["test", "test"])
+    password = service.new_password()
+    content = service.build(profile, account, password, include_qr=not args.no_qr, test_page=True)
+    try:
+        sheet = service.render(content, args.paper)
+        if args.out:
+            where = f"saved to {service.save_sheet(sheet, args.out)}"
+        else:
+            where = service.print_sheet(sheet) or "sent to the printer"
+    except BgWizardError as exc:
+        print(f"bgwizard: {exc}", file=sys.stderr)
+        return 1
+    print(f"Test sheet {content.serial} ({content.copies} pages, {args.paper}): {where}")
+    print("Dummy password (NOT a credential), to compare with the printed lines:")
+    for line, code in zip(content.lines(), content.check_codes(), strict=True):
+        print(f"  {' '.join(blocks(line.reveal()))}   check {code}")
+    return 0

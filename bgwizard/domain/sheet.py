@@ -1,0 +1,182 @@
+"""What a paper credential sheet says, and how a typed read-back is compared with it.
+
+Pure data: ``bgwizard.services.pdf`` draws a ``SheetContent``; the read-back compares what
+the operator typed from a printed copy line by line, so the app can say which line is wrong
+without ever showing the password.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bgwizard.domain.checkcode import UnknownCharacter, check_code
+from bgwizard.domain.password import DIGITS, UPPER
+from bgwizard.domain.profile import SheetRecord
+from bgwizard.domain.secret import Secret
+
+LINE_LENGTH: Final = 16
+BLOCK_LENGTH: Final = 4
+DEFAULT_COPIES: Final = 2
+TITLE: Final = "Account credential"
+"""Small and neutral on purpose: a sheet seen on a desk must not advertise what it is."""
+TEST_MARK: Final = "TEST PAGE — NOT A CREDENTIAL"
+NO_LOCATION: Final = "(not recorded)"
+DEFAULT_SIGN_IN_URL: Final = "https://entra.microsoft.com"
+CUSTODY_FIELDS: Final = ("Sealed by", "Witnessed by", "Date", "Envelope number")
+QR_WARNING: Final = (
+    "The square code holds the password. Scan it only with an offline USB scanner,"
+    " never with a phone: phone camera apps may upload what they scan."
+)
+_SERIAL_ALPHABET: Final = UPPER + DIGITS
+
+
+def new_serial() -> str:
+    """A random sheet serial such as ``S-7KQ4-M2XP`` (about 39 bits, no look-alikes)."""
+    chars = "".join(secrets.choice(_SERIAL_ALPHABET) for _ in range(8))
+    return f"S-{chars[:4]}-{chars[4:]}"
+
+
+def blocks(text: str, size: int = BLOCK_LENGTH) -> list[str]:
+    """``text`` cut into blocks of ``size`` characters, as printed."""
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+@dataclass(frozen=True)
+class SheetContent:
+    """Everything printed on one account's credential sheet (every copy alike but its mark)."""
+
+    serial: str
+    """Random serial shared by the copies; recorded in the profile."""
+    tenant_name: str
+    tenant_id: str
+    upn: str
+    object_id: str
+    """Entra object id, or empty before the account exists (a blank to fill in by hand)."""
+    generated: dt.date
+    password: Secret
+    locations: tuple[str, ...]
+    """Storage location of each copy; its length is the number of copies."""
+    include_qr: bool = True
+    sign_in_url: str = DEFAULT_SIGN_IN_URL
+    test_page: bool = False
+    """A printer and legibility test: marked in large type as not a credential."""
+
+    @property
+    def copies(self) -> int:
+        """How many copies (pages) the sheet has."""
+        return len(self.locations)
+
+    def copy_label(self, number: int) -> str:
+        """The mark of copy ``number`` (1-based), e.g. ``copy 1 of 2 — location: Safe A``."""
+        location = self.locations[number - 1] or NO_LOCATION
+        return f"copy {number} of {self.copies} — location: {location}"
+
+    def lines(self) -> list[Secret]:
+        """The password in lines of 16 characters, in order."""
+        return self.password.chunks(LINE_LENGTH)
+
+    def check_codes(self) -> list[str]:
+        """The check code printed after each line."""
+        return [check_code(line.reveal()) for line in self.lines()]
+
+    def instructions(self) -> list[str]:
+        """The short instructions printed on every copy."""
+        return [
+            "Never photograph, scan, type into a file or otherwise digitise this sheet.",
+            f"Sign in at {self.sign_in_url} as {self.upn or 'the account above'},"
+            " from a trusted workstation only.",
+            "Type the password line by line; each line's check code finds a typing mistake.",
+            f"After any use, rotate the password and retire sheet {self.serial}.",
+        ]
+
+    def record(self) -> SheetRecord:
+        """The profile's record of this sheet (serial and day, never the password)."""
+        return SheetRecord(serial=self.serial, created=self.generated)
+
+
+def normalise_typed(text: str) -> str:
+    """What the operator typed for one line, without the spaces between blocks."""
+    return "".join(text.split())
+
+
+def typed_code(text: str) -> str:
+    """The check code of a typed line, for live display next to the input; ``??`` if invalid."""
+    try:
+        return check_code(normalise_typed(text))
+    except ValueError:
+        return "??"
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """The read-back verdict for one line."""
+
+    number: int
+    """1-based line number, as printed."""
+    ok: bool
+    message: str
+    """One sentence for the operator; never contains the expected characters."""
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """The verdict for a whole read-back."""
+
+    lines: tuple[LineResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every line matched."""
+        return all(line.ok for line in self.lines)
+
+    @property
+    def wrong(self) -> list[int]:
+        """Numbers of the lines that did not match."""
+        return [line.number for line in self.lines if not line.ok]
+
+
+def compare_readback(content: SheetContent, typed: Sequence[str]) -> ReadBack:
+    """Compare what the operator typed from a printed copy with the sheet, line by line.
+
+    Args:
+        content: the sheet that was printed.
+        typed: one string per printed line (spaces between blocks are ignored).
+
+    Returns:
+        A verdict per line; the messages point at the line and its check code, never at the
+        expected characters.
+    """
+    expected = content.lines()
+    padded = list(typed) + [""] * (len(expected) - len(typed))
+    results = [
+        _compare_line(number, line, normalise_typed(text))
+        for number, (line, text) in enumerate(zip(expected, padded, strict=False), start=1)
+    ]
+    return ReadBack(tuple(results))
+
+
+def _compare_line(number: int, expected: Secret, text: str) -> LineResult:
+    if expected.matches(text):
+        return LineResult(number, True, f"Line {number} matches.")
+    if not text:
+        return LineResult(number, False, f"Line {number} is empty.")
+    if len(text) != len(expected):
+        return LineResult(
+            number,
+            False,
+            f"Line {number} has {len(text)} characters; the printed line has {len(expected)}.",
+        )
+    try:
+        code = check_code(text)
+    except UnknownCharacter as exc:
+        return LineResult(number, False, f"Line {number}: {exc}")
+    return LineResult(
+        number,
+        False,
+        f"Line {number} does not match: what you typed has check code {code};"
+        " compare it with the code printed after that line.",
+    )

@@ -1,0 +1,181 @@
+"""``SheetService``: what the credential-sheet screen and the CLI call.
+
+Generate a password, lay out the sheet, draw the PDF in memory, send it to the spooler or a
+file the user named, compare a read-back, record the serial in the profile. The password only
+ever travels as a ``Secret``; PDF bytes travel as a ``RenderedSheet`` (both redacted in
+tracebacks), and failures inside the PDF library are replaced by a one-sentence error whose
+traceback holds none of the library's frames (their locals hold the characters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Final
+
+from bgwizard.domain.password import PasswordPolicy, generate_password
+from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.domain.secret import Secret
+from bgwizard.domain.sheet import (
+    DEFAULT_COPIES,
+    DEFAULT_SIGN_IN_URL,
+    ReadBack,
+    SheetContent,
+    compare_readback,
+    new_serial,
+)
+from bgwizard.errors import BgWizardError
+from bgwizard.services.pdf import PAPER_SIZES, RenderedSheet, register_fonts, render_sheet
+from bgwizard.services.printing import (
+    SPOOLERS,
+    Spooler,
+    find_spooler,
+    save_to_path,
+    send_to_spooler,
+)
+
+JOB_TITLE: Final = "sheet {serial}"
+"""Print queue title: neutral, never the account or the password."""
+
+
+class SheetError(BgWizardError):
+    """The sheet could not be drawn."""
+
+
+class SheetService:
+    """Credential sheets for break glass accounts."""
+
+    def __init__(
+        self,
+        *,
+        spoolers: Sequence[str] = SPOOLERS,
+        printer: str | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+        serials: Callable[[], str] = new_serial,
+    ) -> None:
+        """Configure the service.
+
+        Args:
+            spoolers: spooler commands to look for on ``PATH``, in order.
+            printer: destination printer name, or None for the system default.
+            today: the clock (tests pin it).
+            serials: makes a new sheet serial (tests pin it).
+        """
+        self._spoolers = tuple(spoolers)
+        self._printer = printer
+        self._today = today
+        self._serials = serials
+
+    def warm_up(self) -> None:
+        """Import reportlab and load the fonts (~0.8 s cold) so the first draw is quick."""
+        register_fonts()
+
+    def new_password(self, policy: PasswordPolicy | None = None) -> Secret:
+        """A fresh random password (see ``bgwizard.domain.password``)."""
+        return generate_password(policy)
+
+    def build(
+        self,
+        profile: Profile,
+        account: BreakGlassAccount,
+        password: Secret,
+        *,
+        locations: Sequence[str] | None = None,
+        include_qr: bool | None = None,
+        test_page: bool = False,
+    ) -> SheetContent:
+        """Lay out a new sheet (new serial) for ``account``.
+
+        Args:
+            profile: the tenant's profile (tenant name and id, QR preference).
+            account: the account the password belongs to.
+            password: the password to print.
+            locations: storage location of each copy; default the account's, two copies.
+            include_qr: print the QR code; default the profile's ``sheet_qr``.
+            test_page: mark every page as a test page that is not a credential.
+        """
+        places = list(locations if locations is not None else account.locations)
+        places += [""] * (DEFAULT_COPIES - len(places))
+        return SheetContent(
+            serial=self._serials(),
+            tenant_name=profile.tenant_name,
+            tenant_id=profile.tenant_id,
+            upn=account.upn,
+            object_id=account.object_id,
+            generated=self._today(),
+            password=password,
+            locations=tuple(places),
+            include_qr=profile.sheet_qr if include_qr is None else include_qr,
+            sign_in_url=profile.authority_host if profile.demo else DEFAULT_SIGN_IN_URL,
+            test_page=test_page,
+        )
+
+    def render(self, content: SheetContent, paper: str = "a4") -> RenderedSheet:
+        """Draw the PDF in memory.
+
+        Raises:
+            SheetError: unknown paper size, or the PDF library failed.
+        """
+        if paper not in PAPER_SIZES:
+            raise SheetError(f"Unknown paper size {paper!r}; use a4 or letter.")
+        failure = ""
+        try:
+            return render_sheet(content, paper)
+        except Exception as exc:  # any library failure: report it without its frames
+            failure = type(exc).__name__
+        raise SheetError(f"The sheet could not be drawn ({failure}).")
+
+    def spooler(self) -> Spooler | None:
+        """The print spooler found on ``PATH``, or None (then offer saving to a file)."""
+        return find_spooler(self._spoolers)
+
+    def print_sheet(self, sheet: RenderedSheet) -> str:
+        """Send every copy to the default printer in one job, on the spooler's stdin.
+
+        Raises:
+            PrintError: no spooler, or it refused the job.
+        """
+        return send_to_spooler(
+            sheet.data,
+            JOB_TITLE.format(serial=sheet.serial),
+            spooler=self.spooler(),
+            printer=self._printer,
+        )
+
+    def save_sheet(self, sheet: RenderedSheet, path: str | Path) -> Path:
+        """Save the PDF to the path the user typed (new file, mode 0600).
+
+        Raises:
+            PrintError: the file exists or cannot be written.
+        """
+        return save_to_path(sheet.data, path)
+
+    def check(self, content: SheetContent, typed: Sequence[str]) -> ReadBack:
+        """Compare a typed read-back with the sheet, line by line."""
+        return compare_readback(content, typed)
+
+    def confirm(
+        self, account: BreakGlassAccount, content: SheetContent, *, retire_current: bool = False
+    ) -> SheetRecord:
+        """Record a sheet that was printed and read back: serial and locations on ``account``.
+
+        The caller saves the profile (``ProfileStore.save``).
+
+        Args:
+            account: the account (in the profile) the sheet belongs to.
+            content: the sheet.
+            retire_current: mark the account's current sheets retired today (rotation).
+
+        Returns:
+            The new record, appended to ``account.sheets``.
+        """
+        if retire_current:
+            for old in account.sheets:
+                if old.retired is None:
+                    old.retired = content.generated
+        record = content.record()
+        if all(s.serial != record.serial for s in account.sheets):
+            account.sheets.append(record)
+        account.locations = list(content.locations)
+        return record
