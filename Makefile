@@ -16,7 +16,7 @@ help: # help: list the targets
 $(STAMP): requirements/lock.txt requirements/bootstrap.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --require-hashes -r requirements/bootstrap.txt
-	$(BIN)/uv pip install -q --python $(BIN)/python --require-hashes -r requirements/lock.txt
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python --require-hashes -r requirements/lock.txt
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
@@ -33,7 +33,7 @@ demo: setup # help: start the TUI on the embedded emulator with the sample tenan
 	$(BIN)/bgwizard demo
 
 dev: setup # help: start the TUI with Textual's dev tools
-	$(BIN)/textual run --dev bgwizard.app:main_demo
+	$(BIN)/textual run --dev bgwizard.composition:dev_app
 
 # mypy and import-linter cannot follow the editable install's package-dir mapping
 # (STYLE.md §2), so both run on a non-editable copy of the package in build/check/site.

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity, TenantInfo
 from bgwizard.domain.profile import Profile
+from bgwizard.domain.secret import Secret
 
 
 class Authenticator(Protocol):
@@ -60,6 +61,19 @@ class ProfileStore(Protocol):
         ...
 
 
+class DemoApprover(Protocol):
+    """Approves a pending device code in the emulator, as a user would in a browser (demo only)."""
+
+    async def approve(self, user_code: str, username: str, password: Secret) -> None:
+        """Approve the sign-in waiting on ``user_code`` as ``username`` with ``password``.
+
+        Raises:
+            AuthError: the password is wrong or the code is unknown or expired; the sign-in
+                keeps waiting, like the real one.
+        """
+        ...
+
+
 @dataclass
 class Services:
     """The bundle the composition root (``__main__``) builds and hands to the app."""
@@ -67,3 +81,5 @@ class Services:
     auth: Authenticator
     directory: DirectoryGateway
     profiles: ProfileStore
+    demo: DemoApprover | None = None
+    """Set only in demo mode, where the emulator stands in for Microsoft's sign-in page."""

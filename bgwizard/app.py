@@ -1,0 +1,265 @@
+"""``BgWizardApp``: themes, key bindings, the journey registry and the app-wide workers. No I/O.
+
+The app receives its services from the composition root (``bgwizard.__main__``) and hands
+each screen only what it needs. Heavy libraries (msgraph, msal, reportlab) are never imported
+here: they load inside the services, after the first frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Final
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import var
+from textual.screen import Screen
+
+from bgwizard import messages
+from bgwizard.commands import BgWizardCommands
+from bgwizard.domain.demo import DemoInfo
+from bgwizard.domain.identity import SignedInIdentity, TenantInfo
+from bgwizard.domain.profile import Profile
+from bgwizard.errors import BgWizardError
+from bgwizard.services.protocols import Services
+from bgwizard.widgets.journey_menu import Journey, journey
+
+Clock = Callable[[], dt.datetime]
+"""Returns the current time, timezone-aware (injected so tests can freeze it)."""
+ScreenFactory = Callable[["BgWizardApp"], Screen[Any]]
+"""Builds a journey's screen from the app (its services, profile, clock)."""
+
+THEMES: Final = ("textual-dark", "textual-light")
+"""The two themes bgwizard supports; ``toggle_theme`` switches between them."""
+
+JOURNEY_SCREENS: dict[str, ScreenFactory] = {}
+"""Journey id → screen factory. A journey missing here opens its placeholder. A later issue
+plugs its screen in with one line, importing lazily to keep start-up fast, e.g.
+``JOURNEY_SCREENS["audit"] = lambda app: _audit_screen(app)``."""
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class BgWizardApp(App[None]):
+    """The bgwizard terminal app."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    """Absolute, so subclasses (tests, the benchmark) defined elsewhere still find it."""
+    TITLE = "bgwizard"
+    SUB_TITLE = "break glass accounts for Microsoft Entra ID"
+    COMMANDS = App.COMMANDS | {BgWizardCommands}
+    DEFAULT_MODE = "home"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "sign_in", "Sign in", id="sign_in", tooltip="Sign in as an administrator."),
+        Binding(
+            "ctrl+t", "toggle_theme", "Theme", id="toggle_theme", tooltip="Dark or light theme."
+        ),
+        Binding("f1", "help", "Keys", id="help", tooltip="Show the keys of this screen."),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Leave bgwizard."),
+    ]
+
+    identity: var[SignedInIdentity | None] = var(None)
+    """The administrator signed in now."""
+    tenant: var[TenantInfo | None] = var(None)
+    """The tenant as Graph described it after the last sign-in."""
+    warmed_up: var[bool] = var(False)
+    """Whether the directory service finished warming up."""
+
+    def __init__(
+        self,
+        services: Services,
+        profile: Profile,
+        *,
+        demo: DemoInfo | None = None,
+        clock: Clock = utc_now,
+        keymap: Mapping[str, str] | None = None,
+        sign_in_on_start: bool | None = None,
+    ) -> None:
+        """Build the app around injected services.
+
+        Args:
+            services: the service bundle built by the composition root.
+            profile: the loaded profile.
+            demo: set when running against the embedded emulator.
+            clock: the current time (tests freeze it).
+            keymap: binding id → keys; overrides the profile's ``[ui] keymap``.
+            sign_in_on_start: open the sign-in screen at start; default: in demo mode only.
+        """
+        super().__init__()
+        self.services = services
+        self.profile = profile
+        self.demo = demo
+        self.clock = clock
+        ui = _ui_config(profile)
+        self._keymap = {**_str_map(ui.get("keymap")), **(keymap or {})}
+        theme = ui.get("theme")
+        self.theme = theme if theme in THEMES else THEMES[0]
+        self._sign_in_on_start = demo is not None if sign_in_on_start is None else sign_in_on_start
+        self.set_reactive(BgWizardApp.identity, services.auth.identity)
+
+        self.add_mode("home", self._make_home)
+
+    def _make_home(self) -> Screen[Any]:
+        """The home screen, the base of the screen stack (a mode, so its .tcss is loaded)."""
+        from bgwizard.screens.home import HomeScreen
+
+        return HomeScreen(self.profile, demo=self.demo, today=self.clock().date())
+
+    def on_mount(self) -> None:
+        """Apply the keymap, then start the background work once the first frame is drawn."""
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        self._warm_up()
+        if self._sign_in_on_start and self.identity is None:
+            self.action_sign_in()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No second sign-in while one is on screen (or a dialog is open)."""
+        if action == "sign_in":
+            from textual.screen import ModalScreen
+
+            from bgwizard.screens.signin import SignInScreen
+
+            return not isinstance(self.screen, SignInScreen | ModalScreen)
+        return True
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_sign_in(self) -> None:
+        """Open the admin sign-in screen (device code)."""
+        from bgwizard.screens.signin import SignInScreen
+
+        self.push_screen(
+            SignInScreen(
+                self.services.auth, demo=self.demo, approver=self.services.demo, clock=self.clock
+            )
+        )
+
+    def action_toggle_theme(self) -> None:
+        """Switch between the dark and the light theme and remember the choice."""
+        self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
+        ui = self.profile.extra.setdefault("ui", {})
+        if isinstance(ui, dict):
+            ui["theme"] = self.theme
+            self._save_profile()
+
+    def action_help(self) -> None:
+        """Show or hide the panel listing the keys of the current screen."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_open_journey(self, journey_id: str) -> None:
+        """Open a journey's screen, or its placeholder while a later issue builds it.
+
+        Args:
+            journey_id: a ``Journey.id``.
+        """
+        factory = JOURNEY_SCREENS.get(journey_id)
+        if factory is not None:
+            self.push_screen(factory(self))
+            return
+        from bgwizard.screens.placeholder import PlaceholderScreen
+
+        self.push_screen(PlaceholderScreen(journey(journey_id)))
+
+    def palette_commands(self, screen: Screen[Any]) -> Iterator[tuple[str, str, Callable[[], Any]]]:
+        """Every action offered in the command palette: (title, help, callback).
+
+        Args:
+            screen: the screen the palette was opened on (its bindings are offered too).
+
+        Yields:
+            The app's bindings, the screen's bindings, and one entry per journey.
+        """
+        for node, bindings in ((self, self.BINDINGS), (screen, screen.BINDINGS)):
+            for binding in bindings:
+                if isinstance(binding, Binding) and binding.id and binding.description:
+                    yield binding.description, binding.tooltip, _runner(self, binding.action, node)
+        if screen is self.screen_stack[0]:
+            from bgwizard.widgets.journey_menu import JOURNEYS
+
+            for item in JOURNEYS:
+                yield f"Open {item.title}", item.summary, _journey_opener(self, item)
+
+    # -- workers and their results ---------------------------------------------------------
+
+    @work(exclusive=True, group="warm-up")
+    async def _warm_up(self) -> None:
+        try:
+            await self.services.directory.warm_up()
+        except BgWizardError as error:
+            self.notify(str(error), title="Microsoft Graph", severity="warning")
+            return
+        self.post_message(messages.WarmedUp())
+
+    @on(messages.WarmedUp)
+    def _record_warm_up(self) -> None:
+        self.warmed_up = True
+
+    @on(messages.SignedIn)
+    def _load_tenant_after_sign_in(self, message: messages.SignedIn) -> None:
+        self.identity = message.identity
+        self._load_tenant()
+
+    @work(exclusive=True, group="graph")
+    async def _load_tenant(self) -> None:
+        try:
+            tenant = await self.services.directory.tenant_info()
+        except BgWizardError as error:
+            self.notify(str(error), title="Tenant", severity="error")
+            return
+        self.post_message(messages.TenantLoaded(tenant))
+
+    @on(messages.TenantLoaded)
+    def _remember_tenant(self, message: messages.TenantLoaded) -> None:
+        self.tenant = tenant = message.tenant
+        profile = self.profile
+        known = (profile.tenant_id, profile.tenant_name, profile.initial_domain)
+        if known != (tenant.tenant_id, tenant.display_name, tenant.initial_domain):
+            profile.tenant_id = tenant.tenant_id
+            profile.tenant_name = tenant.display_name
+            profile.initial_domain = tenant.initial_domain
+            self._save_profile()
+
+    def _save_profile(self) -> None:
+        self._write_profile(self.profile)
+
+    @work(thread=True, exclusive=True, group="profile")
+    def _write_profile(self, profile: Profile) -> None:
+        try:
+            self.services.profiles.save(profile)
+        except BgWizardError as error:
+            self.call_from_thread(self.notify, str(error), title="Profile", severity="error")
+
+
+def _runner(app: BgWizardApp, action: str, node: Any) -> Callable[[], Any]:
+    async def run() -> None:
+        await app.run_action(action, node)
+
+    return run
+
+
+def _journey_opener(app: BgWizardApp, item: Journey) -> Callable[[], None]:
+    return lambda: app.action_open_journey(item.id)
+
+
+def _ui_config(profile: Profile) -> dict[str, object]:
+    ui = profile.extra.get("ui")
+    return ui if isinstance(ui, dict) else {}
+
+
+def _str_map(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}

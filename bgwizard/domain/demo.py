@@ -1,0 +1,24 @@
+"""What the app shows about the demo tenant when it runs on the embedded emulator. Pure data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+DEMO_ADMIN_UPN: Final = "admin@contosologistics.onmicrosoft.com"
+"""The sample tenant's Global Administrator; its password is in the sample tenant's docs."""
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """Facts the demo banner and the sign-in screen show in demo mode.
+
+    The app never knows the demo admin's password: the user types it, as in a real tenant.
+    """
+
+    base_url: str
+    """The emulator's base URL, e.g. ``https://127.0.0.1:8443``."""
+    admin_hint: str = DEMO_ADMIN_UPN
+    """The account to sign in with."""
+    password_hint: str = "the password is in the sample tenant's README"
+    """Where the user finds the demo admin's password (never the password itself)."""

@@ -1,0 +1,111 @@
+"""The sign-in screen end to end on the real stack: emulator over HTTPS, msal, msgraph-sdk.
+
+No fakes: the device code comes from the emulator through msal, the approval dialog checks
+the typed password against the emulator's salted hash, and the home screen shows the tenant
+Graph returns; the demo approver is the production ``EmulatorApprover``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import SIZE, FakeProfileStore, settle
+from textual.widgets import Static
+
+from bgwizard.app import BgWizardApp
+from bgwizard.domain.demo import DEMO_ADMIN_UPN, DemoInfo
+from bgwizard.domain.profile import Profile
+from bgwizard.emulator import Emulator
+from bgwizard.screens.approve import ApproveDialog
+from bgwizard.screens.home import HomeScreen
+from bgwizard.screens.signin import SignInScreen
+from bgwizard.services.auth import MsalAuthenticator
+from bgwizard.services.demo import EmulatorApprover
+from bgwizard.services.graph import GraphDirectory
+from bgwizard.services.protocols import Services
+from bgwizard.widgets.qr import QrCode
+from bgwizard.widgets.status import StatusPanel
+
+SAMPLE = json.loads((Path(__file__).parents[2] / "bgwizard/data/sample_tenant.json").read_text())
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator() as emulator:
+        yield emulator
+
+
+def emulator_profile(emu: Emulator) -> Profile:
+    return Profile(
+        tenant_id=emu.tenant_id,
+        authority_host=emu.base_url,
+        graph_url=emu.graph_url,
+        ca_bundle=str(emu.ca_pem_path),
+        client_id=emu.public_client_id,
+        demo=True,
+    )
+
+
+def admin_password() -> str:
+    admin = next(u for u in SAMPLE["users"] if u["userPrincipalName"] == DEMO_ADMIN_UPN)
+    return str(admin["password"])
+
+
+async def test_demo_sign_in_through_the_emulator(emu: Emulator) -> None:
+    profile = emulator_profile(emu)
+    auth = MsalAuthenticator(profile)
+    directory = GraphDirectory(profile, auth.credential())
+    services = Services(auth, directory, FakeProfileStore(profile), EmulatorApprover(emu))
+    app = BgWizardApp(services, profile, demo=DemoInfo(emu.base_url))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await _sign_in(app, pilot, emu)
+            lines = "\n".join(app.screen.query_one(StatusPanel).lines())
+            assert DEMO_ADMIN_UPN in lines
+            assert "Global Administrator" in lines and "not a Global" not in lines
+            assert emu.tenant_id in lines
+            assert app.tenant is not None and app.tenant.initial_domain.endswith(".onmicrosoft.com")
+    finally:
+        await directory.close()
+
+
+async def _sign_in(app: BgWizardApp, pilot: Any, emu: Emulator) -> None:
+    def waiting() -> bool:
+        return isinstance(app.screen, SignInScreen) and app.screen.phase == "waiting"
+
+    await settle(pilot, waiting, rounds=400)
+    code = str(app.screen.query_one("#code", Static).render())
+    assert code in {p["user_code"] for p in emu.pending_device_codes()}
+    assert app.screen.query_one(QrCode).data in str(app.screen.query_one("#url", Static).render())
+
+    await pilot.press("f3")
+    await settle(pilot, lambda: isinstance(app.screen, ApproveDialog))
+    await pilot.press(*"not-the-password", "enter")
+    await _workers_then(app, pilot, lambda: bool(_error_text(app)), group="approve")
+    assert "password is wrong" in _error_text(app)
+
+    await pilot.press(*admin_password(), "enter")
+    await _workers_then(app, pilot, lambda: isinstance(app.screen, HomeScreen))
+    await _workers_then(app, pilot, lambda: app.tenant is not None)
+
+
+def _error_text(app: BgWizardApp) -> str:
+    return str(app.screen.query_one("#approve-error", Static).render())
+
+
+async def _workers_then(
+    app: BgWizardApp, pilot: Any, until: Callable[[], bool], group: str | None = None
+) -> None:
+    """Let the running workers (of ``group``, or all) finish, then the messages they posted."""
+    for _ in range(20):
+        if until():
+            return
+        await app.workers.wait_for_complete(
+            [w for w in app.workers if group is None or w.group == group]
+        )
+        await pilot.pause()
+    assert until(), "the app never reached the expected state"
