@@ -32,8 +32,8 @@ run: setup # help: start the TUI against a real tenant
 demo: setup # help: start the TUI on the embedded emulator with the sample tenant
 	$(BIN)/bgwizard demo
 
-dev: setup # help: start the TUI with Textual's dev tools
-	$(BIN)/textual run --dev bgwizard.composition:dev_app
+dev: setup # help: the demo with Textual devtools (run `.venv/bin/textual console` in another terminal)
+	TEXTUAL=devtools,debug $(BIN)/bgwizard demo
 
 # mypy and import-linter cannot follow the editable install's package-dir mapping
 # (STYLE.md §2), so both run on a non-editable copy of the package in build/check/site.

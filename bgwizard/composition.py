@@ -92,7 +92,3 @@ def demo_profile(tenant_id: str, base_url: str, ca_pem: Path) -> Profile:
         demo=True,
     )
 
-
-def dev_app() -> object:
-    """For ``make dev`` (``textual run --dev``): the demo is the simplest thing to inspect."""
-    raise SystemExit(run_demo())

@@ -67,6 +67,7 @@ class ApproveDialog(ModalScreen[bool]):
         password_input.value = ""
         username = self.query_one("#username", Input).value.strip()
         if not username or not password:
+            self.query_one("#password" if username else "#username", Input).focus()
             self._show_error("Type the username and the password.")
             return
         self.query_one("#do-approve", Button).disabled = True

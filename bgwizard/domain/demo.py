@@ -20,5 +20,5 @@ class DemoInfo:
     """The emulator's base URL, e.g. ``https://127.0.0.1:8443``."""
     admin_hint: str = DEMO_ADMIN_UPN
     """The account to sign in with."""
-    password_hint: str = "the password is in the sample tenant's README"
+    password_hint: str = "the password is in README.md, under Demo mode"
     """Where the user finds the demo admin's password (never the password itself)."""
