@@ -35,12 +35,17 @@ class GraphError(BgWizardError):
 class PermissionMissing(GraphError):
     """The signed-in identity lacks a role or permission the operation needs."""
 
-    def __init__(self, operation: str, permission: str) -> None:
+    def __init__(self, operation: str, permission: str, detail: str = "") -> None:
+        said = f" (Graph said: {detail.strip().rstrip('.')})" if detail.strip() else ""
         super().__init__(
-            f"Permission missing: {operation} needs {permission}.", status=403, code="Forbidden"
+            f"Permission missing: {operation} needs {permission}{said}.",
+            status=403,
+            code="Forbidden",
         )
         self.operation = operation
         self.permission = permission
+        self.detail = detail
+        """The server's own message, if it gave one."""
 
 
 class NotFound(GraphError):

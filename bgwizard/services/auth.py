@@ -1,0 +1,257 @@
+"""Sign-in with msal: device code for people, client credentials for unattended audits.
+
+Tokens live in msal's in-memory cache only; nothing is ever written to disk. Every
+blocking msal call runs in ``asyncio.to_thread`` so the UI keeps drawing. The access
+token's claims tell who signed in (``SignedInIdentity``).
+
+Two people can be signed in at once: the administrator, and a break glass account being
+verified or drilled. ``MsalAuthenticator.separate()`` gives the second one its own
+application object and cache, so signing it in (and out) leaves the admin untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.domain.profile import Profile
+from bgwizard.errors import AuthError, SignInCancelled
+from bgwizard.services.auth_app import AppOnlyAuthenticator
+from bgwizard.services.auth_errors import auth_error, call_msal
+from bgwizard.services.auth_tokens import (
+    GRAPH_SCOPES,
+    MsalTokenCredential,
+    expires_on,
+    identity_from_claims,
+    token_claims,
+)
+from bgwizard.services.http import requests_session
+
+if TYPE_CHECKING:
+    import msal
+
+_SILENT_FAILED: Final = "Your sign-in has expired; sign in again."
+
+
+class MsalAuthenticator:
+    """Device code sign-in for a person, through an msal public client.
+
+    Implements ``bgwizard.services.protocols.Authenticator``.
+    """
+
+    def __init__(self, profile: Profile, *, client_id: str | None = None) -> None:
+        """Prepare (but do not contact) the sign-in service.
+
+        Args:
+            profile: authority host, tenant, client id and CA bundle come from here.
+            client_id: overrides the profile's public client id.
+        """
+        self._profile = profile
+        self._client_id = client_id or profile.client_id
+        self._app: msal.PublicClientApplication | None = None
+        self._app_lock = threading.Lock()
+        self._flows: dict[str, dict[str, Any]] = {}
+        self._cancelled: set[str] = set()
+        self._account: dict[str, Any] | None = None
+        self._identity: SignedInIdentity | None = None
+
+    @property
+    def identity(self) -> SignedInIdentity | None:
+        """The person signed in through this authenticator, if any."""
+        return self._identity
+
+    def separate(self) -> MsalAuthenticator:
+        """A second authenticator with its own cache, for a break glass account.
+
+        Returns:
+            A new, signed-out authenticator for the same tenant and client.
+        """
+        return MsalAuthenticator(self._profile, client_id=self._client_id)
+
+    def _application(self) -> msal.PublicClientApplication:
+        """Build the msal application once (this fetches OpenID discovery: blocking)."""
+        with self._app_lock:
+            if self._app is None:
+                import msal
+
+                profile = self._profile
+                offline = bool(profile.ca_bundle) or profile.demo
+                self._app = call_msal(
+                    profile.authority,
+                    lambda: msal.PublicClientApplication(
+                        self._client_id,
+                        authority=profile.authority,
+                        http_client=requests_session(profile),
+                        instance_discovery=False if offline else None,
+                        token_cache=msal.TokenCache(),
+                    ),
+                )
+            return self._app
+
+    async def start_device_code(self, login_hint: str | None = None) -> DeviceCodePrompt:
+        """Start a device code sign-in.
+
+        Args:
+            login_hint: the account that is meant to sign in; ``finish_device_code`` refuses
+                any other.
+
+        Returns:
+            The code, the URL and msal's message for the user.
+
+        Raises:
+            AuthError: the sign-in service refused to start.
+            NetworkDown: the sign-in service could not be reached.
+        """
+        flow = await asyncio.to_thread(self._initiate)
+        if "user_code" not in flow:
+            raise auth_error(flow)
+        self._flows[flow["user_code"]] = flow
+        return DeviceCodePrompt(
+            user_code=flow["user_code"],
+            verification_uri=str(flow.get("verification_uri") or flow.get("verification_url")),
+            message=str(flow.get("message") or ""),
+            expires_at=dt.datetime.fromtimestamp(flow["expires_at"], tz=dt.UTC),
+            login_hint=login_hint,
+        )
+
+    def _initiate(self) -> dict[str, Any]:
+        app = self._application()
+        flow: dict[str, Any] = call_msal(
+            self._profile.authority, lambda: app.initiate_device_flow(scopes=list(GRAPH_SCOPES))
+        )
+        return flow
+
+    async def finish_device_code(self, prompt: DeviceCodePrompt) -> SignedInIdentity:
+        """Wait for the user to complete the sign-in ``prompt`` started.
+
+        Args:
+            prompt: what ``start_device_code`` returned.
+
+        Returns:
+            The identity that signed in (also kept as ``identity``).
+
+        Raises:
+            SignInCancelled: ``cancel`` was called.
+            AuthError: the sign-in failed, expired, or another account signed in.
+            NetworkDown: the sign-in service could not be reached.
+        """
+        flow = self._flows.get(prompt.user_code)
+        if flow is None:
+            raise AuthError("That sign-in was not started here; start again.")
+        try:
+            result = await asyncio.to_thread(self._poll, flow)
+        except asyncio.CancelledError:
+            flow["expires_at"] = 0  # a cancelled worker must not leave msal polling for minutes
+            raise
+        finally:
+            self._flows.pop(prompt.user_code, None)
+        if prompt.user_code in self._cancelled:
+            self._cancelled.discard(prompt.user_code)
+            raise SignInCancelled("Sign-in cancelled.")
+        if "access_token" not in result:
+            raise auth_error(result)
+        return self._accept(result, prompt.login_hint)
+
+    def _poll(self, flow: dict[str, Any]) -> dict[str, Any]:
+        app = self._application()
+        result: dict[str, Any] = call_msal(
+            self._profile.authority, lambda: app.acquire_token_by_device_flow(flow)
+        )
+        return result
+
+    def _accept(self, result: Mapping[str, Any], login_hint: str | None) -> SignedInIdentity:
+        identity = identity_from_claims(token_claims(str(result["access_token"])))
+        accounts = self._accounts_of(identity)
+        if login_hint and identity.upn.casefold() != login_hint.casefold():
+            app = self._application()
+            for account in accounts:  # only the wrong one; anyone else stays signed in
+                app.remove_account(account)
+            raise AuthError(
+                f"Signed in as {identity.upn}, not {login_hint}; sign in again with that account."
+            )
+        if not accounts:
+            raise AuthError("The sign-in service returned no account for the token.")
+        self._account = accounts[0]
+        self._identity = identity
+        return identity
+
+    def _accounts_of(self, identity: SignedInIdentity) -> list[dict[str, Any]]:
+        """The cached msal accounts of ``identity`` (by UPN, else by object id)."""
+        app = self._application()
+        by_name: list[dict[str, Any]] = app.get_accounts(username=identity.upn)
+        if by_name:
+            return by_name
+        return [
+            a
+            for a in app.get_accounts()
+            if str(a.get("home_account_id", "")).startswith(identity.object_id + ".")
+        ]
+
+    def cancel(self, prompt: DeviceCodePrompt) -> None:
+        """Stop waiting for the sign-in ``prompt`` started (msal notices within a second).
+
+        Args:
+            prompt: what ``start_device_code`` returned.
+        """
+        flow = self._flows.get(prompt.user_code)
+        if flow is not None:
+            self._cancelled.add(prompt.user_code)
+            flow["expires_at"] = 0
+
+    def sign_out(self) -> None:
+        """Forget the signed-in person and every token of this authenticator."""
+        if self._app is not None:
+            for account in self._app.get_accounts():
+                self._app.remove_account(account)
+        self._account = None
+        self._identity = None
+
+    def token(self, scopes: tuple[str, ...] = GRAPH_SCOPES) -> tuple[str, int]:
+        """A valid access token from the cache, refreshed when needed (blocking).
+
+        Args:
+            scopes: the scopes to ask for.
+
+        Returns:
+            The token and its expiry as a Unix time.
+
+        Raises:
+            AuthError: nobody is signed in, or the session can no longer be refreshed.
+        """
+        if self._account is None:
+            raise AuthError("Nobody is signed in; sign in first.")
+        app = self._application()
+        account = self._account
+        result = call_msal(
+            self._profile.authority,
+            lambda: app.acquire_token_silent_with_error(list(scopes), account=account),
+        )
+        if not result or "access_token" not in result:
+            raise auth_error(result) if result else AuthError(_SILENT_FAILED)
+        return str(result["access_token"]), expires_on(result)
+
+    def credential(self) -> MsalTokenCredential:
+        """An azure-core style async credential for msgraph-sdk, backed by this sign-in.
+
+        Returns:
+            The credential.
+        """
+        return MsalTokenCredential(self)
+
+
+__all__ = [
+    "GRAPH_SCOPES",
+    "AppOnlyAuthenticator",
+    "MsalAuthenticator",
+    "MsalTokenCredential",
+    "identity_from_claims",
+]
+
+if TYPE_CHECKING:
+    from bgwizard.services.protocols import Authenticator
+
+    _conforms: type[Authenticator] = MsalAuthenticator

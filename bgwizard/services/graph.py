@@ -1,0 +1,259 @@
+"""Microsoft Graph as bgwizard needs it, over msgraph-sdk's ``GraphServiceClient``.
+
+``GraphDirectory`` implements ``bgwizard.services.protocols.DirectoryGateway`` and the
+calls later journeys need (users, roles, Conditional Access, memberships, methods, logs).
+It returns domain dataclasses (``bgwizard.domain.directory``) and raises only bgwizard's
+errors. msgraph is imported on the first call (or by ``warm_up``), never at import time.
+
+Passwords arrive as ``Secret`` and are revealed only into the request body; the error
+for a failed request that carried one has no link to the SDK's exception or its frames.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Final
+
+from bgwizard.domain.directory import NEVER_EXPIRE_POLICY, CreateOutcome, DirectoryUser, DomainInfo
+from bgwizard.domain.identity import TenantInfo
+from bgwizard.domain.profile import Profile
+from bgwizard.domain.secret import Secret
+from bgwizard.errors import AuthError, BgWizardError, GraphError, PermissionMissing
+from bgwizard.services import graph_convert as convert
+from bgwizard.services.graph_base import odata_quote
+from bgwizard.services.graph_client import DEFAULT_RETRY, RetryPolicy
+from bgwizard.services.graph_policies import DirectoryPolicies
+
+USER_FIELDS: Final = (
+    "id",
+    "userPrincipalName",
+    "displayName",
+    "accountEnabled",
+    "passwordPolicies",
+    "onPremisesSyncEnabled",
+    "userType",
+    "createdDateTime",
+)
+"""The user properties bgwizard reads (``signInActivity`` is added on request)."""
+
+
+def mail_nickname(upn: str) -> str:
+    """A ``mailNickname`` from a UPN's local part (letters, digits, ``.-_`` only).
+
+    Args:
+        upn: the user principal name.
+
+    Returns:
+        The nickname (``user`` if nothing usable is left).
+    """
+    local = upn.split("@", 1)[0]
+    return re.sub(r"[^A-Za-z0-9._-]", "", local) or "user"
+
+
+def _password_profile(password: Secret, force_change: bool) -> Any:
+    from msgraph.generated.models.password_profile import PasswordProfile
+
+    return PasswordProfile(
+        password=password.reveal(), force_change_password_next_sign_in=force_change
+    )
+
+
+def _new_user(upn: str, display_name: str, password: Secret, never_expire: bool) -> Any:
+    from msgraph.generated.models.user import User
+
+    return User(
+        account_enabled=True,
+        user_principal_name=upn,
+        display_name=display_name,
+        mail_nickname=mail_nickname(upn),
+        password_profile=_password_profile(password, force_change=False),
+        password_policies=NEVER_EXPIRE_POLICY if never_expire else None,
+    )
+
+
+class GraphDirectory(DirectoryPolicies):
+    """Microsoft Graph for one profile and one signed-in identity."""
+
+    def __init__(
+        self, profile: Profile, credential: Any, *, retry: RetryPolicy = DEFAULT_RETRY
+    ) -> None:
+        """Remember how to reach Graph; nothing is imported or contacted yet.
+
+        Args:
+            profile: the ``Profile`` (Graph base URL, CA bundle).
+            credential: an async azure-core ``TokenCredential``, e.g.
+                ``MsalAuthenticator.credential()``.
+            retry: kiota's retry handler settings and the timeout (tests shorten them).
+        """
+        super().__init__(profile, credential, retry=retry)
+
+    # -- tenant ------------------------------------------------------------------------
+
+    async def list_domains(self) -> list[DomainInfo]:
+        """The tenant's domains.
+
+        Raises:
+            BgWizardError: any failure, translated (403 names ``Domain.Read.All``).
+        """
+        with self._translate("domains"):
+            items = await self._collect(self._client().domains)
+        return [convert.domain(i) for i in items]
+
+    async def tenant_info(self) -> TenantInfo:
+        """The organisation's id and name, and its initial ``*.onmicrosoft.com`` domain.
+
+        Raises:
+            GraphError: the tenant has no initial domain (never the case in Entra ID).
+            BgWizardError: any failure, translated.
+        """
+        with self._translate("organization"):
+            orgs = await self._collect(self._client().organization)
+        if not orgs:
+            raise GraphError("Microsoft Graph returned no organization for this tenant.")
+        org = orgs[0]
+        initial = next(
+            (d.name for d in org.verified_domains or [] if getattr(d, "is_initial", False)), None
+        )
+        if not initial:
+            initial = next((d.id for d in await self.list_domains() if d.is_initial), None)
+        if not initial:
+            raise GraphError("The tenant has no initial *.onmicrosoft.com domain.")
+        return TenantInfo(
+            tenant_id=str(org.id), display_name=str(org.display_name or ""), initial_domain=initial
+        )
+
+    async def me(self) -> DirectoryUser:
+        """The signed-in user.
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        builder = self._client().me
+        with self._translate("me"):
+            model = await builder.get(
+                request_configuration=_select(builder, USER_FIELDS),
+            )
+        return convert.user(model)
+
+    # -- users ---------------------------------------------------------------------
+
+    async def find_user_by_upn(self, upn: str) -> DirectoryUser | None:
+        """The user with that UPN, or None.
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        builder = self._client().users
+        query = f"userPrincipalName eq {odata_quote(upn)}"
+        with self._translate("find_user"):
+            items = await self._collect(builder, filter=query, select=list(USER_FIELDS))
+        return convert.user(items[0]) if items else None
+
+    async def get_user(self, user_id: str, *, sign_in_activity: bool = True) -> DirectoryUser:
+        """A user by object id or UPN, with ``signInActivity`` unless told otherwise.
+
+        Raises:
+            NotFound: no such user.
+            PermissionMissing: reading sign-in activity needs ``AuditLog.Read.All``.
+            BgWizardError: any other failure, translated.
+        """
+        fields = (*USER_FIELDS, "signInActivity") if sign_in_activity else USER_FIELDS
+        builder = self._client().users.by_user_id(user_id)
+        with self._translate("get_user_activity" if sign_in_activity else "get_user"):
+            model = await builder.get(request_configuration=_select(builder, fields))
+        return convert.user(model)
+
+    async def create_user(
+        self, upn: str, display_name: str, password: Secret, *, never_expire: bool = True
+    ) -> CreateOutcome:
+        """Create a cloud-only, enabled user, unless the UPN exists already.
+
+        The UPN is looked up first, and again after a failure: kiota retries a POST on
+        429/503, and an answer lost on the way back may hide a user that was created.
+
+        Args:
+            upn: the user principal name.
+            display_name: the display name.
+            password: the password, revealed only into the request body.
+            never_expire: set ``passwordPolicies`` to ``DisablePasswordExpiration``.
+
+        Returns:
+            The user, and whether this call created it.
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        existing = await self.find_user_by_upn(upn)
+        if existing is not None:
+            return CreateOutcome(existing, created=False)
+        users = self._client().users
+        try:
+            model = await self._sensitive(
+                "create_user",
+                lambda: users.post(_new_user(upn, display_name, password, never_expire)),
+            )
+        except (PermissionMissing, AuthError):
+            raise
+        except BgWizardError:
+            found = await self.find_user_by_upn(upn)
+            if found is None:
+                raise
+            return CreateOutcome(found, created=True)
+        return CreateOutcome(convert.user(model), created=True)
+
+    async def update_user(
+        self,
+        user_id: str,
+        *,
+        display_name: str | None = None,
+        account_enabled: bool | None = None,
+        password_policies: str | None = None,
+    ) -> None:
+        """Change some of a user's properties (those given; the rest stay as they are).
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        from msgraph.generated.models.user import User
+
+        body = User(
+            display_name=display_name,
+            account_enabled=account_enabled,
+            password_policies=password_policies,
+        )
+        builder = self._client().users.by_user_id(user_id)
+        with self._translate("update_user"):
+            await builder.patch(body)
+
+    async def reset_password(
+        self, user_id: str, password: Secret, *, force_change: bool = False
+    ) -> None:
+        """Set a new password through ``passwordProfile`` (rotation).
+
+        Args:
+            user_id: the user's object id.
+            password: the new password, revealed only into the request body.
+            force_change: make the user change it at the next sign-in (never for break glass).
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        from msgraph.generated.models.user import User
+
+        builder = self._client().users.by_user_id(user_id)
+        await self._sensitive(
+            "reset_password",
+            lambda: builder.patch(User(password_profile=_password_profile(password, force_change))),
+        )
+
+
+def _select(builder: Any, fields: tuple[str, ...]) -> Any:
+    from bgwizard.services.graph_base import request_config
+
+    return request_config(builder, select=list(fields))
+
+
+if TYPE_CHECKING:
+    from bgwizard.services.protocols import DirectoryGateway
+
+    _conforms: type[DirectoryGateway] = GraphDirectory

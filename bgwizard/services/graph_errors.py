@@ -1,0 +1,238 @@
+"""Turn msgraph-sdk / kiota / httpx failures into bgwizard errors, one sentence each.
+
+Every Graph call of ``GraphDirectory`` runs inside ``translate(operation, ...)``; nothing
+from the SDK escapes. A 403 names the least-privilege permission from DOMAIN.md's table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+from bgwizard.errors import (
+    AuthError,
+    BgWizardError,
+    GraphError,
+    NetworkDown,
+    NotFound,
+    PermissionMissing,
+    Throttled,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A Graph operation as people name it, and the permission it needs."""
+
+    doing: str
+    """A gerund phrase: ``reading Conditional Access policies``."""
+    permission: str
+    """The least-privilege Microsoft Graph permission (DOMAIN.md)."""
+
+
+OPERATIONS: Final[Mapping[str, Operation]] = {
+    "organization": Operation("reading the organization", "Organization.Read.All"),
+    "domains": Operation("reading the tenant's domains", "Domain.Read.All"),
+    "me": Operation("reading the signed-in user", "User.Read"),
+    "find_user": Operation("looking up a user", "User.ReadWrite.All"),
+    "get_user": Operation("reading a user", "User.ReadWrite.All"),
+    "get_user_activity": Operation("reading a user's sign-in activity", "AuditLog.Read.All"),
+    "create_user": Operation("creating a user", "User.ReadWrite.All"),
+    "update_user": Operation("changing a user", "User.ReadWrite.All"),
+    "reset_password": Operation("resetting a password", "User.ReadWrite.All"),
+    "list_role_assignments": Operation(
+        "reading directory role assignments", "RoleManagement.Read.Directory"
+    ),
+    "assign_role": Operation("assigning a directory role", "RoleManagement.ReadWrite.Directory"),
+    "role_eligibility": Operation(
+        "reading PIM eligibility schedules", "RoleEligibilitySchedule.Read.Directory"
+    ),
+    "role_assignment_schedules": Operation(
+        "reading PIM assignment schedules", "RoleAssignmentSchedule.Read.Directory"
+    ),
+    "list_ca_policies": Operation("reading Conditional Access policies", "Policy.Read.All"),
+    "patch_ca_policy": Operation(
+        "changing a Conditional Access policy", "Policy.ReadWrite.ConditionalAccess"
+    ),
+    "member_of": Operation("reading group memberships", "GroupMember.Read.All"),
+    "auth_methods": Operation(
+        "reading authentication methods", "UserAuthenticationMethod.Read.All"
+    ),
+    "sign_ins": Operation("reading the sign-in log", "AuditLog.Read.All"),
+    "directory_audits": Operation("reading the directory audit log", "AuditLog.Read.All"),
+}
+
+_RETRYABLE: Final = frozenset({429, 503, 504})
+
+
+def server_message(exc: BaseException) -> tuple[str, str]:
+    """The ``(code, message)`` Graph put in its error body, when kiota parsed one.
+
+    Args:
+        exc: a kiota ``APIError`` (``ODataError`` carries ``error.code``/``error.message``).
+
+    Returns:
+        The code and message; empty strings when absent.
+    """
+    main = getattr(exc, "error", None)
+    code = str(getattr(main, "code", "") or "")
+    message = str(getattr(main, "message", "") or "")
+    return code, message.strip()
+
+
+def _retry_after(exc: BaseException) -> str:
+    headers: Any = getattr(exc, "response_headers", None) or {}
+    try:
+        value = headers.get("retry-after") or headers.get("Retry-After")
+    except AttributeError:
+        return ""
+    return str(value) if value else ""
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def api_error(op: Operation, exc: BaseException) -> BgWizardError:
+    """The bgwizard error for an HTTP error answer from Graph.
+
+    Args:
+        op: what was being done.
+        exc: kiota's ``APIError`` (or ``ODataError``).
+
+    Returns:
+        The error to raise.
+    """
+    status = int(getattr(exc, "response_status_code", 0) or 0)
+    code, message = server_message(exc)
+    if status == 401:
+        return AuthError(f"Microsoft Graph refused the sign-in while {op.doing}; sign in again.")
+    if status == 403:
+        return PermissionMissing(op.doing, op.permission, message)
+    if status == 404:
+        return NotFound(
+            f"{_capital(op.doing)} failed: the object does not exist.", status=404, code=code
+        )
+    if status in _RETRYABLE:
+        wait = _retry_after(exc)
+        when = "later"
+        if wait.isdigit():
+            when = "in 1 second" if wait == "1" else f"in {wait} seconds"
+        return Throttled(
+            f"Microsoft Graph stayed busy (HTTP {status}) after retries while {op.doing}; "
+            f"try again {when}.",
+            status=status,
+            code=code,
+        )
+    said = f": {message.rstrip('.')}" if message else ""
+    return GraphError(
+        f"{_capital(op.doing)} failed (HTTP {status}){said}.", status=status or None, code=code
+    )
+
+
+def transport_error(op: Operation, host: str, exc: BaseException) -> BgWizardError | None:
+    """The bgwizard error for an httpx transport failure, or None if ``exc`` is not one.
+
+    Args:
+        op: what was being done.
+        host: Graph's host, for the message.
+        exc: the exception.
+
+    Returns:
+        A ``NetworkDown``, or None.
+    """
+    import httpx
+
+    if isinstance(exc, httpx.ConnectError):
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            return NetworkDown(
+                f"Could not reach Microsoft Graph at {host}: its TLS certificate is not trusted."
+            )
+        return NetworkDown(f"Could not reach Microsoft Graph at {host}.")
+    if isinstance(exc, httpx.TimeoutException):
+        return NetworkDown(f"Microsoft Graph at {host} did not answer in time while {op.doing}.")
+    if isinstance(exc, httpx.TransportError):
+        return NetworkDown(f"The connection to Microsoft Graph at {host} dropped while {op.doing}.")
+    return None
+
+
+def translate_exception(op: Operation, host: str, exc: Exception) -> BgWizardError:
+    """Any exception raised by a Graph call, as a bgwizard error.
+
+    Args:
+        op: what was being done.
+        host: Graph's host.
+        exc: the exception.
+
+    Returns:
+        The error to raise in its place (``exc`` itself when it already is one).
+    """
+    if isinstance(exc, BgWizardError):
+        return exc
+    from kiota_abstractions.api_error import APIError
+
+    if isinstance(exc, APIError):
+        return api_error(op, exc)
+    network = transport_error(op, host, exc)
+    if network is not None:
+        return network
+    return GraphError(
+        f"{_capital(op.doing)} failed: Microsoft Graph's answer could not be read "
+        f"({type(exc).__name__})."
+    )
+
+
+@contextlib.contextmanager
+def translate(operation: str, host: str) -> Iterator[Operation]:
+    """Run a block of Graph calls, raising bgwizard errors instead of SDK ones.
+
+    Args:
+        operation: a key of ``OPERATIONS``.
+        host: Graph's host, for network messages.
+
+    Yields:
+        The operation's description.
+
+    Raises:
+        BgWizardError: any failure of the block, translated (the SDK's exception chained).
+    """
+    op = OPERATIONS[operation]
+    try:
+        yield op
+    except Exception as exc:
+        error = translate_exception(op, host, exc)
+        if error is exc:
+            raise
+        raise error from exc
+
+
+async def sensitive_call(operation: str, host: str, call: Callable[[], Awaitable[T]]) -> T:
+    """Await a Graph call whose request carries a password, translating failures.
+
+    The translated error is raised outside the ``except`` block, so it links to neither
+    the SDK's exception nor its traceback frames (which hold the request body).
+
+    Args:
+        operation: a key of ``OPERATIONS``.
+        host: Graph's host, for network messages.
+        call: makes the request (build the body inside it, not before).
+
+    Returns:
+        What the call returned.
+
+    Raises:
+        BgWizardError: any failure, translated, with no ``__cause__`` or ``__context__``.
+    """
+    op = OPERATIONS[operation]
+    failure: BgWizardError
+    try:
+        return await call()
+    except Exception as exc:
+        failure = translate_exception(op, host, exc)
+    raise failure

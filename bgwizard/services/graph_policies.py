@@ -1,0 +1,265 @@
+"""Graph reads and writes about roles, Conditional Access, memberships, methods and logs.
+
+Part of ``GraphDirectory`` (see ``graph.py``). Conditional Access policies travel as the
+raw JSON Graph sent, unparsed by the SDK, so backups and PATCH bodies are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from bgwizard.domain.directory import (
+    AuditRecord,
+    AuthMethod,
+    CaPolicy,
+    GroupRef,
+    RoleAssignment,
+    RoleSchedule,
+    SignInRecord,
+)
+from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.errors import AuthError, BgWizardError, PermissionMissing
+from bgwizard.services import graph_convert as convert
+from bgwizard.services.graph_base import DEFAULT_LIMIT, GraphBase, odata_quote
+
+
+def _and(*clauses: str | None) -> str | None:
+    kept = [c for c in clauses if c]
+    return " and ".join(kept) if kept else None
+
+
+def _eq(prop: str, value: str | None) -> str | None:
+    return f"{prop} eq {odata_quote(value)}" if value else None
+
+
+def odata_time(when: dt.datetime) -> str:
+    """A datetime as an OData ``DateTimeOffset`` literal in UTC (``2026-01-02T03:04:05Z``).
+
+    Args:
+        when: an aware datetime (naive ones are taken as UTC).
+
+    Returns:
+        The literal.
+    """
+    aware = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class DirectoryPolicies(GraphBase):
+    """Roles, PIM schedules, Conditional Access, memberships, methods and logs."""
+
+    # -- directory roles -------------------------------------------------------------
+
+    async def list_role_assignments(
+        self, principal_id: str | None = None, role_definition_id: str | None = None
+    ) -> list[RoleAssignment]:
+        """Active role assignments, optionally of one principal and/or one role.
+
+        Raises:
+            BgWizardError: any failure, translated (403 names the permission).
+        """
+        builder = self._client().role_management.directory.role_assignments
+        query = _and(_eq("principalId", principal_id), _eq("roleDefinitionId", role_definition_id))
+        with self._translate("list_role_assignments"):
+            items = await self._collect(builder, filter=query)
+        return [convert.role_assignment(i) for i in items]
+
+    async def assign_role(
+        self,
+        principal_id: str,
+        role_definition_id: str = GLOBAL_ADMIN_ROLE_ID,
+        directory_scope_id: str = "/",
+    ) -> RoleAssignment:
+        """Assign a directory role permanently, unless that exact assignment exists already.
+
+        Checked before and, after a failure, again: a POST retried after a lost answer
+        may have been carried out.
+
+        Args:
+            principal_id: the user's object id.
+            role_definition_id: the role (Global Administrator by default).
+            directory_scope_id: ``/`` for the whole tenant.
+
+        Returns:
+            The assignment (new or existing).
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        existing = await self._find_assignment(principal_id, role_definition_id, directory_scope_id)
+        if existing is not None:
+            return existing
+        from msgraph.generated.models.unified_role_assignment import UnifiedRoleAssignment
+
+        builder = self._client().role_management.directory.role_assignments
+        try:
+            with self._translate("assign_role"):
+                created = await builder.post(
+                    UnifiedRoleAssignment(
+                        principal_id=principal_id,
+                        role_definition_id=role_definition_id,
+                        directory_scope_id=directory_scope_id,
+                    )
+                )
+        except (PermissionMissing, AuthError):
+            raise
+        except BgWizardError:
+            found = await self._find_assignment(
+                principal_id, role_definition_id, directory_scope_id
+            )
+            if found is None:
+                raise
+            return found
+        return convert.role_assignment(created)
+
+    async def _find_assignment(
+        self, principal_id: str, role_definition_id: str, scope: str
+    ) -> RoleAssignment | None:
+        for item in await self.list_role_assignments(principal_id, role_definition_id):
+            if item.directory_scope_id == scope:
+                return item
+        return None
+
+    async def list_role_eligibility_schedules(
+        self, principal_id: str | None = None
+    ) -> list[RoleSchedule]:
+        """PIM eligibility schedules (``kind="eligible"``), optionally of one principal.
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        builder = self._client().role_management.directory.role_eligibility_schedules
+        with self._translate("role_eligibility"):
+            items = await self._collect(builder, filter=_eq("principalId", principal_id))
+        return [convert.role_schedule(i, "eligible") for i in items]
+
+    async def list_role_assignment_schedules(
+        self, principal_id: str | None = None
+    ) -> list[RoleSchedule]:
+        """PIM active assignment schedules (``kind="active"``), optionally of one principal.
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        builder = self._client().role_management.directory.role_assignment_schedules
+        with self._translate("role_assignment_schedules"):
+            items = await self._collect(builder, filter=_eq("principalId", principal_id))
+        return [convert.role_schedule(i, "active") for i in items]
+
+    # -- Conditional Access ------------------------------------------------------------
+
+    async def list_ca_policies(self) -> list[CaPolicy]:
+        """Every Conditional Access policy (all pages), with Graph's raw JSON kept.
+
+        Raises:
+            BgWizardError: any failure, translated (403 names ``Policy.Read.All``).
+        """
+        builder = self._client().identity.conditional_access.policies
+        with self._translate("list_ca_policies"):
+            raw = await self._raw_collect(builder)
+        return [CaPolicy.from_graph(item) for item in raw]
+
+    async def get_ca_policy(self, policy_id: str) -> CaPolicy:
+        """One Conditional Access policy, read fresh.
+
+        Raises:
+            NotFound: no policy has that id.
+            BgWizardError: any other failure, translated.
+        """
+        builder = self._client().identity.conditional_access.policies
+        with self._translate("list_ca_policies"):
+            raw = await self._raw_get(builder.by_conditional_access_policy_id(policy_id))
+        return CaPolicy.from_graph(raw)
+
+    async def patch_ca_policy(self, policy_id: str, patch: Mapping[str, Any]) -> CaPolicy:
+        """PATCH a Conditional Access policy with plain JSON, then read it back.
+
+        Back the policy up (``CaPolicy.raw``) before calling this.
+
+        Args:
+            policy_id: the policy's id.
+            patch: the JSON body, e.g. ``{"conditions": {"users": {...}}}``.
+
+        Returns:
+            The policy as Graph has it after the change.
+
+        Raises:
+            PermissionMissing: ``Policy.ReadWrite.ConditionalAccess`` is missing.
+            BgWizardError: any other failure, translated.
+        """
+        builder = self._client().identity.conditional_access.policies
+        with self._translate("patch_ca_policy"):
+            await self._raw_patch(builder.by_conditional_access_policy_id(policy_id), patch)
+        return await self.get_ca_policy(policy_id)
+
+    # -- memberships and methods ----------------------------------------------------------
+
+    async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
+        """Groups, directory roles and units the user belongs to, nesting resolved.
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        builder = self._client().users.by_user_id(user_id).transitive_member_of
+        with self._translate("member_of"):
+            items = await self._collect(builder)
+        return [convert.group_ref(i) for i in items]
+
+    async def list_auth_methods(self, user_id: str) -> list[AuthMethod]:
+        """Every registered authentication method (the password is always listed).
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        builder = self._client().users.by_user_id(user_id).authentication.methods
+        with self._translate("auth_methods"):
+            items = await self._collect(builder)
+        return [convert.auth_method(i) for i in items]
+
+    async def list_fido2_methods(self, user_id: str) -> list[AuthMethod]:
+        """The user's passkeys (FIDO2 security keys).
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        builder = self._client().users.by_user_id(user_id).authentication.fido2_methods
+        with self._translate("auth_methods"):
+            items = await self._collect(builder)
+        return [convert.auth_method(i) for i in items]
+
+    # -- logs ------------------------------------------------------------------------
+
+    async def list_sign_ins(
+        self, user_id: str, since: dt.datetime, *, limit: int = DEFAULT_LIMIT
+    ) -> list[SignInRecord]:
+        """The user's sign-ins since ``since``, newest first.
+
+        Raises:
+            BgWizardError: any failure, translated (403 names ``AuditLog.Read.All``).
+        """
+        builder = self._client().audit_logs.sign_ins
+        query = _and(_eq("userId", user_id), f"createdDateTime ge {odata_time(since)}")
+        with self._translate("sign_ins"):
+            items = await self._collect(
+                builder, limit=limit, filter=query, orderby=["createdDateTime desc"]
+            )
+        return [convert.sign_in(i) for i in items]
+
+    async def list_directory_audits(
+        self, since: dt.datetime, target_id: str | None = None, *, limit: int = DEFAULT_LIMIT
+    ) -> list[AuditRecord]:
+        """Directory audit records since ``since``, optionally about one object, newest first.
+
+        Raises:
+            BgWizardError: any failure, translated (403 names ``AuditLog.Read.All``).
+        """
+        builder = self._client().audit_logs.directory_audits
+        target = f"targetResources/any(t:t/id eq {odata_quote(target_id)})" if target_id else None
+        query = _and(f"activityDateTime ge {odata_time(since)}", target)
+        with self._translate("directory_audits"):
+            items = await self._collect(
+                builder, limit=limit, filter=query, orderby=["activityDateTime desc"]
+            )
+        return [convert.audit(i) for i in items]
