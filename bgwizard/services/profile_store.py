@@ -105,9 +105,7 @@ def _account_to_dict(account: BreakGlassAccount) -> dict[str, Any]:
         for name in sorted(_ACCOUNT_FIELDS)
         if getattr(account, name) is not None
     }
-    out["sheets"] = [
-        {k: v for k, v in vars(s).items() if v is not None} for s in account.sheets
-    ]
+    out["sheets"] = [{k: v for k, v in vars(s).items() if v is not None} for s in account.sheets]
     return out
 
 
