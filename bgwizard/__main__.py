@@ -37,8 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", type=Path, help="profile file (default: the config dir)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    demo = sub.add_parser("demo", help="open the app on an emulated tenant (nothing real is touched)")
-    demo.add_argument("--tenant", type=Path, help="tenant file (default: the bundled sample tenant)")
+    demo = sub.add_parser(
+        "demo", help="open the app on an emulated tenant (nothing real is touched)"
+    )
+    demo.add_argument(
+        "--tenant", type=Path, help="tenant file (default: the bundled sample tenant)"
+    )
     demo.add_argument("--port", type=int, default=0, help="emulator port (default: any free one)")
 
     emu = sub.add_parser("emulator", help="run the emulated tenant alone on loopback")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bgwizard.screens.sheets_readback import ReadBackPanel
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,6 +24,7 @@ from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.domain.secret import Secret
 from bgwizard.domain.sheet import SheetContent, blocks
 from bgwizard.errors import BgWizardError
+from bgwizard.screens.sheets_readback import ReadBackPanel
 from bgwizard.services.pdf import PAPER_SIZES, RenderedSheet
 from bgwizard.services.printing import SAVE_WARNING
 from bgwizard.services.protocols import ProfileStore

@@ -20,13 +20,13 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from bgwizard.screens.sheets import SheetOutcome, SheetsScreen
 from textual.app import App
 from textual.widgets import Button, Input
 
 from bgwizard.domain.profile import BreakGlassAccount, Profile
 from bgwizard.domain.sheet import blocks
 from bgwizard.emulator import Emulator
+from bgwizard.screens.sheets import SheetOutcome, SheetsScreen
 from bgwizard.services.auth import MsalAuthenticator
 from bgwizard.services.graph import GraphDirectory
 from bgwizard.services.profile_store import TomlProfileStore

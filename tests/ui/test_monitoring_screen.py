@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bgwizard.screens.monitoring import MonitoringScreen
 from textual.app import App
 from textual.widgets import Button, Input, OptionList, Static, TextArea
 
 from bgwizard.domain.monitoring_arm import ExportFile
 from bgwizard.domain.monitoring_diagnostics import DiagnosticSettingsReport, not_checked
 from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.screens.monitoring import MonitoringScreen
 from bgwizard.services.monitoring import MonitoringService
 
 SIZE = (120, 40)

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bgwizard.screens.sheets import SheetOutcome, SheetsScreen
-from bgwizard.screens.sheets_readback import ReadBackPanel
 from textual.app import App
 from textual.widgets import Button, Input, Select, Static
 
@@ -23,6 +21,8 @@ from bgwizard.domain.password import PasswordPolicy
 from bgwizard.domain.profile import BreakGlassAccount, Profile
 from bgwizard.domain.secret import Secret
 from bgwizard.domain.sheet import blocks
+from bgwizard.screens.sheets import SheetOutcome, SheetsScreen
+from bgwizard.screens.sheets_readback import ReadBackPanel
 from bgwizard.services.sheets import SheetService
 
 SIZE = (110, 60)
