@@ -1,1 +1,12 @@
-"""emulator."""
+"""The loopback Entra ID + Microsoft Graph emulator (demo, training and tests).
+
+Imports no Textual. ``Emulator`` is the entry point; ``Fault`` describes injected failures.
+"""
+
+from __future__ import annotations
+
+from bgwizard.emulator.faults import Fault
+from bgwizard.emulator.server import Emulator
+from bgwizard.emulator.tenant_file import TenantFileError
+
+__all__ = ["Emulator", "Fault", "TenantFileError"]

@@ -1,0 +1,285 @@
+"""Graph directory reads: domains, organization, groups and membership, auth methods."""
+
+from __future__ import annotations
+
+import re
+
+from bgwizard.emulator import authz, catalog, graph_users
+from bgwizard.emulator.authz import Need
+from bgwizard.emulator.graph import ID, V1, GraphContext
+from bgwizard.emulator.http import Request, Response, Router, json_response
+from bgwizard.emulator.odata import Collection
+from bgwizard.emulator.records import record_audit, target
+from bgwizard.emulator.state import JsonDict, iso, new_id, utcnow
+
+DOMAINS = Collection("domain", "domains", {"id", "isInitial", "isDefault", "isVerified"})
+ORGANIZATION = Collection("organization", "organization")
+GROUPS = Collection(
+    "Group",
+    "groups",
+    {
+        "id",
+        "displayName",
+        "securityEnabled",
+        "mailEnabled",
+        "isAssignableToRole",
+        "onPremisesSyncEnabled",
+        "mailNickname",
+    },
+    directory_objects=True,
+)
+MEMBERSHIP = Collection("directoryObject", "directoryObjects", {"id", "displayName"})
+METHODS = Collection("authenticationMethod", "users('{id}')/authentication/methods")
+FIDO2 = Collection("fido2AuthenticationMethod", "users('{id}')/authentication/fido2Methods")
+GROUP_CREATE = Need(
+    ("Group.Create", "Group.ReadWrite.All", "Directory.ReadWrite.All"),
+    (catalog.GLOBAL_ADMIN, catalog.USER_ADMIN, catalog.PRIVILEGED_ROLE_ADMIN),
+)
+GROUP_MEMBERS_WRITE = Need(
+    ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"),
+    (catalog.GLOBAL_ADMIN, catalog.USER_ADMIN, catalog.PRIVILEGED_ROLE_ADMIN),
+)
+
+
+def register(router: Router, ctx: GraphContext) -> None:
+    """Add the directory routes (users are in ``graph_users``)."""
+    graph_users.register(router, ctx)
+    h = _Directory(ctx)
+    router.add("GET", V1 + r"/domains", h.domains)
+    router.add("GET", V1 + r"/domains/(?P<id>[^/]+)", h.domain)
+    router.add("GET", V1 + r"/organization", h.organization)
+    router.add("GET", V1 + r"/groups", h.groups)
+    router.add("POST", V1 + r"/groups", h.create_group)
+    router.add("GET", V1 + r"/groups/" + ID, h.group)
+    router.add("GET", V1 + r"/groups/" + ID + r"/members", h.members)
+    router.add("GET", V1 + r"/groups/" + ID + r"/transitiveMembers", h.transitive_members)
+    router.add("POST", V1 + r"/groups/" + ID + r"/members/\$ref", h.add_member)
+    router.add(
+        "DELETE", V1 + r"/groups/" + ID + r"/members/(?P<member>[^/]+)/\$ref", h.remove_member
+    )
+    router.add("GET", V1 + r"/users/" + ID + r"/memberOf", h.member_of)
+    router.add("GET", V1 + r"/users/" + ID + r"/transitiveMemberOf", h.transitive_member_of)
+    router.add("GET", V1 + r"/users/" + ID + r"/authentication/methods", h.methods)
+    router.add("GET", V1 + r"/users/" + ID + r"/authentication/fido2Methods", h.fido2)
+
+
+def typed(kind: str, obj: JsonDict) -> JsonDict:
+    """A directory object with its ``@odata.type`` (as in memberOf / members lists)."""
+    shown = graph_users.visible(obj) if kind == "user" else obj
+    return {"@odata.type": f"#microsoft.graph.{kind}", **shown}
+
+
+class _Directory:
+    def __init__(self, ctx: GraphContext) -> None:
+        self.ctx = ctx
+        self.state = ctx.state
+
+    def domains(self, request: Request, match: re.Match[str]) -> Response:
+        self.ctx.caller(request, authz.DOMAINS)
+        return self.ctx.collection(request, list(self.state.domains), DOMAINS)
+
+    def domain(self, request: Request, match: re.Match[str]) -> Response:
+        self.ctx.caller(request, authz.DOMAINS)
+        found = next(
+            (d for d in self.state.domains if d["id"].lower() == match["id"].lower()), None
+        )
+        if found is None:
+            raise self.ctx.not_found("domain", match["id"])
+        return self.ctx.entity(request, found, DOMAINS)
+
+    def organization(self, request: Request, match: re.Match[str]) -> Response:
+        self.ctx.caller(request, authz.ORGANIZATION)
+        org: JsonDict = {
+            **self.state.organization,
+            "id": self.state.tenant_id,
+            "displayName": self.state.display_name,
+            "verifiedDomains": [
+                {
+                    "name": d["id"],
+                    "isInitial": bool(d.get("isInitial")),
+                    "isDefault": bool(d.get("isDefault")),
+                    "type": "Managed",
+                    "capabilities": "Email, OfficeCommunicationsOnline",
+                }
+                for d in self.state.domains
+                if d.get("isVerified")
+            ],
+        }
+        return self.ctx.collection(request, [org], ORGANIZATION)
+
+    def _group(self, key: str) -> JsonDict:
+        group = self.state.groups.get(key)
+        if group is None:
+            raise self.ctx.not_found("group", key)
+        return group
+
+    def groups(self, request: Request, match: re.Match[str]) -> Response:
+        self.ctx.caller(request, authz.GROUPS_READ)
+        with self.state.lock:
+            items = list(self.state.groups.values())
+        return self.ctx.collection(request, items, GROUPS)
+
+    def group(self, request: Request, match: re.Match[str]) -> Response:
+        self.ctx.caller(request, authz.GROUPS_READ)
+        return self.ctx.entity(request, self._group(match["id"]), GROUPS)
+
+    def create_group(self, request: Request, match: re.Match[str]) -> Response:
+        caller = self.ctx.caller(request, GROUP_CREATE)
+        body = self.ctx.json_object(request)
+        for name in ("displayName", "mailEnabled", "mailNickname", "securityEnabled"):
+            if body.get(name) is None or body.get(name) == "":
+                raise self.ctx.bad_request(
+                    f"Invalid value specified for property '{name}' of resource 'Group'."
+                )
+        if (
+            body.get("isAssignableToRole")
+            and not caller.role_ids & {catalog.GLOBAL_ADMIN, catalog.PRIVILEGED_ROLE_ADMIN}
+            and caller.kind == "user"
+        ):
+            raise authz.denied(
+                "Insufficient privileges to complete the operation: a role-assignable group "
+                "needs one of these roles: Global Administrator, Privileged Role Administrator."
+            )
+        group: JsonDict = {
+            "id": new_id(),
+            "description": None,
+            "groupTypes": [],
+            "isAssignableToRole": None,
+            "onPremisesSyncEnabled": None,
+            "visibility": None,
+            "createdDateTime": iso(utcnow()),
+            **{
+                k: v for k, v in body.items() if not k.startswith("@") and k != "members@odata.bind"
+            },
+        }
+        with self.state.lock:
+            self.state.groups[group["id"]] = group
+            self.state.members[group["id"]] = []
+            record_audit(
+                self.state, caller, "Add group", "GroupManagement", [target("Group", group)], "Add"
+            )
+        context = f"{self.ctx.graph_url}/$metadata#groups/$entity"
+        return json_response(
+            201,
+            {"@odata.context": context, **group},
+            {"Location": f"{self.ctx.graph_url}/groups/{group['id']}"},
+        )
+
+    def _objects(self, ids: list[str]) -> list[JsonDict]:
+        out = []
+        for oid in ids:
+            found = self.state.find_object(oid)
+            if found is not None:
+                out.append(typed(*found))
+        return out
+
+    def members(self, request: Request, match: re.Match[str]) -> Response:
+        self.ctx.caller(request, authz.GROUPS_READ)
+        with self.state.lock:
+            self._group(match["id"])
+            items = self._objects(self.state.members.get(match["id"], []))
+        return self.ctx.collection(request, items, MEMBERSHIP)
+
+    def transitive_members(self, request: Request, match: re.Match[str]) -> Response:
+        self.ctx.caller(request, authz.GROUPS_READ)
+        with self.state.lock:
+            self._group(match["id"])
+            items = self._objects(self.state.transitive_members(match["id"]))
+        return self.ctx.collection(request, items, MEMBERSHIP)
+
+    def member_of(self, request: Request, match: re.Match[str]) -> Response:
+        self.ctx.caller(request, authz.GROUPS_READ)
+        with self.state.lock:
+            user = graph_users.require_user(self.ctx, match["id"])
+            items = self._objects(self.state.direct_groups(str(user["id"])))
+        return self.ctx.collection(request, items, MEMBERSHIP)
+
+    def transitive_member_of(self, request: Request, match: re.Match[str]) -> Response:
+        self.ctx.caller(request, authz.GROUPS_READ)
+        with self.state.lock:
+            user = graph_users.require_user(self.ctx, match["id"])
+            items = self._objects(self.state.transitive_groups(str(user["id"])))
+        return self.ctx.collection(request, items, MEMBERSHIP)
+
+    def add_member(self, request: Request, match: re.Match[str]) -> Response:
+        caller = self.ctx.caller(request, GROUP_MEMBERS_WRITE)
+        ref = str(self.ctx.json_object(request).get("@odata.id", ""))
+        member_id = ref.rstrip("/").rpartition("/")[2].removeprefix("directoryObjects('")
+        member_id = member_id.removesuffix("')")
+        with self.state.lock:
+            group = self._group(match["id"])
+            found = self.state.find_object(member_id)
+            if found is None:
+                raise self.ctx.not_found("directoryObject", member_id)
+            members = self.state.members.setdefault(group["id"], [])
+            if member_id in members:
+                raise self.ctx.bad_request(
+                    "One or more added object references already exist for the following "
+                    "modified properties: 'members'."
+                )
+            members.append(member_id)
+            record_audit(
+                self.state,
+                caller,
+                "Add member to group",
+                "GroupManagement",
+                [target(found[0].capitalize(), found[1]), target("Group", group)],
+                "Assign",
+            )
+        return Response(204)
+
+    def remove_member(self, request: Request, match: re.Match[str]) -> Response:
+        caller = self.ctx.caller(request, GROUP_MEMBERS_WRITE)
+        with self.state.lock:
+            group = self._group(match["id"])
+            members = self.state.members.setdefault(group["id"], [])
+            if match["member"] not in members:
+                raise self.ctx.not_found("member", match["member"])
+            members.remove(match["member"])
+            found = self.state.find_object(match["member"])
+            targets = [target("Group", group)]
+            if found is not None:
+                targets.insert(0, target(found[0].capitalize(), found[1]))
+            record_audit(
+                self.state,
+                caller,
+                "Remove member from group",
+                "GroupManagement",
+                targets,
+                "Unassign",
+            )
+        return Response(204)
+
+    def _methods(self, user: JsonDict) -> list[JsonDict]:
+        password: JsonDict = {
+            "@odata.type": "#microsoft.graph.passwordAuthenticationMethod",
+            "id": catalog.PASSWORD_METHOD_ID,
+            "password": None,
+            "createdDateTime": user.get("lastPasswordChangeDateTime")
+            or user.get("createdDateTime"),
+        }
+        return [password, *self.state.auth_methods.get(str(user["id"]), [])]
+
+    def methods(self, request: Request, match: re.Match[str]) -> Response:
+        self.ctx.caller(request, authz.METHODS_READ)
+        with self.state.lock:
+            user = graph_users.require_user(self.ctx, match["id"])
+            items = self._methods(user)
+        spec = Collection(METHODS.resource, METHODS.context.format(id=user["id"]))
+        return self.ctx.collection(request, items, spec)
+
+    def fido2(self, request: Request, match: re.Match[str]) -> Response:
+        need = Need(
+            ("UserAuthMethod-Passkey.Read.All", *authz.METHODS_READ.permissions),
+            authz.METHODS_READ.roles,
+        )
+        self.ctx.caller(request, need)
+        with self.state.lock:
+            user = graph_users.require_user(self.ctx, match["id"])
+            items = [
+                {k: v for k, v in m.items() if k != "@odata.type"}
+                for m in self._methods(user)
+                if m.get("@odata.type") == "#microsoft.graph.fido2AuthenticationMethod"
+            ]
+        spec = Collection(FIDO2.resource, FIDO2.context.format(id=user["id"]))
+        return self.ctx.collection(request, items, spec)

@@ -1,0 +1,238 @@
+"""The Emulator: loopback Entra ID + Microsoft Graph over HTTPS with a throw-away CA."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import ssl
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import trustme
+
+from bgwizard.domain.profile import DEFAULT_CLIENT_ID
+from bgwizard.emulator.arm import Arm
+from bgwizard.emulator.device import DeviceApprovals
+from bgwizard.emulator.faults import Fault, FaultTable
+from bgwizard.emulator.graph import register_graph
+from bgwizard.emulator.graph_batch import run_batch
+from bgwizard.emulator.http import (
+    HttpsServer,
+    Request,
+    Response,
+    Router,
+    graph_error,
+    json_response,
+)
+from bgwizard.emulator.login import Login
+from bgwizard.emulator.secrets import hash_secret
+from bgwizard.emulator.state import TenantState
+from bgwizard.emulator.tenant_file import load_tenant
+
+#: The public client bgwizard signs in with (Microsoft Graph Command Line Tools).
+PUBLIC_CLIENT_ID = DEFAULT_CLIENT_ID
+
+
+class Emulator:
+    """A loopback Entra ID and Microsoft Graph for the demo and the tests.
+
+    Example::
+
+        with Emulator() as emu:
+            print(emu.base_url, emu.tenant_id, emu.ca_pem_path)
+    """
+
+    def __init__(
+        self,
+        tenant_file: Path | str | None = None,
+        port: int = 0,
+        state_dir: Path | str | None = None,
+    ) -> None:
+        """Load the tenant (bundled sample when None); nothing listens until ``start``.
+
+        Raises:
+            TenantFileError: The tenant file is missing or not valid.
+        """
+        self.state: TenantState = load_tenant(Path(tenant_file) if tenant_file else None)
+        self._port = port
+        self._own_dir = state_dir is None
+        self.state_dir = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="bgw-emu-"))
+        self.faults = FaultTable()
+        self.errors: list[str] = []
+        """Tracebacks of handler crashes (answered with 500), for tests to inspect."""
+        self._server: HttpsServer | None = None
+        self._thread: threading.Thread | None = None
+        self.router = Router()
+        self.login = Login(self.state, lambda: self.base_url)
+        self.devices = DeviceApprovals(self.login)
+        self._register_routes()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Make the CA and server certificate, write the CA pem, and start serving."""
+        ca = trustme.CA(organization_name="bgwizard emulator CA")
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        cert.configure_cert(context)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        ca.cert_pem.write_to_path(str(self.ca_pem_path))
+        self._server = HttpsServer(self._port, context, self._handle)
+        self._thread = self._server.start()
+
+    def stop(self) -> None:
+        """Stop serving and remove a private state dir."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server.close_connections()
+            self._server = None
+        if self._own_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def __enter__(self) -> Emulator:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (after ``start``)."""
+        if self._server is None:
+            raise RuntimeError("The emulator is not running; call start() first.")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``https://127.0.0.1:PORT``."""
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def authority_host(self) -> str:
+        """The authority host (the base URL); msal's authority is ``{this}/{tenant_id}``."""
+        return self.base_url
+
+    @property
+    def graph_url(self) -> str:
+        """Graph's base URL: ``{base_url}/v1.0``."""
+        return f"{self.base_url}/v1.0"
+
+    @property
+    def arm_url(self) -> str:
+        """The Azure Resource Manager stub's base URL: ``{base_url}/arm``."""
+        return f"{self.base_url}/arm"
+
+    @property
+    def tenant_id(self) -> str:
+        """The tenant id."""
+        return self.state.tenant_id
+
+    @property
+    def ca_pem_path(self) -> Path:
+        """The throw-away CA certificate (``<state_dir>/emulator-ca.pem``)."""
+        return self.state_dir / "emulator-ca.pem"
+
+    @property
+    def public_client_id(self) -> str:
+        """The public client bgwizard signs in with."""
+        return PUBLIC_CLIENT_ID
+
+    # -- control -----------------------------------------------------------------------------
+
+    def approve_device_code(self, user_code: str, username: str, password: str) -> bool:
+        """Approve a pending device code as ``username``; False if refused (wrong password…)."""
+        return self.devices.approve(user_code, username, password) is None
+
+    def deny_device_code(self, user_code: str) -> None:
+        """Decline a pending device code."""
+        self.devices.deny(user_code)
+
+    def pending_device_codes(self) -> list[dict[str, Any]]:
+        """Pending device codes: ``user_code``, ``login_hint``, ``expires``."""
+        return self.devices.pending()
+
+    def wait_for_device_code(self, timeout: float = 5.0) -> dict[str, Any]:
+        """Wait until a device code is pending and return it (helper for tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pending = self.pending_device_codes()
+            if pending:
+                return pending[-1]
+            time.sleep(0.02)
+        raise TimeoutError("No device code became pending in time.")
+
+    def add_fault(self, fault: Fault) -> None:
+        """Inject a fault (see ``Fault``)."""
+        self.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self.faults.clear()
+
+    def set_user_password(self, upn_or_id: str, password: str) -> None:
+        """Set a user's password (stored as a salted hash only).
+
+        Raises:
+            KeyError: No such user.
+        """
+        with self.state.lock:
+            user = self.state.find_user(upn_or_id)
+            if user is None:
+                raise KeyError(f"No user {upn_or_id!r} in the tenant.")
+            self.state.passwords[user["id"]] = hash_secret(password)
+            self.state.must_change_password.discard(user["id"])
+
+    # -- request handling --------------------------------------------------------------------
+
+    def _register_routes(self) -> None:
+        self.login.register(self.router)
+        self.devices.register(self.router)
+        self.router.add("POST", r"/_emulator/faults", self._fault_add)
+        self.router.add("DELETE", r"/_emulator/faults", self._fault_clear)
+        Arm(self.state).register(self.router)
+        self.router.add("POST", r"/v1\.0/\$batch", self._batch)
+        register_graph(self.router, self.state, lambda: self.graph_url)
+
+    def _handle(self, request: Request) -> Response | None:
+        if not request.path.startswith("/_emulator/"):
+            outcome = self.faults.take(request)
+            if outcome is not None:
+                if outcome.drop:
+                    return None
+                if outcome.response is not None:
+                    return outcome.response
+                time.sleep(outcome.delay)
+        try:
+            return self.router.dispatch(request)
+        except Exception:  # a handler bug must answer 500, not kill the connection thread
+            self.errors.append(traceback.format_exc())
+            return graph_error(500, "InternalServerError", "The emulator failed on this request.")
+
+    def _batch(self, request: Request, match: re.Match[str]) -> Response | None:
+        return run_batch(request, self._handle)
+
+    def _fault_add(self, request: Request, match: re.Match[str]) -> Response:
+        try:
+            fault = Fault.from_json(request.json())
+        except ValueError as exc:
+            return json_response(400, {"error": str(exc)})
+        self.add_fault(fault)
+        return json_response(201, {"status": "added"})
+
+    def _fault_clear(self, request: Request, match: re.Match[str]) -> Response:
+        self.clear_faults()
+        return Response(204)

@@ -1,0 +1,38 @@
+"""Shared fixtures: the loopback Entra ID + Graph emulator.
+
+``emulator`` is started once per xdist worker (session scope); tests that change the tenant
+(create users, PATCH policies, sign in with wrong passwords...) use ``fresh_emulator``.
+Faults injected on the shared emulator are cleared after every test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bgwizard.emulator import Emulator
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """The shared emulator on the bundled sample tenant (read-only use, please)."""
+    with Emulator(state_dir=tmp_path_factory.mktemp("emulator")) as emu:
+        yield emu
+
+
+@pytest.fixture
+def fresh_emulator(tmp_path: Path) -> Iterator[Emulator]:
+    """A private emulator on the bundled sample tenant, for tests that change state."""
+    with Emulator(state_dir=tmp_path / "emulator") as emu:
+        yield emu
+
+
+@pytest.fixture(autouse=True)
+def clear_faults(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Remove faults a test injected into the shared emulator."""
+    yield
+    if "emulator" in request.fixturenames:
+        emu: Emulator = request.getfixturevalue("emulator")
+        emu.clear_faults()
