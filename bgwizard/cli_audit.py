@@ -1,0 +1,199 @@
+"""``bgwizard audit``: the unattended audit, as text or JSON, with exit codes 0 / 1 / 2.
+
+Online it signs in app-only (``--client-id`` with ``--certificate`` or ``--secret-env``) for
+pipelines and schedules, or as an admin by device code (the prompt goes to stderr). Offline
+(``--policies DIR``) it audits exported Conditional Access policies without any sign-in.
+The report goes to stdout; errors are one sentence on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, NoReturn
+
+from bgwizard.domain.audit import AuditReport
+from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.errors import BgWizardError, ProfileError
+
+if TYPE_CHECKING:
+    from bgwizard.services.auth_tokens import MsalTokenCredential
+
+PROG: Final = "bgwizard audit"
+EXIT_FAILED: Final = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-sentence errors and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_FAILED, f"{self.prog}: {message[:1].upper()}{message[1:]}. See --help.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``bgwizard audit`` arguments."""
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Check the break glass accounts named in the profile: existence, hygiene, "
+            "permanent Global Administrator, Conditional Access exclusions (every policy), "
+            "authentication methods, unexplained use and drills. Exit 0: pass (warnings "
+            "allowed); 1: errors found; 2: the audit could not run, or some checks could not "
+            "run and no error was found."
+        ),
+    )
+    parser.add_argument("--profile", type=Path, help="profile file (default: the config dir)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    parser.add_argument("--client-id", metavar="ID", help="app registration for app-only sign-in")
+    secret = parser.add_mutually_exclusive_group()
+    secret.add_argument("--certificate", type=Path, metavar="PEM", help="key and certificate PEM")
+    secret.add_argument(
+        "--secret-env", metavar="VAR", help="environment variable holding a client secret"
+    )
+    offline = parser.add_argument_group("offline audit of exported policies (no sign-in)")
+    offline.add_argument("--policies", type=Path, metavar="DIR", help="folder of policy JSON files")
+    offline.add_argument(
+        "--accounts", metavar="ID,ID", help="object ids of the break glass accounts"
+    )
+    offline.add_argument("--groups", type=Path, metavar="FILE", help="group id → member ids JSON")
+    return parser
+
+
+def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    secret_given = args.certificate is not None or args.secret_env is not None
+    if args.client_id and not secret_given:
+        parser.error("--client-id needs --certificate PEM or --secret-env VAR")
+    if secret_given and not args.client_id:
+        parser.error("--certificate and --secret-env need --client-id")
+    if args.policies is None and (args.accounts or args.groups):
+        parser.error("--accounts and --groups go with --policies DIR")
+    if args.policies is not None and args.client_id:
+        parser.error("--policies audits files offline and takes no sign-in")
+
+
+def _load_profile(path: Path | None, *, required: bool) -> Profile | None:
+    from bgwizard.services.profile_store import TomlProfileStore
+
+    store = TomlProfileStore(path)
+    if not store.exists():
+        if required:
+            where = path or "the config directory"
+            raise ProfileError(f"No profile at {where}; run bgwizard once or pass --profile FILE.")
+        return None
+    return store.load()
+
+
+def _offline(args: argparse.Namespace) -> AuditReport:
+    from bgwizard.domain.audit import run_audit
+    from bgwizard.domain.audit_offline import offline_snapshot
+    from bgwizard.services.audit_offline import load_groups, load_policy_folder
+
+    if args.accounts:
+        ids = [i.strip() for i in str(args.accounts).split(",") if i.strip()]
+        accounts = [BreakGlassAccount(upn="", object_id=i) for i in ids]
+    else:
+        profile = _load_profile(args.profile, required=False)
+        if profile is None or not profile.accounts:
+            raise ProfileError(
+                "Name the accounts with --accounts ID,ID (or a profile that has them)."
+            )
+        accounts = list(profile.accounts)
+    export = load_policy_folder(args.policies)
+    groups, names = load_groups(args.groups) if args.groups else ({}, {})
+    snapshot = offline_snapshot(
+        export.policies,
+        accounts,
+        dt.datetime.now(dt.UTC),
+        groups=groups,
+        names={**export.names, **names},
+    )
+    return run_audit(snapshot)
+
+
+def _app_secret(var: str) -> str:
+    value = os.environ.get(var, "")
+    if not value:
+        raise ProfileError(f"The environment variable {var} holds no client secret.")
+    return value
+
+
+async def _online(args: argparse.Namespace, profile: Profile) -> AuditReport:
+    from bgwizard.services.audit import AuditService
+    from bgwizard.services.graph import GraphDirectory
+
+    if args.client_id:
+        from bgwizard.services.auth_app import AppOnlyAuthenticator
+
+        secret = _app_secret(args.secret_env) if args.secret_env else None
+        app = AppOnlyAuthenticator(profile, args.client_id, args.certificate, secret)
+        await app.sign_in()
+        credential = app.credential()
+    else:
+        credential = await _device_code(profile)
+    graph = GraphDirectory(profile, credential)
+    try:
+        return await AuditService(graph, profile).run()
+    finally:
+        await graph.close()
+
+
+async def _device_code(profile: Profile) -> MsalTokenCredential:
+    from bgwizard.services.auth import MsalAuthenticator
+
+    auth = MsalAuthenticator(profile)
+    prompt = await auth.start_device_code()
+    print(
+        prompt.message or f"Sign in at {prompt.verification_uri} with code {prompt.user_code}.",
+        file=sys.stderr,
+        flush=True,
+    )
+    await auth.finish_device_code(prompt)
+    return auth.credential()
+
+
+def _render(report: AuditReport, form: str) -> str:
+    from bgwizard.domain.audit_render import to_json, to_text
+
+    return to_json(report) if form == "json" else to_text(report)
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run ``bgwizard audit``.
+
+    Args:
+        argv: the arguments after ``audit``.
+
+    Returns:
+        0 pass, 1 errors found, 2 could not run or incomplete.
+    """
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    _check(args, parser)
+    try:
+        if args.policies is not None:
+            report = _offline(args)
+        else:
+            profile = _load_profile(args.profile, required=True)
+            assert profile is not None
+            report = asyncio.run(_online(args, profile))
+    except BgWizardError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        if args.format == "json":
+            from bgwizard.domain.audit_render import failure_json
+
+            sys.stdout.write(failure_json(str(exc)))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    sys.stdout.write(_render(report, args.format))
+    sys.stdout.flush()
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,234 @@
+"""The access rules of the audit: Global Administrator, methods, use, drills. Pure.
+
+Part of ``audit_rules`` (split for size); each rule returns findings, ``ok`` ones included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Final
+
+from bgwizard.domain.audit import (
+    AccountSnapshot,
+    AuditSnapshot,
+    Finding,
+    Unread,
+    account_finding,
+)
+from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.domain.profile import DRILL_INTERVAL_DAYS
+
+DRILL_MATCH_WINDOW: Final = dt.timedelta(hours=12)
+"""A sign-in this close to a drill of the same account is that drill's."""
+STRONG_KINDS: Final = frozenset({"fido2", "x509Certificate", "passkey"})
+PERSONAL_KINDS: Final = frozenset(
+    {
+        "phone",
+        "microsoftAuthenticator",
+        "passwordlessMicrosoftAuthenticator",
+        "softwareOath",
+        "email",
+    }
+)
+_finding = account_finding
+
+
+def _not_checked(snap: AccountSnapshot, rule: str, unread: Unread) -> Finding:
+    return account_finding(snap, rule, "not_checked", unread.reason, evidence=unread.reason)
+
+
+def check_methods(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Finding]:
+    """A passkey or certificate exists; no method on a personal device."""
+    if not snap.object_id or snap.user is None:
+        return
+    if isinstance(snap.methods, Unread):
+        yield _not_checked(snap, "auth.strong_method", snap.methods)
+        yield _not_checked(snap, "auth.personal_device", snap.methods)
+        return
+    kinds = sorted({m.kind for m in snap.methods})
+    listed = "Registered methods: " + (", ".join(kinds) or "none") + "."
+    if STRONG_KINDS & set(kinds):
+        yield _finding(snap, "auth.strong_method", "ok", "A passkey or certificate is registered.")
+    else:
+        yield _finding(
+            snap,
+            "auth.strong_method",
+            "warning",
+            "No passkey or certificate: mandatory MFA keeps the account out of the admin portals.",
+            evidence=listed,
+            fix="Register a FIDO2 security key (passkey) for the account; keep it with a sheet.",
+        )
+    personal = [m for m in snap.methods if m.kind in PERSONAL_KINDS]
+    if not personal:
+        yield _finding(snap, "auth.personal_device", "ok", "No method on a personal device.")
+        return
+    described = "; ".join(f"{m.kind} {m.display_name or m.detail}".strip() for m in personal)
+    yield _finding(
+        snap,
+        "auth.personal_device",
+        "warning",
+        "A phone, SMS or Authenticator method is registered: it ties the account to a person.",
+        evidence=f"{described}.",
+        fix="Delete these methods; use passkeys kept with the sheets instead.",
+    )
+
+
+def _eligible_ga(snap: AccountSnapshot) -> bool:
+    items = snap.eligibilities if not isinstance(snap.eligibilities, Unread) else ()
+    return any(s.role_definition_id == GLOBAL_ADMIN_ROLE_ID for s in items)
+
+
+def _ga_through_group(snap: AccountSnapshot) -> bool:
+    groups = snap.groups if not isinstance(snap.groups, Unread) else ()
+    return any(g.role_template_id == GLOBAL_ADMIN_ROLE_ID for g in groups if g.kind != "group")
+
+
+def check_global_admin(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Finding]:
+    """Global Administrator assigned directly, active, permanent, at ``/``."""
+    if not snap.object_id or snap.user is None or isinstance(snap.user, Unread):
+        return
+    if isinstance(snap.assignments, Unread):
+        yield _not_checked(snap, "role.global_admin", snap.assignments)
+        return
+    direct = [
+        a
+        for a in snap.assignments
+        if a.role_definition_id == GLOBAL_ADMIN_ROLE_ID and a.principal_id == snap.object_id
+    ]
+    root = [a for a in direct if a.directory_scope_id == "/"]
+    fix = (
+        "Assign Global Administrator permanently (active, no end date) at scope / with the wizard."
+    )
+    if root:
+        yield from _check_permanent(snap, fix)
+    elif direct:
+        scopes = ", ".join(a.directory_scope_id for a in direct)
+        yield _finding(
+            snap,
+            "role.global_admin",
+            "error",
+            "Global Administrator only at a limited scope, not the whole tenant.",
+            evidence=f"Scopes: {scopes}.",
+            fix=fix,
+        )
+    elif _ga_through_group(snap):
+        yield _finding(
+            snap,
+            "role.global_admin",
+            "warning",
+            "Global Administrator only through a group: a membership change removes it.",
+            evidence="An active Global Administrator membership comes from a group.",
+            fix=fix,
+        )
+    elif _eligible_ga(snap):
+        yield _finding(
+            snap,
+            "role.global_admin",
+            "error",
+            "Global Administrator is only eligible (PIM): activation can fail in an emergency.",
+            evidence="A roleEligibilitySchedule exists and no active assignment.",
+            fix=fix,
+        )
+    else:
+        yield _finding(
+            snap,
+            "role.global_admin",
+            "error",
+            "The account is not a Global Administrator.",
+            evidence="No active Global Administrator assignment.",
+            fix=fix,
+        )
+
+
+def _check_permanent(snap: AccountSnapshot, fix: str) -> Iterator[Finding]:
+    if isinstance(snap.schedules, Unread):
+        yield _not_checked(snap, "role.global_admin", snap.schedules)
+        return
+    ga = [s for s in snap.schedules if s.role_definition_id == GLOBAL_ADMIN_ROLE_ID]
+    bounded = [s for s in ga if s.end is not None or s.assignment_type == "Activated"]
+    if not bounded:
+        yield _finding(
+            snap, "role.global_admin", "ok", "Global Administrator, permanently active at /."
+        )
+        return
+    item = bounded[0]
+    detail = f"ends {item.end:%Y-%m-%d %H:%M} UTC" if item.end else "activated from eligibility"
+    yield _finding(
+        snap,
+        "role.global_admin",
+        "error",
+        f"Global Administrator is time-bound ({detail}); the account loses it then.",
+        evidence=f"roleAssignmentSchedule {item.id}: type {item.assignment_type or '?'}, {detail}.",
+        fix=fix,
+    )
+
+
+def check_sign_in(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Finding]:
+    """The last successful sign-in was a drill; otherwise it is unexplained use."""
+    if not snap.object_id or snap.user is None or isinstance(snap.user, Unread):
+        return
+    last = snap.last_success
+    if isinstance(last, Unread):
+        yield _not_checked(snap, "signin.unexplained", last)
+        return
+    if last is None:
+        yield _finding(snap, "signin.unexplained", "ok", "Never signed in.")
+        return
+    seen = f"signInActivity.lastSuccessfulSignInDateTime is {last:%Y-%m-%d %H:%M} UTC."
+    if snapshot.drills is None:
+        yield _finding(
+            snap,
+            "signin.unexplained",
+            "info",
+            f"Last successful sign-in on {last:%Y-%m-%d}; check it was a drill.",
+            evidence=seen + " No signed drill log yet to compare with.",
+            fix="If it was not a drill, treat it as a real use: rotate the password, investigate.",
+        )
+        return
+    drills = [d.when for d in snapshot.drills if d.account == snap.object_id]
+    if any(abs(last - when) <= DRILL_MATCH_WINDOW for when in drills):
+        yield _finding(snap, "signin.unexplained", "ok", "The last sign-in was a logged drill.")
+        return
+    yield _finding(
+        snap,
+        "signin.unexplained",
+        "error",
+        f"Unexplained use: signed in on {last:%Y-%m-%d %H:%M} UTC with no drill logged then.",
+        evidence=seen,
+        fix="Find out who used it and why; rotate the password and sheets afterwards.",
+    )
+
+
+def check_last_drill(snapshot: AuditSnapshot) -> Finding:
+    """The quarterly drill happened within 90 days (error if never, once the log exists)."""
+    if snapshot.drills is None:
+        last = snapshot.last_drill
+        said = f"The profile records the last drill on {last:%Y-%m-%d}." if last else ""
+        return Finding(
+            "drill.last",
+            "info",
+            "Drills are not checked yet: the signed drill log is not set up.",
+            evidence=said or "The profile records no drill.",
+            fix="Run a drill every 90 days.",
+        )
+    if not snapshot.drills:
+        return Finding(
+            "drill.last",
+            "error",
+            "No drill was ever run: nobody knows the accounts still work.",
+            evidence="The signed drill log has no entries.",
+            fix="Run the quarterly drill now.",
+        )
+    latest = max(d.when for d in snapshot.drills)
+    age = (snapshot.now - latest).days
+    evidence = f"Last drill on {latest:%Y-%m-%d}, {age} days ago."
+    if age > DRILL_INTERVAL_DAYS:
+        return Finding(
+            "drill.last",
+            "warning",
+            f"The last drill is {age} days old (more than {DRILL_INTERVAL_DAYS}).",
+            evidence=evidence,
+            fix="Run the quarterly drill now.",
+        )
+    return Finding("drill.last", "ok", "Drilled within 90 days.", evidence=evidence)

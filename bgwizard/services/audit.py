@@ -1,0 +1,240 @@
+"""Read what the audit needs from Microsoft Graph, then judge it with the domain rules.
+
+Every read runs concurrently and is wrapped: a missing permission, throttling or a network
+failure becomes an ``Unread`` with the one-sentence reason, which the rules report as
+"not checked" — never as a pass. Only a refused sign-in (``AuthError``) stops the audit.
+The accounts come from the profile, never from a guess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
+
+from bgwizard.domain.audit import (
+    AccountSnapshot,
+    AuditReport,
+    AuditSnapshot,
+    DrillRecord,
+    Unread,
+    run_audit,
+)
+from bgwizard.domain.directory import (
+    AuthMethod,
+    CaPolicy,
+    DirectoryUser,
+    GroupRef,
+    RoleAssignment,
+    RoleSchedule,
+)
+from bgwizard.domain.identity import TenantInfo
+from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.errors import AuthError, BgWizardError, NotFound, PermissionMissing
+
+T = TypeVar("T")
+
+
+class AuditGateway(Protocol):
+    """The Graph reads the audit makes (``GraphDirectory`` has them all)."""
+
+    async def tenant_info(self) -> TenantInfo:
+        """The tenant's id, name and initial domain."""
+        ...
+
+    async def get_user(self, user_id: str, *, sign_in_activity: bool = True) -> DirectoryUser:
+        """A user by object id (``NotFound`` when there is none)."""
+        ...
+
+    async def list_ca_policies(self) -> list[CaPolicy]:
+        """Every Conditional Access policy."""
+        ...
+
+    async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
+        """Groups and roles the user belongs to, nesting resolved."""
+        ...
+
+    async def list_role_assignments(
+        self, principal_id: str | None = None, role_definition_id: str | None = None
+    ) -> list[RoleAssignment]:
+        """Active role assignments."""
+        ...
+
+    async def list_role_eligibility_schedules(
+        self, principal_id: str | None = None
+    ) -> list[RoleSchedule]:
+        """PIM eligibility schedules."""
+        ...
+
+    async def list_role_assignment_schedules(
+        self, principal_id: str | None = None
+    ) -> list[RoleSchedule]:
+        """PIM active assignment schedules."""
+        ...
+
+    async def list_auth_methods(self, user_id: str) -> list[AuthMethod]:
+        """Registered authentication methods."""
+        ...
+
+
+class DrillSource(Protocol):
+    """Where drill records come from (the signed drill log, once it exists)."""
+
+    def drill_records(self) -> tuple[DrillRecord, ...] | None:
+        """Every drill in the log; None when there is no drill log yet."""
+        ...
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def read(call: Callable[[], Awaitable[T]]) -> T | Unread:
+    """Run one Graph read; a failure other than a refused sign-in becomes ``Unread``.
+
+    Args:
+        call: makes the awaitable (called once).
+
+    Returns:
+        The value, or ``Unread`` with the error's sentence.
+
+    Raises:
+        AuthError: the sign-in itself was refused; no check can run.
+    """
+    try:
+        return await call()
+    except AuthError:
+        raise
+    except BgWizardError as exc:
+        return Unread(str(exc))
+
+
+class AuditService:
+    """Runs the audit of the profile's accounts against the tenant."""
+
+    def __init__(
+        self,
+        gateway: AuditGateway,
+        profile: Profile,
+        *,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        drills: DrillSource | None = None,
+    ) -> None:
+        """Remember what to audit; nothing is read yet.
+
+        Args:
+            gateway: Graph (``GraphDirectory``) or a fake with the same reads.
+            profile: names the accounts (never guessed from the tenant).
+            clock: the current time (tests freeze it).
+            drills: the drill log; None until the drill feature provides one.
+        """
+        self._gateway = gateway
+        self._profile = profile
+        self._clock = clock
+        self._drills = drills
+
+    async def run(self) -> AuditReport:
+        """Read the tenant and apply every rule.
+
+        Returns:
+            The report.
+
+        Raises:
+            AuthError: the sign-in was refused, so nothing could be read.
+        """
+        return run_audit(await self.snapshot())
+
+    async def snapshot(self) -> AuditSnapshot:
+        """Read everything the rules need, concurrently.
+
+        Returns:
+            The snapshot (failed reads as ``Unread``).
+
+        Raises:
+            AuthError: the sign-in was refused.
+        """
+        gateway = self._gateway
+        tenant, policies, accounts = await asyncio.gather(
+            read(gateway.tenant_info),
+            read(gateway.list_ca_policies),
+            asyncio.gather(*(self._account(a) for a in self._profile.accounts)),
+        )
+        info = tenant if isinstance(tenant, TenantInfo) else None
+        snaps = tuple(accounts)
+        return AuditSnapshot(
+            now=self._clock(),
+            accounts=snaps,
+            policies=_tuple(policies),
+            initial_domain=info.initial_domain if info else self._profile.initial_domain,
+            tenant_id=info.tenant_id if info else self._profile.tenant_id,
+            tenant_name=info.display_name if info else self._profile.tenant_name,
+            drills=self._drills.drill_records() if self._drills else None,
+            last_drill=self._profile.last_drill,
+            group_names=_group_names(snaps),
+        )
+
+    async def _account(self, account: BreakGlassAccount) -> AccountSnapshot:
+        oid = account.object_id
+        if not oid:
+            return AccountSnapshot(account=account, user=None)
+        g = self._gateway
+        user_read, groups, assignments, eligibilities, schedules, methods = await asyncio.gather(
+            self._user(oid),
+            read(lambda: g.transitive_member_of(oid)),
+            read(lambda: g.list_role_assignments(principal_id=oid)),
+            read(lambda: g.list_role_eligibility_schedules(principal_id=oid)),
+            read(lambda: g.list_role_assignment_schedules(principal_id=oid)),
+            read(lambda: g.list_auth_methods(oid)),
+        )
+        user, last_success = user_read
+        return AccountSnapshot(
+            account=account,
+            user=user,
+            last_success=last_success,
+            groups=_tuple(groups),
+            assignments=_tuple(assignments),
+            eligibilities=_tuple(eligibilities),
+            schedules=_tuple(schedules),
+            methods=_tuple(methods),
+        )
+
+    async def _user(
+        self, oid: str
+    ) -> tuple[DirectoryUser | Unread | None, dt.datetime | Unread | None]:
+        """The user and its last successful sign-in, each possibly unread."""
+        try:
+            user = await self._gateway.get_user(oid, sign_in_activity=True)
+        except NotFound:
+            return None, None
+        except PermissionMissing as exc:
+            # signInActivity needs AuditLog.Read.All; the rest of the user may still be readable.
+            plain = await self._plain_user(oid)
+            return plain, Unread(str(exc))
+        except AuthError:
+            raise
+        except BgWizardError as exc:
+            return Unread(str(exc)), Unread(str(exc))
+        return user, user.last_successful_sign_in
+
+    async def _plain_user(self, oid: str) -> DirectoryUser | Unread | None:
+        try:
+            return await self._gateway.get_user(oid, sign_in_activity=False)
+        except NotFound:
+            return None
+        except AuthError:
+            raise
+        except BgWizardError as exc:
+            return Unread(str(exc))
+
+
+def _tuple(value: list[T] | Unread) -> tuple[T, ...] | Unread:
+    return value if isinstance(value, Unread) else tuple(value)
+
+
+def _group_names(accounts: tuple[AccountSnapshot, ...]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for snap in accounts:
+        if not isinstance(snap.groups, Unread):
+            names.update((g.id, g.display_name) for g in snap.groups if g.display_name)
+    return names

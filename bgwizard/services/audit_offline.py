@@ -1,0 +1,70 @@
+"""Read exported Conditional Access policies and group files from disk (offline audit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bgwizard.domain.audit_import import PolicyFileError, names_from, parse_groups, parse_policies
+from bgwizard.domain.directory import CaPolicy
+
+
+@dataclass
+class PolicyExport:
+    """What a folder of exported policies holds."""
+
+    policies: list[CaPolicy] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    """Group names found in migration tables (IntuneManagement exports)."""
+    files: int = 0
+    """How many ``.json`` files were read."""
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise PolicyFileError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+
+
+def load_policy_folder(folder: Path) -> PolicyExport:
+    """Every policy in the ``.json`` files under ``folder`` (subfolders too), by path order.
+
+    Args:
+        folder: the export folder (or a single ``.json`` file).
+
+    Returns:
+        The policies and any group names found.
+
+    Raises:
+        PolicyFileError: the folder is missing, a file is not JSON, or no policy was found.
+    """
+    if folder.is_file():
+        paths = [folder]
+        base = folder.parent
+    elif folder.is_dir():
+        paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".json" and p.is_file())
+        base = folder
+    else:
+        raise PolicyFileError(f"The policy folder {folder} does not exist.")
+    export = PolicyExport()
+    for path in paths:
+        data = _read(path)
+        source = path.relative_to(base).as_posix()
+        found = parse_policies(data, source)
+        export.policies.extend(found)
+        if not found:
+            export.names.update(names_from(data, source))
+        export.files += 1
+    if not export.policies:
+        raise PolicyFileError(f"No Conditional Access policy was found in {folder}.")
+    return export
+
+
+def load_groups(path: Path) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """A group file (``--groups``): group id → member ids, and group names.
+
+    Raises:
+        PolicyFileError: the file cannot be read or has the wrong shape.
+    """
+    return parse_groups(_read(path), path.name)

@@ -1,0 +1,299 @@
+"""The account rules of the audit: each has a passing and a failing tenant."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from audit_factory import DOMAIN, IDS, NOW, account, snapshot, user
+
+from bgwizard.domain.audit import (
+    AuditReport,
+    AuditSnapshot,
+    DrillRecord,
+    Finding,
+    Unread,
+    run_audit,
+)
+from bgwizard.domain.directory import AuthMethod, GroupRef, RoleSchedule
+from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.domain.profile import BreakGlassAccount
+
+
+def findings(report: AuditReport, rule: str, n: int | None = 1) -> list[Finding]:
+    """The findings of ``rule`` for account ``n`` (None: tenant-wide ones)."""
+    wanted = IDS[n - 1] if n else None
+    return [f for f in report.findings if f.rule == rule and f.account == wanted]
+
+
+def only(report: AuditReport, rule: str, n: int | None = 1) -> Finding:
+    found = findings(report, rule, n)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def with_account1(**changes: object) -> AuditReport:
+    return run_audit(snapshot(accounts=(account(1, **changes), account(2))))
+
+
+def test_the_good_tenant_passes_with_nothing_to_report() -> None:
+    report = run_audit(snapshot())
+    assert report.result == "pass"
+    assert report.exit_code == 0
+    assert report.problems == ()
+    assert report.not_checked == ()
+    rules = {f.rule for f in report.passed}
+    assert {"accounts.count", "role.global_admin", "ca.exclusion", "drill.last"} <= rules
+
+
+@pytest.mark.parametrize(
+    ("count", "severity"), [(0, "error"), (1, "error"), (2, "ok"), (3, "warning")]
+)
+def test_account_count(count: int, severity: str) -> None:
+    accounts = tuple(account(1 + i % 2) for i in range(count))
+    report = run_audit(snapshot(accounts=accounts))
+    assert only(report, "accounts.count", None).severity == severity
+
+
+def test_an_account_not_created_yet_is_an_error_and_nothing_else_is_graded() -> None:
+    snap = account(1, account=BreakGlassAccount(upn=f"kestrel1@{DOMAIN}"))
+    report = run_audit(snapshot(accounts=(snap, account(2))))
+    missing = [f for f in report.findings if f.upn == f"kestrel1@{DOMAIN}" and f.account is None]
+    assert [(f.rule, f.severity) for f in missing] == [("account.exists", "error")]
+    assert report.result == "fail"
+
+
+def test_a_deleted_account_is_an_error() -> None:
+    found = only(with_account1(user=None), "account.exists")
+    assert found.severity == "error"
+    assert IDS[0] in found.evidence
+    assert findings(with_account1(user=None), "ca.exclusion") == []
+
+
+def test_a_renamed_account_is_a_warning() -> None:
+    renamed = dataclasses.replace(user(IDS[0], 1), upn=f"osprey@{DOMAIN}")
+    found = only(with_account1(user=renamed), "account.exists")
+    assert found.severity == "warning"
+    assert "renamed" in found.message
+
+
+def test_unreadable_user_is_not_checked_and_the_result_is_incomplete() -> None:
+    report = with_account1(user=Unread("Permission missing: reading a user needs User.Read.All."))
+    found = only(report, "account.exists")
+    assert found.severity == "not_checked"
+    assert "User.Read.All" in found.message
+    assert report.result == "incomplete"
+    assert report.exit_code == 2
+
+
+def test_disabled_account_is_an_error() -> None:
+    disabled = dataclasses.replace(user(IDS[0], 1), account_enabled=False)
+    assert only(with_account1(user=disabled), "account.enabled").severity == "error"
+    assert only(run_audit(snapshot()), "account.enabled").severity == "ok"
+
+
+def test_synced_account_is_an_error() -> None:
+    synced = dataclasses.replace(user(IDS[0], 1), on_premises_sync_enabled=True)
+    assert only(with_account1(user=synced), "account.cloud_only").severity == "error"
+    assert only(run_audit(snapshot()), "account.cloud_only").severity == "ok"
+
+
+def test_upn_on_a_custom_domain_is_an_error() -> None:
+    custom = dataclasses.replace(user(IDS[0], 1), upn="kestrel1@contosologistics.com")
+    found = only(with_account1(user=custom), "account.upn_domain")
+    assert found.severity == "error"
+    assert DOMAIN in found.message
+    assert only(run_audit(snapshot()), "account.upn_domain").severity == "ok"
+
+
+def test_upn_on_another_tenants_onmicrosoft_domain_is_an_error() -> None:
+    other = dataclasses.replace(user(IDS[0], 1), upn="kestrel1@fabrikam.onmicrosoft.com")
+    assert only(with_account1(user=other), "account.upn_domain").severity == "error"
+
+
+@pytest.mark.parametrize(
+    ("upn", "display"),
+    [
+        ("breakglass1", "Kestrel"),
+        ("bg-admin", "Kestrel"),
+        ("kestrel1", "Emergency Access 1"),
+        ("break.glass.01", "Kestrel"),
+    ],
+)
+def test_name_advertising_the_purpose_is_a_warning(upn: str, display: str) -> None:
+    named = dataclasses.replace(user(IDS[0], 1), upn=f"{upn}@{DOMAIN}", display_name=display)
+    found = only(with_account1(user=named), "account.name")
+    assert found.severity == "warning"
+    assert only(run_audit(snapshot()), "account.name").severity == "ok"
+
+
+def test_password_that_can_expire_is_an_error() -> None:
+    expiring = dataclasses.replace(user(IDS[0], 1), password_policies=None)
+    found = only(with_account1(user=expiring), "password.expiration")
+    assert found.severity == "error"
+    assert "not set" in found.evidence
+    weak = dataclasses.replace(user(IDS[0], 1), password_policies="DisableStrongPassword")
+    assert only(with_account1(user=weak), "password.expiration").severity == "error"
+    both = dataclasses.replace(
+        user(IDS[0], 1), password_policies="DisableStrongPassword, DisablePasswordExpiration"
+    )
+    assert only(with_account1(user=both), "password.expiration").severity == "ok"
+
+
+def test_global_admin_missing_is_an_error() -> None:
+    found = only(with_account1(assignments=(), schedules=()), "role.global_admin")
+    assert found.severity == "error"
+    assert "not a Global Administrator" in found.message
+
+
+def test_eligible_only_global_admin_is_an_error() -> None:
+    eligible = (RoleSchedule("el1", "eligible", IDS[0], GLOBAL_ADMIN_ROLE_ID),)
+    report = with_account1(assignments=(), schedules=(), eligibilities=eligible)
+    found = only(report, "role.global_admin")
+    assert found.severity == "error"
+    assert "eligible" in found.message
+
+
+def test_time_bound_global_admin_is_an_error() -> None:
+    end = NOW + dt.timedelta(days=30)
+    bounded = (
+        RoleSchedule(
+            "rs", "active", IDS[0], GLOBAL_ADMIN_ROLE_ID, end=end, assignment_type="Assigned"
+        ),
+    )
+    found = only(with_account1(schedules=bounded), "role.global_admin")
+    assert found.severity == "error"
+    assert end.strftime("%Y-%m-%d") in found.message
+
+
+def test_activated_from_eligibility_is_an_error() -> None:
+    activated = (
+        RoleSchedule("rs", "active", IDS[0], GLOBAL_ADMIN_ROLE_ID, assignment_type="Activated"),
+    )
+    assert only(with_account1(schedules=activated), "role.global_admin").severity == "error"
+
+
+def test_global_admin_at_a_narrow_scope_is_an_error() -> None:
+    from bgwizard.domain.directory import RoleAssignment
+
+    scoped = (RoleAssignment("ra", IDS[0], GLOBAL_ADMIN_ROLE_ID, "/administrativeUnits/x"),)
+    found = only(with_account1(assignments=scoped), "role.global_admin")
+    assert found.severity == "error"
+    assert "/administrativeUnits/x" in found.evidence
+
+
+def test_global_admin_through_a_group_is_a_warning() -> None:
+    role = GroupRef("dr1", "Global Administrator", "directoryRole", GLOBAL_ADMIN_ROLE_ID)
+    report = with_account1(assignments=(), groups=(role,))
+    assert only(report, "role.global_admin").severity == "warning"
+
+
+def test_unreadable_schedules_leave_permanence_not_checked() -> None:
+    report = with_account1(schedules=Unread("Permission missing: RoleAssignmentSchedule."))
+    assert only(report, "role.global_admin").severity == "not_checked"
+    assert report.result == "incomplete"
+
+
+def test_password_only_account_lacks_a_strong_method() -> None:
+    found = only(with_account1(methods=(AuthMethod("pw", "password"),)), "auth.strong_method")
+    assert found.severity == "warning"
+    assert "password" in found.evidence
+
+
+def test_certificate_counts_as_strong() -> None:
+    methods = (AuthMethod("pw", "password"), AuthMethod("c", "x509Certificate"))
+    assert only(with_account1(methods=methods), "auth.strong_method").severity == "ok"
+
+
+@pytest.mark.parametrize("kind", ["phone", "microsoftAuthenticator", "softwareOath"])
+def test_personal_device_methods_are_a_warning(kind: str) -> None:
+    methods = (*account(1).methods, AuthMethod("m", kind, "Pixel 8"))  # type: ignore[misc]
+    found = only(with_account1(methods=methods), "auth.personal_device")
+    assert found.severity == "warning"
+    assert kind in found.evidence
+    assert only(run_audit(snapshot()), "auth.personal_device").severity == "ok"
+
+
+def test_unreadable_methods_are_not_checked() -> None:
+    report = with_account1(methods=Unread("Permission missing: UserAuthenticationMethod."))
+    assert only(report, "auth.strong_method").severity == "not_checked"
+    assert only(report, "auth.personal_device").severity == "not_checked"
+
+
+def test_sign_in_without_a_drill_log_is_info_with_the_date() -> None:
+    when = NOW - dt.timedelta(days=3)
+    report = run_audit(snapshot(accounts=(account(1, last_success=when), account(2)), drills=None))
+    found = only(report, "signin.unexplained")
+    assert found.severity == "info"
+    assert when.strftime("%Y-%m-%d") in found.message
+
+
+def test_sign_in_explained_by_a_drill_passes() -> None:
+    when = NOW - dt.timedelta(days=10, minutes=-5)
+    report = run_audit(snapshot(accounts=(account(1, last_success=when), account(2))))
+    assert only(report, "signin.unexplained").severity == "ok"
+
+
+def test_sign_in_without_a_matching_drill_is_unexplained_use() -> None:
+    when = NOW - dt.timedelta(days=2)
+    report = run_audit(snapshot(accounts=(account(1, last_success=when), account(2))))
+    found = only(report, "signin.unexplained")
+    assert found.severity == "error"
+    assert found.message.startswith("Unexplained use")
+    assert report.result == "fail"
+
+
+def test_a_drill_of_the_other_account_does_not_explain_a_sign_in() -> None:
+    when = NOW - dt.timedelta(days=10)
+    drills = (DrillRecord(IDS[1], when),)
+    report = run_audit(
+        snapshot(accounts=(account(1, last_success=when), account(2)), drills=drills)
+    )
+    assert only(report, "signin.unexplained").severity == "error"
+
+
+def test_unreadable_sign_in_activity_is_not_checked() -> None:
+    report = with_account1(last_success=Unread("Permission missing: AuditLog.Read.All."))
+    assert only(report, "signin.unexplained").severity == "not_checked"
+
+
+@pytest.mark.parametrize(
+    ("drills", "severity"),
+    [
+        ((), "error"),
+        ((DrillRecord(IDS[0], NOW - dt.timedelta(days=91)),), "warning"),
+        ((DrillRecord(IDS[0], NOW - dt.timedelta(days=89)),), "ok"),
+    ],
+)
+def test_last_drill(drills: tuple[DrillRecord, ...], severity: str) -> None:
+    assert only(run_audit(snapshot(drills=drills)), "drill.last", None).severity == severity
+
+
+def test_without_a_drill_log_the_last_drill_is_info() -> None:
+    snap: AuditSnapshot = snapshot(drills=None, last_drill=dt.date(2026, 9, 1))
+    found = only(run_audit(snap), "drill.last", None)
+    assert found.severity == "info"
+    assert "2026-09-01" in found.evidence
+
+
+def test_warnings_alone_still_pass() -> None:
+    report = with_account1(methods=(AuthMethod("pw", "password"),))
+    assert report.count("warning") == 1
+    assert report.result == "pass"
+
+
+def test_errors_win_over_not_checked() -> None:
+    report = run_audit(
+        snapshot(
+            accounts=(account(1, methods=Unread("throttled")), account(2, user=None)),
+        )
+    )
+    assert report.count("not_checked") and report.count("error")
+    assert report.result == "fail"
+    assert report.exit_code == 1
+
+
+def test_a_surname_containing_glass_is_not_flagged() -> None:
+    douglass = dataclasses.replace(user(IDS[0], 1), display_name="Sam Douglass")
+    assert only(with_account1(user=douglass), "account.name").severity == "ok"
