@@ -50,18 +50,42 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
     emu.add_argument("--state-dir", type=Path, help="where to write the CA certificate")
 
-    printing = sub.add_parser("print", help="offline sheets without the TUI")
-    printing.add_argument("what", choices=["test-sheet"], help="which sheet")
-    printing.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    # These sub-commands parse their own options (and answer --help themselves).
+    audit = sub.add_parser(
+        "audit",
+        help="check every break glass rule (exit 0 good, 1 findings, 2 not run)",
+        add_help=False,
+    )
+    audit.add_argument("rest", nargs=argparse.REMAINDER, help="[--format text|json] [...]")
 
-    mon = sub.add_parser("monitoring", help="alert queries and deployable templates")
+    log = sub.add_parser("log", help="the signed drill log", add_help=False)
+    log.add_argument("rest", nargs=argparse.REMAINDER, help="verify [FILE] | signers")
+
+    printing = sub.add_parser("print", help="offline sheets without the TUI")
+    printing.add_argument(
+        "what", choices=["runbook", "checklist", "test-sheet"], help="which sheet"
+    )
+    printing.add_argument("rest", nargs=argparse.REMAINDER, help="[--out FILE] [...]")
+
+    mon = sub.add_parser(
+        "monitoring", help="alert queries and deployable templates", add_help=False
+    )
     mon.add_argument("rest", nargs=argparse.REMAINDER, help="export --out DIR [...]")
     return parser
 
 
+_FORWARDED = frozenset({"audit", "log", "print", "monitoring"})
+"""Sub-commands that parse their own options; the top parser passes them everything."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (also used by the console script)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if args.command not in _FORWARDED:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.rest = [*unknown, *args.rest]
     try:
         return _dispatch(args)
     except BgWizardError as exc:
@@ -76,6 +100,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         None: _run_tui,
         "demo": _run_demo,
         "emulator": _run_emulator,
+        "audit": _run_audit,
+        "log": _run_log,
         "print": _run_print,
         "monitoring": _run_monitoring,
     }
@@ -107,19 +133,40 @@ def _run_emulator(args: argparse.Namespace) -> int:
     return cli.run(argv)
 
 
-def _run_print(args: argparse.Namespace) -> int:
-    from bgwizard import cli_print
+def _with_profile(args: argparse.Namespace) -> list[str]:
+    """The sub-command's own arguments, plus the global ``--profile`` when one was given."""
+    rest = list(args.rest)
+    if args.profile and "--profile" not in rest:
+        rest += ["--profile", str(args.profile)]
+    return rest
 
-    return cli_print.test_sheet(list(args.rest))
+
+def _run_audit(args: argparse.Namespace) -> int:
+    from bgwizard import cli_audit
+
+    return cli_audit.run(_with_profile(args))
+
+
+def _run_log(args: argparse.Namespace) -> int:
+    from bgwizard import cli_log
+
+    return cli_log.run(_with_profile(args))
+
+
+def _run_print(args: argparse.Namespace) -> int:
+    if args.what == "test-sheet":
+        from bgwizard import cli_print
+
+        return cli_print.test_sheet(list(args.rest))
+    from bgwizard import cli_runbook
+
+    return cli_runbook.run(args.what, _with_profile(args))
 
 
 def _run_monitoring(args: argparse.Namespace) -> int:
     from bgwizard import cli_monitoring
 
-    rest = list(args.rest)
-    if args.profile and "--profile" not in rest:
-        rest += ["--profile", str(args.profile)]
-    return cli_monitoring.run(rest)
+    return cli_monitoring.run(_with_profile(args))
 
 
 if __name__ == "__main__":

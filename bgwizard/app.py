@@ -24,6 +24,7 @@ from bgwizard.domain.demo import DemoInfo
 from bgwizard.domain.identity import SignedInIdentity, TenantInfo
 from bgwizard.domain.profile import Profile
 from bgwizard.errors import BgWizardError
+from bgwizard.journeys import DEFAULT_JOURNEYS
 from bgwizard.services.protocols import Services
 from bgwizard.widgets.journey_menu import Journey, journey
 
@@ -35,7 +36,7 @@ ScreenFactory = Callable[["BgWizardApp"], Screen[Any]]
 THEMES: Final = ("textual-dark", "textual-light")
 """The two themes bgwizard supports; ``toggle_theme`` switches between them."""
 
-JOURNEY_SCREENS: dict[str, ScreenFactory] = {}
+JOURNEY_SCREENS: dict[str, ScreenFactory] = dict(DEFAULT_JOURNEYS)
 """Journey id → screen factory. A journey missing here opens its placeholder. A later issue
 plugs its screen in with one line, importing lazily to keep start-up fast, e.g.
 ``JOURNEY_SCREENS["audit"] = lambda app: _audit_screen(app)``."""

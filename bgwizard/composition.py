@@ -88,7 +88,7 @@ def demo_profile(tenant_id: str, base_url: str, ca_pem: Path) -> Profile:
         tenant_id=tenant_id,
         authority_host=base_url,
         graph_url=f"{base_url}/v1.0",
+        arm_url=f"{base_url}/arm",
         ca_bundle=str(ca_pem),
         demo=True,
     )
-

@@ -11,6 +11,7 @@ from typing import Final
 
 PUBLIC_AUTHORITY_HOST: Final = "https://login.microsoftonline.com"
 PUBLIC_GRAPH_URL: Final = "https://graph.microsoft.com/v1.0"
+PUBLIC_ARM_URL: Final = "https://management.azure.com"
 #: Microsoft Graph Command Line Tools, a public client Microsoft pre-consents in every tenant.
 DEFAULT_CLIENT_ID: Final = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 DRILL_INTERVAL_DAYS: Final = 90
@@ -57,6 +58,8 @@ class Profile:
     initial_domain: str = ""
     authority_host: str = PUBLIC_AUTHORITY_HOST
     graph_url: str = PUBLIC_GRAPH_URL
+    arm_url: str = PUBLIC_ARM_URL
+    """Azure Resource Manager (diagnostic settings check); the emulator's ``/arm`` in demo."""
     client_id: str = DEFAULT_CLIENT_ID
     ca_bundle: str = ""
     """PEM of the CA to trust (the emulator's); empty for the real cloud."""

@@ -37,6 +37,7 @@ async def test_home_lists_every_journey_in_order(fakes: FakeServices, make_app: 
 async def test_each_journey_opens_a_placeholder_naming_its_issue(
     fakes: FakeServices, make_app: AppFactory, index: int
 ) -> None:
+    JOURNEY_SCREENS.clear()  # every journey unbuilt: each must still say what will build it
     app = make_app(fakes)
     expected = JOURNEYS[index]
     async with app.run_test(size=SIZE) as pilot:
@@ -193,6 +194,7 @@ async def test_every_binding_has_an_id_a_description_and_a_palette_entry(
 async def test_command_palette_finds_and_runs_actions(
     fakes: FakeServices, make_app: AppFactory, query: str, expected: type[Screen[object]]
 ) -> None:
+    JOURNEY_SCREENS.clear()  # the palette opens what the registry says; here: placeholders
     app = make_app(fakes)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")

@@ -26,7 +26,9 @@ def test_version() -> None:
     assert result.stdout.strip() == f"bgwizard {__version__}"
 
 
-@pytest.mark.parametrize("args", [(), ("demo",), ("emulator",), ("print",), ("monitoring",)])
+@pytest.mark.parametrize(
+    "args", [(), ("demo",), ("emulator",), ("print",), ("monitoring",), ("audit",), ("log",)]
+)
 def test_help_for_every_command(args: tuple[str, ...]) -> None:
     result = _run(*args, "--help")
     assert result.returncode == 0, result.stderr
