@@ -90,6 +90,7 @@ async def settle(app: App[Any], pilot: Any) -> None:
 
 async def press(app: Host, pilot: Any, selector: str) -> None:
     app.step.query_one(selector, Button).press()
+    await pilot.pause()  # let the Pressed message start its worker before waiting for workers
     await settle(app, pilot)
 
 

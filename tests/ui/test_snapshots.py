@@ -43,7 +43,7 @@ def test_home_light(snap_compare: Any, fakes: FakeServices, make_app: AppFactory
 def test_home_demo(snap_compare: Any, demo_fakes: FakeServices, make_app: AppFactory) -> None:
     """Home in demo mode: an orange banner under the header, "DEMO — an emulated tenant at
     https://127.0.0.1:8443, not a real one. Sign in as admin@contosologistics.onmicrosoft.com;
-    the password is in the sample tenant's README."; the rest as in ``test_home_dark``."""
+    the password is in README.md, under Demo mode."; the rest as in ``test_home_dark``."""
     app = make_app(demo_fakes, demo=DEMO, sign_in_on_start=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=_settled)
 
