@@ -21,7 +21,9 @@ import trustme
 
 from bgwizard.domain.monitoring import make_ref
 from bgwizard.domain.monitoring_arm import build_export
+from bgwizard.emulator import Emulator
 from bgwizard.errors import AuthError
+from bgwizard.services.auth import MsalAuthenticator
 from bgwizard.services.monitoring import MonitoringService, arm_token_from
 
 ROUTE = "/arm/providers/microsoft.aadiam/diagnosticSettings"
@@ -188,21 +190,29 @@ def test_save_writes_every_file_beside_each_other(tmp_path: Path) -> None:
 
 
 # -- against the emulator ----------------------------------------------------------------------
-#: Enable when bgwizard/emulator serves GET /arm/providers/microsoft.aadiam/diagnosticSettings
-#: (the sample tenant should send SignInLogs and AuditLogs to a workspace). Delete this marker.
-needs_emulator_arm_route = pytest.mark.skip(
-    reason="the emulator does not serve microsoft.aadiam/diagnosticSettings yet"
-)
 
 
-@needs_emulator_arm_route
-async def test_emulator_diagnostic_settings_are_ok() -> None:
-    from bgwizard.emulator.server import Emulator
-
-    with Emulator() as emu:
-        svc = MonitoringService(token, arm_url=emu.arm_url, ca_bundle=str(emu.ca_pem_path))
-        report = await svc.check_diagnostic_settings()
+async def test_emulator_diagnostic_settings_are_ok(emu: Emulator, admin: MsalAuthenticator) -> None:
+    """The sample tenant sends both logs to a workspace; read with the admin's real ARM token."""
+    svc = MonitoringService(
+        arm_token_from(admin), arm_url=emu.arm_url, ca_bundle=str(emu.ca_pem_path)
+    )
+    report = await svc.check_diagnostic_settings()
     assert report.status == "ok", report.summary()
+
+
+async def test_emulator_refuses_a_graph_token_for_arm(
+    emu: Emulator, admin: MsalAuthenticator
+) -> None:
+    """A token for the wrong audience is a "not checked" with the reason, never a pass."""
+
+    async def graph_token() -> str:
+        token, _ = admin.token()
+        return token
+
+    svc = MonitoringService(graph_token, arm_url=emu.arm_url, ca_bundle=str(emu.ca_pem_path))
+    report = await svc.check_diagnostic_settings()
+    assert report.status == "not_checked", report.summary()
 
 
 class BlockingSource:
