@@ -42,6 +42,22 @@ plugs its screen in with one line, importing lazily to keep start-up fast, e.g.
 ``JOURNEY_SCREENS["audit"] = lambda app: _audit_screen(app)``."""
 
 
+def _setup_screen(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.screens.setup_wizard import setup_screen
+
+    return setup_screen(app)
+
+
+def _rotate_screen(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.screens.rotate import rotate_screen
+
+    return rotate_screen(app)
+
+
+JOURNEY_SCREENS["setup"] = _setup_screen
+JOURNEY_SCREENS["rotate"] = _rotate_screen
+
+
 def utc_now() -> dt.datetime:
     """The current time in UTC."""
     return dt.datetime.now(dt.UTC)
@@ -264,3 +280,21 @@ def _str_map(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     return {str(k): v for k, v in value.items() if isinstance(v, str)}
+
+
+def _runbook_screen(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.screens.runbook import make_runbook_screen
+
+    return make_runbook_screen(app)
+
+
+JOURNEY_SCREENS["runbook"] = _runbook_screen
+
+
+def _drill_screen(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.screens.drill import make_drill_screen
+
+    return make_drill_screen(app)
+
+
+JOURNEY_SCREENS["drill"] = _drill_screen

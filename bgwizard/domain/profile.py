@@ -30,6 +30,22 @@ class SheetRecord:
 
 
 @dataclass
+class SecurityKeyRecord:
+    """A FIDO2 security key (passkey) registered on a break glass account. Never its PIN."""
+
+    label: str
+    """The name given in Entra ID and printed on the sheet (e.g. ``BG key 1 (safe A)``)."""
+    aaguid: str
+    """The key model's AAGUID."""
+    model: str
+    """The model as Entra ID or the key names it."""
+    method_id: str = ""
+    """Graph's fido2AuthenticationMethod id."""
+    registered: dt.date | None = None
+    retired: dt.date | None = None
+
+
+@dataclass
 class BreakGlassAccount:
     """A break glass account the profile names (never guessed from the tenant)."""
 
@@ -42,6 +58,8 @@ class BreakGlassAccount:
     sheets: list[SheetRecord] = field(default_factory=list)
     created: dt.date | None = None
     last_rotation: dt.date | None = None
+    security_keys: list[SecurityKeyRecord] = field(default_factory=list)
+    """FIDO2 security keys registered on the account (mandatory MFA for the portals)."""
 
     @property
     def current_serials(self) -> list[str]:
@@ -75,6 +93,8 @@ class Profile:
     """Print a QR code of the password on credential sheets (off for tenants that forbid it)."""
     sheet_paper: str = "a4"
     """Paper size of credential sheets: ``a4`` or ``letter``."""
+    runbook_templates_dir: str = ""
+    """The user's runbook template directory: its ``*.md.j2`` files override or add sections."""
     extra: dict[str, object] = field(default_factory=dict)
     """Sections written by later features that this version does not know; kept on save."""
 

@@ -15,7 +15,7 @@ from typing import Final
 
 from bgwizard.domain.checkcode import UnknownCharacter, check_code
 from bgwizard.domain.password import DIGITS, UPPER
-from bgwizard.domain.profile import SheetRecord
+from bgwizard.domain.profile import SecurityKeyRecord, SheetRecord
 from bgwizard.domain.secret import Secret
 
 LINE_LENGTH: Final = 16
@@ -64,6 +64,8 @@ class SheetContent:
     sign_in_url: str = DEFAULT_SIGN_IN_URL
     test_page: bool = False
     """A printer and legibility test: marked in large type as not a credential."""
+    security_keys: tuple[str, ...] = ()
+    """One line per FIDO2 security key on the account (``security_key_line``); never a PIN."""
 
     @property
     def copies(self) -> int:
@@ -96,6 +98,12 @@ class SheetContent:
     def record(self) -> SheetRecord:
         """The profile's record of this sheet (serial and day, never the password)."""
         return SheetRecord(serial=self.serial, created=self.generated)
+
+
+def security_key_line(key: SecurityKeyRecord) -> str:
+    """The sheet's line for a security key: label, model, AAGUID, and where its PIN is."""
+    model = f" — {key.model}" if key.model else ""
+    return f"{key.label}{model} (AAGUID {key.aaguid}); PIN on the PIN sheet"
 
 
 def normalise_typed(text: str) -> str:

@@ -41,6 +41,14 @@ METHODS_WRITE = Need(
     ("UserAuthenticationMethod.ReadWrite.All",),
     (c.GLOBAL_ADMIN, c.AUTH_ADMIN, c.PRIVILEGED_AUTH_ADMIN),
 )
+PASSKEY_WRITE = Need(
+    ("UserAuthMethod-Passkey.ReadWrite.All", "UserAuthenticationMethod.ReadWrite.All"),
+    (c.GLOBAL_ADMIN, c.AUTH_ADMIN, c.PRIVILEGED_AUTH_ADMIN),
+)
+AUTH_METHODS_POLICY_READ = Need(
+    ("Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"),
+    (c.GLOBAL_ADMIN, c.GLOBAL_READER, c.SECURITY_ADMIN, c.SECURITY_READER),
+)
 ROLES_READ = Need(
     (
         "RoleManagement.Read.Directory",

@@ -85,8 +85,14 @@ class GraphContext:
 
 def register_graph(router: Router, state: TenantState, graph_url: Callable[[], str]) -> None:
     """Add every Graph route to ``router``."""
-    from bgwizard.emulator import graph_directory, graph_logs, graph_policies, graph_roles
+    from bgwizard.emulator import (
+        graph_directory,
+        graph_logs,
+        graph_passkeys,
+        graph_policies,
+        graph_roles,
+    )
 
     ctx = GraphContext(state, graph_url)
-    for module in (graph_directory, graph_roles, graph_policies, graph_logs):
+    for module in (graph_directory, graph_roles, graph_policies, graph_logs, graph_passkeys):
         module.register(router, ctx)

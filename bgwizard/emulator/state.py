@@ -44,6 +44,8 @@ class Settings:
     """The most a page holds even when ``$top`` asks for more."""
     token_lifetime: int = 3600
     device_code_lifetime: int = 900
+    passkey_challenge_seconds: int = 300
+    """How long a ``fido2Methods/creationOptions`` challenge stays valid (Entra: 5 minutes)."""
 
 
 @dataclass
@@ -129,6 +131,12 @@ class TenantState:
     locked_until: dict[str, float] = field(default_factory=dict)
     must_change_password: set[str] = field(default_factory=set)
     """User ids whose password was set with forceChangePasswordNextSignIn (sign-in fails)."""
+    auth_method_configs: dict[str, JsonDict] = field(default_factory=dict)
+    """Authentication methods policy configurations by id (``fido2``...), Graph's shape."""
+    passkey_challenges: dict[str, JsonDict] = field(default_factory=dict)
+    """Pending creationOptions challenges (base64url) → ``userId``, ``expires``, ``algorithms``."""
+    passkey_credentials: dict[str, JsonDict] = field(default_factory=dict)
+    """fido2 method id → ``userId``, ``credentialId``, ``publicKey`` (COSE, base64url)."""
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property

@@ -138,6 +138,9 @@ def _build(raw: Any) -> TenantState:
         if user is None:
             raise _Invalid(f"authMethods names unknown user {key!r}")
         state.auth_methods[user["id"]] = [dict(m, id=m.get("id") or new_id()) for m in items]
+    for i, config in enumerate(_list(raw, "authenticationMethodConfigurations")):
+        cid = str(_need(config, "id", f"authenticationMethodConfigurations[{i}]")).lower()
+        state.auth_method_configs[cid] = copy.deepcopy(config)
     state.diagnostic_settings = list(_list(raw, "diagnosticSettings"))
     state.sign_ins = list(_list(raw, "signIns"))
     state.audits = list(_list(raw, "directoryAudits"))
@@ -167,6 +170,7 @@ def _settings(raw: Any) -> Settings:
         max_page_size=int(raw.get("maxPageSize") or raw.get("pageSize") or 10),
         token_lifetime=int(raw.get("tokenLifetimeSeconds", 3600)),
         device_code_lifetime=int(raw.get("deviceCodeLifetimeSeconds", 900)),
+        passkey_challenge_seconds=int(raw.get("passkeyChallengeSeconds", 300)),
     )
 
 

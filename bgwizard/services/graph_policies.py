@@ -114,6 +114,17 @@ class DirectoryPolicies(GraphBase):
             return found
         return convert.role_assignment(created)
 
+    async def remove_role_assignment(self, assignment_id: str) -> None:
+        """Delete an active role assignment (e.g. a time-bound one about to be made permanent).
+
+        Raises:
+            NotFound: no assignment has that id.
+            BgWizardError: any other failure, translated.
+        """
+        builder = self._client().role_management.directory.role_assignments
+        with self._translate("assign_role"):
+            await builder.by_unified_role_assignment_id(assignment_id).delete()
+
     async def _find_assignment(
         self, principal_id: str, role_definition_id: str, scope: str
     ) -> RoleAssignment | None:

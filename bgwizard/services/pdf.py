@@ -171,6 +171,11 @@ class _Page:
                 self._text(MARGIN + 70, value, MONO, 10)
             else:
                 self.c.line(MARGIN + 70, self.y - 2, MARGIN + 330, self.y - 2)
+        for line in c.security_keys:
+            self.y -= 16
+            self._text(MARGIN, "Security key", SANS, 9)
+            share = (self.right - MARGIN - 70) / (self.right - MARGIN)
+            self._text(MARGIN + 70, line, SANS, min(10.0, self._fit(line, SANS, 10) * share))
 
     def _password(self) -> None:
         lines = self.content.lines()

@@ -18,12 +18,15 @@ from typing import Any, Final
 import platformdirs
 import tomli_w
 
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.domain.profile import BreakGlassAccount, Profile, SecurityKeyRecord, SheetRecord
 from bgwizard.errors import ProfileError
 
 APP_NAME: Final = "bgwizard"
 _PROFILE_FIELDS: Final = frozenset(f.name for f in fields(Profile)) - {"accounts", "extra"}
-_ACCOUNT_FIELDS: Final = frozenset(f.name for f in fields(BreakGlassAccount)) - {"sheets"}
+_ACCOUNT_FIELDS: Final = frozenset(f.name for f in fields(BreakGlassAccount)) - {
+    "sheets",
+    "security_keys",
+}
 
 
 def default_profile_path() -> Path:
@@ -106,6 +109,10 @@ def _account_to_dict(account: BreakGlassAccount) -> dict[str, Any]:
         if getattr(account, name) is not None
     }
     out["sheets"] = [{k: v for k, v in vars(s).items() if v is not None} for s in account.sheets]
+    if account.security_keys:
+        out["security_keys"] = [
+            {k: v for k, v in vars(key).items() if v is not None} for key in account.security_keys
+        ]
     return out
 
 
@@ -141,7 +148,21 @@ def _account_from_dict(data: Any) -> BreakGlassAccount:
         )
         for s in _as_list(data.get("sheets", []), "sheets")
     ]
-    return BreakGlassAccount(**known, sheets=sheets)
+    keys = [_key_from_dict(k) for k in _as_list(data.get("security_keys", []), "security_keys")]
+    return BreakGlassAccount(**known, sheets=sheets, security_keys=keys)
+
+
+def _key_from_dict(data: Any) -> SecurityKeyRecord:
+    if not isinstance(data, dict) or "label" not in data or "aaguid" not in data:
+        raise ValueError("every security_keys entry needs a label and an aaguid")
+    return SecurityKeyRecord(
+        label=str(data["label"]),
+        aaguid=str(data["aaguid"]),
+        model=str(data.get("model", "")),
+        method_id=str(data.get("method_id", "")),
+        registered=_as_date(data["registered"], "registered") if "registered" in data else None,
+        retired=_as_date(data["retired"], "retired") if "retired" in data else None,
+    )
 
 
 def _as_list(value: Any, name: str) -> list[Any]:

@@ -24,6 +24,7 @@ from bgwizard.domain.sheet import (
     SheetContent,
     compare_readback,
     new_serial,
+    security_key_line,
 )
 from bgwizard.errors import BgWizardError
 from bgwizard.services.pdf import PAPER_SIZES, RenderedSheet, register_fonts, render_sheet
@@ -109,6 +110,9 @@ class SheetService:
             include_qr=profile.sheet_qr if include_qr is None else include_qr,
             sign_in_url=profile.authority_host if profile.demo else DEFAULT_SIGN_IN_URL,
             test_page=test_page,
+            security_keys=tuple(
+                security_key_line(k) for k in account.security_keys if k.retired is None
+            ),
         )
 
     def render(self, content: SheetContent, paper: str = "a4") -> RenderedSheet:

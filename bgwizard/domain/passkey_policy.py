@@ -1,0 +1,119 @@
+"""Pre-checks before a security key is registered on a break glass account.
+
+Pure: the FIDO2 method policy as read from Graph, the signed-in admin's scopes and roles,
+and the sentences that say what to change when something stands in the way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.domain.passkey import CHALLENGE_MINUTES
+
+PRIVILEGED_AUTH_ADMIN_ROLE_ID: Final = "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"
+PASSKEY_SCOPES: Final = (
+    "UserAuthMethod-Passkey.ReadWrite.All",
+    "UserAuthenticationMethod.ReadWrite.All",
+)
+"""Either delegated permission lets an admin register a passkey for another user."""
+POLICY_PATH: Final = (
+    "Entra admin center > Protection > Authentication methods > Policies > Passkey (FIDO2)"
+)
+WINDOW_TEXT: Final = (
+    f"Entra ID's challenge is valid for {CHALLENGE_MINUTES} minutes: have the key plugged in "
+    "and its PIN at hand before you start, then touch the key when it blinks."
+)
+
+
+@dataclass(frozen=True)
+class Fido2Policy:
+    """The FIDO2 configuration of the tenant's authentication methods policy."""
+
+    enabled: bool
+    attestation_enforced: bool = False
+    restrictions_enforced: bool = False
+    enforcement: str = "block"
+    """``allow`` (only the listed AAGUIDs) or ``block`` (all but the listed)."""
+    aaguids: tuple[str, ...] = ()
+    include_targets: tuple[str, ...] = ("all_users",)
+    """Group ids the method is enabled for (``all_users`` for everyone)."""
+
+    @classmethod
+    def from_graph(cls, doc: Mapping[str, Any]) -> Fido2Policy:
+        """Parse Graph's ``fido2AuthenticationMethodConfiguration`` JSON."""
+        rules = doc.get("keyRestrictions") or {}
+        return cls(
+            enabled=doc.get("state") == "enabled",
+            attestation_enforced=bool(doc.get("isAttestationEnforced")),
+            restrictions_enforced=bool(rules.get("isEnforced")),
+            enforcement=str(rules.get("enforcementType") or "block"),
+            aaguids=tuple(str(a).lower() for a in rules.get("aaGuids") or []),
+            include_targets=tuple(
+                str(t.get("id")) for t in doc.get("includeTargets") or [] if isinstance(t, dict)
+            ),
+        )
+
+    def allows_key(self, aaguid: str) -> bool:
+        """Whether the key restrictions let a key with ``aaguid`` register."""
+        if not self.restrictions_enforced:
+            return True
+        listed = aaguid.lower() in self.aaguids
+        return listed if self.enforcement == "allow" else not listed
+
+    def problems(self, group_ids: tuple[str, ...] | None = None) -> list[str]:
+        """What in the policy stops a break glass account registering a key.
+
+        Args:
+            group_ids: the account's groups (transitive), or None when unknown.
+
+        Returns:
+            One sentence per problem, each saying what to change; empty when all is well.
+        """
+        found: list[str] = []
+        if not self.enabled:
+            found.append(f"Passkeys (FIDO2) are disabled: enable them in {POLICY_PATH}.")
+        targets = set(self.include_targets)
+        untargeted = group_ids is not None and not targets & set(group_ids)
+        if self.enabled and "all_users" not in targets and untargeted:
+            found.append(
+                "The Passkey (FIDO2) policy does not target this account: add the account "
+                f"or its group to the policy's targets in {POLICY_PATH}."
+            )
+        if self.restrictions_enforced and self.enforcement == "allow" and not self.aaguids:
+            found.append(
+                "The Passkey (FIDO2) key restrictions allow no key model: add your key's "
+                f"AAGUID in {POLICY_PATH} > Configure."
+            )
+        return found
+
+    def key_problem(self, aaguid: str) -> str | None:
+        """Why a key with ``aaguid`` would be refused by the key restrictions, or None."""
+        if self.allows_key(aaguid):
+            return None
+        return (
+            f"The Passkey (FIDO2) key restrictions do not allow this key model (AAGUID "
+            f"{aaguid}): add it in {POLICY_PATH} > Configure, or use an allowed key."
+        )
+
+
+def permission_problem(identity: SignedInIdentity | None) -> str | None:
+    """Why the signed-in admin cannot register a passkey for a Global Administrator, or None."""
+    if identity is None:
+        return "Sign in first: registering a security key needs an administrator's sign-in."
+    if identity.scopes and not set(identity.scopes) & set(PASSKEY_SCOPES):
+        return (
+            "The sign-in lacks the permission UserAuthenticationMethod.ReadWrite.All "
+            "(or UserAuthMethod-Passkey.ReadWrite.All): consent to it and sign in again."
+        )
+    if identity.role_ids and not set(identity.role_ids) & {
+        GLOBAL_ADMIN_ROLE_ID,
+        PRIVILEGED_AUTH_ADMIN_ROLE_ID,
+    }:
+        return (
+            "Only a Global Administrator or Privileged Authentication Administrator may "
+            "register a key on a break glass account: sign in with one of those roles active."
+        )
+    return None

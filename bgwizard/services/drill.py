@@ -1,0 +1,247 @@
+"""The drill's automatic checks, run with a separate sign-in as the break glass account.
+
+The operator's own session is never used for the checks: the break glass account signs in
+through its own ``MsalAuthenticator`` (device code, the account as login hint), and Graph is
+read with *that* token — so "Conditional Access readable" proves what the account itself can do.
+Failed reads become "not run" (or a failure where the read itself is the check), never a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from bgwizard.domain.audit import AuditReport, DrillRecord, Unread
+from bgwizard.domain.directory import AuditRecord, CaPolicy, SignInRecord
+from bgwizard.domain.drill import ItemResult, failed, not_run, passed
+from bgwizard.domain.drill_checks import (
+    check_audit,
+    check_ca_readable,
+    check_global_admin,
+    check_no_changes,
+    check_sign_in_evidence,
+    check_token,
+)
+from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
+from bgwizard.services.audit import AuditGateway, AuditService, read
+from bgwizard.services.ledger import DrillLog, LogError
+
+
+class DrillGateway(AuditGateway, Protocol):
+    """The Graph reads the drill makes with the break glass token (``GraphDirectory``)."""
+
+    async def list_directory_audits(
+        self, since: dt.datetime, target_id: str | None = None, *, limit: int = ...
+    ) -> list[AuditRecord]:
+        """Directory audit records since ``since``."""
+        ...
+
+    async def list_sign_ins(
+        self, user_id: str, since: dt.datetime, *, limit: int = ...
+    ) -> list[SignInRecord]:
+        """A user's sign-ins since ``since``."""
+        ...
+
+    async def close(self) -> None:
+        """Release the HTTP client."""
+        ...
+
+
+class SeparateSignIn(Protocol):
+    """A device code sign-in of its own (``MsalAuthenticator.separate()``)."""
+
+    async def start_device_code(self, login_hint: str | None = None) -> DeviceCodePrompt:
+        """Start a device code sign-in."""
+        ...
+
+    async def finish_device_code(self, prompt: DeviceCodePrompt) -> SignedInIdentity:
+        """Wait for it to complete."""
+        ...
+
+    def cancel(self, prompt: DeviceCodePrompt) -> None:
+        """Stop waiting."""
+        ...
+
+    def sign_out(self) -> None:
+        """Forget the account's tokens."""
+        ...
+
+    def credential(self) -> Any:
+        """An async token credential for msgraph-sdk."""
+        ...
+
+
+GatewayFactory = Callable[[Profile, Any], DrillGateway]
+
+
+def _graph_gateway(profile: Profile, credential: Any) -> DrillGateway:
+    from bgwizard.services.graph import GraphDirectory
+
+    return GraphDirectory(profile, credential)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class DrillChecks:
+    """One drill's sign-in as the break glass account and the checks made with its token."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        account: BreakGlassAccount,
+        sign_in: SeparateSignIn,
+        *,
+        gateway_factory: GatewayFactory = _graph_gateway,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        """Prepare the checks; nothing is contacted yet.
+
+        Args:
+            profile: the tenant (and the other break glass accounts, for the audit).
+            account: the account being drilled.
+            sign_in: a separate authenticator, e.g. ``MsalAuthenticator(profile).separate()``.
+            gateway_factory: builds the Graph gateway from the break glass credential.
+            clock: current UTC time (tests pin it).
+        """
+        self.profile, self.account, self._sign_in = profile, account, sign_in
+        self._factory, self._clock = gateway_factory, clock
+        self._gateway: DrillGateway | None = None
+        self.identity: SignedInIdentity | None = None
+        self.signed_in_at: dt.datetime | None = None
+
+    async def start_sign_in(self) -> DeviceCodePrompt:
+        """Start the device code sign-in with the account as login hint.
+
+        Raises:
+            AuthError: the sign-in service refused to start.
+            NetworkDown: it could not be reached.
+        """
+        return await self._sign_in.start_device_code(login_hint=self.account.upn)
+
+    def cancel_sign_in(self, prompt: DeviceCodePrompt) -> None:
+        """Stop waiting for the sign-in."""
+        self._sign_in.cancel(prompt)
+
+    async def finish_sign_in(self, prompt: DeviceCodePrompt) -> list[ItemResult]:
+        """Wait for the sign-in, then check the token: account and Global Administrator.
+
+        Returns:
+            The results of ``signin``, ``token_account`` and ``global_admin``.
+
+        Raises:
+            SignInCancelled: the operator cancelled.
+        """
+        try:
+            identity = await self._sign_in.finish_device_code(prompt)
+        except SignInCancelled:
+            raise
+        except BgWizardError as exc:
+            return self.sign_in_failed(str(exc))
+        self.identity, self.signed_in_at = identity, self._clock()
+        self._gateway = self._factory(self.profile, self._sign_in.credential())
+        when = self.signed_in_at.isoformat(timespec="seconds")
+        return [
+            passed("signin", f"Signed in as {identity.upn}.", upn=identity.upn, time=when),
+            check_token(identity, self.account),
+            check_global_admin(identity),
+        ]
+
+    def sign_in_failed(self, reason: str) -> list[ItemResult]:
+        """Results when the sign-in failed (wrong password, expired code, another account)."""
+        why = "the sign-in failed, so the token could not be checked"
+        return [
+            failed("signin", reason.rstrip(".") + "."),
+            not_run("token_account", why),
+            not_run("global_admin", why),
+            not_run("ca_readable", why),
+            not_run("audit_rules", why),
+        ]
+
+    def _require_gateway(self) -> DrillGateway:
+        if self._gateway is None:
+            raise AuthError("The break glass account is not signed in; sign in first.")
+        return self._gateway
+
+    async def during_checks(self, audit: bool = True) -> list[ItemResult]:
+        """Conditional Access readable with the account's token, and the audit's rules.
+
+        Args:
+            audit: run the audit's account and CA rules (False records them as not run).
+        """
+        if self._gateway is None:
+            return self.sign_in_failed("Not signed in")[3:]
+        gateway = self._gateway
+        policies: Sequence[CaPolicy] | Unread = await read(gateway.list_ca_policies)
+        report = await self._audit() if audit else None
+        return [check_ca_readable(policies), check_audit(report, self.account.object_id)]
+
+    async def _audit(self) -> AuditReport | Unread:
+        service = AuditService(self._require_gateway(), self.profile, clock=self._clock)
+        try:
+            return await service.run()
+        except BgWizardError as exc:
+            return Unread(str(exc))
+
+    async def after_checks(self, start: dt.datetime, end: dt.datetime) -> list[ItemResult]:
+        """No changes by the account in the window; the sign-in found in the logs.
+
+        Args:
+            start: start of the test window (before the sign-in).
+            end: end of the window (now, usually).
+        """
+        if self._gateway is None:
+            why = "the account never signed in during this drill"
+            return [not_run("no_changes", why), failed("signin_evidence", f"No sign-in: {why}.")]
+        gateway, oid = self._gateway, self.account.object_id
+        audits = await read(lambda: gateway.list_directory_audits(start))
+        sign_ins = await read(lambda: gateway.list_sign_ins(oid, start))
+        last = await self._last_success(gateway, oid)
+        return [
+            check_no_changes(audits, self.account, start, end),
+            check_sign_in_evidence(sign_ins, last, start, end),
+        ]
+
+    @staticmethod
+    async def _last_success(gateway: DrillGateway, oid: str) -> dt.datetime | Unread | None:
+        user = await read(lambda: gateway.get_user(oid, sign_in_activity=True))
+        return user if isinstance(user, Unread) else user.last_successful_sign_in
+
+    async def close(self) -> None:
+        """Sign the break glass account out and release the HTTP client."""
+        self._sign_in.sign_out()
+        if self._gateway is not None:
+            await self._gateway.close()
+            self._gateway = None
+
+
+class LogDrillSource:
+    """The audit's ``DrillSource``: drill sign-ins recorded in the signed log."""
+
+    def __init__(self, log: DrillLog) -> None:
+        """Read drills from ``log``."""
+        self._log = log
+
+    def drill_records(self) -> tuple[DrillRecord, ...] | None:
+        """Every drill with a sign-in time; None when there is no log or it does not verify."""
+        if not self._log.exists():
+            return None
+        try:
+            entries = self._log.entries()
+        except LogError:
+            return None
+        return tuple(record for e in entries if (record := _drill_record(e.kind, e.data)))
+
+
+def _drill_record(kind: str, data: dict[str, Any]) -> DrillRecord | None:
+    if kind != "drill":
+        return None
+    for item in data.get("items", []):
+        if item.get("id") == "signin" and item.get("status") == "pass":
+            when = dt.datetime.fromisoformat(str(item["evidence"]["time"]).replace("Z", "+00:00"))
+            return DrillRecord(account=str(data.get("account_id", "")), when=when)
+    return None

@@ -1,0 +1,160 @@
+"""Recording a drill (or a rotation, or a real use) in the signed log, and the signing key.
+
+Blocking (files, bcrypt, fsync): call from a thread worker. The profile remembers where the
+log and the key are, and ``last_drill`` — moved forward only by a drill that passed, so a
+failed drill never resets the 90-day clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from bgwizard.domain.drill import Drill
+from bgwizard.domain.ledger import Entry, JsonValue, Verification
+from bgwizard.domain.profile import Profile
+from bgwizard.domain.secret import Secret
+from bgwizard.services.ledger import DrillLog, default_key_path, default_log_path
+from bgwizard.services.ledger_sshsig import (
+    SigningKey,
+    create_key,
+    key_needs_passphrase,
+    load_key,
+)
+from bgwizard.services.protocols import ProfileStore
+
+_EXTRA: Final = "drill"
+"""Profile section (``extra``) with the last signer name."""
+
+
+@dataclass(frozen=True)
+class RecordedDrill:
+    """A drill written to the log."""
+
+    entry: Entry
+    head: str
+    """SHA-256 of the new last line: note it to detect entries cut off later (``--head``)."""
+    log_path: Path
+    next_due: dt.date | None
+    """The profile's next due date after this drill."""
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class DrillRecorder:
+    """Signs and appends drill entries; keeps the profile's log, key and last-drill fields."""
+
+    def __init__(
+        self, profile: Profile, store: ProfileStore, clock: Callable[[], dt.datetime] = _utcnow
+    ) -> None:
+        """Args: profile: edited in place and saved through ``store``; clock: UTC now."""
+        self.profile, self._store, self._clock = profile, store, clock
+
+    @property
+    def log_path(self) -> Path:
+        """The profile's drill log, or the default location."""
+        return Path(self.profile.drill_log) if self.profile.drill_log else default_log_path()
+
+    @property
+    def key_path(self) -> Path:
+        """The profile's signing key, or the default location."""
+        return Path(self.profile.signer_key) if self.profile.signer_key else default_key_path()
+
+    @property
+    def last_signer(self) -> str:
+        """The signer name used last time ('' on the first drill)."""
+        section = self.profile.extra.get(_EXTRA)
+        return str(section.get("operator", "")) if isinstance(section, dict) else ""
+
+    def key_exists(self, path: Path | None = None) -> bool:
+        """Whether the signing key file exists."""
+        return (path or self.key_path).exists()
+
+    def key_needs_passphrase(self, path: Path | None = None) -> bool:
+        """Whether the signing key is encrypted."""
+        return key_needs_passphrase(path or self.key_path)
+
+    def unlock(
+        self, passphrase: Secret | None, path: Path | None = None, comment: str = ""
+    ) -> SigningKey:
+        """Load the key at ``path`` (default: the profile's), creating it when missing.
+
+        Raises:
+            SignerKeyError: wrong passphrase, not Ed25519, or it cannot be created.
+        """
+        target = path or self.key_path
+        if target.exists():
+            key = load_key(target, passphrase)
+        else:
+            key = create_key(target, passphrase or Secret(""), comment or "bgwizard drill log")
+        self.profile.signer_key = str(target)
+        return key
+
+    def log_state(self) -> Verification | None:
+        """The log's verification, or None when there is no log yet."""
+        log = DrillLog(self.log_path, self._clock)
+        return log.verify() if log.exists() else None
+
+    def record(self, drill: Drill, key: SigningKey, operator: str) -> RecordedDrill:
+        """Append the drill to the log and update the profile (saved).
+
+        Raises:
+            LogRefused: the log does not verify (nothing appended).
+            LogError: the entry or the file could not be written.
+            ProfileError: the profile could not be saved.
+        """
+        log = DrillLog(self.log_path, self._clock)
+        entry = log.append(key, operator, "drill", drill.to_log_data())
+        if drill.outcome == "pass":
+            self.profile.last_drill = drill.started.date()
+        self._remember(operator)
+        return RecordedDrill(entry, log.verify().head, log.path, self.profile.next_drill_due())
+
+    def record_event(
+        self, kind: str, data: dict[str, JsonValue], key: SigningKey, operator: str
+    ) -> Entry:
+        """Append a ``rotation``, ``use`` (post-mortem), ``key-change`` or ``note`` entry.
+
+        Raises:
+            LogRefused: the log does not verify.
+            LogError: the entry or the file could not be written.
+        """
+        entry = DrillLog(self.log_path, self._clock).append(key, operator, kind, data)
+        self._remember(operator)
+        return entry
+
+    def start_linked_log(self, key: SigningKey, operator: str) -> Path:
+        """Start a new log linked to the current one (which is kept, untouched, as evidence).
+
+        Returns:
+            The new log's path (now the profile's ``drill_log``).
+
+        Raises:
+            LogError: the new log could not be written.
+        """
+        old = self.log_path
+        new = _next_free(old)
+        DrillLog(new, self._clock).start(
+            key, operator, previous=old, note=f"continues {old.name}, which failed verification"
+        )
+        self.profile.drill_log = str(new)
+        self._remember(operator)
+        return new
+
+    def _remember(self, operator: str) -> None:
+        self.profile.drill_log = str(self.log_path)
+        self.profile.extra[_EXTRA] = {"operator": operator}
+        self._store.save(self.profile)
+
+
+def _next_free(path: Path) -> Path:
+    stem = path.stem.rsplit("-", 1)[0] if path.stem.rsplit("-", 1)[-1].isdigit() else path.stem
+    number = 2
+    while (candidate := path.with_name(f"{stem}-{number}{path.suffix}")).exists():
+        number += 1
+    return candidate

@@ -1,0 +1,253 @@
+"""The signed drill log on disk: the only module that appends to it.
+
+Appends are atomic and durable: under an exclusive lock the whole log plus the new line is
+written to a temporary file in the same directory, fsync'd, renamed over the log, and the
+directory is fsync'd. A crash at any point leaves either the old log or the new one, never a
+torn line. Before appending, the log is verified; a log that does not verify is never extended
+(``LogRefused`` says why and how to start a new, linked log).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+import platformdirs
+
+from bgwizard.domain.ledger import (
+    GENESIS,
+    Entry,
+    JsonValue,
+    LedgerError,
+    Signer,
+    Verification,
+    encode_line,
+    line_hash,
+    new_entry,
+    parse_allowed_signers,
+    parse_line,
+    verify_lines,
+)
+from bgwizard.errors import BgWizardError
+from bgwizard.services.ledger_sshsig import SigningKey, verify
+
+APP_NAME: Final = "bgwizard"
+
+
+class LogError(BgWizardError):
+    """The drill log cannot be read or written (one sentence)."""
+
+
+class LogRefused(LogError):
+    """The log does not verify, so nothing is appended to it."""
+
+    def __init__(self, path: Path, result: Verification) -> None:
+        super().__init__(
+            f"Refusing to append to {path}: entry {result.first_bad} fails ({result.reason}); "
+            "keep that file as evidence and start a new log linked to it "
+            "(Drill screen: 'Start a new linked log')."
+        )
+        self.result = result
+
+
+def default_log_path() -> Path:
+    """The drill log in the user's data directory."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "drill-log.jsonl"
+
+
+def default_key_path() -> Path:
+    """The operator's signing key in the user's data directory."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "drill-signing-key"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def read_allowed_signers(path: Path) -> list[Signer]:
+    """Read an ``allowed_signers`` file.
+
+    Raises:
+        LogError: the file cannot be read.
+    """
+    try:
+        return parse_allowed_signers(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LogError(f"Cannot read {path}: {exc.strerror}.") from exc
+
+
+class DrillLog:
+    """One signed log file (JSON Lines)."""
+
+    def __init__(self, path: Path, clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        """Args: path: the log file; clock: the time source for new entries (UTC-aware)."""
+        self.path = path
+        self._clock = clock
+
+    def exists(self) -> bool:
+        """Whether the log file exists."""
+        return self.path.exists()
+
+    def _read_lines(self) -> list[bytes]:
+        try:
+            return self.path.read_bytes().split(b"\n")
+        except FileNotFoundError as exc:
+            raise LogError(f"There is no drill log at {self.path}.") from exc
+        except OSError as exc:
+            raise LogError(f"Cannot read the drill log {self.path}: {exc.strerror}.") from exc
+
+    def verify(self, allowed: Sequence[Signer] | None = None) -> Verification:
+        """Check chain and every signature.
+
+        Raises:
+            LogError: the file cannot be read.
+        """
+        return verify_lines(self._read_lines(), verify, allowed)
+
+    def entries(self) -> list[Entry]:
+        """The entries of a log that verifies.
+
+        Raises:
+            LogRefused: the log does not verify.
+        """
+        lines = self._read_lines()
+        result = verify_lines(lines, verify)
+        if not result.ok:
+            raise LogRefused(self.path, result)
+        return [parse_line(line).entry for line in lines[:-1]]
+
+    def start(
+        self, key: SigningKey, operator: str, previous: Path | None = None, note: str = ""
+    ) -> Entry:
+        """Create the log with its ``log-start`` entry, linked to ``previous`` when given.
+
+        The link records the previous file, how many entries verified there, the hash of its
+        last good line, and why it was closed.
+
+        Raises:
+            LogError: the log already exists, or cannot be written.
+        """
+        if self.exists():
+            raise LogError(f"{self.path} already exists; a new log needs a new file name.")
+        data: dict[str, JsonValue] = {"note": note}
+        if previous is not None:
+            data["previous"] = _link(previous)
+        return self._append(key, operator, "log-start", data, create=True)
+
+    def append(
+        self, key: SigningKey, operator: str, kind: str, data: dict[str, JsonValue]
+    ) -> Entry:
+        """Sign and append one entry to a log that verifies (created when missing).
+
+        Raises:
+            LogRefused: the log does not verify.
+            LogError: the entry is invalid or the file cannot be written.
+        """
+        if not self.exists():
+            self.start(key, operator, note="first entry of this drill log")
+        return self._append(key, operator, kind, data, create=False)
+
+    def _append(
+        self, key: SigningKey, operator: str, kind: str, data: dict[str, JsonValue], create: bool
+    ) -> Entry:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            self._remove_stale_temporaries()
+            old = b"" if create else self.path.read_bytes()
+            seq, prev = 1, GENESIS
+            if not create:
+                result = verify_lines(old.split(b"\n"), verify)
+                if not result.ok:
+                    raise LogRefused(self.path, result)
+                seq, prev = result.entries + 1, result.head
+            try:
+                entry = new_entry(
+                    seq=seq, prev=prev, now=self._clock(), kind=kind,
+                    operator=operator, key=key.public_line, data=data,
+                )  # fmt: skip
+            except LedgerError as exc:
+                raise LogError(str(exc)) from exc
+            self._replace(old + encode_line(entry, key.sign(entry.message())) + b"\n")
+        return entry
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        lock_path = self.path.with_name(f".{self.path.name}.lock")
+        with open(lock_path, "a+b") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def _remove_stale_temporaries(self) -> None:
+        # Left by a process killed mid-append; the log itself was never touched.
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+    def _replace(self, content: bytes) -> None:
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                view = memoryview(content)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+            _fsync_dir(self.path.parent)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise LogError(f"Cannot write the drill log {self.path}: {exc.strerror}.") from exc
+
+    def line_hashes(self) -> list[str]:
+        """SHA-256 of every line, in order (each one a head the log had after that append).
+
+        Raises:
+            LogError: the file cannot be read.
+        """
+        return [line_hash(line) for line in self._read_lines() if line]
+
+    def signers(self) -> list[Signer]:
+        """Distinct (operator, key) pairs of the entries that verify, in order of first use.
+
+        Raises:
+            LogError: the file cannot be read.
+        """
+        return list(self.verify().signers)
+
+
+def _link(previous: Path) -> dict[str, JsonValue]:
+    result = DrillLog(previous).verify()
+    return {
+        "file": str(previous),
+        "entries_verified": result.entries,
+        "head": result.head,
+        "closed_because": result.describe(),
+    }
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+__all__ = [
+    "DrillLog",
+    "LogError",
+    "LogRefused",
+    "default_key_path",
+    "default_log_path",
+    "line_hash",
+    "read_allowed_signers",
+]

@@ -1,0 +1,331 @@
+"""``SetupService``: every Graph-changing step of the set-up wizard, idempotent and resumable.
+
+Each step reads first, changes only what is missing, reads again to confirm, and then
+journals itself in the profile (saved atomically) — so a rerun after a crash, a quit or a
+failed call changes nothing twice and skips nothing. Passwords arrive as ``Secret`` from the
+sheet step and go to Graph only; nothing here stores one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bgwizard.domain.directory import NEVER_EXPIRE_POLICY, AuthMethod, DirectoryUser
+from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.domain.profile import Profile
+from bgwizard.domain.secret import Secret
+from bgwizard.domain.setup import SetupJournal, StepId, account, set_accounts
+from bgwizard.domain.setup_checks import (
+    RoleStatus,
+    method_warnings,
+    missing_for_setup,
+    role_status,
+    sign_in_problems,
+)
+from bgwizard.domain.setup_names import (
+    NameIssue,
+    blocking,
+    check_names,
+    check_upn,
+    display_name,
+)
+from bgwizard.errors import BgWizardError
+from bgwizard.services.protocols import ProfileStore
+from bgwizard.services.setup_ca import CaStep
+from bgwizard.services.setup_ports import SetupDirectory
+
+
+class SetupError(BgWizardError):
+    """A set-up step could not be completed; the message says what to do."""
+
+
+def utc_now() -> dt.datetime:
+    """The current time in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """What the create step found or did for one account."""
+
+    user: DirectoryUser
+    created: bool
+    """False when the account existed (created by an earlier, interrupted run)."""
+    fixed: tuple[str, ...] = ()
+    """Properties that were wrong on re-read and were corrected."""
+
+
+@dataclass(frozen=True)
+class RoleResult:
+    """Global Administrator before and after the role step."""
+
+    before: RoleStatus
+    after: RoleStatus
+
+
+@dataclass(frozen=True)
+class MethodsReview:
+    """One account's registered methods and the warnings about them."""
+
+    upn: str
+    methods: tuple[AuthMethod, ...]
+    warnings: tuple[str, ...]
+
+
+class SetupService(CaStep):
+    """The set-up wizard's changes to the tenant and to the profile's journal."""
+
+    def __init__(
+        self,
+        directory: SetupDirectory,
+        profile: Profile,
+        profiles: ProfileStore,
+        *,
+        backup_dir: Path,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        """Work on ``profile``'s tenant through ``directory``.
+
+        Args:
+            directory: Microsoft Graph (``GraphDirectory``), signed in as the administrator.
+            profile: the profile; its accounts and journal are changed in place.
+            profiles: saves the profile after each step.
+            backup_dir: where Conditional Access backups are written (mode 0600).
+            clock: the current time.
+        """
+        super().__init__(directory, profile, backup_dir=backup_dir, clock=clock)
+        self._profiles = profiles
+
+    @property
+    def journal(self) -> SetupJournal:
+        """The profile's set-up journal."""
+        return SetupJournal(self._profile)
+
+    async def save(self) -> None:
+        """Save the profile (in a thread: the write is fsynced)."""
+        await asyncio.to_thread(self._profiles.save, self._profile)
+
+    async def record(self, step: StepId, upn: str | None = None) -> None:
+        """Journal ``step`` (for ``upn``) and save the profile."""
+        self.journal.mark(step, upn)
+        await self.save()
+
+    # -- connect and names -------------------------------------------------------------
+
+    async def connect(self, identity: SignedInIdentity) -> list[str]:
+        """Check the administrator and learn the tenant (step 1). Changes nothing in Entra.
+
+        Returns:
+            What the administrator lacks (empty when the set-up can go on).
+
+        Raises:
+            BgWizardError: the tenant could not be read.
+        """
+        missing = missing_for_setup(identity)
+        tenant = await self._directory.tenant_info()
+        profile = self._profile
+        if profile.tenant_id and profile.tenant_id != tenant.tenant_id:
+            raise SetupError(
+                f"You signed in to tenant {tenant.tenant_id}, but this profile is for"
+                f" {profile.tenant_id}; sign in to the right tenant."
+            )
+        profile.tenant_id = tenant.tenant_id
+        profile.tenant_name = tenant.display_name
+        profile.initial_domain = tenant.initial_domain
+        if not missing:
+            await self.record("connect")
+        return missing
+
+    async def check_names(self, upns: Sequence[str]) -> list[NameIssue]:
+        """The naming rules, and a lookup of each UPN: one taken by someone else is an error.
+
+        A UPN held by an account this set-up created earlier (same object id in the profile,
+        or journaled as created) is not "taken".
+        """
+        issues = check_names(upns, self._profile.initial_domain)
+        for upn in upns:
+            if blocking(check_upn(upn, self._profile.initial_domain)):
+                continue
+            found = await self._directory.find_user_by_upn(upn)
+            if found is not None and not self._ours(upn, found):
+                issues.append(NameIssue("error", f"{upn} is already taken by another account."))
+        return issues
+
+    def _ours(self, upn: str, user: DirectoryUser) -> bool:
+        try:
+            known = account(self._profile, upn)
+        except KeyError:
+            return False
+        return known.object_id == user.id or self.journal.is_done("create", upn)
+
+    async def choose_names(self, upns: Sequence[str], custodians: Sequence[str] = ()) -> None:
+        """Put the chosen accounts in the profile and journal the names step."""
+        set_accounts(self._profile, upns, custodians)
+        await self.record("names")
+
+    async def forget_unused_sheet(self, upn: str) -> None:
+        """Retire the sheet of an account that was never created with it (the password is lost).
+
+        Used when a restarted wizard finds ``sheets`` done but ``create`` not: the password
+        only ever lived in the crashed process, so a new sheet must be made.
+        """
+        item = account(self._profile, upn)
+        today = self._clock().date()
+        for sheet in item.sheets:
+            if sheet.retired is None:
+                sheet.retired = today
+        self.journal.unmark("sheets", upn)
+        await self.save()
+
+    async def lost_passwords(self, in_memory: Sequence[str]) -> list[str]:
+        """Accounts whose sheet is journaled but whose password is gone and which do not exist.
+
+        After a restart the passwords of sheets made before it are lost. An account already
+        created with one is fine (the password is on paper); one that was not must get a new
+        sheet: its old sheet is retired and its ``sheets`` entry taken off the journal.
+
+        Args:
+            in_memory: UPNs whose password this session still holds.
+
+        Returns:
+            UPNs sent back to the sheet step.
+        """
+        held = {u.casefold() for u in in_memory}
+        journal = self.journal
+        lost = []
+        for upn in journal.pending_accounts("create"):
+            if upn.casefold() in held or not journal.is_done("sheets", upn):
+                continue
+            if await self._directory.find_user_by_upn(upn) is None:
+                await self.forget_unused_sheet(upn)
+                lost.append(upn)
+        return lost
+
+    # -- create --------------------------------------------------------------------------
+
+    async def create_account(self, upn: str, password: Secret | None) -> CreateResult:
+        """Create the account (step 4) unless it exists; re-read it and correct its properties.
+
+        Args:
+            upn: the account.
+            password: the password from its sheet; None after a restart (then the account
+                must exist already, created by the interrupted run).
+
+        Raises:
+            SetupError: the account does not exist and its password is gone.
+            BgWizardError: a Graph call failed.
+        """
+        item = account(self._profile, upn)
+        created = False
+        if password is not None:
+            outcome = await self._directory.create_user(upn, display_name(upn), password)
+            user, created = outcome.user, outcome.created
+        else:
+            found = await self._directory.find_user_by_upn(upn)
+            if found is None:
+                raise SetupError(
+                    f"{upn} was not created and its password is no longer in memory;"
+                    " make a new sheet for it."
+                )
+            user = found
+        item.object_id = user.id
+        item.created = item.created or self._clock().date()
+        fixed = await self._correct(user)
+        await self.record("create", upn)
+        return CreateResult(await self._reread(user.id), created, fixed)
+
+    async def _reread(self, user_id: str) -> DirectoryUser:
+        return await self._directory.get_user(user_id, sign_in_activity=False)
+
+    async def _correct(self, user: DirectoryUser) -> tuple[str, ...]:
+        fresh = await self._reread(user.id)
+        if not fresh.is_cloud_only:
+            raise SetupError(
+                f"{fresh.upn} is synced from on-premises; a break glass account must be"
+                " cloud-only. Choose another name."
+            )
+        fixed = []
+        if fresh.account_enabled is False:
+            fixed.append("enabled")
+        if not fresh.password_never_expires:
+            fixed.append("password never expires")
+        if fixed:
+            await self._directory.update_user(
+                user.id, account_enabled=True, password_policies=NEVER_EXPIRE_POLICY
+            )
+        return tuple(fixed)
+
+    # -- Global Administrator ----------------------------------------------------------
+
+    async def role_status(self, user_id: str) -> RoleStatus:
+        """Read an account's Global Administrator standing (active, schedules, eligibility)."""
+        assignments = await self._directory.list_role_assignments(user_id, GLOBAL_ADMIN_ROLE_ID)
+        active = await self._directory.list_role_assignment_schedules(user_id)
+        eligible = await self._directory.list_role_eligibility_schedules(user_id)
+        return role_status(user_id, assignments, active, eligible)
+
+    async def ensure_global_admin(self, upn: str) -> RoleResult:
+        """Make Global Administrator permanent and active at ``/`` (step 5); re-read it.
+
+        Raises:
+            SetupError: the account does not exist yet, or the role is still not permanent.
+            BgWizardError: a Graph call failed.
+        """
+        user_id = self._object_id(upn)
+        before = await self.role_status(user_id)
+        if before.assignment is not None and not before.permanent:
+            # A time-bound assignment is replaced: deleted, then made again without an end.
+            await self._directory.remove_role_assignment(before.assignment.id)
+        if not before.permanent:
+            await self._directory.assign_role(user_id, GLOBAL_ADMIN_ROLE_ID, "/")
+        after = await self.role_status(user_id)
+        if not after.permanent:
+            raise SetupError(f"{upn}: {after.problem()}")
+        await self.record("role", upn)
+        return RoleResult(before, after)
+
+    def _object_id(self, upn: str) -> str:
+        object_id = account(self._profile, upn).object_id
+        if not object_id:
+            raise SetupError(f"{upn} has not been created yet; run the create step first.")
+        return object_id
+
+    # -- verify and methods --------------------------------------------------------------
+
+    async def accept_sign_in(self, upn: str, identity: SignedInIdentity, policies: int) -> None:
+        """Journal a verified sign-in (step 7) once its token checked out.
+
+        Args:
+            upn: the account.
+            identity: who the verification token speaks for.
+            policies: how many CA policies that token could read.
+
+        Raises:
+            SetupError: the token is for someone else or lacks Global Administrator.
+        """
+        problems = sign_in_problems(self._object_id(upn), upn, identity)
+        if problems:
+            raise SetupError(" ".join(problems))
+        del policies  # reading them without an error is the proof; the count is for display
+        await self.record("verify", upn)
+
+    async def review_methods(self) -> list[MethodsReview]:
+        """Every account's registered methods and the warnings about them (step 8).
+
+        Raises:
+            BgWizardError: a Graph call failed.
+        """
+        reviews = []
+        for item in self._profile.accounts:
+            methods = await self._directory.list_auth_methods(self._object_id(item.upn))
+            reviews.append(MethodsReview(item.upn, tuple(methods), tuple(method_warnings(methods))))
+        return reviews
+
+    async def finish(self) -> None:
+        """Journal the methods review and the summary (step 9) and save."""
+        self.journal.mark("methods")
+        await self.record("summary")

@@ -1,0 +1,109 @@
+"""The Graph calls the set-up wizard and rotation make, as a Protocol.
+
+``GraphDirectory`` (``bgwizard.services.graph``) implements it; naming the subset keeps the
+wizard's services honest about what they touch and lets mypy check the screens' wiring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from bgwizard.domain.directory import (
+    AuthMethod,
+    CaPolicy,
+    CreateOutcome,
+    DirectoryUser,
+    GroupRef,
+    RoleAssignment,
+    RoleSchedule,
+)
+from bgwizard.domain.identity import TenantInfo
+from bgwizard.domain.secret import Secret
+
+
+class SetupDirectory(Protocol):
+    """What the wizard needs from Microsoft Graph."""
+
+    async def tenant_info(self) -> TenantInfo:
+        """The tenant and its initial domain."""
+        ...
+
+    async def find_user_by_upn(self, upn: str) -> DirectoryUser | None:
+        """The user with that UPN, or None."""
+        ...
+
+    async def get_user(self, user_id: str, *, sign_in_activity: bool = True) -> DirectoryUser:
+        """A user by id."""
+        ...
+
+    async def create_user(
+        self, upn: str, display_name: str, password: Secret, *, never_expire: bool = True
+    ) -> CreateOutcome:
+        """Create a user unless the UPN exists."""
+        ...
+
+    async def update_user(
+        self,
+        user_id: str,
+        *,
+        display_name: str | None = None,
+        account_enabled: bool | None = None,
+        password_policies: str | None = None,
+    ) -> None:
+        """Change some of a user's properties."""
+        ...
+
+    async def reset_password(
+        self, user_id: str, password: Secret, *, force_change: bool = False
+    ) -> None:
+        """Set a new password."""
+        ...
+
+    async def list_role_assignments(
+        self, principal_id: str | None = None, role_definition_id: str | None = None
+    ) -> list[RoleAssignment]:
+        """Active role assignments."""
+        ...
+
+    async def assign_role(
+        self, principal_id: str, role_definition_id: str = ..., directory_scope_id: str = "/"
+    ) -> RoleAssignment:
+        """Assign a role unless assigned."""
+        ...
+
+    async def remove_role_assignment(self, assignment_id: str) -> None:
+        """Delete an active role assignment."""
+        ...
+
+    async def list_role_eligibility_schedules(
+        self, principal_id: str | None = None
+    ) -> list[RoleSchedule]:
+        """PIM eligibilities."""
+        ...
+
+    async def list_role_assignment_schedules(
+        self, principal_id: str | None = None
+    ) -> list[RoleSchedule]:
+        """PIM active schedules."""
+        ...
+
+    async def list_ca_policies(self) -> list[CaPolicy]:
+        """Every Conditional Access policy."""
+        ...
+
+    async def get_ca_policy(self, policy_id: str) -> CaPolicy:
+        """One policy, read fresh."""
+        ...
+
+    async def patch_ca_policy(self, policy_id: str, patch: Mapping[str, Any]) -> CaPolicy:
+        """PATCH a policy and read it back."""
+        ...
+
+    async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
+        """The user's groups, nesting resolved."""
+        ...
+
+    async def list_auth_methods(self, user_id: str) -> list[AuthMethod]:
+        """The user's registered authentication methods."""
+        ...

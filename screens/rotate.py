@@ -1,0 +1,157 @@
+"""Rotation: new password → new sheets (read back) → reset through Graph → verify sign-in.
+
+The profile changes only once Graph accepted the new password: then the new serial becomes
+current and the old serials are retired. Until then the old sheets stay valid.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Select, Static
+
+from bgwizard.domain.setup import account
+from bgwizard.errors import BgWizardError
+from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
+from bgwizard.screens.sheets import SheetOutcome, SheetsScreen
+from bgwizard.services.setup_ports import SetupDirectory
+from bgwizard.services.setup_rotate import RotationService
+from bgwizard.services.setup_verify import verifier_for
+from bgwizard.services.sheets import SheetService
+
+if TYPE_CHECKING:
+    from bgwizard.app import BgWizardApp
+
+
+class RotateScreen(Screen[None]):
+    """Rotates one break glass account's password."""
+
+    CSS_PATH = "rotate.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Leave", id="leave_rotate", tooltip="Back to the home screen."),
+    ]
+
+    def __init__(self, app: BgWizardApp, *, sheets: SheetService | None = None) -> None:
+        """Rotate accounts of ``app``'s profile.
+
+        Args:
+            app: the running app (services, profile, clock).
+            sheets: the sheet service (tests pin serials).
+        """
+        super().__init__()
+        self._bg = app
+        self._profile = app.profile
+        self._sheets = sheets or SheetService(today=lambda: app.clock().date())
+        self._rotation = RotationService(
+            cast(SetupDirectory, app.services.directory),
+            app.profile,
+            app.services.profiles,
+            today=lambda: app.clock().date(),
+        )
+        self._upn = ""
+
+    def compose(self) -> ComposeResult:
+        """Account choice, the new sheet, the reset, the verification."""
+        created = [(a.upn, a.upn) for a in self._profile.accounts if a.object_id]
+        yield Header()
+        with VerticalScroll(id="rotate-body"):
+            yield Static("Rotate a break glass password", classes="title")
+            yield Static(
+                "After any real use or a lost sheet: a new password on new sheets, read back,"
+                " set through Microsoft Graph, then a sign-in with it. Old sheets are retired.",
+                classes="hint",
+            )
+            with Horizontal(classes="row"):
+                yield Select(
+                    created,
+                    id="account",
+                    allow_blank=not created,
+                    value=created[0][1] if created else Select.BLANK,
+                )
+                yield Button("New password and sheets", id="new-sheet", variant="primary")
+            yield Static(
+                "" if created else "No created account in this profile.", id="rotate-status"
+            )
+            try:
+                verifier = verifier_for(self._profile, self._bg.services.auth)
+            except BgWizardError:
+                return
+            yield VerifyPanel(verifier, self._bg.services.demo, id="rotate-verify")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Hide the verification until a password was reset."""
+        for panel in self.query(VerifyPanel):
+            panel.display = False
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#rotate-status", Static)
+        status.update(text)
+        status.set_class(error, "error")
+
+    @on(Button.Pressed, "#new-sheet")
+    def new_sheet(self) -> None:
+        """Make and read back the new sheet (on a copy: the profile changes after the reset)."""
+        value = self.query_one("#account", Select).value
+        if not isinstance(value, str):
+            self._say("Choose an account.", error=True)
+            return
+        self._upn = value
+        draft = copy.deepcopy(account(self._profile, value))
+        screen = SheetsScreen(self._profile, draft, self._sheets, profiles=None)
+        self.app.push_screen(screen, callback=self._sheet_made)
+
+    def _sheet_made(self, outcome: SheetOutcome | None) -> None:
+        if outcome is None:
+            self._say("No new sheet: nothing changed.")
+            return
+        self._reset(self._upn, outcome)
+
+    @work(exclusive=True, group="rotate")
+    async def _reset(self, upn: str, outcome: SheetOutcome) -> None:
+        self._say(f"Setting the new password of {upn}…")
+        try:
+            done = await self._rotation.reset(
+                upn, outcome.password, outcome.record, list(outcome.content.locations)
+            )
+        except BgWizardError as error:
+            self._say(f"{error} The old sheets stay valid; destroy the new one.", error=True)
+            return
+        retired = ", ".join(done.retired) or "none"
+        self._say(
+            f"The password of {upn} was reset. Sheet {done.new_serial} is current;"
+            f" retired: {retired} (destroy those copies). Now sign in with the new password."
+        )
+        for panel in self.query(VerifyPanel):
+            panel.display = True
+            panel.show_account(upn)
+
+    @on(VerifyPanel.Verified)
+    def verified(self, message: VerifyPanel.Verified) -> None:
+        """Check the new sign-in's token."""
+        problems = self._rotation.check_sign_in(message.upn, message.proof.identity)
+        if problems:
+            self._say(" ".join(problems), error=True)
+            return
+        self._say(f"{message.upn} signs in with the new password. Rotation complete.")
+        self.notify(f"{message.upn} rotated and verified.", title="Rotation")
+
+    @on(VerifyPanel.Failed)
+    def failed(self, message: VerifyPanel.Failed) -> None:
+        """Show why the sign-in failed."""
+        self._say(message.reason, error=True)
+
+    def action_leave(self) -> None:
+        """Back to the home screen."""
+        self.dismiss(None)
+
+
+def rotate_screen(app: BgWizardApp) -> Screen[Any]:
+    """The rotation screen for the app's profile (the journey registry calls this)."""
+    return RotateScreen(app)

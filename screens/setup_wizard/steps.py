@@ -1,0 +1,28 @@
+"""Step id → step screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from bgwizard.domain.setup import StepId
+from bgwizard.screens.setup_wizard.base import WizardStep
+from bgwizard.screens.setup_wizard.steps_change import CaStepScreen, CreateStep, RoleStep
+from bgwizard.screens.setup_wizard.steps_finish import MethodsStep, SummaryStep, VerifyStep
+from bgwizard.screens.setup_wizard.steps_prepare import ConnectStep, NamesStep, SheetsStep
+
+if TYPE_CHECKING:
+    from bgwizard.screens.setup_wizard.session import WizardSession
+
+STEP_SCREENS: Final[dict[StepId, Callable[[WizardSession], WizardStep]]] = {
+    "connect": ConnectStep,
+    "names": NamesStep,
+    "sheets": SheetsStep,
+    "create": CreateStep,
+    "role": RoleStep,
+    "ca": CaStepScreen,
+    "verify": VerifyStep,
+    "methods": MethodsStep,
+    "summary": SummaryStep,
+}
+"""The screen class of each step."""

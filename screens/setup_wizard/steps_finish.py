@@ -1,0 +1,166 @@
+"""Steps 7-9: each account signs in, its methods are reviewed, the summary is recorded."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Button, Static
+
+from bgwizard.domain.profile import Profile
+from bgwizard.domain.setup import StepId
+from bgwizard.errors import BgWizardError
+from bgwizard.screens.setup_wizard.base import WizardStep
+from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
+from bgwizard.services.setup_ca import BACKUPS_KEY
+
+
+class VerifyStep(WizardStep):
+    """Step 7: each account signs in; its token must be its own, hold GA and read CA."""
+
+    STEP: ClassVar[StepId] = "verify"
+    INTRO = (
+        "Prove each account works: sign in as it in a browser with the password from its"
+        " sheet. The token must be for that account, carry Global Administrator, and be able"
+        " to read the Conditional Access policies."
+    )
+
+    def compose_body(self) -> ComposeResult:
+        """Progress per account and the sign-in panel."""
+        yield Static("", id="verified")
+        try:
+            verifier = self.session.verifier
+        except BgWizardError as error:
+            yield Static(str(error), classes="error")
+            return
+        yield VerifyPanel(verifier, self.session.app.services.demo, id="verify")
+
+    def start(self) -> None:
+        """Show the first account still to verify."""
+        self.next_account()
+
+    def next_account(self) -> None:
+        """Point the panel at the next account, or offer Continue."""
+        journal = self.session.service.journal
+        self.lines("verified").update(
+            "\n".join(f"{'✓' if journal.is_done('verify', u) else '·'} {u}" for u in journal.upns)
+        )
+        pending = journal.pending_accounts("verify")
+        panels = self.query(VerifyPanel)
+        if pending and panels:
+            panels.first().show_account(pending[0])
+            self.say(f"Next: sign in as {pending[0]}.")
+        elif not pending:
+            if panels:
+                panels.first().display = False
+            self.say("Every account signed in and passed the checks.")
+            self.can_continue(True)
+
+    @on(VerifyPanel.Verified)
+    def verified(self, message: VerifyPanel.Verified) -> None:
+        """Check the token, journal it, go to the next account."""
+
+        async def job() -> None:
+            proof = message.proof
+            await self.session.service.accept_sign_in(
+                message.upn, proof.identity, proof.policies_read
+            )
+            self.notify(
+                f"{message.upn} signed in, holds Global Administrator and read"
+                f" {proof.policies_read} Conditional Access policies.",
+                title="Verified",
+            )
+            self.next_account()
+
+        self.run(job, "Checking the token…")
+
+    @on(VerifyPanel.Failed)
+    def failed(self, message: VerifyPanel.Failed) -> None:
+        """Show why the sign-in failed; the panel offers a new one."""
+        self.say(message.reason, error=True)
+
+
+class MethodsStep(WizardStep):
+    """Step 8: registered authentication methods, with the mandatory-MFA warnings."""
+
+    STEP: ClassVar[StepId] = "methods"
+    INTRO = (
+        "Since mandatory MFA, the admin portals refuse a password-only account. Register a"
+        " passkey (FIDO2 security key) stored with each sheet; no phone or app of a person."
+    )
+
+    def compose_body(self) -> ComposeResult:
+        """The review."""
+        yield Static("", id="methods")
+
+    def start(self) -> None:
+        """Read every account's methods."""
+
+        async def job() -> None:
+            reviews = await self.session.service.review_methods()
+            lines = []
+            for review in reviews:
+                kinds = ", ".join(m.kind for m in review.methods) or "none"
+                lines.append(f"{review.upn}: {kinds}")
+                lines += [f"  ⚠ {w}" for w in review.warnings]
+            self.lines("methods").update("\n".join(lines))
+            warned = sum(len(r.warnings) for r in reviews)
+            self.say(f"{warned} warnings." if warned else "No warnings.")
+            self.can_continue(True)
+
+        self.run(job, "Reading the authentication methods…")
+
+    def proceed(self) -> None:
+        """Journal the review, then go on."""
+
+        async def job() -> None:
+            await self.session.service.record("methods")
+            self.session.advance()
+
+        self.run(job, "Saving…")
+
+
+def summary_lines(profile: Profile) -> list[str]:
+    """What the summary shows (and the profile holds): ids, serials, places, people, dates."""
+    lines = [f"Tenant {profile.tenant_name} ({profile.tenant_id})"]
+    for item in profile.accounts:
+        lines += [
+            "",
+            item.upn,
+            f"  object id   {item.object_id or '(not created)'}",
+            f"  sheet       {', '.join(item.current_serials) or '-'}",
+            f"  kept at     {'; '.join(x for x in item.locations if x) or '(not recorded)'}",
+            f"  custodians  {', '.join(item.custodians) or '(not recorded)'}",
+            f"  created     {item.created or '-'}",
+        ]
+    backups = profile.extra.get(BACKUPS_KEY)
+    if isinstance(backups, list) and backups:
+        lines += ["", f"Conditional Access backup: {backups[-1]}"]
+    return lines
+
+
+class SummaryStep(WizardStep):
+    """Step 9: the summary, saved in the profile."""
+
+    STEP: ClassVar[StepId] = "summary"
+    INTRO = "The set-up is recorded in the profile. Next: monitoring, and the printed runbook."
+
+    def compose_body(self) -> ComposeResult:
+        """The summary."""
+        yield Static("\n".join(summary_lines(self.session.profile)), id="summary")
+
+    def compose_buttons(self) -> ComposeResult:
+        """Finish."""
+        yield Button("Finish", id="finish", variant="success")
+
+    @on(Button.Pressed, "#finish")
+    def finish(self) -> None:
+        """Journal the summary, save, and go home."""
+
+        async def job() -> None:
+            await self.session.service.finish()
+            self.notify("The break glass accounts are set up.", title="Set-up")
+            self.dismiss(None)
+
+        self.run(job, "Saving the summary…")

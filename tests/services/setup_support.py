@@ -1,0 +1,167 @@
+"""Helpers for the set-up wizard's service tests: a signed-in rig on an emulator, the whole
+set-up run headless (as the screens run it), and the end state read back through Graph."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service_support import ADMIN, FAST, device_sign_in, profile_for
+
+from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.domain.password import generate_password
+from bgwizard.domain.profile import Profile
+from bgwizard.domain.secret import Secret
+from bgwizard.domain.setup_names import suggest_names
+from bgwizard.emulator import Emulator
+from bgwizard.services.auth import MsalAuthenticator
+from bgwizard.services.graph import GraphDirectory
+from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.services.setup import SetupService
+from bgwizard.services.setup_verify import SignInVerifier, VerifiedSignIn
+
+INITIAL = "contosologistics.onmicrosoft.com"
+
+
+@dataclass
+class Rig:
+    """An admin signed in to an emulator, a profile on disk, the set-up service."""
+
+    emu: Emulator
+    tmp: Path
+    profile: Profile
+    store: TomlProfileStore
+    auth: MsalAuthenticator
+    graph: GraphDirectory
+    service: SetupService
+    passwords: dict[str, Secret] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.graph.close()
+
+    def reload(self) -> SetupService:
+        """A new service on the profile as saved (what a restarted app would have)."""
+        self.profile = self.store.load()
+        self.service = SetupService(
+            self.graph, self.profile, self.store, backup_dir=self.tmp / "backups"
+        )
+        return self.service
+
+
+async def make_rig(emu: Emulator, tmp: Path) -> Rig:
+    """Sign the sample admin in and build the service on a fresh profile file."""
+    profile = profile_for(emu)
+    store = TomlProfileStore(tmp / "profile.toml")
+    store.save(profile)
+    auth = MsalAuthenticator(profile)
+    await device_sign_in(auth, emu, ADMIN)
+    graph = GraphDirectory(profile, auth.credential(), retry=FAST)
+    service = SetupService(graph, profile, store, backup_dir=tmp / "backups")
+    return Rig(emu, tmp, profile, store, auth, graph, service)
+
+
+async def verify(rig: Rig, upn: str, password: str) -> VerifiedSignIn:
+    """Sign ``upn`` in on a separate session, typing ``password`` at the emulator."""
+    verifier = SignInVerifier(rig.profile, rig.auth.separate, retry=FAST)
+    prompt = await verifier.start(upn)
+    ok: list[bool] = []
+    thread = threading.Thread(
+        target=lambda: ok.append(rig.emu.approve_device_code(prompt.user_code, upn, password))
+    )
+    thread.start()
+    thread.join()
+    if not ok[0]:
+        verifier.cancel(prompt)
+    try:
+        return await verifier.finish(prompt)
+    finally:
+        verifier.close()
+
+
+async def names_and_sheets(rig: Rig, count: int = 2) -> list[str]:
+    """Steps 1-3 headless: connect, names, a password per account (the sheet's stand-in)."""
+    service = rig.service
+    assert rig.auth.identity is not None
+    assert await service.connect(rig.auth.identity) == []
+    upns = suggest_names(rig.profile.initial_domain, count)
+    assert await service.check_names(upns) == []
+    await service.choose_names(upns, ["Alex Doe"])
+    for upn in upns:
+        rig.passwords[upn] = generate_password()
+        await service.record("sheets", upn)
+    return upns
+
+
+async def changes(rig: Rig) -> None:
+    """Steps 4-6 headless: create, Global Administrator, Conditional Access."""
+    service = rig.service
+    for upn in service.journal.pending_accounts("create"):
+        await service.create_account(upn, rig.passwords.get(upn))
+    for upn in service.journal.pending_accounts("role"):
+        await service.ensure_global_admin(upn)
+    if not service.journal.is_done("ca"):
+        await service.apply_ca(await service.plan_ca())
+
+
+async def verify_all(rig: Rig) -> None:
+    """Steps 7-9 headless: each account signs in with its password, methods, summary."""
+    service = rig.service
+    for upn in service.journal.pending_accounts("verify"):
+        proof = await verify(rig, upn, rig.passwords[upn].reveal())
+        await service.accept_sign_in(upn, proof.identity, proof.policies_read)
+    await service.review_methods()
+    await service.finish()
+
+
+async def run_setup(rig: Rig) -> list[str]:
+    """The whole set-up headless; the UPNs made."""
+    upns = await names_and_sheets(rig)
+    await changes(rig)
+    await verify_all(rig)
+    return upns
+
+
+async def end_state(graph: GraphDirectory, upns: list[str]) -> dict[str, object]:
+    """The tenant as Graph reads it: users per UPN, GA assignments, policies missing one."""
+    ids = []
+    users = {}
+    for upn in upns:
+        found = await graph.find_user_by_upn(upn)
+        users[upn] = found
+        if found is not None:
+            ids.append(found.id)
+    assignments = {
+        i: [
+            (a.directory_scope_id, a.role_definition_id)
+            for a in await graph.list_role_assignments(i, GLOBAL_ADMIN_ROLE_ID)
+        ]
+        for i in ids
+    }
+    ends = {
+        s.principal_id: s.end
+        for i in ids
+        for s in await graph.list_role_assignment_schedules(i)
+        if s.role_definition_id == GLOBAL_ADMIN_ROLE_ID
+    }
+    policies = await graph.list_ca_policies()
+    missing = sorted(p.display_name for p in policies if not all(i in p.exclude_users for i in ids))
+    return {
+        "users": {
+            u: (v is not None and v.account_enabled, v and v.password_never_expires)
+            for u, v in users.items()
+        },
+        "ga": {upns[ids.index(k)]: v for k, v in assignments.items()},
+        "ends": {upns[ids.index(k)]: v for k, v in ends.items()},
+        "policies": len(policies),
+        "missing": missing,
+    }
+
+
+UNDISTURBED = {
+    "ga": {u: [("/", GLOBAL_ADMIN_ROLE_ID)] for u in suggest_names(INITIAL, 2)},
+    "ends": {u: None for u in suggest_names(INITIAL, 2)},
+    "missing": [],
+    "users": {u: (True, True) for u in suggest_names(INITIAL, 2)},
+}
+"""What an undisturbed set-up leaves (plus ``policies``: every one of the tenant)."""

@@ -1,0 +1,63 @@
+"""Rotation's service against the emulator: the profile changes only after Graph accepted
+the new password; afterwards the old password no longer signs in and the new one does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from setup_support import Rig, make_rig, verify
+
+from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.domain.password import generate_password
+from bgwizard.domain.profile import BreakGlassAccount, SheetRecord
+from bgwizard.emulator import Emulator, Fault
+from bgwizard.errors import AuthError, BgWizardError, Throttled
+from bgwizard.services.setup_rotate import RotationError, RotationService
+
+UPN = "svc-iam-recovery01@contosologistics.onmicrosoft.com"
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.fixture
+async def rig(fresh_emu: Emulator, tmp_path: Path) -> AsyncIterator[Rig]:
+    made = await make_rig(fresh_emu, tmp_path)
+    old = generate_password()
+    user = (await made.graph.create_user(UPN, "svc-iam-recovery01", old)).user
+    await made.graph.assign_role(user.id, GLOBAL_ADMIN_ROLE_ID)
+    made.profile.accounts = [
+        BreakGlassAccount(UPN, object_id=user.id, sheets=[SheetRecord("S-OLD", TODAY)])
+    ]
+    made.passwords[UPN] = old
+    yield made
+    await made.close()
+
+
+async def test_a_failed_reset_changes_nothing_and_a_rerun_rotates(rig: Rig) -> None:
+    rotation = RotationService(rig.graph, rig.profile, rig.store, today=lambda: TODAY)
+    new = generate_password()
+    record = SheetRecord("S-NEW", TODAY)
+    rig.emu.add_fault(Fault("PATCH", r"^/users/", kind="503", count=40, retry_after=0))
+    with pytest.raises(Throttled) as caught:
+        await rotation.reset(UPN, new, record, ["Safe A", "Bank"])
+    assert new.reveal() not in str(caught.value) and caught.value.__cause__ is None
+    assert rig.profile.accounts[0].current_serials == ["S-OLD"]
+    rig.emu.clear_faults()
+
+    done = await rotation.reset(UPN, new, record, ["Safe A", "Bank"])
+    assert done.retired == ("S-OLD",) and rig.store.load().accounts[0].current_serials == ["S-NEW"]
+    with pytest.raises(AuthError):
+        await verify(rig, UPN, rig.passwords[UPN].reveal())
+    proof = await verify(rig, UPN, new.reveal())
+    assert rotation.check_sign_in(UPN, proof.identity) == []
+
+
+async def test_an_unknown_or_uncreated_account_is_refused(rig: Rig) -> None:
+    rotation = RotationService(rig.graph, rig.profile, rig.store)
+    rig.profile.accounts.append(BreakGlassAccount("new@contosologistics.onmicrosoft.com"))
+    for upn in ("nobody@x.onmicrosoft.com", "new@contosologistics.onmicrosoft.com"):
+        with pytest.raises(RotationError):
+            await rotation.reset(upn, generate_password(), SheetRecord("S", TODAY), [])
+    assert issubclass(RotationError, BgWizardError)

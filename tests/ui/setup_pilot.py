@@ -1,0 +1,195 @@
+"""Driving the set-up wizard and rotation with Pilot on the real stack (emulator, msal,
+msgraph-sdk): the app, the sheet step, the sign-ins, and the tenant read back through Graph."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Button, Input
+
+from bgwizard.app import BgWizardApp
+from bgwizard.domain.demo import DEMO_ADMIN_UPN, DemoInfo
+from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.domain.profile import Profile
+from bgwizard.domain.sheet import blocks
+from bgwizard.emulator import Emulator
+from bgwizard.screens.sheets import SheetsScreen
+from bgwizard.services.auth import MsalAuthenticator
+from bgwizard.services.demo import EmulatorApprover
+from bgwizard.services.graph import GraphDirectory
+from bgwizard.services.graph_client import RetryPolicy
+from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.services.protocols import Services
+
+SAMPLE = json.loads((Path(__file__).parents[2] / "bgwizard/data/sample_tenant.json").read_text())
+ADMIN_PASSWORD = next(
+    u["password"] for u in SAMPLE["users"] if u["userPrincipalName"] == DEMO_ADMIN_UPN
+)
+FAST = RetryPolicy(max_retries=3, delay=0, timeout=20)
+SIZE = (120, 44)
+FAKE_LP = '#!/bin/sh\ncat > /dev/null\necho "request id is fake-1 (1 file(s))"\n'
+
+
+def fake_printer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fake ``lp`` first on PATH, so "Print both copies" works without a printer."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    lp = bin_dir / "lp"
+    lp.write_text(FAKE_LP)
+    lp.chmod(stat.S_IRWXU)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+@dataclass
+class Stack:
+    """The app on an emulator, with what the test needs to look at afterwards."""
+
+    emu: Emulator
+    app: BgWizardApp
+    store: TomlProfileStore
+    profile: Profile
+    directory: GraphDirectory
+    papers: dict[str, str] = field(default_factory=dict)
+    """UPN → the password as printed (what a person reads off the paper)."""
+
+
+def build(emu: Emulator, tmp_path: Path, profile: Profile | None = None) -> Stack:
+    """The app with real services on ``emu``; the profile saved in ``tmp_path``."""
+    store = TomlProfileStore(tmp_path / "profile" / "profile.toml")
+    if profile is None:
+        profile = Profile(
+            tenant_id=emu.tenant_id,
+            authority_host=emu.base_url,
+            graph_url=emu.graph_url,
+            ca_bundle=str(emu.ca_pem_path),
+            client_id=emu.public_client_id,
+            demo=True,
+        )
+        store.save(profile)
+    auth = MsalAuthenticator(profile)
+    directory = GraphDirectory(profile, auth.credential(), retry=FAST)
+    services = Services(auth, directory, store, EmulatorApprover(emu))
+    app = BgWizardApp(services, profile, demo=DemoInfo(emu.base_url), sign_in_on_start=False)
+    return Stack(emu, app, store, profile, directory)
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30) -> None:
+    """Let the app run until ``condition()`` holds (fails after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            screen = pilot.app.screen
+            status = screen.query("#step-status")
+            said = str(status.first().render()) if status else ""
+            raise AssertionError(f"never reached the state; on {type(screen).__name__}: {said}")
+        await pilot.pause(0.02)
+
+
+async def press(pilot: Pilot[Any], selector: str) -> None:
+    """Press a button of the current screen."""
+    button = pilot.app.screen.query_one(selector, Button)
+    await until(pilot, lambda: button.display and not button.disabled)
+    button.press()
+    await pilot.pause()
+
+
+def on(app: BgWizardApp, name: str) -> Callable[[], bool]:
+    """A condition: the current screen's class is ``name`` and it is mounted."""
+
+    def check() -> bool:
+        screen = app.screen
+        return type(screen).__name__ == name and screen.is_mounted and bool(screen.children)
+
+    return check
+
+
+def continue_shown(app: BgWizardApp) -> Callable[[], bool]:
+    """A condition: the current step offers Continue."""
+
+    def check() -> bool:
+        found = app.screen.query("#continue")
+        return bool(found) and found.first().display
+
+    return check
+
+
+async def sign_in_admin(stack: Stack, pilot: Pilot[Any]) -> None:
+    """From the connect step: sign in through the device code, approved at the emulator."""
+    await press(pilot, "#sign-in")
+    app = stack.app
+    await until(pilot, lambda: getattr(app.screen, "prompt", None) is not None)
+    code = app.screen.prompt.user_code  # type: ignore[attr-defined]
+    assert await asyncio.to_thread(
+        stack.emu.approve_device_code, code, DEMO_ADMIN_UPN, ADMIN_PASSWORD
+    )
+    await until(pilot, on(app, "ConnectStep"))
+
+
+async def make_sheet(stack: Stack, pilot: Pilot[Any]) -> str:
+    """On the sheet screen: generate, print, read back, continue; the UPN it was for."""
+    app = stack.app
+    await until(pilot, lambda: isinstance(app.screen, SheetsScreen))
+    sheet = app.screen
+    assert isinstance(sheet, SheetsScreen)
+    await press(pilot, "#generate")
+    await until(pilot, lambda: sheet.stage == "drawn")
+    await press(pilot, "#print")
+    await until(pilot, lambda: sheet.stage == "out")
+    assert sheet._content is not None
+    lines = [line.reveal() for line in sheet._content.lines()]
+    for number, text in enumerate(lines, start=1):
+        sheet.query_one(f"#line-{number}", Input).value = " ".join(blocks(text))
+    await press(pilot, "#check")
+    await until(pilot, lambda: sheet.stage == "verified")
+    upn = sheet._content.upn
+    stack.papers[upn] = "".join(lines)
+    await press(pilot, "#done")
+    return upn
+
+
+async def approve_in_dialog(stack: Stack, pilot: Pilot[Any], upn: str, password: str) -> None:
+    """Open the emulator's approval dialog from a verify panel and type the password."""
+    app = stack.app
+    await press(pilot, "#verify-approve")
+    await until(pilot, on(app, "ApproveDialog"))
+    app.screen.query_one("#password", Input).value = password
+    await press(pilot, "#do-approve")
+
+
+async def tenant_state(stack: Stack) -> dict[str, Any]:
+    """Users per UPN, their GA assignments and end dates, policies missing one, via Graph."""
+    graph = stack.directory
+    profile = stack.store.load()
+    ids = {a.upn: a.object_id for a in profile.accounts}
+    state: dict[str, Any] = {"users": {}, "ga": {}, "ends": {}}
+    for upn, object_id in ids.items():
+        user = await graph.find_user_by_upn(upn)
+        state["users"][upn] = (
+            user is not None and user.id == object_id,
+            user and user.password_never_expires,
+        )
+        state["ga"][upn] = [
+            a.directory_scope_id
+            for a in await graph.list_role_assignments(object_id, GLOBAL_ADMIN_ROLE_ID)
+        ]
+        state["ends"][upn] = [
+            s.end
+            for s in await graph.list_role_assignment_schedules(object_id)
+            if s.role_definition_id == GLOBAL_ADMIN_ROLE_ID
+        ]
+    policies = await graph.list_ca_policies()
+    state["policies"] = len(policies)
+    state["missing"] = [
+        p.display_name for p in policies if not set(ids.values()) <= set(p.exclude_users)
+    ]
+    return state

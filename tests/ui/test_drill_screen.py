@@ -1,0 +1,215 @@
+"""The drill screen end to end on the real stack: emulator over HTTPS, msal, msgraph-sdk.
+
+The break glass accounts are created through Graph as the wizard would (cloud-only, Global
+Administrator, excluded from every policy); the drill signs in separately as the account with
+the device code flow, approved through the production ``EmulatorApprover`` by typing the password
+from the sheet; the signed log is verified with ``ssh-keygen -Y verify`` afterwards.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import SIZE, FakeProfileStore
+from textual.widgets import Button, Input, Select, Static
+
+from bgwizard.app import BgWizardApp
+from bgwizard.domain.demo import DemoInfo
+from bgwizard.domain.profile import Profile
+from bgwizard.emulator import Emulator
+from bgwizard.screens.approve import ApproveDialog
+from bgwizard.screens.drill import DrillScreen
+from bgwizard.screens.drill_items import ManualItem
+from bgwizard.screens.drill_sign import SignDialog
+from bgwizard.services.auth import MsalAuthenticator
+from bgwizard.services.demo import EmulatorApprover
+from bgwizard.services.graph import GraphDirectory
+from bgwizard.services.ledger import DrillLog
+from bgwizard.services.protocols import Services
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
+from drill_support import BG_PASSWORD, remove_global_admin, set_up_break_glass
+from ledger_support import ssh_keygen_verify
+from service_support import ADMIN, FAST, profile_for, sign_in
+
+PASSPHRASE = "training passphrase 1"
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator() as emulator:
+        yield emulator
+
+
+async def _profile(emu: Emulator, tmp_path: Path, *, exclude: bool = True) -> Profile:
+    admin = await sign_in(emu, ADMIN)
+    graph = GraphDirectory(profile_for(emu), admin.credential(), retry=FAST)
+    try:
+        setup = await set_up_break_glass(emu, graph, count=2, exclude=exclude)
+    finally:
+        await graph.close()
+    profile = setup.profile
+    profile.drill_log = str(tmp_path / "drill-log.jsonl")
+    profile.signer_key = str(tmp_path / "drill-key")
+    return profile
+
+
+def _app(emu: Emulator, profile: Profile) -> tuple[BgWizardApp, FakeProfileStore]:
+    auth = MsalAuthenticator(profile)
+    store = FakeProfileStore(profile)
+    services = Services(auth, GraphDirectory(profile, auth.credential()), store,
+                        EmulatorApprover(emu))  # fmt: skip
+    return BgWizardApp(
+        services, profile, demo=DemoInfo(emu.base_url), sign_in_on_start=False
+    ), store
+
+
+async def _until(pilot: Any, condition: Callable[[], bool], seconds: float = 120) -> None:
+    """Poll while msal and the emulator work in threads (bounded)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    assert condition(), "the drill never reached the expected state"
+
+
+def _status(screen: DrillScreen, item: str) -> str:
+    assert screen.drill is not None
+    return screen.drill.item(item).status
+
+
+def _fill_before(screen: DrillScreen) -> None:
+    manual = {m.spec.id: m for m in screen.query(ManualItem)}
+    manual["notified"].fill(who="SOC on call", how="phone", when="09:00")
+    manual["window"].fill(start="09:00", end="10:00")
+    manual["ticket"].fill(number="CHG-1042")
+    manual["operator"].fill(name="Alice Operator")
+    manual["sheet_retrieved"].fill(location="Safe A", by="Alice Operator")
+    for item in ("people_current", "runbook_current", "safe_changed"):
+        manual[item].fill(answer=True)
+
+
+async def _drill(
+    app: BgWizardApp, pilot: Any, *, serial: str, password: str, alert: bool = True
+) -> DrillScreen:
+    app.action_open_journey("drill")
+    await _until(
+        pilot, lambda: isinstance(app.screen, DrillScreen) and bool(app.screen.query("#verdict"))
+    )
+    screen = app.screen
+    assert isinstance(screen, DrillScreen)
+    screen.query_one("#account", Select).value = app.profile.accounts[0].upn
+    await pilot.pause()
+    _fill_before(screen)
+    screen.query_one("#serial", Input).value = serial
+    await pilot.press("f5")
+    await _until(pilot, lambda: screen.prompt is not None)
+    assert app.profile.accounts[0].upn in str(screen.query_one("#device-code", Static).render())
+    screen.query_one("#approve", Button).press()
+    await _until(pilot, lambda: isinstance(app.screen, ApproveDialog))
+    await pilot.press(*password, "enter")
+    if password != BG_PASSWORD:
+        await _until(
+            pilot, lambda: "wrong" in str(app.screen.query_one("#approve-error", Static).render())
+        )
+        await pilot.press("escape")
+        await _until(pilot, lambda: app.screen is screen)
+        await pilot.press("f7")
+    try:
+        await _until(pilot, lambda: _status(screen, "audit_rules") != "pending", seconds=40)
+    except AssertionError:
+        raise AssertionError(f"DEBUG {screen.prompt} {screen.drill} {app.screen} {[ (w.name, w.state) for w in app.workers]}")
+    await pilot.press("f8")
+    await _until(pilot, lambda: _status(screen, "signin_evidence") != "pending")
+    manual = {m.spec.id: m for m in screen.query(ManualItem)}
+    manual["alert"].fill(answer=alert, time="09:16" if alert else "")
+    manual["sheet_returned"].fill(answer=True, seal="SEAL-778")
+    screen.query_one("#notes", Input).value = "training drill"
+    await pilot.press("f9")
+    await _until(pilot, lambda: isinstance(app.screen, SignDialog))
+    await pilot.press(*PASSPHRASE, "enter")
+    await _until(pilot, lambda: screen.recorded is not None)
+    return screen
+
+
+async def test_full_drill_passes_and_is_signed(emu: Emulator, tmp_path: Path) -> None:
+    profile = await _profile(emu, tmp_path)
+    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    app, store = _app(emu, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _drill(app, pilot, serial="cur1-0002", password=BG_PASSWORD)
+        drill = screen.drill
+        assert drill is not None
+        bad = {i.id: i.detail for i in drill.failures()}
+        assert drill.outcome == "pass", bad
+        verdict = str(screen.query_one("#verdict", Static).render())
+        assert "Drill result: PASS" in verdict and "Next drill due" in verdict
+    log = DrillLog(Path(profile.drill_log))
+    entries = log.entries()
+    assert [e.kind for e in entries] == ["log-start", "drill"]
+    data = entries[1].data
+    assert data["result"] == "pass" and data["account_id"] == profile.accounts[0].object_id
+    assert store.profile.last_drill == app.clock().date()
+    signers = "".join(s.allowed_signers_line() + "\n" for s in log.signers())
+    assert ssh_keygen_verify(log.path, tmp_path, signers) == [0, 0]
+
+
+async def test_wrong_password_fails_the_drill(emu: Emulator, tmp_path: Path) -> None:
+    profile = await _profile(emu, tmp_path)
+    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    app, store = _app(emu, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _drill(app, pilot, serial="CUR1-0002", password="Not-The-Sheet-1!")
+        drill = screen.drill
+        assert drill is not None and drill.outcome == "fail"
+        assert _status(screen, "signin") == "fail"
+        assert "Rotate the password" in drill.item("signin").fix
+        assert _status(screen, "token_account") == "not_run"
+        verdict = str(screen.query_one("#verdict", Static).render())
+        assert "Drill result: FAIL" in verdict and "signin: Rotate the password" in verdict
+    entries = DrillLog(Path(profile.drill_log)).entries()
+    assert entries[-1].data["result"] == "fail"
+    assert store.profile.last_drill is None
+
+
+async def test_retired_serial_and_missed_alert_fail(emu: Emulator, tmp_path: Path) -> None:
+    profile = await _profile(emu, tmp_path)
+    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    app, _ = _app(emu, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _drill(app, pilot, serial="OLD1-0001", password=BG_PASSWORD, alert=False)
+        drill = screen.drill
+        assert drill is not None and drill.outcome == "fail"
+        assert {f.id for f in drill.failures()} == {"serial", "alert"}
+        assert "retired on 2026-01-02" in drill.item("serial").detail
+        assert _status(screen, "global_admin") == "pass"
+
+
+async def test_global_admin_removed_before_the_drill_fails(emu: Emulator, tmp_path: Path) -> None:
+    profile = await _profile(emu, tmp_path)
+    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    assert remove_global_admin(emu, profile.accounts[0].object_id) == 1
+    app, _ = _app(emu, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _drill(app, pilot, serial="CUR1-0002", password=BG_PASSWORD)
+        drill = screen.drill
+        assert drill is not None and drill.outcome == "fail"
+        assert _status(screen, "token_account") == "pass"
+        assert _status(screen, "global_admin") == "fail"
+        assert "set-up step 'Global Administrator'" in drill.item("global_admin").fix
+
+
+async def test_account_excluded_from_no_policy_fails(emu: Emulator, tmp_path: Path) -> None:
+    profile = await _profile(emu, tmp_path, exclude=False)
+    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    app, _ = _app(emu, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _drill(app, pilot, serial="CUR1-0002", password=BG_PASSWORD)
+        drill = screen.drill
+        assert drill is not None and drill.outcome == "fail"
+        assert {f.id for f in drill.failures()} == {"audit_rules"}
+        assert "Not excluded from this enabled policy" in drill.item("audit_rules").detail

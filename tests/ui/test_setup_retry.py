@@ -1,0 +1,128 @@
+"""A step that fails in the TUI says why in one sentence and offers Retry; retried after the
+fault is gone, it completes. The wizard resumes at the step the journal names."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from bgwizard.domain.demo import DEMO_ADMIN_UPN
+from bgwizard.domain.identity import SignedInIdentity
+from bgwizard.domain.password import generate_password
+from bgwizard.domain.setup_names import suggest_names
+from bgwizard.emulator import Emulator, Fault
+from bgwizard.screens.setup_wizard.rail import ProgressRail
+from bgwizard.services.auth import MsalAuthenticator
+from bgwizard.services.setup import SetupService
+from ui.setup_pilot import (
+    ADMIN_PASSWORD,
+    SAMPLE,
+    SIZE,
+    Stack,
+    build,
+    continue_shown,
+    on,
+    press,
+    tenant_state,
+    until,
+)
+
+
+@pytest.fixture
+def emu(tmp_path: Path) -> Iterator[Emulator]:
+    with Emulator(state_dir=tmp_path / "emu") as emulator:
+        yield emulator
+
+
+async def created(emu: Emulator, tmp_path: Path) -> tuple[Stack, SignedInIdentity, list[str]]:
+    """The admin signed in and both accounts created headless (steps 1-4 journaled)."""
+    stack = build(emu, tmp_path)
+    auth = stack.app.services.auth
+    assert isinstance(auth, MsalAuthenticator)
+    prompt = await auth.start_device_code()
+    assert await asyncio.to_thread(
+        emu.approve_device_code, prompt.user_code, DEMO_ADMIN_UPN, ADMIN_PASSWORD
+    )
+    identity = await auth.finish_device_code(prompt)
+    service = SetupService(stack.directory, stack.profile, stack.store, backup_dir=tmp_path / "b")
+    await service.connect(identity)
+    upns = suggest_names(stack.profile.initial_domain, 2)
+    await service.choose_names(upns)
+    for upn in upns:
+        await service.record("sheets", upn)
+        await service.create_account(upn, generate_password())
+    return stack, identity, upns
+
+
+async def test_a_refused_role_step_names_the_permission_and_retries(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    stack, identity, upns = await created(emu, tmp_path)
+    emu.add_fault(Fault("POST", r"/roleManagement/directory/roleAssignments$", kind="403"))
+    app = stack.app
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            app.identity = identity
+            app.action_open_journey("setup")
+            await until(pilot, on(app, "ConnectStep"))
+            await until(pilot, continue_shown(app))
+            await press(pilot, "#continue")
+            await until(pilot, on(app, "RoleStep"))  # resumed after the created accounts
+            rail = app.screen.query_one(ProgressRail).states()
+            assert rail["create"] == "done" and rail["role"] == "current"
+            await press(pilot, "#assign")
+            retry = app.screen.query_one("#retry")
+            await until(pilot, lambda: retry.display)
+            said = str(app.screen.query_one("#step-status", Static).render())
+            assert "RoleManagement.ReadWrite.Directory" in said and said.count("\n") == 0
+            emu.clear_faults()
+            await press(pilot, "#retry")
+            await until(pilot, continue_shown(app))
+            assert not retry.display
+    finally:
+        await stack.directory.close()
+    assert all(f"role:{u}" in stack.store.load().setup_steps_done for u in upns)
+
+
+async def test_restore_from_backup_in_the_conditional_access_step(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    stack, identity, upns = await created(emu, tmp_path)
+    service = SetupService(stack.directory, stack.profile, stack.store, backup_dir=tmp_path / "b")
+    for upn in upns:
+        await service.ensure_global_admin(upn)
+    total = len(SAMPLE["conditionalAccessPolicies"])
+    app = stack.app
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            app.identity = identity
+            app.action_open_journey("setup")
+            await until(pilot, continue_shown(app))
+            await press(pilot, "#continue")
+            await until(pilot, on(app, "CaStepScreen"))
+            plan = app.screen.query_one("#plan", Static)
+            await until(pilot, lambda: "policies read" in str(plan.render()))
+            await press(pilot, "#apply")
+            await until(pilot, continue_shown(app))
+            assert (await tenant_state(stack))["missing"] == []
+            path = app.screen.query_one("#backup-path", Input).value
+            assert path.endswith(".json") and Path(path).exists()
+            await press(pilot, "#restore")
+            await until(pilot, lambda: f"{total} policies to change" in _status(app))
+            assert len((await tenant_state(stack))["missing"]) == total
+            assert not continue_shown(app)()
+            await press(pilot, "#apply")
+            await until(pilot, continue_shown(app))
+            assert (await tenant_state(stack))["missing"] == []
+    finally:
+        await stack.directory.close()
+    backups = sorted((tmp_path / "profile" / "ca-backups").glob("*.json"))
+    assert len(backups) == 2  # one before each apply
+
+
+def _status(app: object) -> str:
+    return str(app.screen.query_one("#step-status", Static).render())  # type: ignore[attr-defined]

@@ -1,0 +1,160 @@
+"""The whole set-up wizard driven by Pilot on the real stack, from the sample tenant to a
+verified set-up; then the tenant read back through Graph: two users, permanent Global
+Administrator, every policy excluding both directly. Also: resume from the journal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from bgwizard.emulator import Emulator
+from bgwizard.screens.setup_wizard.rail import ProgressRail
+from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
+from ui.setup_pilot import (
+    SAMPLE,
+    SIZE,
+    Stack,
+    approve_in_dialog,
+    build,
+    continue_shown,
+    fake_printer,
+    make_sheet,
+    on,
+    press,
+    sign_in_admin,
+    tenant_state,
+    until,
+)
+
+
+@pytest.fixture
+def emu(tmp_path: Path) -> Iterator[Emulator]:
+    with Emulator(state_dir=tmp_path / "emu") as emulator:
+        yield emulator
+
+
+async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
+    """Every step, as a person would go through it (a wrong password typed once)."""
+    app = stack.app
+    app.action_open_journey("setup")
+    await until(pilot, on(app, "ConnectStep"))
+    assert app.screen.query_one(ProgressRail).states()["connect"] == "current"
+    await sign_in_admin(stack, pilot)
+    await until(pilot, continue_shown(app))
+    await press(pilot, "#continue")
+
+    await until(pilot, on(app, "NamesStep"))
+    names = [i.value for i in app.screen.query("#names Input").results(Input)]
+    assert names == [
+        "svc-iam-recovery01@contosologistics.onmicrosoft.com",
+        "svc-iam-recovery02@contosologistics.onmicrosoft.com",
+    ]
+    app.screen.query_one("#custodians", Input).value = "Alex Doe, Sam Roe"
+    await press(pilot, "#check")
+    await until(pilot, continue_shown(app))
+    await press(pilot, "#continue")
+
+    await until(pilot, on(app, "SheetsStep"))
+    assert app.screen.query_one(ProgressRail).states()["names"] == "done"
+    for _ in names:
+        await press(pilot, "#make-sheet")
+        await make_sheet(stack, pilot)
+        await until(pilot, on(app, "SheetsStep"))
+    await until(pilot, continue_shown(app))
+    await press(pilot, "#continue")
+
+    await until(pilot, on(app, "CreateStep"))
+    await press(pilot, "#create")
+    await until(pilot, continue_shown(app))
+    await press(pilot, "#continue")
+
+    await until(pilot, on(app, "RoleStep"))
+    await press(pilot, "#assign")
+    await until(pilot, continue_shown(app))
+    await press(pilot, "#continue")
+
+    await until(pilot, on(app, "CaStepScreen"))
+    await press(pilot, "#apply")
+    await until(pilot, continue_shown(app))
+    plan_text = str(app.screen.query_one("#plan", Static).render())
+    assert f"all {len(SAMPLE['conditionalAccessPolicies'])} exclude" in plan_text
+    await press(pilot, "#continue")
+
+    await until(pilot, on(app, "VerifyStep"))
+    for upn in names:
+        panel = app.screen.query_one(VerifyPanel)
+        await until(pilot, lambda panel=panel, upn=upn: panel.upn == upn)
+        await press(pilot, "#verify-start")
+        await until(pilot, lambda panel=panel: panel.prompt is not None)
+        await approve_in_dialog(stack, pilot, upn, wrong(stack.papers[upn]))
+        await until(
+            pilot, lambda: "wrong" in str(app.screen.query_one("#approve-error", Static).render())
+        )
+        await approve_in_dialog_retry(stack, pilot, stack.papers[upn])
+        key = f"verify:{upn}"
+        await until(pilot, lambda key=key: key in stack.profile.setup_steps_done)
+    await until(pilot, continue_shown(app))
+    await press(pilot, "#continue")
+
+    await until(pilot, on(app, "MethodsStep"))
+    await until(pilot, continue_shown(app))
+    assert "passkey" in str(app.screen.query_one("#methods", Static).render())
+    await press(pilot, "#continue")
+
+    await until(pilot, on(app, "SummaryStep"))
+    summary = str(app.screen.query_one("#summary", Static).render())
+    assert all(n in summary for n in names) and "Alex Doe, Sam Roe" in summary
+    await press(pilot, "#finish")
+    await until(pilot, on(app, "HomeScreen"))
+
+
+def wrong(password: str) -> str:
+    """``password`` with its last character changed."""
+    return password[:-1] + ("y" if password.endswith("x") else "x")
+
+
+async def approve_in_dialog_retry(stack: Stack, pilot: Pilot[Any], password: str) -> None:
+    """Type the right password in the dialog still open after a wrong one."""
+    stack.app.screen.query_one("#password", Input).value = password
+    await press(pilot, "#do-approve")
+
+
+async def test_the_wizard_sets_up_the_sample_tenant(
+    emu: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    fake_printer(tmp_path, monkeypatch)
+    stack = build(emu, tmp_path)
+    try:
+        async with stack.app.run_test(size=SIZE) as pilot:
+            await run_wizard(stack, pilot)
+        state = await tenant_state(stack)
+    finally:
+        await stack.directory.close()
+    names = list(state["users"])
+    assert len(names) == 2
+    assert state["users"] == {n: (True, True) for n in names}
+    assert state["ga"] == {n: ["/"] for n in names}
+    assert state["ends"] == {n: [None] for n in names}
+    assert state["policies"] == len(SAMPLE["conditionalAccessPolicies"])
+    assert state["missing"] == []
+    saved = stack.store.load()
+    assert "summary" in saved.setup_steps_done
+    assert all(a.object_id and len(a.current_serials) == 1 for a in saved.accounts)
+    wanted = [p.encode(enc) for p in stack.papers.values() for enc in ("utf-8", "utf-16-le")]
+    hits = [
+        str(f)
+        for f in tmp_path.rglob("*")
+        if f.is_file() and any(w in f.read_bytes() for w in wanted)
+    ]
+    assert hits == []  # not in the profile, the CA backup, the emulator's state, anywhere
+    assert any((tmp_path / "profile" / "ca-backups").glob("ca-backup-*.json"))
+    out, err = capfd.readouterr()
+    assert not any(p in out or p in err for p in stack.papers.values())
