@@ -37,25 +37,8 @@ THEMES: Final = ("textual-dark", "textual-light")
 """The two themes bgwizard supports; ``toggle_theme`` switches between them."""
 
 JOURNEY_SCREENS: dict[str, ScreenFactory] = dict(DEFAULT_JOURNEYS)
-"""Journey id → screen factory. A journey missing here opens its placeholder. A later issue
-plugs its screen in with one line, importing lazily to keep start-up fast, e.g.
-``JOURNEY_SCREENS["audit"] = lambda app: _audit_screen(app)``."""
-
-
-def _setup_screen(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.setup_wizard import setup_screen
-
-    return setup_screen(app)
-
-
-def _rotate_screen(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.rotate import rotate_screen
-
-    return rotate_screen(app)
-
-
-JOURNEY_SCREENS["setup"] = _setup_screen
-JOURNEY_SCREENS["rotate"] = _rotate_screen
+"""Journey id → screen factory (``bgwizard.journeys``). A journey missing here opens its
+placeholder; tests replace entries."""
 
 
 def utc_now() -> dt.datetime:
@@ -280,21 +263,3 @@ def _str_map(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     return {str(k): v for k, v in value.items() if isinstance(v, str)}
-
-
-def _runbook_screen(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.runbook import make_runbook_screen
-
-    return make_runbook_screen(app)
-
-
-JOURNEY_SCREENS["runbook"] = _runbook_screen
-
-
-def _drill_screen(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.drill import make_drill_screen
-
-    return make_drill_screen(app)
-
-
-JOURNEY_SCREENS["drill"] = _drill_screen

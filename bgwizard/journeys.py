@@ -30,8 +30,43 @@ def _monitoring(app: BgWizardApp) -> Screen[Any]:
     return MonitoringScreen(app.profile, service)
 
 
+def _setup(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.screens.setup_wizard import setup_screen
+
+    return setup_screen(app)
+
+
+def _rotate(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.screens.rotate import rotate_screen
+
+    return rotate_screen(app)
+
+
+def _drill(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.screens.drill import make_drill_screen
+
+    return make_drill_screen(app)
+
+
+def _runbook(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.screens.runbook import make_runbook_screen
+
+    return make_runbook_screen(app)
+
+
+def _passkey(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.screens.passkey import passkey_screen
+
+    return passkey_screen(app)
+
+
 DEFAULT_JOURNEYS: dict[str, ScreenFactory] = {
+    "setup": _setup,
+    "drill": _drill,
     "audit": _audit,
+    "rotate": _rotate,
+    "passkey": _passkey,
     "monitoring": _monitoring,
+    "runbook": _runbook,
 }
 """Journey id → screen factory for the journeys built so far."""

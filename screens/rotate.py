@@ -72,7 +72,7 @@ class RotateScreen(Screen[None]):
                     created,
                     id="account",
                     allow_blank=not created,
-                    value=created[0][1] if created else Select.BLANK,
+                    value=created[0][1] if created else Select.NULL,
                 )
                 yield Button("New password and sheets", id="new-sheet", variant="primary")
             yield Static(

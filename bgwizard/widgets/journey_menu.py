@@ -55,6 +55,13 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
         "rotation in the set-up wizard",
     ),
     Journey(
+        "passkey",
+        "Security keys",
+        "Register a FIDO2 security key on an account (the admin portals demand MFA).",
+        9,
+        "passkey registration for the accounts",
+    ),
+    Journey(
         "monitoring",
         "Monitoring",
         "Alerts on every sign-in and every change to the accounts.",

@@ -111,6 +111,7 @@ async def _drill(
     assert app.profile.accounts[0].upn in str(screen.query_one("#device-code", Static).render())
     screen.query_one("#approve", Button).press()
     await _until(pilot, lambda: isinstance(app.screen, ApproveDialog))
+    await _until(pilot, lambda: app.focused is not None and app.focused.id == "password")
     await pilot.press(*password, "enter")
     if password != BG_PASSWORD:
         await _until(
@@ -119,10 +120,7 @@ async def _drill(
         await pilot.press("escape")
         await _until(pilot, lambda: app.screen is screen)
         await pilot.press("f7")
-    try:
-        await _until(pilot, lambda: _status(screen, "audit_rules") != "pending", seconds=40)
-    except AssertionError:
-        raise AssertionError(f"DEBUG {screen.prompt} {screen.drill} {app.screen} {[ (w.name, w.state) for w in app.workers]}")
+    await _until(pilot, lambda: _status(screen, "audit_rules") != "pending")
     await pilot.press("f8")
     await _until(pilot, lambda: _status(screen, "signin_evidence") != "pending")
     manual = {m.spec.id: m for m in screen.query(ManualItem)}

@@ -109,3 +109,34 @@ async def _workers_then(
         )
         await pilot.pause()
     assert until(), "the app never reached the expected state"
+
+
+async def test_every_journey_opens_its_real_screen_on_the_emulator(emu: Emulator) -> None:
+    """Signed in on the real stack, each journey on the home screen opens its own screen
+    (none is a placeholder any more) and the app survives it: no worker or handler crashes."""
+    from bgwizard.app import JOURNEY_SCREENS
+    from bgwizard.screens.placeholder import PlaceholderScreen
+    from bgwizard.widgets.journey_menu import JOURNEYS
+
+    profile = emulator_profile(emu)
+    auth = MsalAuthenticator(profile)
+    directory = GraphDirectory(profile, auth.credential())
+    services = Services(auth, directory, FakeProfileStore(profile), EmulatorApprover(emu))
+    app = BgWizardApp(services, profile, demo=DemoInfo(emu.base_url))
+    try:
+        async with app.run_test(size=(110, 40)) as pilot:
+            await _sign_in(app, pilot, emu)
+            for item in JOURNEYS:
+                assert item.id in JOURNEY_SCREENS, f"{item.id} has no screen"
+                app.action_open_journey(item.id)
+                await pilot.pause()
+                opened = app.screen
+                assert not isinstance(opened, (HomeScreen, PlaceholderScreen)), item.id
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                assert app.is_running, f"{item.id} crashed the app"
+                while not isinstance(app.screen, HomeScreen):
+                    app.pop_screen()
+                    await pilot.pause()
+    finally:
+        await directory.close()

@@ -1,0 +1,275 @@
+"""Registering a FIDO2 security key (passkey) on a break glass account through Graph.
+
+The flow Entra ID documents for provisioning on a user's behalf: ``GET
+…/fido2Methods/creationOptions`` → CTAP2 ``makeCredential`` on the key plugged into this
+workstation → ``POST …/fido2Methods``. The key side is a ``KeyDevice``: the real one speaks
+CTAP2 over USB HID (``bgwizard.services.fido_device``), tests plug in a software key.
+
+The PIN is a ``Secret``: it goes to the key and to paper, never to Graph, a log or a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+from bgwizard.domain import passkey as pk
+from bgwizard.domain.passkey_policy import Fido2Policy
+from bgwizard.domain.profile import SecurityKeyRecord
+from bgwizard.domain.secret import Secret
+from bgwizard.errors import BgWizardError, GraphError
+from bgwizard.services.graph_base import GraphBase
+from bgwizard.services.graph_errors import Operation, translate_exception
+
+OP_POLICY: Final = Operation("reading the Passkey (FIDO2) method policy", "Policy.Read.All")
+OP_OPTIONS: Final = Operation(
+    "requesting passkey creation options", "UserAuthenticationMethod.ReadWrite.All"
+)
+OP_REGISTER: Final = Operation(
+    "registering the security key", "UserAuthenticationMethod.ReadWrite.All"
+)
+STEPS: Final = ("key", "pin", "options", "touch", "register", "done")
+"""Progress steps ``enrol_key`` reports, in order."""
+
+
+class KeyDeviceError(BgWizardError):
+    """The security key refused or failed an operation (wrong PIN, timeout, unplugged)."""
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What a security key says about itself (CTAP2 ``authenticatorGetInfo`` + USB)."""
+
+    aaguid: str
+    product: str
+    """The model as the key names itself over USB (``YubiKey OTP+FIDO+CCID``)."""
+    pin_set: bool
+    algorithms: tuple[int, ...] = (pk.ES256,)
+    min_pin_length: int = 4
+
+
+@dataclass(frozen=True)
+class MadeCredential:
+    """What CTAP2 ``makeCredential`` returned."""
+
+    credential_id: bytes
+    fmt: str
+    auth_data: bytes = field(repr=False)
+    att_stmt: Mapping[str, Any] = field(repr=False)
+
+
+class KeyDevice(Protocol):
+    """The CTAP2 calls a registration needs; blocking (``enrol_key`` runs them in a thread)."""
+
+    def info(self) -> KeyInfo:
+        """``authenticatorGetInfo`` plus the USB product name."""
+
+    def set_pin(self, pin: Secret) -> None:
+        """Set the first PIN of a key that has none (``clientPin`` setPIN)."""
+
+    def make_credential(
+        self,
+        client_data_hash: bytes,
+        options: pk.CreationOptions,
+        pin: Secret,
+        on_touch: Callable[[], None],
+    ) -> MadeCredential:
+        """``authenticatorMakeCredential`` with a PIN token; ``on_touch`` when it waits for a touch.
+
+        Raises:
+            KeyDeviceError: wrong PIN, timeout, the key is already registered, unplugged.
+        """
+
+    def close(self) -> None:
+        """Release the device."""
+
+
+@dataclass(frozen=True)
+class RegisteredKey:
+    """The fido2AuthenticationMethod Graph created."""
+
+    method_id: str
+    display_name: str
+    aaguid: str
+    model: str
+    attestation_level: str
+    created: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A finished registration: what Graph stored and what the key said about itself."""
+
+    key: RegisteredKey
+    info: KeyInfo
+    pin_was_set: bool
+    """True when the key had no PIN and bgwizard set the one it was given."""
+
+    def record(self, label: str, today: dt.date) -> SecurityKeyRecord:
+        """The profile's record of this key (never the PIN)."""
+        return SecurityKeyRecord(
+            label=label,
+            aaguid=self.key.aaguid or self.info.aaguid,
+            model=self.key.model or self.info.product,
+            method_id=self.key.method_id,
+            registered=today,
+        )
+
+
+@contextlib.contextmanager
+def _translated(op: Operation, host: str) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        error = translate_exception(op, host, exc)
+        if isinstance(error, GraphError) and error.status == 400 and op is OP_REGISTER:
+            message = _server_message(exc)
+            if message:
+                error = pk.PasskeyError(message, "refused")
+        if error is exc:
+            raise
+        raise error from exc
+
+
+def _server_message(exc: BaseException) -> str:
+    main = getattr(exc, "error", None)
+    return str(getattr(main, "message", "") or "").strip()
+
+
+class PasskeyGraph:
+    """The passkey calls of Microsoft Graph, over a ``GraphDirectory``'s client."""
+
+    def __init__(self, directory: GraphBase) -> None:
+        """Share ``directory``'s client, credential and error translation.
+
+        Args:
+            directory: a ``GraphDirectory`` for the signed-in administrator.
+        """
+        self._dir = directory
+
+    def _methods(self, user_id: str) -> Any:
+        return self._dir._client().users.by_user_id(user_id).authentication.fido2_methods
+
+    async def fido2_policy(self) -> Fido2Policy:
+        """The FIDO2 configuration of the authentication methods policy.
+
+        Raises:
+            BgWizardError: any failure, translated (403 names ``Policy.Read.All``).
+        """
+        with _translated(OP_POLICY, self._dir._host):
+            configs = self._dir._client().policies.authentication_methods_policy
+            builder = configs.authentication_method_configurations
+            doc = await self._dir._raw_get(
+                builder.by_authentication_method_configuration_id("fido2")
+            )
+        return Fido2Policy.from_graph(doc)
+
+    async def creation_options(self, user_id: str) -> pk.CreationOptions:
+        """Fresh WebAuthn creation options for ``user_id``; the challenge lasts 5 minutes.
+
+        Raises:
+            BgWizardError: any failure, translated.
+        """
+        with _translated(OP_OPTIONS, self._dir._host):
+            doc = await self._dir._raw_get(self._methods(user_id).creation_options)
+        return pk.CreationOptions.from_graph(doc)
+
+    async def register(
+        self, user_id: str, display_name: str, made: MadeCredential, client_data: bytes
+    ) -> RegisteredKey:
+        """POST the new credential to ``…/fido2Methods``.
+
+        Raises:
+            PasskeyError: Entra ID refused the registration (its sentence).
+            BgWizardError: any other failure, translated.
+        """
+        from kiota_abstractions.method import Method
+
+        body = {
+            "displayName": display_name,
+            "publicKeyCredential": {
+                "id": pk.b64url(made.credential_id),
+                "response": {
+                    "clientDataJSON": pk.b64url(client_data),
+                    "attestationObject": pk.b64url(
+                        pk.attestation_object(made.fmt, made.auth_data, made.att_stmt)
+                    ),
+                },
+                "clientExtensionResults": {},
+            },
+        }
+        with _translated(OP_REGISTER, self._dir._host):
+            request = self._methods(user_id).to_get_request_information()
+            request.http_method = Method.POST
+            request.set_stream_content(json.dumps(body).encode(), "application/json")
+            doc = await self._dir._raw(request)
+        return _registered(doc)
+
+
+def _registered(doc: Mapping[str, Any]) -> RegisteredKey:
+    created = doc.get("createdDateTime")
+    when = dt.datetime.fromisoformat(str(created).replace("Z", "+00:00")) if created else None
+    return RegisteredKey(
+        method_id=str(doc.get("id") or ""),
+        display_name=str(doc.get("displayName") or ""),
+        aaguid=str(doc.get("aaGuid") or ""),
+        model=str(doc.get("model") or ""),
+        attestation_level=str(doc.get("attestationLevel") or ""),
+        created=when,
+    )
+
+
+async def enrol_key(
+    graph: PasskeyGraph,
+    device: KeyDevice,
+    *,
+    user_id: str,
+    label: str,
+    pin: Secret,
+    on_step: Callable[[str], None] = lambda step: None,
+) -> Enrolment:
+    """Register the key in ``device`` on ``user_id``, setting ``pin`` first if it has none.
+
+    Args:
+        graph: the passkey calls, as the signed-in administrator.
+        device: the security key.
+        user_id: the break glass account's object id.
+        label: the name shown in Entra ID and printed on the sheet.
+        pin: the key's PIN (the existing one, or the new one for a key without a PIN).
+        on_step: called with each step of ``STEPS`` as it starts (from worker threads too).
+
+    Returns:
+        The registration.
+
+    Raises:
+        KeyDeviceError: the key refused (wrong PIN, timeout, already registered).
+        PasskeyError: Entra ID refused the registration (expired challenge, wrong RP...).
+        BgWizardError: Graph failed.
+    """
+    if problem := pk.pin_problem(pin.reveal()):
+        raise pk.PasskeyError(problem, "pin")
+    on_step("key")
+    info = await asyncio.to_thread(device.info)
+    pin_was_set = False
+    if not info.pin_set:
+        on_step("pin")
+        await asyncio.to_thread(device.set_pin, pin)
+        pin_was_set = True
+    on_step("options")
+    options = await graph.creation_options(user_id)
+    client_data = pk.client_data_json(options.challenge)
+    client_hash = hashlib.sha256(client_data).digest()
+    on_step("touch")
+    made = await asyncio.to_thread(
+        device.make_credential, client_hash, options, pin, lambda: on_step("touch")
+    )
+    on_step("register")
+    key = await graph.register(user_id, label, made, client_data)
+    on_step("done")
+    return Enrolment(key=key, info=info, pin_was_set=pin_was_set)

@@ -1,0 +1,343 @@
+"""Register a FIDO2 security key (passkey) on a break glass account.
+
+Since Microsoft's mandatory MFA, a password-only break glass account cannot reach the admin
+portals; a security key on the account can. Pre-checks first (the admin's permission, the
+Passkey (FIDO2) policy, the key itself, the 5-minute window), then the PIN (set on a new key,
+written on paper and typed back), then creationOptions → touch → register, and the key is
+recorded in the profile. The PIN is shown once, for the paper; it is never saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Select, Static
+
+from bgwizard.domain import passkey as pk
+from bgwizard.domain.passkey_policy import WINDOW_TEXT, Fido2Policy, permission_problem
+from bgwizard.domain.profile import BreakGlassAccount, SecurityKeyRecord
+from bgwizard.domain.secret import Secret
+from bgwizard.domain.sheet import blocks
+from bgwizard.errors import BgWizardError
+from bgwizard.services.graph_base import GraphBase
+from bgwizard.services.passkeys import KeyDevice, KeyInfo, PasskeyGraph, enrol_key
+from bgwizard.services.pin_sheet import PinSheet, render_pin_sheet
+from bgwizard.services.sheets import SheetService
+
+if TYPE_CHECKING:
+    from bgwizard.app import BgWizardApp
+
+STEP_TEXT: Final = {
+    "key": "Reading the security key…",
+    "pin": "Setting the key's new PIN…",
+    "options": "Asking Entra ID for a challenge (valid 5 minutes)…",
+    "touch": "Touch the security key now (it blinks).",
+    "register": "Sending the new passkey to Entra ID…",
+    "done": "Registered.",
+}
+WHY: Final = (
+    "Microsoft's mandatory MFA keeps password-only accounts out of the admin portals. A FIDO2 "
+    "security key on each break glass account lets it in. " + WINDOW_TEXT
+)
+
+
+def _usb_keys() -> list[KeyDevice]:
+    from bgwizard.services.fido_device import list_keys
+
+    return list(list_keys())
+
+
+class PasskeyScreen(Screen[SecurityKeyRecord | None]):
+    """Registers a security key on one break glass account; dismisses with its record."""
+
+    CSS_PATH = "passkey.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Leave", id="leave_passkey", tooltip="Back without a key."),
+    ]
+
+    def __init__(
+        self,
+        app: BgWizardApp,
+        *,
+        upn: str = "",
+        find_keys: Callable[[], Sequence[KeyDevice]] = _usb_keys,
+        new_pin: Callable[[], Secret] = pk.generate_pin,
+        sheets: SheetService | None = None,
+    ) -> None:
+        """Register keys on accounts of ``app``'s profile.
+
+        Args:
+            app: the running app (services, profile, identity, clock).
+            upn: the account to preselect (the wizard passes the one it is on).
+            find_keys: lists the keys plugged in (USB HID; tests give a software key).
+            new_pin: makes the PIN for a key that has none.
+            sheets: prints the PIN sheet (tests choose the spooler).
+        """
+        super().__init__()
+        self._bg = app
+        self._profile = app.profile
+        self._upn = upn
+        self._find_keys = find_keys
+        self._new_pin_source = new_pin
+        self._sheets = sheets or SheetService()
+        self._device: KeyDevice | None = None
+        self._info: KeyInfo | None = None
+        self._new_pin: Secret | None = None
+        self.stage = "choose"
+        """choose → ready → working → done (or back to choose after a failure)."""
+        self.result: SecurityKeyRecord | None = None
+
+    def compose(self) -> ComposeResult:
+        """Account and label, pre-checks, PIN, register, progress."""
+        created = [(a.upn, a.upn) for a in self._profile.accounts if a.object_id]
+        chosen = self._upn if any(u == self._upn for u, _ in created) else None
+        yield Header()
+        with VerticalScroll(id="passkey-body"):
+            yield Static("Register a security key (passkey)", classes="title")
+            yield Static(WHY, classes="hint")
+            with Horizontal(classes="row"):
+                yield Select(
+                    created,
+                    id="account",
+                    allow_blank=not created,
+                    value=chosen or (created[0][1] if created else Select.NULL),
+                )
+                yield Input(placeholder="Label, e.g. BG key 1 (safe A)", id="label")
+                yield Button("Check", id="check", variant="primary")
+            yield Static("" if created else "No created account in this profile.", id="checks")
+            with Vertical(id="pin-box"):
+                yield Static("", id="pin-text")
+                with Horizontal(classes="row"):
+                    yield Input(password=True, id="pin", placeholder="PIN")
+                    yield Button("Print the PIN sheet", id="print-pin")
+            with Horizontal(classes="row"):
+                yield Button("Register the key", id="register", variant="success", disabled=True)
+            yield Static("", id="progress")
+            yield Static("", id="passkey-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """The PIN box appears once the checks pass."""
+        self.query_one("#pin-box").display = False
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#passkey-status", Static)
+        status.update(text)
+        status.set_class(error, "error")
+
+    def _account(self) -> BreakGlassAccount | None:
+        value = self.query_one("#account", Select).value
+        return next((a for a in self._profile.accounts if a.upn == value), None)
+
+    def _passkeys(self) -> PasskeyGraph | None:
+        directory = self._bg.services.directory
+        return PasskeyGraph(directory) if isinstance(directory, GraphBase) else None
+
+    # -- pre-checks -------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#check")
+    def check(self) -> None:
+        """Run the pre-checks."""
+        account = self._account()
+        if account is None:
+            self._say("Choose an account.", error=True)
+            return
+        if not self.query_one("#label", Input).value.strip():
+            self.query_one("#label", Input).value = f"BG key {len(account.security_keys) + 1}"
+        self._say("")
+        self._run_checks(account)
+
+    @work(exclusive=True, group="passkey")
+    async def _run_checks(self, account: BreakGlassAccount) -> None:
+        self.query_one("#register", Button).disabled = True
+        self.query_one("#checks", Static).update("Checking…")
+        lines: list[str] = []
+        problems = 0
+        for ok, text in await self._checks(account):
+            lines.append(("✓ " if ok else "✗ ") + text)
+            problems += not ok
+        self.query_one("#checks", Static).update("\n".join(lines))
+        if problems:
+            self._say("Fix what is marked ✗, then press Check again.", error=True)
+            return
+        self._show_pin_box()
+        self.stage = "ready"
+        self.query_one("#register", Button).disabled = False
+
+    async def _checks(self, account: BreakGlassAccount) -> list[tuple[bool, str]]:
+        found: list[tuple[bool, str]] = []
+        denied = permission_problem(self._bg.identity)
+        found.append((denied is None, denied or "The signed-in admin may register keys."))
+        passkeys = self._passkeys()
+        policy: Fido2Policy | None = None
+        if passkeys is None:
+            found.append((False, "Registering a key needs Microsoft Graph; sign in first."))
+        else:
+            try:
+                policy = await passkeys.fido2_policy()
+            except BgWizardError as error:
+                found.append((False, str(error)))
+        if policy is not None:
+            issues = policy.problems()
+            found.extend((False, p) for p in issues)
+            if not issues:
+                found.append((True, "The Passkey (FIDO2) policy allows security keys."))
+        found.append(await self._key_check(policy))
+        found.append((True, WINDOW_TEXT))
+        return found
+
+    async def _key_check(self, policy: Fido2Policy | None) -> tuple[bool, str]:
+        self._device = self._info = None
+        try:
+            devices = list(await asyncio.to_thread(self._find_keys))
+            if len(devices) != 1:
+                return False, (
+                    "No security key found: plug one into this workstation, then press Check."
+                    if not devices
+                    else "More than one security key is plugged in: leave only the one to register."
+                )
+            info = await asyncio.to_thread(devices[0].info)
+        except BgWizardError as error:
+            return False, str(error)
+        problem = policy.key_problem(info.aaguid) if policy else None
+        if problem:
+            return False, problem
+        self._device, self._info = devices[0], info
+        state = "has a PIN" if info.pin_set else "has no PIN yet"
+        return True, f"Security key found: {info.product} (AAGUID {info.aaguid}); it {state}."
+
+    def _show_pin_box(self) -> None:
+        assert self._info is not None
+        text = self.query_one("#pin-text", Static)
+        pin_input = self.query_one("#pin", Input)
+        pin_input.value = ""
+        self.query_one("#print-pin", Button).display = not self._info.pin_set
+        if self._info.pin_set:
+            self._new_pin = None
+            text.update("Type the key's PIN (from its PIN sheet).")
+        else:
+            # The same PIN across repeated checks: it may already be on paper.
+            self._new_pin = self._new_pin or self._new_pin_source()
+            shown = " ".join(blocks(self._new_pin.reveal()))
+            text.update(
+                f"This key has no PIN. bgwizard will set this PIN:  {shown}\n"
+                "Print the PIN sheet (or write the PIN on paper), store it apart from the key, "
+                "then type the PIN below from the paper."
+            )
+        self.query_one("#pin-box").display = True
+
+    @on(Button.Pressed, "#print-pin")
+    def print_pin(self) -> None:
+        """Print the PIN sheet of the new PIN."""
+        account, info, pin = self._account(), self._info, self._new_pin
+        if account is None or info is None or pin is None:
+            return
+        sheet = PinSheet(
+            upn=account.upn,
+            key_label=self.query_one("#label", Input).value.strip(),
+            model=info.product,
+            aaguid=info.aaguid,
+            pin=pin,
+            generated=self._bg.clock().date(),
+            tenant_name=self._profile.tenant_name,
+        )
+        self._print(sheet)
+
+    @work(exclusive=True, group="pin-sheet")
+    async def _print(self, sheet: PinSheet) -> None:
+        try:
+            rendered = await asyncio.to_thread(render_pin_sheet, sheet, self._profile.sheet_paper)
+            job = await asyncio.to_thread(self._sheets.print_sheet, rendered)
+        except BgWizardError as error:
+            self._say(str(error), error=True)
+            return
+        self._say(f"PIN sheet {sheet.serial} sent to the printer ({job}); type the PIN from it.")
+
+    # -- registration -----------------------------------------------------------------------
+
+    @on(Button.Pressed, "#register")
+    def register(self) -> None:
+        """Register the key with the PIN typed."""
+        account, device, passkeys = self._account(), self._device, self._passkeys()
+        if account is None or device is None or passkeys is None or self.stage != "ready":
+            self._say("Press Check first.", error=True)
+            return
+        pin_input = self.query_one("#pin", Input)
+        typed = "".join(pin_input.value.split())
+        pin_input.value = ""
+        if self._new_pin is not None and not self._new_pin.matches(typed):
+            self._say("That is not the PIN shown; check what is on the paper.", error=True)
+            return
+        pin = self._new_pin or Secret(typed)
+        if problem := pk.pin_problem(pin.reveal()):
+            self._say(problem, error=True)
+            return
+        label = self.query_one("#label", Input).value.strip()
+        self._enrol(passkeys, device, account, label, pin)
+
+    @work(exclusive=True, group="passkey")
+    async def _enrol(
+        self,
+        passkeys: PasskeyGraph,
+        device: KeyDevice,
+        account: BreakGlassAccount,
+        label: str,
+        pin: Secret,
+    ) -> None:
+        self.stage = "working"
+        self.query_one("#register", Button).disabled = True
+        loop = asyncio.get_running_loop()
+
+        def step(name: str) -> None:
+            loop.call_soon_threadsafe(self._progress, name)
+
+        try:
+            done = await enrol_key(
+                passkeys, device, user_id=account.object_id, label=label, pin=pin, on_step=step
+            )
+        except BgWizardError as error:
+            self.stage = "choose"
+            self._progress("")
+            self._say(f"{error} Press Check to try again.", error=True)
+            return
+        finally:
+            del pin
+        self._finish(account, done.record(label, self._bg.clock().date()))
+
+    def _progress(self, name: str) -> None:
+        self.query_one("#progress", Static).update(STEP_TEXT.get(name, ""))
+
+    def _finish(self, account: BreakGlassAccount, record: SecurityKeyRecord) -> None:
+        account.security_keys.append(record)
+        self.result = record
+        self._new_pin = None
+        self.query_one("#pin-box").display = False
+        self.stage = "done"
+        try:
+            self._bg.services.profiles.save(self._profile)
+        except BgWizardError as error:
+            self._say(f"The key is registered but the profile was not saved: {error}", error=True)
+            return
+        self._say(
+            f"{record.label} ({record.model}, AAGUID {record.aaguid}) is registered on "
+            f"{account.upn}. Print a new credential sheet so it carries the security key line."
+        )
+        self.notify(f"Security key registered on {account.upn}.", title="Passkey")
+
+    def action_leave(self) -> None:
+        """Back, with the registered key's record (None when none was registered)."""
+        self.dismiss(self.result)
+
+
+def passkey_screen(app: BgWizardApp) -> Screen[Any]:
+    """The passkey screen for the app's profile (the journey registry calls this)."""
+    return PasskeyScreen(app)
