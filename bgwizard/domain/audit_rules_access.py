@@ -57,7 +57,10 @@ def check_methods(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Fi
             "warning",
             "No passkey or certificate: mandatory MFA keeps the account out of the admin portals.",
             evidence=listed,
-            fix="Register a FIDO2 security key (passkey) for the account; keep it with a sheet.",
+            fix=(
+                "Register a FIDO2 security key on the account (bgwizard: Security keys);"
+                " keep it with a sheet."
+            ),
         )
     personal = [m for m in snap.methods if m.kind in PERSONAL_KINDS]
     if not personal:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from bgwizard.domain.profile import Profile
 from bgwizard.domain.runbook import (
@@ -39,7 +39,6 @@ from bgwizard.services.printing import (
 from bgwizard.services.runbook_pdf import RenderedRunbook, render_runbook_pdf
 from bgwizard.services.templates import TemplateStore
 
-PASSKEYS_SETTING: Final = "passkeys"
 """Profile ``extra`` key: UPNs of the accounts that sign in with a passkey."""
 
 
@@ -173,12 +172,14 @@ class RunbookService:
     def context(self) -> RunbookContext:
         """The runbook's facts today."""
         history = drill_history(self.profile, self._log_path)
-        passkeys = self.profile.extra.get(PASSKEYS_SETTING)
+        passkeys = [
+            a.upn for a in self.profile.accounts if any(k.retired is None for k in a.security_keys)
+        ]
         return build_context(
             self.profile,
             history.drills,
             self._today(),
-            passkeys=[str(p) for p in passkeys] if isinstance(passkeys, list) else (),
+            passkeys=passkeys,
             drill_log_note=history.note,
         )
 

@@ -183,3 +183,18 @@ def test_importing_the_services_loads_neither_reportlab_nor_jinja2() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_account_with_a_current_security_key_signs_in_with_its_passkey() -> None:
+    """The register says "passkey" only for an account whose key is registered and not retired."""
+    from bgwizard.domain.profile import SecurityKeyRecord
+
+    profile = contoso_profile()
+    alpha, bravo = profile.accounts
+    alpha.security_keys.append(SecurityKeyRecord("BG key 1", "aaguid-1", "YubiKey 5"))
+    bravo.security_keys.append(
+        SecurityKeyRecord("BG key 2", "aaguid-2", "YubiKey 5", retired=TODAY)
+    )
+    service = RunbookService(profile, today=lambda: TODAY, log_path=Path("/nonexistent"))
+    methods = {a.upn: a.sign_in_method for a in service.context().accounts}
+    assert methods == {ALPHA: "passkey", BRAVO: "password"}
