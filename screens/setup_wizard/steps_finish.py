@@ -94,6 +94,20 @@ class MethodsStep(WizardStep):
         """The review."""
         yield Static("", id="methods")
 
+    def compose_buttons(self) -> ComposeResult:
+        """Register a key from here; the review is read again when that screen closes."""
+        yield Button("Register a security key", id="register-key")
+
+    @on(Button.Pressed, "#register-key")
+    def register_key(self) -> None:
+        """Open the security key screen (issue 9) on the same app and profile."""
+        from bgwizard.app import BgWizardApp
+        from bgwizard.screens.passkey import PasskeyScreen
+
+        app = self.app
+        assert isinstance(app, BgWizardApp)
+        app.push_screen(PasskeyScreen(app), callback=lambda _record: self.start())
+
     def start(self) -> None:
         """Read every account's methods."""
 
