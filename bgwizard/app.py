@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Final
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 
@@ -206,6 +207,16 @@ class BgWizardApp(App[None]):
     @on(messages.WarmedUp)
     def _record_warm_up(self) -> None:
         self.warmed_up = True
+
+    def on_audit_screen_fix_ca_exclusions(self, message: Message) -> None:
+        """The audit's "fix CA exclusions": open the set-up wizard's Conditional Access step.
+
+        Handled by name (``AuditScreen.FixCaExclusions``) so the app imports no screen here.
+        """
+        from bgwizard.screens.setup_wizard.session import WizardSession
+
+        message.stop()
+        self.push_screen(WizardSession(self).screen_for("ca"))
 
     @on(messages.SignedIn)
     def _load_tenant_after_sign_in(self, message: messages.SignedIn) -> None:
