@@ -9,7 +9,9 @@ from typing import Any
 
 from bgwizard.emulator.http import Request, Response, graph_error
 
-FAULT_KINDS = ("429", "503", "403", "delay", "drop")
+FAULT_KINDS = ("429", "503", "403", "delay", "drop", "drop_after")
+"""``drop`` closes the connection unanswered; ``drop_after`` carries the request out first
+(a POST that created something, whose answer was lost on the way back)."""
 
 
 @dataclass
@@ -77,6 +79,8 @@ class FaultOutcome:
     """The answer; None with ``drop`` true means close the connection."""
     delay: float = 0.0
     drop: bool = False
+    after: bool = False
+    """With ``drop``: handle the request first, then close the connection unanswered."""
 
 
 class FaultTable:
@@ -137,4 +141,4 @@ def _outcome(fault: Fault) -> FaultOutcome:
         )
     if fault.kind == "delay":
         return FaultOutcome(None, delay=fault.delay)
-    return FaultOutcome(None, drop=True)
+    return FaultOutcome(None, drop=True, after=fault.kind == "drop_after")

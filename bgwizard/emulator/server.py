@@ -211,11 +211,17 @@ class Emulator:
         if not request.path.startswith("/_emulator/"):
             outcome = self.faults.take(request)
             if outcome is not None:
+                if outcome.drop and outcome.after:
+                    self._dispatch(request)
+                    return None
                 if outcome.drop:
                     return None
                 if outcome.response is not None:
                     return outcome.response
                 time.sleep(outcome.delay)
+        return self._dispatch(request)
+
+    def _dispatch(self, request: Request) -> Response | None:
         try:
             return self.router.dispatch(request)
         except Exception:  # a handler bug must answer 500, not kill the connection thread

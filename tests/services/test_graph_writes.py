@@ -94,6 +94,18 @@ async def test_a_create_whose_answer_was_lost_is_not_repeated(
     assert len(matches) == 1
 
 
+async def test_a_create_carried_out_but_unanswered_is_found_not_repeated(
+    fresh_graph: GraphDirectory, fresh_emu: Emulator
+) -> None:
+    """The server creates the user, then the connection drops before the answer."""
+    fresh_emu.add_fault(Fault("POST", r"/users$", kind="drop_after", count=1))
+    outcome = await fresh_graph.create_user(BG_UPN, "Break glass 01", PASSWORD)
+    assert outcome.created
+    matches = [u for u in fresh_emu.state.users.values() if u["userPrincipalName"] == BG_UPN]
+    assert len(matches) == 1
+    assert outcome.user.id == matches[0]["id"]
+
+
 async def test_a_refused_create_keeps_the_password_out_of_the_error(
     fresh_graph: GraphDirectory, fresh_emu: Emulator
 ) -> None:
