@@ -188,7 +188,10 @@ class DrillScreen(Screen[None]):
             self.prompt = None
         self._record(results)
         if checks.identity is not None:
-            self._record(await checks.during_checks())
+            try:
+                self._record(await checks.during_checks())
+            except BgWizardError as error:
+                self.notify(str(error), title="Checks not run", severity="error")
 
     def watch_prompt(self, prompt: DeviceCodePrompt | None) -> None:
         """Show the code and where to enter it."""
@@ -230,7 +233,10 @@ class DrillScreen(Screen[None]):
 
     @work(exclusive=True, group="drill-after")
     async def _run_after(self, checks: DrillChecks, start: dt.datetime) -> None:
-        self._record(await checks.after_checks(start, self._clock()))
+        try:
+            self._record(await checks.after_checks(start, self._clock()))
+        except BgWizardError as error:
+            self.notify(str(error), title="Logs not checked", severity="error")
 
     def action_finish(self) -> None:
         """Record the manual items, mark the rest not run, and open the signing dialog."""

@@ -41,9 +41,9 @@ def item_line(spec: ItemSpec, result: ItemResult) -> str:
 class ItemRow(Static):
     """One checklist item and its recorded result (automatic items, and every item's status)."""
 
-    def __init__(self, spec: ItemSpec, **kwargs: str) -> None:
+    def __init__(self, spec: ItemSpec, *, id: str | None = None) -> None:
         """Show ``spec`` as pending."""
-        super().__init__(item_line(spec, ItemResult(spec.id)), classes="item pending", **kwargs)
+        super().__init__(item_line(spec, ItemResult(spec.id)), classes="item pending", id=id)
         self.spec = spec
         self.result = ItemResult(spec.id)
 
@@ -71,9 +71,13 @@ class ManualItem(Vertical):
         yield ItemRow(self.spec, id=f"row-{self.spec.id}")
         with Horizontal(classes="fields"):
             if self.spec.confirm:
-                yield Select(ANSWERS, prompt=self.spec.confirm, id=f"{self.spec.id}-answer")
+                yield Select(
+                    ANSWERS, prompt=self.spec.confirm, id=f"{self.spec.id}-answer", compact=True
+                )
             for name in self.spec.fields:
-                yield Input(placeholder=name, id=f"{self.spec.id}-{name}", classes="field")
+                yield Input(
+                    placeholder=name, id=f"{self.spec.id}-{name}", classes="field", compact=True
+                )
 
     def values(self) -> dict[str, str]:
         """What the operator typed, by field name."""

@@ -239,19 +239,20 @@ def verify_lines(
     if not cut and body:
         body.pop()
     trusted = None if allowed is None else set(allowed)
-    prev, signers = GENESIS, dict[Signer, None]()
+    prev = before = GENESIS
+    signers = dict[Signer, None]()
     for number, line in enumerate(body, start=1):
         reason = _entry_problem(number, line, prev, check, trusted)
         if reason:
             return Verification(number - 1, number, reason, tuple(signers), prev)
         parsed = parse_line(line)
         signers[Signer(parsed.entry.operator, parsed.entry.key)] = None
-        prev = line_hash(line)
+        before, prev = prev, line_hash(line)
     if not body:
         return Verification(0, 1, "the log is empty")
     if cut:
         reason = "the file does not end with a newline (it was cut)"
-        return Verification(len(body) - 1, len(body), reason, tuple(signers), prev)
+        return Verification(len(body) - 1, len(body), reason, tuple(signers), before)
     return Verification(len(body), None, "", tuple(signers), prev)
 
 

@@ -174,9 +174,13 @@ class DrillChecks:
             audit: run the audit's account and CA rules (False records them as not run).
         """
         if self._gateway is None:
-            return self.sign_in_failed("Not signed in")[3:]
+            why = "the account is not signed in"
+            return [not_run("ca_readable", why), not_run("audit_rules", why)]
         gateway = self._gateway
-        policies: Sequence[CaPolicy] | Unread = await read(gateway.list_ca_policies)
+        try:
+            policies: Sequence[CaPolicy] | Unread = await read(gateway.list_ca_policies)
+        except AuthError as exc:  # the break glass session itself was refused or expired
+            return [failed("ca_readable", str(exc)), not_run("audit_rules", str(exc))]
         report = await self._audit() if audit else None
         return [check_ca_readable(policies), check_audit(report, self.account.object_id)]
 
@@ -198,9 +202,12 @@ class DrillChecks:
             why = "the account never signed in during this drill"
             return [not_run("no_changes", why), failed("signin_evidence", f"No sign-in: {why}.")]
         gateway, oid = self._gateway, self.account.object_id
-        audits = await read(lambda: gateway.list_directory_audits(start))
-        sign_ins = await read(lambda: gateway.list_sign_ins(oid, start))
-        last = await self._last_success(gateway, oid)
+        try:
+            audits = await read(lambda: gateway.list_directory_audits(start))
+            sign_ins = await read(lambda: gateway.list_sign_ins(oid, start))
+            last = await self._last_success(gateway, oid)
+        except AuthError as exc:  # the session expired: the operator can sign in again
+            return [not_run("no_changes", str(exc)), not_run("signin_evidence", str(exc))]
         return [
             check_no_changes(audits, self.account, start, end),
             check_sign_in_evidence(sign_ins, last, start, end),
@@ -238,10 +245,16 @@ class LogDrillSource:
 
 
 def _drill_record(kind: str, data: dict[str, Any]) -> DrillRecord | None:
+    """The drill's sign-in time: from the sign-in log evidence, else when bgwizard saw it."""
     if kind != "drill":
         return None
-    for item in data.get("items", []):
-        if item.get("id") == "signin" and item.get("status") == "pass":
-            when = dt.datetime.fromisoformat(str(item["evidence"]["time"]).replace("Z", "+00:00"))
-            return DrillRecord(account=str(data.get("account_id", "")), when=when)
-    return None
+    times = {
+        item.get("id"): item.get("evidence", {}).get("time")
+        for item in data.get("items", [])
+        if item.get("status") == "pass" and item.get("id") in ("signin", "signin_evidence")
+    }
+    text = times.get("signin_evidence") or times.get("signin")
+    if not text:
+        return None
+    when = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return DrillRecord(account=str(data.get("account_id", "")), when=when)

@@ -17,7 +17,7 @@ from bgwizard.domain.drill import Drill
 from bgwizard.domain.ledger import Entry, JsonValue, Verification
 from bgwizard.domain.profile import Profile
 from bgwizard.domain.secret import Secret
-from bgwizard.services.ledger import DrillLog, default_key_path, default_log_path
+from bgwizard.services.ledger import DrillLog, LogRefused, default_key_path, default_log_path
 from bgwizard.services.ledger_sshsig import (
     SigningKey,
     create_key,
@@ -57,19 +57,43 @@ class DrillRecorder:
 
     @property
     def log_path(self) -> Path:
-        """The profile's drill log, or the default location."""
-        return Path(self.profile.drill_log) if self.profile.drill_log else default_log_path()
+        """The profile's drill log, or the default location (a separate one in training)."""
+        if self.profile.drill_log:
+            return Path(self.profile.drill_log)
+        return default_log_path(training=self.profile.demo)
 
     @property
     def key_path(self) -> Path:
         """The profile's signing key, or the default location."""
-        return Path(self.profile.signer_key) if self.profile.signer_key else default_key_path()
+        if self.profile.signer_key:
+            return Path(self.profile.signer_key)
+        return default_key_path(training=self.profile.demo)
+
+    def _section(self) -> dict[str, object]:
+        section = self.profile.extra.get(_EXTRA)
+        return section if isinstance(section, dict) else {}
 
     @property
     def last_signer(self) -> str:
         """The signer name used last time ('' on the first drill)."""
-        section = self.profile.extra.get(_EXTRA)
-        return str(section.get("operator", "")) if isinstance(section, dict) else ""
+        return str(self._section().get("operator", ""))
+
+    def _check_head(self, log: DrillLog) -> None:
+        """Refuse a log that lost the last entry this profile wrote (cut off at its end)."""
+        head = str(self._section().get("head", ""))
+        if not head or not log.exists() or head in log.line_hashes():
+            return
+        result = log.verify()
+        if not result.ok:
+            raise LogRefused(log.path, result)
+        reason = (
+            f"the last entry this profile recorded (head {head[:12]}…) is gone: "
+            "entries were cut off the end"
+        )
+        raise LogRefused(
+            log.path,
+            Verification(result.entries, result.entries + 1, reason, result.signers, result.head),
+        )
 
     def key_exists(self, path: Path | None = None) -> bool:
         """Whether the signing key file exists."""
@@ -109,11 +133,12 @@ class DrillRecorder:
             ProfileError: the profile could not be saved.
         """
         log = DrillLog(self.log_path, self._clock)
+        self._check_head(log)
         entry = log.append(key, operator, "drill", drill.to_log_data())
         if drill.outcome == "pass":
             self.profile.last_drill = drill.started.date()
-        self._remember(operator)
-        return RecordedDrill(entry, log.verify().head, log.path, self.profile.next_drill_due())
+        head = self._remember(operator)
+        return RecordedDrill(entry, head, log.path, self.profile.next_drill_due())
 
     def record_event(
         self, kind: str, data: dict[str, JsonValue], key: SigningKey, operator: str
@@ -124,7 +149,9 @@ class DrillRecorder:
             LogRefused: the log does not verify.
             LogError: the entry or the file could not be written.
         """
-        entry = DrillLog(self.log_path, self._clock).append(key, operator, kind, data)
+        log = DrillLog(self.log_path, self._clock)
+        self._check_head(log)
+        entry = log.append(key, operator, kind, data)
         self._remember(operator)
         return entry
 
@@ -146,10 +173,13 @@ class DrillRecorder:
         self._remember(operator)
         return new
 
-    def _remember(self, operator: str) -> None:
+    def _remember(self, operator: str) -> str:
+        """Save where the log is, who signed, and its head (to notice a cut-off end later)."""
         self.profile.drill_log = str(self.log_path)
-        self.profile.extra[_EXTRA] = {"operator": operator}
+        head = DrillLog(self.log_path).verify().head
+        self.profile.extra[_EXTRA] = {"operator": operator, "head": head}
         self._store.save(self.profile)
+        return head
 
 
 def _next_free(path: Path) -> Path:

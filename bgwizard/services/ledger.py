@@ -55,14 +55,19 @@ class LogRefused(LogError):
         self.result = result
 
 
-def default_log_path() -> Path:
-    """The drill log in the user's data directory."""
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "drill-log.jsonl"
+def _data_dir(training: bool) -> Path:
+    base = Path(platformdirs.user_data_dir(APP_NAME))
+    return base / "training" if training else base
 
 
-def default_key_path() -> Path:
-    """The operator's signing key in the user's data directory."""
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "drill-signing-key"
+def default_log_path(training: bool = False) -> Path:
+    """The drill log in the user's data directory (training drills keep their own)."""
+    return _data_dir(training) / "drill-log.jsonl"
+
+
+def default_key_path(training: bool = False) -> Path:
+    """The operator's signing key in the user's data directory (a separate one for training)."""
+    return _data_dir(training) / "drill-signing-key"
 
 
 def _utcnow() -> dt.datetime:

@@ -48,7 +48,7 @@ def test_first_drill_creates_key_and_log_and_moves_last_drill(tmp_path: Path) ->
     assert recorded.entry.seq == 2 and recorded.next_due == dt.date(2026, 6, 30)
     saved = store.load()
     assert saved.last_drill == dt.date(2026, 4, 1) and saved.signer_key == str(tmp_path / "key")
-    assert saved.extra["drill"] == {"operator": "alice"}
+    assert saved.extra["drill"] == {"operator": "alice", "head": recorded.head}
     signers = "".join(
         s.allowed_signers_line() + "\n" for s in DrillLog(recorded.log_path).signers()
     )
@@ -94,3 +94,29 @@ def test_rotation_event_and_audit_drill_source(tmp_path: Path) -> None:
     assert records is not None and len(records) == 1
     assert records[0].account == "oid-1"
     assert records[0].when == dt.datetime(2026, 4, 1, 9, 5, tzinfo=dt.UTC)
+
+
+def test_training_drills_never_touch_the_real_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    store = TomlProfileStore(tmp_path / "profile.toml")
+    real = DrillRecorder(Profile(), store)
+    training = DrillRecorder(Profile(demo=True), store)
+    assert real.log_path == tmp_path / "data" / "bgwizard" / "drill-log.jsonl"
+    assert training.log_path == tmp_path / "data" / "bgwizard" / "training" / "drill-log.jsonl"
+    assert training.key_path.parent.name == "training" != real.key_path.parent.name
+
+
+def test_entries_cut_off_the_end_are_noticed_through_the_remembered_head(tmp_path: Path) -> None:
+    recorder, store = _recorder(tmp_path)
+    recorder.record(_drill(), pinned_key(1), "alice")
+    recorded = recorder.record(_drill(), pinned_key(1), "alice")
+    assert store.load().extra["drill"] == {"operator": "alice", "head": recorded.head}
+    lines = recorder.log_path.read_bytes().splitlines(keepends=True)
+    recorder.log_path.write_bytes(b"".join(lines[:2]))
+    assert DrillLog(recorder.log_path).verify().ok
+    with pytest.raises(LogRefused, match=r"entry 3 fails .*cut off the end"):
+        recorder.record(_drill(), pinned_key(1), "alice")
+    new = recorder.start_linked_log(pinned_key(1), "alice")
+    assert recorder.record(_drill(), pinned_key(1), "alice").log_path == new

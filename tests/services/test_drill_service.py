@@ -8,15 +8,19 @@ import pytest
 from drill_support import (
     BG_PASSWORD,
     drill_checks,
+    graph_factory,
     remove_global_admin,
     set_up_break_glass,
     sign_in_as,
 )
+from service_support import FAST
 
 from bgwizard.domain.drill import ItemResult
 from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.emulator import Emulator
 from bgwizard.errors import SignInCancelled
+from bgwizard.services.auth import MsalAuthenticator
+from bgwizard.services.drill import DrillChecks
 from bgwizard.services.graph import GraphDirectory
 
 
@@ -108,3 +112,24 @@ async def test_account_not_excluded_from_policies_fails_the_audit_item(
     assert audit.status == "fail" and audit.evidence["rules"] == "ca.exclusion"
     assert audit.detail.startswith("Not excluded from this enabled policy: CA000-Global")
     assert "excluded users" in audit.fix
+
+
+async def test_change_made_by_the_account_in_the_window_fails(
+    fresh_emu: Emulator, fresh_graph: GraphDirectory
+) -> None:
+    setup = await set_up_break_glass(fresh_emu, fresh_graph, count=1)
+    account = setup.accounts[0]
+    auth = MsalAuthenticator(setup.profile).separate()
+    checks = DrillChecks(setup.profile, account, auth, gateway_factory=graph_factory)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    try:
+        await sign_in_as(fresh_emu, checks, account.upn, BG_PASSWORD)
+        as_account = GraphDirectory(setup.profile, auth.credential(), retry=FAST)
+        await as_account.update_user(account.object_id, display_name="EA 01 renamed")
+        await as_account.close()
+        after = _by_id(await checks.after_checks(start, dt.datetime.now(dt.UTC)))
+    finally:
+        await checks.close()
+    assert after["no_changes"].status == "fail", after["no_changes"].detail
+    assert "Update user" in after["no_changes"].detail
+    assert after["signin_evidence"].status == "pass"

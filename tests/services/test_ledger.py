@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from bgwizard.services.ledger_sshsig import (
 )
 
 OPERATOR = "alice@contoso.example"
+needs_jq = pytest.mark.skipif(
+    shutil.which("jq") is None, reason="jq is missing (.ci/system-deps.sh installs it)"
+)
 
 
 def _lines(path: Path) -> list[bytes]:
@@ -56,6 +60,7 @@ def test_every_entry_verifies_with_ssh_keygen_bgwizard_and_sshsig(tmp_path: Path
         assert signer == public
 
 
+@needs_jq
 def test_documented_shell_commands_verify_an_entry(tmp_path: Path) -> None:
     """The commands in docs/drill-log.md, run through bash as an auditor would."""
     log = build_log(tmp_path / "drill-log.jsonl", 3)
@@ -217,6 +222,7 @@ def _doc_loop() -> str:
     return "\n".join(line[3:] for line in block.splitlines())
 
 
+@needs_jq
 def test_documented_loop_verifies_all_and_stops_at_a_tampered_entry(tmp_path: Path) -> None:
     log = build_log(tmp_path / "drill-log.jsonl", 4)
     (tmp_path / "allowed_signers").write_text(_signers_text(log))
