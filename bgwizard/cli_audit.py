@@ -124,6 +124,7 @@ def _app_secret(var: str) -> str:
 
 async def _online(args: argparse.Namespace, profile: Profile) -> AuditReport:
     from bgwizard.services.audit import AuditService
+    from bgwizard.services.drill import drill_source_for
     from bgwizard.services.graph import GraphDirectory
 
     if args.client_id:
@@ -137,7 +138,7 @@ async def _online(args: argparse.Namespace, profile: Profile) -> AuditReport:
         credential = await _device_code(profile)
     graph = GraphDirectory(profile, credential)
     try:
-        return await AuditService(graph, profile).run()
+        return await AuditService(graph, profile, drills=drill_source_for(profile)).run()
     finally:
         await graph.close()
 

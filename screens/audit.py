@@ -272,6 +272,8 @@ def make_audit_screen(app: BgWizardApp) -> AuditScreen:
         The screen.
     """
     from bgwizard.services.audit import AuditService
+    from bgwizard.services.drill import drill_source_for
 
     directory: Any = app.services.directory
-    return AuditScreen(AuditService(directory, app.profile, clock=app.clock))
+    drills = drill_source_for(app.profile)
+    return AuditScreen(AuditService(directory, app.profile, clock=app.clock, drills=drills))

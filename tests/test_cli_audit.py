@@ -22,6 +22,7 @@ from audit_support import (
     SAMPLE,
     audit_profile,
     bg_tenant,
+    drilled,
     exclude_directly,
     write_tenant,
 )
@@ -68,7 +69,7 @@ def tenant_dir(tmp_path: Path) -> Iterator[tuple[Emulator, Path]]:
         tenant_file=write_tenant(tmp_path, bg_tenant(_weak_app)), state_dir=tmp_path / "e"
     ) as emu:
         profile = tmp_path / "profile.toml"
-        TomlProfileStore(profile).save(audit_profile(emu))
+        TomlProfileStore(profile).save(drilled(audit_profile(emu), tmp_path))
         yield emu, profile
 
 
@@ -145,7 +146,7 @@ def test_a_passing_tenant_exits_0(tmp_path: Path) -> None:
     tenant = write_tenant(tmp_path, bg_tenant(exclude_directly))
     with Emulator(tenant_file=tenant, state_dir=tmp_path / "e") as emu:
         profile = tmp_path / "profile.toml"
-        TomlProfileStore(profile).save(audit_profile(emu))
+        TomlProfileStore(profile).save(drilled(audit_profile(emu), tmp_path))
         done = cli(*app_args(profile), env={SECRET_VAR: AUDIT_SECRET})
     assert done.returncode == 0, done.stdout + done.stderr
     assert "PASS" in done.stdout.splitlines()[2]

@@ -133,7 +133,7 @@ class AuditSnapshot:
     """The tenant's ``*.onmicrosoft.com`` domain ('' when unknown)."""
     tenant_id: str = ""
     tenant_name: str = ""
-    drills: tuple[DrillRecord, ...] | None = None
+    drills: tuple[DrillRecord, ...] | Unread | None = None
     """The signed drill log's entries; None until the drill log exists (interim rules)."""
     last_drill: dt.date | None = None
     """The profile's record of the last drill (used while ``drills`` is None)."""

@@ -189,6 +189,9 @@ def check_sign_in(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Fi
             fix="If it was not a drill, treat it as a real use: rotate the password, investigate.",
         )
         return
+    if isinstance(snapshot.drills, Unread):
+        yield _not_checked(snap, "signin.unexplained", snapshot.drills)
+        return
     drills = [d.when for d in snapshot.drills if d.account == snap.object_id]
     if any(abs(last - when) <= DRILL_MATCH_WINDOW for when in drills):
         yield _finding(snap, "signin.unexplained", "ok", "The last sign-in was a logged drill.")
@@ -215,6 +218,8 @@ def check_last_drill(snapshot: AuditSnapshot) -> Finding:
             evidence=said or "The profile records no drill.",
             fix="Run a drill every 90 days.",
         )
+    if isinstance(snapshot.drills, Unread):
+        return Finding("drill.last", "not_checked", snapshot.drills.reason)
     if not snapshot.drills:
         return Finding(
             "drill.last",

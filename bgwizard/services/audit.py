@@ -79,10 +79,14 @@ class AuditGateway(Protocol):
 
 
 class DrillSource(Protocol):
-    """Where drill records come from (the signed drill log, once it exists)."""
+    """Where drill records come from (the signed drill log)."""
 
     def drill_records(self) -> tuple[DrillRecord, ...] | None:
-        """Every drill in the log; None when there is no drill log yet."""
+        """Every drill in the log (none when there is no log yet); None: drills not tracked.
+
+        Raises:
+            BgWizardError: the log cannot be trusted; the drill rules become "not checked".
+        """
         ...
 
 
@@ -169,10 +173,19 @@ class AuditService:
             initial_domain=info.initial_domain if info else self._profile.initial_domain,
             tenant_id=info.tenant_id if info else self._profile.tenant_id,
             tenant_name=info.display_name if info else self._profile.tenant_name,
-            drills=self._drills.drill_records() if self._drills else None,
+            drills=self._drill_records(),
             last_drill=self._profile.last_drill,
             group_names=_group_names(snaps),
         )
+
+    def _drill_records(self) -> tuple[DrillRecord, ...] | Unread | None:
+        """The drills in the signed log; why not, when the log cannot be trusted."""
+        if self._drills is None:
+            return None
+        try:
+            return self._drills.drill_records()
+        except BgWizardError as exc:
+            return Unread(str(exc))
 
     async def _account(self, account: BreakGlassAccount) -> AccountSnapshot:
         oid = account.object_id

@@ -27,7 +27,7 @@ from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.domain.profile import BreakGlassAccount, Profile
 from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
 from bgwizard.services.audit import AuditGateway, AuditService, read
-from bgwizard.services.ledger import DrillLog, LogError
+from bgwizard.services.ledger import DrillLog, profile_log_path
 
 
 class DrillGateway(AuditGateway, Protocol):
@@ -226,6 +226,11 @@ class DrillChecks:
             self._gateway = None
 
 
+def drill_source_for(profile: Profile) -> LogDrillSource:
+    """The audit's drill source for ``profile``: its signed log (training in demo mode)."""
+    return LogDrillSource(DrillLog(profile_log_path(profile)))
+
+
 class LogDrillSource:
     """The audit's ``DrillSource``: drill sign-ins recorded in the signed log."""
 
@@ -233,14 +238,15 @@ class LogDrillSource:
         """Read drills from ``log``."""
         self._log = log
 
-    def drill_records(self) -> tuple[DrillRecord, ...] | None:
-        """Every drill with a sign-in time; None when there is no log or it does not verify."""
+    def drill_records(self) -> tuple[DrillRecord, ...]:
+        """Every drill with a sign-in time; none when there is no log yet.
+
+        Raises:
+            LogError: the log exists but does not verify (so its drills prove nothing).
+        """
         if not self._log.exists():
-            return None
-        try:
-            entries = self._log.entries()
-        except LogError:
-            return None
+            return ()
+        entries = self._log.entries()
         return tuple(record for e in entries if (record := _drill_record(e.kind, e.data)))
 
 

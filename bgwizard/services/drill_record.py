@@ -17,7 +17,7 @@ from bgwizard.domain.drill import Drill
 from bgwizard.domain.ledger import Entry, JsonValue, Verification
 from bgwizard.domain.profile import Profile
 from bgwizard.domain.secret import Secret
-from bgwizard.services.ledger import DrillLog, LogRefused, default_key_path, default_log_path
+from bgwizard.services.ledger import DrillLog, LogRefused, default_key_path, profile_log_path
 from bgwizard.services.ledger_sshsig import (
     SigningKey,
     create_key,
@@ -58,9 +58,7 @@ class DrillRecorder:
     @property
     def log_path(self) -> Path:
         """The profile's drill log, or the default location (a separate one in training)."""
-        if self.profile.drill_log:
-            return Path(self.profile.drill_log)
-        return default_log_path(training=self.profile.demo)
+        return profile_log_path(self.profile)
 
     @property
     def key_path(self) -> Path:

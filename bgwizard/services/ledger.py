@@ -33,6 +33,7 @@ from bgwizard.domain.ledger import (
     parse_line,
     verify_lines,
 )
+from bgwizard.domain.profile import Profile
 from bgwizard.errors import BgWizardError
 from bgwizard.services.ledger_sshsig import SigningKey, verify
 
@@ -63,6 +64,11 @@ def _data_dir(training: bool) -> Path:
 def default_log_path(training: bool = False) -> Path:
     """The drill log in the user's data directory (training drills keep their own)."""
     return _data_dir(training) / "drill-log.jsonl"
+
+
+def profile_log_path(profile: Profile) -> Path:
+    """The profile's drill log, or the default location (a separate one in training)."""
+    return Path(profile.drill_log) if profile.drill_log else default_log_path(profile.demo)
 
 
 def default_key_path(training: bool = False) -> Path:

@@ -128,3 +128,35 @@ def audit_profile(emu: Emulator, *oids: str) -> Profile:
             for o in chosen
         ],
     )
+
+
+def drilled(profile: Profile, folder: Path, days_ago: int = 1) -> Profile:
+    """``profile`` with a real signed drill log holding a passed drill per account.
+
+    Args:
+        profile: the audit profile (its accounts have object ids).
+        folder: where the log and the signing key go.
+        days_ago: how long ago the drills were.
+
+    Returns:
+        The same profile, now naming the log and key.
+    """
+    import datetime as dt
+
+    from ledger_support import pinned_key
+
+    from bgwizard.domain.drill import CHECKLIST, Drill, passed
+    from bgwizard.services.drill_record import DrillRecorder
+    from bgwizard.services.profile_store import TomlProfileStore
+
+    profile.drill_log = str(folder / "drill-log.jsonl")
+    profile.signer_key = str(folder / "drill-key")
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+    recorder = DrillRecorder(profile, TomlProfileStore(folder / "drill-profile.toml"))
+    key = pinned_key(7)
+    for account in profile.accounts:
+        drill = Drill(account.upn, account.object_id, when)
+        for spec in CHECKLIST:
+            drill = drill.record(passed(spec.id, "ok", time=when.isoformat()), when)
+        recorder.record(drill.finish(when + dt.timedelta(minutes=30)), key, "operator")
+    return profile

@@ -85,7 +85,7 @@ def test_refused_log_then_linked_log(tmp_path: Path) -> None:
 def test_rotation_event_and_audit_drill_source(tmp_path: Path) -> None:
     recorder, _ = _recorder(tmp_path)
     source = LogDrillSource(DrillLog(recorder.log_path))
-    assert source.drill_records() is None
+    assert source.drill_records() == ()
     recorder.record(_drill(), pinned_key(1), "alice")
     data = rotation_data("bg1@contoso.example", "oid-1", retired_serials=["A"],
                          new_serials=["B"], reason="retired sheet found", when=T0)  # fmt: skip
