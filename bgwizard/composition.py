@@ -66,6 +66,9 @@ def run_demo(tenant_file: Path | None = None, port: int = 0) -> int:
         emulator = Emulator(tenant_file=tenant_file, port=port, state_dir=Path(state))
         with emulator:
             profile = demo_profile(emulator.tenant_id, emulator.base_url, emulator.ca_pem_path)
+            # Training drills sign a throw-away log with a throw-away key, like the tenant.
+            profile.drill_log = str(Path(state) / "training-drill-log.jsonl")
+            profile.signer_key = str(Path(state) / "training-drill-key")
             store = TomlProfileStore(Path(state) / "profile.toml")
             store.save(profile)
             services = build_services(profile, store, EmulatorApprover(emulator))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -74,8 +75,22 @@ def _drill_lines(profile: Profile, today: dt.date) -> list[str]:
     if due is None:
         return ["Quarterly drill", "  never drilled"]
     days = (due - today).days
-    when = f"in {days} days" if days >= 0 else f"overdue by {-days} days"
-    return ["Quarterly drill", f"  last {profile.last_drill}", f"  next due {due} ({when})"]
+    if days >= 0:
+        return [
+            "Quarterly drill",
+            f"  last {profile.last_drill}",
+            f"  next due {due} (in {days} days)",
+        ]
+    return [
+        "Quarterly drill",
+        f"  last {profile.last_drill}",
+        f"  next due {due} (overdue by {-days} days)",
+        f"  {OVERDUE_MARK} Overdue: run the quarterly drill now.",
+    ]
+
+
+OVERDUE_MARK: Final = "⚠"
+"""Marks a warning line; the panel draws such lines in the theme's warning colour."""
 
 
 class StatusPanel(Widget):
@@ -99,8 +114,11 @@ class StatusPanel(Widget):
     def render(self) -> Text:
         """Headings bold, details plain."""
         text = Text()
+        warning = self.app.theme_variables.get("warning", "yellow")
         for line in self.lines():
             style = "bold" if line and not line.startswith(" ") else ""
+            if line.lstrip().startswith(OVERDUE_MARK):
+                style = f"bold {warning}"
             text.append(line + "\n", style=style)
         text.rstrip()
         return text

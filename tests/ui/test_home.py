@@ -97,6 +97,7 @@ async def test_status_panel_says_when_the_drill_is_overdue(
     app = make_app(fakes, Profile(last_drill=dt.date(2026, 8, 1)))
     async with app.run_test(size=SIZE):
         assert "next due 2026-10-30 (overdue by 28 days)" in status_text(app)
+        assert "⚠ Overdue: run the quarterly drill now." in status_text(app)
 
 
 async def test_status_panel_shows_an_admin_already_signed_in(
