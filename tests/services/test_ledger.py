@@ -23,11 +23,11 @@ from bgwizard.services.ledger_sshsig import (
 )
 
 OPERATOR = "alice@contoso.example"
+
+
 def _require_jq() -> None:
     """The documented commands use jq; without it the test fails (it could not run)."""
     assert shutil.which("jq"), "jq is missing (.ci/system-deps.sh installs it)"
-
-
 
 
 def _lines(path: Path) -> list[bytes]:
