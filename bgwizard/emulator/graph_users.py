@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import secrets
 from typing import Any
@@ -14,6 +15,7 @@ from bgwizard.emulator.odata import Collection
 from bgwizard.emulator.records import Caller, record_audit, target
 from bgwizard.emulator.secrets import hash_secret, password_complexity_error
 from bgwizard.emulator.state import JsonDict, iso, new_id, utcnow
+from bgwizard.emulator.tenant_file import USER_DEFAULTS
 
 _READ_ONLY = {
     "id",
@@ -158,20 +160,8 @@ class _Users:
             self._check_upn(upn)
             now = iso(utcnow())
             user: JsonDict = {
+                **copy.deepcopy(USER_DEFAULTS),
                 "id": new_id(),
-                "businessPhones": [],
-                "givenName": None,
-                "surname": None,
-                "jobTitle": None,
-                "mail": None,
-                "mobilePhone": None,
-                "officeLocation": None,
-                "preferredLanguage": None,
-                "userType": "Member",
-                "onPremisesSyncEnabled": None,
-                "passwordPolicies": None,
-                "usageLocation": None,
-                "department": None,
                 "createdDateTime": now,
                 "lastPasswordChangeDateTime": now,
                 "signInActivity": {

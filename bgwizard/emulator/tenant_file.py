@@ -25,7 +25,7 @@ from bgwizard.emulator.state import (
 )
 from bgwizard.errors import BgWizardError
 
-_USER_DEFAULTS: JsonDict = {
+USER_DEFAULTS: JsonDict = {
     "accountEnabled": True,
     "businessPhones": [],
     "givenName": None,
@@ -179,7 +179,7 @@ def _add_user(state: TenantState, item: Any, where: str) -> None:
     _need(item, "displayName", where)
     if state.find_user(upn) is not None:
         raise _Invalid(f"{where} repeats userPrincipalName {upn!r}")
-    user = dict(_USER_DEFAULTS)
+    user = dict(USER_DEFAULTS)
     user.update({k: v for k, v in item.items() if k != "password"})
     user.setdefault("id", new_id())
     if user["id"] in state.users:

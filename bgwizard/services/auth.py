@@ -29,7 +29,7 @@ from bgwizard.services.auth_tokens import (
     identity_from_claims,
     token_claims,
 )
-from bgwizard.services.http import requests_session
+from bgwizard.services.http import msal_options
 
 if TYPE_CHECKING:
     import msal
@@ -79,15 +79,10 @@ class MsalAuthenticator:
                 import msal
 
                 profile = self._profile
-                offline = bool(profile.ca_bundle) or profile.demo
                 self._app = call_msal(
                     profile.authority,
                     lambda: msal.PublicClientApplication(
-                        self._client_id,
-                        authority=profile.authority,
-                        http_client=requests_session(profile),
-                        instance_discovery=False if offline else None,
-                        token_cache=msal.TokenCache(),
+                        self._client_id, token_cache=msal.TokenCache(), **msal_options(profile)
                     ),
                 )
             return self._app

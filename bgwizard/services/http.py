@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bgwizard.domain.profile import Profile
@@ -56,6 +56,27 @@ def requests_session(profile: Profile) -> requests.Session:
     ca = ca_bundle_path(profile)
     session.verify = str(ca) if ca else True
     return session
+
+
+def msal_options(profile: Profile) -> dict[str, Any]:
+    """The keyword arguments every msal application of ``profile`` gets.
+
+    Against the emulator (a private CA) msal must not ask the public cloud for instance
+    discovery; its HTTP goes through ``requests_session`` so the environment's CA bundle
+    variables cannot override the profile's CA.
+
+    Args:
+        profile: the profile.
+
+    Returns:
+        ``authority``, ``http_client`` and ``instance_discovery`` for msal.
+    """
+    offline = bool(profile.ca_bundle) or profile.demo
+    return {
+        "authority": profile.authority,
+        "http_client": requests_session(profile),
+        "instance_discovery": False if offline else None,
+    }
 
 
 def ssl_context(profile: Profile) -> ssl.SSLContext:
