@@ -124,6 +124,7 @@ class AuditService:
         *,
         clock: Callable[[], dt.datetime] = _utcnow,
         drills: DrillSource | None = None,
+        batch: bool = True,
     ) -> None:
         """Remember what to audit; nothing is read yet.
 
@@ -132,11 +133,14 @@ class AuditService:
             profile: names the accounts (never guessed from the tenant).
             clock: the current time (tests freeze it).
             drills: the drill log; None until the drill feature provides one.
+            batch: read through the gateway's ``audit_reads`` (one ``$batch``) when it has
+                one; False makes every read a single call.
         """
         self._gateway = gateway
         self._profile = profile
         self._clock = clock
         self._drills = drills
+        self._batch = batch
 
     async def run(self) -> AuditReport:
         """Read the tenant and apply every rule.
@@ -150,7 +154,7 @@ class AuditService:
         return run_audit(await self.snapshot())
 
     async def snapshot(self) -> AuditSnapshot:
-        """Read everything the rules need, concurrently.
+        """Read everything the rules need, concurrently (batched when the gateway can).
 
         Returns:
             The snapshot (failed reads as ``Unread``).
@@ -158,11 +162,8 @@ class AuditService:
         Raises:
             AuthError: the sign-in was refused.
         """
-        gateway = self._gateway
-        tenant, policies, accounts = await asyncio.gather(
-            read(gateway.tenant_info),
-            read(gateway.list_ca_policies),
-            asyncio.gather(*(self._account(a) for a in self._profile.accounts)),
+        tenant, (policies, accounts) = await asyncio.gather(
+            read(self._gateway.tenant_info), self._reads()
         )
         info = tenant if isinstance(tenant, TenantInfo) else None
         snaps = tuple(accounts)
@@ -187,13 +188,27 @@ class AuditService:
         except BgWizardError as exc:
             return Unread(str(exc))
 
-    async def _account(self, account: BreakGlassAccount) -> AccountSnapshot:
+    async def _reads(
+        self,
+    ) -> tuple[list[CaPolicy] | Unread, list[AccountSnapshot]]:
+        """The policies and the accounts, through one batch when the gateway offers it."""
+        gateway = self._gateway
+        batched = getattr(gateway, "audit_reads", None) if self._batch else None
+        if batched is not None:
+            oids = [a.object_id for a in self._profile.accounts if a.object_id]
+            gateway = await batched(oids)
+        policies, accounts = await asyncio.gather(
+            read(gateway.list_ca_policies),
+            asyncio.gather(*(self._account(gateway, a) for a in self._profile.accounts)),
+        )
+        return policies, list(accounts)
+
+    async def _account(self, g: AuditGateway, account: BreakGlassAccount) -> AccountSnapshot:
         oid = account.object_id
         if not oid:
             return AccountSnapshot(account=account, user=None)
-        g = self._gateway
         user_read, groups, assignments, eligibilities, schedules, methods = await asyncio.gather(
-            self._user(oid),
+            self._user(g, oid),
             read(lambda: g.transitive_member_of(oid)),
             read(lambda: g.list_role_assignments(principal_id=oid)),
             read(lambda: g.list_role_eligibility_schedules(principal_id=oid)),
@@ -213,16 +228,16 @@ class AuditService:
         )
 
     async def _user(
-        self, oid: str
+        self, g: AuditGateway, oid: str
     ) -> tuple[DirectoryUser | Unread | None, dt.datetime | Unread | None]:
         """The user and its last successful sign-in, each possibly unread."""
         try:
-            user = await self._gateway.get_user(oid, sign_in_activity=True)
+            user = await g.get_user(oid, sign_in_activity=True)
         except NotFound:
             return None, None
         except PermissionMissing as exc:
             # signInActivity needs AuditLog.Read.All; the rest of the user may still be readable.
-            plain = await self._plain_user(oid)
+            plain = await self._plain_user(g, oid)
             return plain, Unread(str(exc))
         except AuthError:
             raise
@@ -230,9 +245,9 @@ class AuditService:
             return Unread(str(exc)), Unread(str(exc))
         return user, user.last_successful_sign_in
 
-    async def _plain_user(self, oid: str) -> DirectoryUser | Unread | None:
+    async def _plain_user(self, g: AuditGateway, oid: str) -> DirectoryUser | Unread | None:
         try:
-            return await self._gateway.get_user(oid, sign_in_activity=False)
+            return await g.get_user(oid, sign_in_activity=False)
         except NotFound:
             return None
         except AuthError:

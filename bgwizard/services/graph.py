@@ -21,6 +21,7 @@ from bgwizard.domain.secret import Secret
 from bgwizard.errors import AuthError, BgWizardError, GraphError, PermissionMissing
 from bgwizard.services import graph_convert as convert
 from bgwizard.services.graph_base import odata_quote
+from bgwizard.services.graph_batch import AuditBatch
 from bgwizard.services.graph_client import DEFAULT_RETRY, RetryPolicy
 from bgwizard.services.graph_policies import DirectoryPolicies
 
@@ -71,7 +72,7 @@ def _new_user(upn: str, display_name: str, password: Secret, never_expire: bool)
     )
 
 
-class GraphDirectory(DirectoryPolicies):
+class GraphDirectory(AuditBatch, DirectoryPolicies):
     """Microsoft Graph for one profile and one signed-in identity."""
 
     def __init__(

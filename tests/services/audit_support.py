@@ -15,7 +15,8 @@ from typing import Any, Final
 from bgwizard.domain.audit_import import normalize
 from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.domain.profile import BreakGlassAccount, Profile
-from bgwizard.emulator import Emulator
+from bgwizard.emulator import Emulator, Fault
+from bgwizard.emulator.http import Request
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 SAMPLE: Final[dict[str, Any]] = json.loads(
@@ -160,3 +161,27 @@ def drilled(profile: Profile, folder: Path, days_ago: int = 1) -> Profile:
             drill = drill.record(passed(spec.id, "ok", time=when.isoformat()), when)
         recorder.record(drill.finish(when + dt.timedelta(minutes=30)), key, "operator")
     return profile
+
+
+class Tally(Fault):
+    """Counts the Graph requests the emulator receives; answers none of them.
+
+    Add it first (``emu.add_fault``): faults are tried in order. An HTTP request carries a
+    ``Host`` header; the inner requests of a ``$batch`` do not.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(path=r"^/v1\.0/", kind="delay")
+        self.http = 0
+        """HTTP requests to Graph (a ``$batch`` counts once)."""
+        self.inner = 0
+        """Requests carried inside batches."""
+
+    def matches(self, request: Request) -> bool:
+        """Count ``request`` when it is a Graph request; never claim it."""
+        if super().matches(request):
+            if request.headers.get("Host"):
+                self.http += 1
+            else:
+                self.inner += 1
+        return False

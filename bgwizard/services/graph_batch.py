@@ -1,0 +1,326 @@
+"""The audit's Graph reads in one JSON batch (``POST /$batch``) instead of six calls per account.
+
+``AuditBatch.audit_reads`` sends, per account, the user (with ``signInActivity``), its role
+assignments, PIM eligibility and assignment schedules, ``transitiveMemberOf`` and
+authentication methods as inner requests of one batch (20 per batch, Graph's limit), and
+reads the Conditional Access policies beside it in one request with ``$top``. The batch goes
+through the same kiota request adapter as every other call (auth, TLS, retry middleware).
+
+Each inner answer is judged exactly like the single call it replaces: a 2xx body is parsed
+by msgraph-sdk into the same model and converted by ``graph_convert``; an error status goes
+through ``graph_errors.api_error`` (403 names the permission). Inner 429/503/504 answers
+are sent again in a new batch after ``Retry-After`` (Graph's guidance for batches), up to
+the retry policy's count, then reported as ``Throttled``. ``@odata.nextLink`` pages are
+followed with ordinary requests. Only a refused sign-in (``AuthError``) is raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
+
+from bgwizard.domain.directory import CaPolicy
+from bgwizard.errors import AuthError, BgWizardError
+from bgwizard.services import graph_convert as convert
+from bgwizard.services.graph_base import DEFAULT_LIMIT, GraphBase, odata_quote, request_config
+from bgwizard.services.graph_batch_reads import AuditReads
+from bgwizard.services.graph_errors import OPERATIONS, api_error, translate_exception
+
+if TYPE_CHECKING:
+    from bgwizard.services.audit import AuditGateway
+
+T = TypeVar("T")
+
+BATCH_LIMIT: Final = 20
+"""Most inner requests Graph accepts in one ``$batch``."""
+POLICY_PAGE: Final = 999
+"""``$top`` for the policies and ``transitiveMemberOf``: Graph's largest page (one request)."""
+_RETRYABLE: Final = frozenset({429, 503, 504})
+
+
+@dataclass(frozen=True)
+class _Kind(Generic[T]):
+    """One kind of per-account read: its operation, URL, model and converter."""
+
+    operation: str
+    """A key of ``graph_errors.OPERATIONS`` (the same as the single call's)."""
+    builder: Callable[[Any, str], Any]
+    query: Callable[[str], dict[str, Any]]
+    model: str
+    """``module:Class`` of the msgraph model the body parses to."""
+    convert: Callable[[Any], T]
+    paged: bool = True
+
+
+def _user_fields() -> list[str]:
+    from bgwizard.services.graph import USER_FIELDS  # graph.py imports this module
+
+    return [*USER_FIELDS, "signInActivity"]
+
+
+def _principal(oid: str) -> dict[str, Any]:
+    return {"filter": f"principalId eq {odata_quote(oid)}"}
+
+
+def _models(name: str) -> str:
+    return f"msgraph.generated.models.{name}"
+
+
+def _role_dir(client: Any) -> Any:
+    return client.role_management.directory
+
+
+KINDS: Final[Mapping[str, _Kind[Any]]] = {
+    "user": _Kind(
+        "get_user_activity",
+        lambda c, oid: c.users.by_user_id(oid),
+        lambda oid: {"select": _user_fields()},
+        _models("user:User"),
+        convert.user,
+        paged=False,
+    ),
+    "assignments": _Kind(
+        "list_role_assignments",
+        lambda c, oid: _role_dir(c).role_assignments,
+        _principal,
+        _models(
+            "unified_role_assignment_collection_response:UnifiedRoleAssignmentCollectionResponse"
+        ),
+        convert.role_assignment,
+    ),
+    "eligibilities": _Kind(
+        "role_eligibility",
+        lambda c, oid: _role_dir(c).role_eligibility_schedules,
+        _principal,
+        _models(
+            "unified_role_eligibility_schedule_collection_response:"
+            "UnifiedRoleEligibilityScheduleCollectionResponse"
+        ),
+        lambda m: convert.role_schedule(m, "eligible"),
+    ),
+    "schedules": _Kind(
+        "role_assignment_schedules",
+        lambda c, oid: _role_dir(c).role_assignment_schedules,
+        _principal,
+        _models(
+            "unified_role_assignment_schedule_collection_response:"
+            "UnifiedRoleAssignmentScheduleCollectionResponse"
+        ),
+        lambda m: convert.role_schedule(m, "active"),
+    ),
+    "groups": _Kind(
+        "member_of",
+        lambda c, oid: c.users.by_user_id(oid).transitive_member_of,
+        lambda oid: {"top": POLICY_PAGE},
+        _models("directory_object_collection_response:DirectoryObjectCollectionResponse"),
+        convert.group_ref,
+    ),
+    "methods": _Kind(
+        "auth_methods",
+        lambda c, oid: c.users.by_user_id(oid).authentication.methods,
+        lambda oid: {},
+        _models("authentication_method_collection_response:AuthenticationMethodCollectionResponse"),
+        convert.auth_method,
+    ),
+}
+"""The per-account reads of the audit, in the order they go into the batch."""
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One inner request: which read of which account, and its relative URL."""
+
+    id: str
+    kind: str
+    user_id: str
+    builder: Any
+    url: str
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One inner response as Graph sent it."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+
+    def header(self, name: str) -> str:
+        """A response header, looked up without regard to case ('' when absent)."""
+        wanted = name.lower()
+        return next((str(v) for k, v in self.headers.items() if k.lower() == wanted), "")
+
+
+@dataclass(frozen=True)
+class _MainError:
+    code: str
+    message: str
+
+
+class _InnerError(Exception):
+    """An inner error answer shaped like kiota's ``APIError``, for ``api_error``."""
+
+    def __init__(self, status: int, headers: Mapping[str, str], error: _MainError) -> None:
+        super().__init__(f"HTTP {status}")
+        self.response_status_code = status
+        self.response_headers = headers
+        self.error = error
+
+
+def _inner_error(answer: _Answer) -> _InnerError:
+    body = answer.body if isinstance(answer.body, Mapping) else {}
+    error = body.get("error")
+    main: Mapping[str, Any] = error if isinstance(error, Mapping) else {}
+    return _InnerError(
+        answer.status,
+        {k.lower(): str(v) for k, v in answer.headers.items()},
+        _MainError(str(main.get("code") or ""), str(main.get("message") or "")),
+    )
+
+
+def _parse(model: str, body: Any) -> Any:
+    """Parse a JSON body into an msgraph model, as the request adapter does."""
+    import importlib
+
+    from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
+
+    module, name = model.split(":")
+    cls = getattr(importlib.import_module(module), name)
+    node = JsonParseNodeFactory().get_root_parse_node("application/json", json.dumps(body).encode())
+    return node.get_object_value(cls)
+
+
+class AuditBatch(GraphBase):
+    """``GraphDirectory``'s batched read path for the audit."""
+
+    async def audit_reads(self, user_ids: Sequence[str]) -> AuditReads:
+        """Read the policies and every account's audit data in as few requests as Graph allows.
+
+        Args:
+            user_ids: the break glass accounts' object ids.
+
+        Returns:
+            The reads; each failed one holds its bgwizard error (as a single call raises it),
+            and reads it does not hold are passed on to this directory.
+
+        Raises:
+            AuthError: Graph refused the sign-in.
+        """
+        client = self._client()
+        reads = [
+            self._inner(client, kind, oid, n)
+            for n, oid in enumerate(dict.fromkeys(user_ids))
+            for kind in KINDS
+        ]
+        policies, answers = await asyncio.gather(self._policies(), self._batched(reads))
+        values = await asyncio.gather(*(self._finish(r, answers[r.id]) for r in reads))
+        found: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+        for r, value in zip(reads, values, strict=True):
+            found[r.kind][r.user_id] = value
+        return AuditReads(fallback=_fallback(self), policies=policies, found=found)
+
+    def _inner(self, client: Any, kind: str, oid: str, n: int) -> _Read:
+        spec = KINDS[kind]
+        builder = spec.builder(client, oid)
+        info = builder.to_get_request_information(request_config(builder, **spec.query(oid)))
+        info.path_parameters["baseurl"] = ""
+        return _Read(f"{n}-{kind}", kind, oid, builder, str(info.url))
+
+    async def _policies(self) -> list[CaPolicy] | BgWizardError:
+        builder = self._client().identity.conditional_access.policies
+        try:
+            with self._translate("list_ca_policies"):
+                raw = await self._raw_collect(builder, top=POLICY_PAGE)
+        except AuthError:
+            raise
+        except BgWizardError as exc:
+            return exc
+        return [CaPolicy.from_graph(item) for item in raw]
+
+    async def _batched(self, reads: Sequence[_Read]) -> dict[str, _Answer | Exception]:
+        """Every read's answer; throttled ones sent again after ``Retry-After``."""
+        answers: dict[str, _Answer | Exception] = {}
+        pending = list(reads)
+        for attempt in range(self._retry.max_retries + 1):
+            chunks = [pending[i : i + BATCH_LIMIT] for i in range(0, len(pending), BATCH_LIMIT)]
+            for got in await asyncio.gather(*(self._send(chunk) for chunk in chunks)):
+                answers.update(got)
+            again = [r for r in pending if _retryable(answers[r.id])]
+            if not again or attempt == self._retry.max_retries:
+                break
+            await asyncio.sleep(max(self._wait(answers[r.id]) for r in again))
+            pending = again
+        return answers
+
+    def _wait(self, answer: _Answer | Exception) -> float:
+        said = answer.header("Retry-After") if isinstance(answer, _Answer) else ""
+        return float(said) if said.isdigit() else self._retry.delay
+
+    async def _send(self, chunk: Sequence[_Read]) -> dict[str, _Answer | Exception]:
+        """POST one batch; a failure of the batch itself becomes every read's failure."""
+        from kiota_abstractions.method import Method
+        from kiota_abstractions.request_information import RequestInformation
+
+        request = RequestInformation(Method.POST, "{+baseurl}/$batch")
+        request.headers.try_add("Accept", "application/json")
+        body = {"requests": [{"id": r.id, "method": "GET", "url": r.url} for r in chunk]}
+        request.set_stream_content(json.dumps(body).encode(), "application/json")
+        try:
+            document = await self._raw(request)
+        except Exception as exc:  # translated per read, with that read's operation
+            return {r.id: exc for r in chunk}
+        replies = {
+            str(item.get("id")): item
+            for item in document.get("responses") or []
+            if isinstance(item, Mapping)
+        }
+        return {r.id: _answer(replies.get(r.id)) for r in chunk}
+
+    async def _finish(self, read: _Read, answer: _Answer | Exception) -> Any:
+        """The read's value, or the bgwizard error a single call would have raised."""
+        spec = KINDS[read.kind]
+        op = OPERATIONS[spec.operation]
+        try:
+            if isinstance(answer, Exception):
+                raise translate_exception(op, self._host, answer)
+            if not 200 <= answer.status < 300:
+                raise api_error(op, _inner_error(answer))
+            with self._translate(spec.operation):
+                return await self._value(spec, read, answer.body)
+        except AuthError:
+            raise
+        except BgWizardError as exc:
+            return exc
+
+    async def _value(self, spec: _Kind[Any], read: _Read, body: Any) -> Any:
+        page = _parse(spec.model, body)
+        if not spec.paged:
+            return spec.convert(page)
+        items: list[Any] = list(getattr(page, "value", None) or [])
+        while page is not None and page.odata_next_link and len(items) < DEFAULT_LIMIT:
+            page = await read.builder.with_url(page.odata_next_link).get()
+            items.extend(getattr(page, "value", None) or [])
+        return [spec.convert(item) for item in items[:DEFAULT_LIMIT]]
+
+
+def _fallback(directory: AuditBatch) -> AuditGateway:
+    """The directory itself (``AuditBatch`` is mixed into ``GraphDirectory``: every read)."""
+    return cast("AuditGateway", directory)
+
+
+def _retryable(answer: _Answer | Exception) -> bool:
+    return isinstance(answer, _Answer) and answer.status in _RETRYABLE
+
+
+def _answer(item: Mapping[str, Any] | None) -> _Answer | Exception:
+    if item is None:
+        return ValueError("the batch answer left this request out")
+    headers = item.get("headers")
+    return _Answer(
+        status=int(item.get("status") or 0),
+        headers=dict(headers) if isinstance(headers, Mapping) else {},
+        body=item.get("body"),
+    )
