@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("rest", nargs=argparse.REMAINDER, help="[--format text|json] [...]")
 
     log = sub.add_parser("log", help="the signed drill log", add_help=False)
-    log.add_argument("rest", nargs=argparse.REMAINDER, help="verify [FILE] | signers")
+    log.add_argument("rest", nargs=argparse.REMAINDER, help="verify [FILE] | signers | show [FILE]")
 
     printing = sub.add_parser("print", help="offline sheets without the TUI")
     printing.add_argument(

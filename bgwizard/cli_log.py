@@ -1,7 +1,8 @@
-"""``bgwizard log verify [FILE]`` and ``bgwizard log signers [FILE]``: the signed drill log.
+"""``bgwizard log verify|signers|show [FILE]``: the signed drill log.
 
 ``verify`` checks the hash chain and every SSHSIG signature and names the first bad entry
-(exit 1); ``signers`` prints the ``allowed_signers`` lines for ``ssh-keygen -Y verify``. Without
+(exit 1); ``signers`` prints the ``allowed_signers`` lines for ``ssh-keygen -Y verify``; ``show``
+lists the entries (seq, time, kind, operator, summary) that verify (exit 1 if one fails). Without
 FILE, the log named in the profile (or the default location) is used. Errors are one sentence on
 stderr and exit status 2.
 """
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bgwizard.domain.ledger import Entry, parse_line
 from bgwizard.errors import BgWizardError
 from bgwizard.services.ledger import DrillLog, default_log_path, read_allowed_signers
 from bgwizard.services.ledger_sshsig import fingerprint
@@ -54,7 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Print one allowed_signers line per operator key that signed the log.",
     )
     signers.add_argument("file", nargs="?", type=Path, help="the log (default: the profile's)")
-    for sub in (verify, signers):
+    show = commands.add_parser(
+        "show",
+        help="list the entries: seq, time, kind, operator, summary",
+        description="List the entries of the drill log that verify (exit 1 if one fails).",
+    )
+    show.add_argument("file", nargs="?", type=Path, help="the log (default: the profile's)")
+    for sub in (verify, signers, show):
         sub.add_argument("--profile", type=Path, metavar="FILE", help="profile file to read")
     return parser
 
@@ -86,6 +94,8 @@ def run(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = Non
         path = resolve_log_path(args.file, args.profile)
         if args.command == "signers":
             return _signers(path, out)
+        if args.command == "show":
+            return _show(path, out, err)
         return _verify(path, args.allowed_signers, args.head, out, err)
     except BgWizardError as exc:
         print(f"bgwizard log: {exc}", file=err)
@@ -126,3 +136,48 @@ def _signers(path: Path, out: TextIO) -> int:
         print(f"bgwizard log: {path}: {result.describe()}", file=sys.stderr)
         return EXIT_BAD_LOG
     return EXIT_OK
+
+
+def _show(path: Path, out: TextIO, err: TextIO) -> int:
+    log = DrillLog(path)
+    result = log.verify()
+    lines = path.read_bytes().split(b"\n")[: result.entries]
+    entries = [parse_line(line).entry for line in lines]
+    width = max((len(e.operator) for e in entries), default=8)
+    print(f"{'SEQ':>4}  {'TIME':<20}  {'KIND':<10}  {'OPERATOR':<{width}}  SUMMARY", file=out)
+    for entry in entries:
+        print(
+            f"{entry.seq:>4}  {entry.time:<20}  {entry.kind:<10}  {entry.operator:<{width}}  "
+            f"{summary(entry)}",
+            file=out,
+        )
+    if not result.ok:
+        print(f"bgwizard log: {path}: {result.describe()}", file=err)
+        return EXIT_BAD_LOG
+    return EXIT_OK
+
+
+def summary(entry: Entry) -> str:
+    """One line saying what an entry records."""
+    data = entry.data
+
+    def text(key: str) -> str:
+        value = data.get(key)
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) or "none"
+        return "" if value is None else str(value)
+
+    if entry.kind == "drill":
+        return f"{text('account')}: {text('result')}"
+    if entry.kind == "rotation":
+        return (
+            f"{text('account')}: retired {text('retired_serials')}, new {text('new_serials')}"
+            f" ({text('reason')})"
+        )
+    if entry.kind == "use":
+        return f"{text('account')}: {text('incident')}, {text('started')} to {text('ended')}"
+    if entry.kind == "log-start":
+        previous = data.get("previous")
+        linked = f" (continues {previous.get('file')})" if isinstance(previous, dict) else ""
+        return f"{text('note')}{linked}".strip()
+    return ", ".join(f"{k}={v}" for k, v in sorted(data.items()))[:100]

@@ -48,6 +48,12 @@ def _drill(app: BgWizardApp) -> Screen[Any]:
     return make_drill_screen(app)
 
 
+def _use(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.screens.use import make_use_screen
+
+    return make_use_screen(app)
+
+
 def _runbook(app: BgWizardApp) -> Screen[Any]:
     from bgwizard.screens.runbook import make_runbook_screen
 
@@ -65,6 +71,7 @@ DEFAULT_JOURNEYS: dict[str, ScreenFactory] = {
     "drill": _drill,
     "audit": _audit,
     "rotate": _rotate,
+    "use": _use,
     "passkey": _passkey,
     "monitoring": _monitoring,
     "runbook": _runbook,

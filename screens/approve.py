@@ -1,11 +1,15 @@
-"""Demo mode: approve a device code in the emulator by typing the account's password.
+"""Demo mode: approve a device code in the emulator with the account's password or its key.
 
 Stands in for Microsoft's sign-in page: a wrong password fails that attempt (and is recorded
-by the emulator as a failed sign-in) while the device code sign-in keeps waiting.
+by the emulator as a failed sign-in) while the device code sign-in keeps waiting. "Use
+security key" signs the emulator's challenge with the FIDO2 key plugged in (its PIN typed
+here), as the browser does on ``login.microsoft.com``.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual import on, work
@@ -17,7 +21,18 @@ from textual.widgets import Button, Input, Label, Static
 
 from bgwizard.domain.secret import Secret
 from bgwizard.errors import BgWizardError
+from bgwizard.services.demo import KeyApprover
+from bgwizard.services.passkeys import KeyDevice
 from bgwizard.services.protocols import DemoApprover
+
+FindKeys = Callable[[], Sequence[KeyDevice]]
+
+
+def usb_keys() -> list[KeyDevice]:
+    """The FIDO2 keys plugged in over USB."""
+    from bgwizard.services.fido_device import list_keys
+
+    return list(list_keys())
 
 
 class ApproveDialog(ModalScreen[bool]):
@@ -28,18 +43,30 @@ class ApproveDialog(ModalScreen[bool]):
         Binding("escape", "close", "Close", id="close_approve", tooltip="Close without approving."),
     ]
 
-    def __init__(self, approver: DemoApprover, user_code: str, *, username: str = "") -> None:
+    def __init__(
+        self,
+        approver: DemoApprover,
+        user_code: str,
+        *,
+        username: str = "",
+        find_keys: FindKeys = usb_keys,
+    ) -> None:
         """Approve ``user_code`` through ``approver``.
 
         Args:
             approver: the emulator's approval service.
             user_code: the device code the sign-in screen shows.
             username: the account to suggest.
+            find_keys: lists the security keys plugged in (USB; tests give a software key).
         """
         super().__init__()
         self._approver = approver
         self._user_code = user_code
         self._username = username
+        self._find_keys = find_keys
+        self._keys = isinstance(approver, KeyApprover)
+        self.method = ""
+        """How the code was approved: ``password`` or ``security key`` (empty until then)."""
 
     def compose(self) -> ComposeResult:
         """Username, password, Approve and Close."""
@@ -49,16 +76,21 @@ class ApproveDialog(ModalScreen[bool]):
             yield Input(self._username, id="username", placeholder="name@tenant.onmicrosoft.com")
             yield Label("Password")
             yield Input(id="password", password=True, placeholder="the account's password")
+            if self._keys:
+                yield Label("Or the security key's PIN")
+                yield Input(id="key-pin", password=True, placeholder="PIN of the plugged-in key")
             yield Static("", id="approve-error", classes="error")
             with Horizontal(id="approve-buttons"):
                 yield Button("Approve", id="do-approve", variant="primary")
+                if self._keys:
+                    yield Button("Use security key", id="use-key")
                 yield Button("Close", id="close")
 
     def on_mount(self) -> None:
         """Start in the password field when the username is already filled in."""
         self.query_one("#password" if self._username else "#username", Input).focus()
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#username, #password")
     @on(Button.Pressed, "#do-approve")
     def _submit(self) -> None:
         password_input = self.query_one("#password", Input)
@@ -82,6 +114,45 @@ class ApproveDialog(ModalScreen[bool]):
             self.query_one("#do-approve", Button).disabled = False
             self.query_one("#password", Input).focus()
             return
+        self.method = "password"
+        self.dismiss(True)
+
+    @on(Input.Submitted, "#key-pin")
+    @on(Button.Pressed, "#use-key")
+    def _use_key(self) -> None:
+        pin_input = self.query_one("#key-pin", Input)
+        pin = Secret(pin_input.value)
+        pin_input.value = ""
+        username = self.query_one("#username", Input).value.strip()
+        if not username or not pin:
+            self.query_one("#key-pin" if username else "#username", Input).focus()
+            self._show_error("Type the username and the security key's PIN.")
+            return
+        self.query_one("#use-key", Button).disabled = True
+        self._approve_with_key(username, pin)
+
+    @work(exclusive=True, group="approve")
+    async def _approve_with_key(self, username: str, pin: Secret) -> None:
+        approver = self._approver
+        assert isinstance(approver, KeyApprover)
+        device: KeyDevice | None = None
+        try:
+            devices = list(await asyncio.to_thread(self._find_keys))
+            if len(devices) != 1:
+                found = "none is" if not devices else f"{len(devices)} are"
+                raise BgWizardError(f"Plug in exactly one security key ({found} plugged in).")
+            device = devices[0]
+            self.query_one("#approve-error", Static).update("Touch the key when it blinks…")
+            await approver.approve_with_key(self._user_code, username, device, pin)
+        except BgWizardError as error:
+            self._show_error(str(error))
+            self.query_one("#use-key", Button).disabled = False
+            self.query_one("#key-pin", Input).focus()
+            return
+        finally:
+            if device is not None:
+                device.close()
+        self.method = "security key"
         self.dismiss(True)
 
     def _show_error(self, text: str) -> None:

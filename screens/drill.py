@@ -2,7 +2,9 @@
 
 Before: the operator records who was told, the window, the ticket, the sheet. During: the
 break glass account signs in with its own device code (a separate sign-in, the account as login
-hint) and bgwizard checks the token, the role, Conditional Access and the audit rules. After:
+hint) — with the sheet's password or, better, the account's FIDO2 security key, which the admin
+portals accept since mandatory MFA — and bgwizard checks how it signed in (``amr``), the token,
+the role, Conditional Access and the audit rules. After:
 the logs are searched for the sign-in and for changes, the operator confirms the alert and the
 sealed sheet, and the drill is signed into the log.
 """
@@ -26,6 +28,7 @@ from bgwizard.domain.drill_checks import check_serial
 from bgwizard.domain.identity import DeviceCodePrompt
 from bgwizard.domain.profile import BreakGlassAccount, Profile
 from bgwizard.errors import BgWizardError, SignInCancelled
+from bgwizard.screens.approve import FindKeys, usb_keys
 from bgwizard.screens.drill_items import ItemRow, ManualItem
 from bgwizard.services.drill import DrillChecks
 from bgwizard.services.drill_record import DrillRecorder, RecordedDrill
@@ -68,6 +71,7 @@ class DrillScreen(Screen[None]):
         *,
         approver: DemoApprover | None = None,
         clock: Callable[[], dt.datetime],
+        find_keys: FindKeys = usb_keys,
     ) -> None:
         """A drill of one of ``profile``'s accounts.
 
@@ -77,10 +81,12 @@ class DrillScreen(Screen[None]):
             recorder: signs the drill into the log.
             approver: approves the code in the emulator (demo and training mode only).
             clock: current UTC time.
+            find_keys: the security keys plugged in, for a demo approval with the key (USB;
+                tests give a software key).
         """
         super().__init__()
         self._profile, self._factory, self._recorder = profile, checks_factory, recorder
-        self._approver, self._clock = approver, clock
+        self._approver, self._clock, self._find_keys = approver, clock, find_keys
         self._checks: DrillChecks | None = None
         self._window_start: dt.datetime | None = None
         self.recorded: RecordedDrill | None = None
@@ -200,7 +206,8 @@ class DrillScreen(Screen[None]):
         if prompt is not None:
             text = (
                 f"In a private browser window open {prompt.verification_uri}, enter "
-                f"{prompt.user_code} and sign in as {prompt.login_hint} with the sheet's password."
+                f"{prompt.user_code} and sign in as {prompt.login_hint} with the account's "
+                "security key (its PIN is on the sheet), or with the sheet's password."
             )
         for box in boxes:  # none once the screen is gone (a worker may finish late)
             box.update(text)
@@ -220,7 +227,10 @@ class DrillScreen(Screen[None]):
         from bgwizard.screens.approve import ApproveDialog
 
         hint = self.prompt.login_hint or ""
-        self.app.push_screen(ApproveDialog(self._approver, self.prompt.user_code, username=hint))
+        dialog = ApproveDialog(
+            self._approver, self.prompt.user_code, username=hint, find_keys=self._find_keys
+        )
+        self.app.push_screen(dialog)
 
     # -- after -------------------------------------------------------------------------------
 
@@ -265,6 +275,7 @@ class DrillScreen(Screen[None]):
         if recorded.next_due:
             lines.append(f"Next drill due {recorded.next_due.isoformat()}.")
         lines += [f"• {f.id}: {f.fix}" for f in drill.failures() if f.fix]
+        lines += [f"⚠ {w.id}: {w.detail} {w.fix}" for w in drill.warnings()]
         self._verdict("\n".join(lines), drill.outcome)
 
     def _verdict(self, text: str, outcome: str = "") -> None:
@@ -298,11 +309,12 @@ class DrillScreen(Screen[None]):
             action()
 
 
-def make_drill_screen(app: BgWizardApp) -> DrillScreen:
+def make_drill_screen(app: BgWizardApp, find_keys: FindKeys = usb_keys) -> DrillScreen:
     """The drill screen on the app's profile and services (for ``JOURNEY_SCREENS``).
 
     The checks sign in separately: ``MsalAuthenticator.separate()`` of the app's authenticator
-    when it has one, else a new ``MsalAuthenticator`` for the profile.
+    when it has one, else a new ``MsalAuthenticator`` for the profile. ``find_keys`` lists the
+    security keys for a demo approval with the key (USB; tests give a software key).
     """
     profile, auth = app.profile, app.services.auth
     separate = getattr(auth, "separate", None)
@@ -317,4 +329,6 @@ def make_drill_screen(app: BgWizardApp) -> DrillScreen:
         return DrillChecks(profile, account, sign_in, clock=app.clock)
 
     recorder = DrillRecorder(profile, app.services.profiles, clock=app.clock)
-    return DrillScreen(profile, checks, recorder, approver=app.services.demo, clock=app.clock)
+    return DrillScreen(
+        profile, checks, recorder, approver=app.services.demo, clock=app.clock, find_keys=find_keys
+    )

@@ -17,6 +17,7 @@ MARKS: Final = {
     "recorded": "✎",
     "fail": "✘",
     "not_run": "?",
+    "warn": "⚠",
 }
 """Status → mark shown before the item's title."""
 WORDS: Final = {
@@ -25,6 +26,7 @@ WORDS: Final = {
     "recorded": "recorded",
     "fail": "FAIL",
     "not_run": "not run",
+    "warn": "warning",
 }
 
 
@@ -33,7 +35,7 @@ def item_line(spec: ItemSpec, result: ItemResult) -> str:
     text = f"{MARKS[result.status]} {spec.title} — {WORDS[result.status]}"
     if result.detail:
         text += f": {result.detail}"
-    if result.status in ("fail", "not_run") and result.fix:
+    if result.status in ("fail", "not_run", "warn") and result.fix:
         text += f"\n    Fix: {result.fix}"
     return text
 

@@ -1,5 +1,8 @@
 """Sign the drill into the log: signer name, signing key, passphrase; a refused log offers a new,
-linked log. Dismisses with the ``RecordedDrill``, or None when closed."""
+linked log. Dismisses with the ``RecordedDrill``, or None when closed.
+
+Subclasses sign other entries (rotations, real uses) by overriding ``heading`` and ``_append``.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from bgwizard.domain.secret import Secret
 from bgwizard.errors import BgWizardError
 from bgwizard.services.drill_record import DrillRecorder, RecordedDrill
 from bgwizard.services.ledger import LogRefused
+from bgwizard.services.ledger_sshsig import SigningKey
 
 
 class SignDialog(ModalScreen[RecordedDrill | None]):
@@ -49,8 +53,11 @@ class SignDialog(ModalScreen[RecordedDrill | None]):
 
         reason: str
 
-    def __init__(self, recorder: DrillRecorder, drill: Drill, signer: str) -> None:
-        """Sign ``drill`` through ``recorder``; ``signer`` is the suggested signer name."""
+    def __init__(self, recorder: DrillRecorder, drill: Drill | None, signer: str) -> None:
+        """Sign ``drill`` through ``recorder``; ``signer`` is the suggested signer name.
+
+        ``drill`` is None only in subclasses that override ``_append``.
+        """
         super().__init__()
         self._recorder, self._drill, self._signer = recorder, drill, signer
         self._relink = False
@@ -59,7 +66,7 @@ class SignDialog(ModalScreen[RecordedDrill | None]):
         """Signer, key file, passphrase, the log's state, buttons."""
         exists = self._recorder.key_exists()
         with Vertical(id="sign-box"):
-            yield Static("Sign the drill into the log", classes="title")
+            yield Static(self.heading(), classes="title")
             yield Label("Signer (the name in allowed_signers)")
             yield Input(self._signer, id="signer", placeholder="alice@contoso.com")
             yield Label("Signing key (OpenSSH Ed25519)")
@@ -73,6 +80,10 @@ class SignDialog(ModalScreen[RecordedDrill | None]):
                 yield Button("Sign and record", id="sign", variant="primary")
                 yield Button("Start a new linked log", id="relink", variant="warning")
                 yield Button("Close", id="close-sign")
+
+    def heading(self) -> str:
+        """What is signed (the dialog's title)."""
+        return "Sign the drill into the log"
 
     @staticmethod
     def _key_hint(exists: bool) -> str:
@@ -115,7 +126,7 @@ class SignDialog(ModalScreen[RecordedDrill | None]):
             key = recorder.unlock(passphrase, key_path, comment=signer)
             if relink:
                 recorder.start_linked_log(key, signer)
-            recorded = recorder.record(self._drill, key, signer)
+            recorded = self._append(key, signer)
         except LogRefused as refused:
             self.post_message(self.Refused(str(refused)))
             return
@@ -123,6 +134,12 @@ class SignDialog(ModalScreen[RecordedDrill | None]):
             self.post_message(self.Failed(str(error)))
             return
         self.post_message(self.Done(recorded))
+
+    def _append(self, key: SigningKey, signer: str) -> RecordedDrill:
+        """Append the entry (in the worker thread); raises what ``DrillRecorder`` raises."""
+        if self._drill is None:
+            raise BgWizardError("There is no drill to sign.")
+        return self._recorder.record(self._drill, key, signer)
 
     @on(Done)
     def _done(self, message: Done) -> None:

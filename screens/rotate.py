@@ -1,12 +1,15 @@
 """Rotation: new password → new sheets (read back) → reset through Graph → verify sign-in.
 
 The profile changes only once Graph accepted the new password: then the new serial becomes
-current and the old serials are retired. Until then the old sheets stay valid.
+current and the old serials are retired. Until then the old sheets stay valid. Once the new
+password signed in, the operator signs a ``rotation`` entry into the signed log (reason, retired
+and new serials); a log that does not verify refuses it, and the rotation stays done.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on, work
@@ -14,14 +17,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Select, Static
+from textual.widgets import Button, Footer, Header, Input, Select, Static
 
+from bgwizard.domain.drill_events import rotation_data
+from bgwizard.domain.ledger import LedgerError
 from bgwizard.domain.setup import account
 from bgwizard.errors import BgWizardError
+from bgwizard.screens.log_event import EventSignDialog
 from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
 from bgwizard.screens.sheets import SheetOutcome, SheetsScreen
+from bgwizard.services.drill_record import DrillRecorder, RecordedDrill
 from bgwizard.services.setup_ports import SetupDirectory
-from bgwizard.services.setup_rotate import RotationService
+from bgwizard.services.setup_rotate import Rotated, RotationService
 from bgwizard.services.setup_verify import verifier_for
 from bgwizard.services.sheets import SheetService
 
@@ -37,12 +44,23 @@ class RotateScreen(Screen[None]):
         Binding("escape", "leave", "Leave", id="leave_rotate", tooltip="Back to the home screen."),
     ]
 
-    def __init__(self, app: BgWizardApp, *, sheets: SheetService | None = None) -> None:
+    def __init__(
+        self,
+        app: BgWizardApp,
+        *,
+        sheets: SheetService | None = None,
+        recorder: DrillRecorder | None = None,
+        reason: str = "",
+        upn: str = "",
+    ) -> None:
         """Rotate accounts of ``app``'s profile.
 
         Args:
             app: the running app (services, profile, clock).
             sheets: the sheet service (tests pin serials).
+            recorder: signs the rotation into the log (default: the profile's log and key).
+            reason: the rotation's reason, prefilled (e.g. after recording a real use).
+            upn: the account to preselect.
         """
         super().__init__()
         self._bg = app
@@ -54,11 +72,20 @@ class RotateScreen(Screen[None]):
             app.services.profiles,
             today=lambda: app.clock().date(),
         )
+        self._recorder = recorder or DrillRecorder(
+            app.profile, app.services.profiles, clock=app.clock
+        )
+        self._reason, self._preselect = reason, upn
         self._upn = ""
+        self.rotated: tuple[Rotated, dt.datetime] | None = None
+        """The reset done on this screen and when (None before)."""
+        self.recorded: RecordedDrill | None = None
+        """The rotation's log entry, once signed."""
 
     def compose(self) -> ComposeResult:
         """Account choice, the new sheet, the reset, the verification."""
         created = [(a.upn, a.upn) for a in self._profile.accounts if a.object_id]
+        chosen = self._preselect if (self._preselect, self._preselect) in created else None
         yield Header()
         with VerticalScroll(id="rotate-body"):
             yield Static("Rotate a break glass password", classes="title")
@@ -72,12 +99,18 @@ class RotateScreen(Screen[None]):
                     created,
                     id="account",
                     allow_blank=not created,
-                    value=created[0][1] if created else Select.NULL,
+                    value=chosen or (created[0][1] if created else Select.NULL),
                 )
                 yield Button("New password and sheets", id="new-sheet", variant="primary")
+            yield Input(
+                self._reason,
+                id="reason",
+                placeholder="reason for the rotation (real use, lost sheet, drill finding…)",
+            )
             yield Static(
                 "" if created else "No created account in this profile.", id="rotate-status"
             )
+            yield Button("Sign the rotation into the log", id="sign-rotation", variant="primary")
             try:
                 verifier = verifier_for(self._profile, self._bg.services.auth)
             except BgWizardError:
@@ -89,6 +122,7 @@ class RotateScreen(Screen[None]):
         """Hide the verification until a password was reset."""
         for panel in self.query(VerifyPanel):
             panel.display = False
+        self.query_one("#sign-rotation").display = False
 
     def _say(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#rotate-status", Static)
@@ -103,6 +137,8 @@ class RotateScreen(Screen[None]):
             self._say("Choose an account.", error=True)
             return
         self._upn = value
+        self.rotated, self.recorded = None, None
+        self.query_one("#sign-rotation").display = False
         draft = copy.deepcopy(account(self._profile, value))
         screen = SheetsScreen(self._profile, draft, self._sheets, profiles=None)
         self.app.push_screen(screen, callback=self._sheet_made)
@@ -123,6 +159,7 @@ class RotateScreen(Screen[None]):
         except BgWizardError as error:
             self._say(f"{error} The old sheets stay valid; destroy the new one.", error=True)
             return
+        self.rotated = (done, self._bg.clock())
         retired = ", ".join(done.retired) or "none"
         self._say(
             f"The password of {upn} was reset. Sheet {done.new_serial} is current;"
@@ -141,6 +178,54 @@ class RotateScreen(Screen[None]):
             return
         self._say(f"{message.upn} signs in with the new password. Rotation complete.")
         self.notify(f"{message.upn} rotated and verified.", title="Rotation")
+        self.query_one("#sign-rotation").display = True
+        self.sign_rotation()
+
+    @on(Button.Pressed, "#sign-rotation")
+    def sign_rotation(self) -> None:
+        """Ask the operator to sign the completed rotation into the signed log."""
+        if self.rotated is None or self.recorded is not None:
+            return
+        done, when = self.rotated
+        item = account(self._profile, done.upn)
+        try:
+            data = rotation_data(
+                done.upn,
+                item.object_id,
+                retired_serials=done.retired,
+                new_serials=[done.new_serial],
+                reason=self.query_one("#reason", Input).value,
+                when=when,
+            )
+        except LedgerError as error:
+            self._say(f"Rotation complete. To sign it into the log: {error}", error=True)
+            self.query_one("#reason", Input).focus()
+            return
+        dialog = EventSignDialog(self._recorder, "rotation", data, self._recorder.last_signer)
+        self.app.push_screen(dialog, callback=self._rotation_signed)
+
+    def _rotation_signed(self, recorded: RecordedDrill | None) -> None:
+        if recorded is not None:
+            self.recorded = recorded
+            self.query_one("#sign-rotation").display = False
+            self._say(
+                f"Rotation complete and signed as entry {recorded.entry.seq} of"
+                f" {recorded.log_path} (head {recorded.head[:16]}…)."
+            )
+            return
+        state = self._recorder.log_state()
+        if state is not None and not state.ok:
+            self._say(
+                f"Rotation complete but not in the signed log: {state.describe()[:-1]}, so"
+                " it refuses new entries; press 'Sign the rotation into the log' and choose"
+                " 'Start a new linked log'.",
+                error=True,
+            )
+            return
+        self._say(
+            "Rotation complete but not signed into the log yet:"
+            " press 'Sign the rotation into the log'."
+        )
 
     @on(VerifyPanel.Failed)
     def failed(self, message: VerifyPanel.Failed) -> None:

@@ -25,7 +25,7 @@ from fido2.webauthn import AttestedCredentialData, AuthenticatorData
 
 from bgwizard.domain import passkey as pk
 from bgwizard.domain.secret import Secret
-from bgwizard.services.passkeys import KeyDeviceError, KeyInfo, MadeCredential
+from bgwizard.services.passkeys import KeyAssertion, KeyDeviceError, KeyInfo, MadeCredential
 
 SOFT_AAGUID = "5a0f2c1e-8b7d-4e6a-9c3b-1d2e3f4a5b6c"
 _AAGUID_OID = x509.ObjectIdentifier("1.3.6.1.4.1.45724.1.1.4")
@@ -50,6 +50,9 @@ class SoftKey:
     pin_retries: int = 8
     closed: bool = False
     log: list[str] = field(default_factory=list)
+    user_handles: dict[bytes, bytes] = field(default_factory=dict)
+    counter: int = 0
+    """The sign counter; each assertion increases it (set it back to play a cloned key)."""
 
     def info(self) -> KeyInfo:
         self.log.append("info")
@@ -88,10 +91,49 @@ class SoftKey:
         private = ec.generate_private_key(ec.SECP256R1())
         cred_id = secrets.token_bytes(32)
         self.credentials[cred_id] = private
+        self.user_handles[cred_id] = options.user_id
         auth_data = self.auth_data(options.rp_id, cred_id, private)
         statement = self._statement(auth_data, client_data_hash, private)
         fmt = "none" if self.fmt == "none" else "packed"
         return MadeCredential(cred_id, fmt, bytes(auth_data), statement)
+
+    def get_assertion(
+        self,
+        client_data_hash: bytes,
+        options: pk.AssertionOptions,
+        pin: Secret,
+        on_touch: Callable[[], None],
+    ) -> KeyAssertion:
+        self.log.append("get_assertion")
+        self._check_pin(pin)
+        return self.sign(options.rp_id, client_data_hash, list(options.allow_ids), on_touch)
+
+    def sign(
+        self,
+        rp_id: str,
+        client_data_hash: bytes,
+        allowed: list[bytes],
+        on_touch: Callable[[], None],
+    ) -> KeyAssertion:
+        """Sign with the first allowed credential this key holds (``getAssertion``'s core)."""
+        cred_id = next((c for c in allowed if c in self.credentials), None)
+        if cred_id is None:
+            raise KeyDeviceError(
+                "This key holds no passkey registered on the account; use the key that was "
+                "registered for it."
+            )
+        on_touch()
+        self.touches += 1
+        self.counter += 1
+        flags = AuthenticatorData.FLAG.UP
+        if self.user_verified:
+            flags |= AuthenticatorData.FLAG.UV
+        rp_hash = hashlib.sha256((self.rp_id_override or rp_id).encode()).digest()
+        auth_data = bytes(AuthenticatorData.create(rp_hash, flags, self.counter))
+        signature = self.credentials[cred_id].sign(
+            auth_data + client_data_hash, ec.ECDSA(hashes.SHA256())
+        )
+        return KeyAssertion(cred_id, auth_data, signature, self.user_handles.get(cred_id))
 
     def close(self) -> None:
         self.closed = True
@@ -197,6 +239,8 @@ class SoftCtapDevice:
         try:
             if command == 0x01:
                 result = self._make_credential(args, on_keepalive)
+            elif command == 0x02:
+                result = self._get_assertion(args, on_keepalive)
             else:
                 result = handlers[command](args)
         except _Status as status:
@@ -267,9 +311,29 @@ class SoftCtapDevice:
         private = ec.generate_private_key(ec.SECP256R1())
         cred_id = secrets.token_bytes(32)
         self.key.credentials[cred_id] = private
+        self.key.user_handles[cred_id] = bytes(args[3]["id"])
         auth_data = self.key.auth_data(args[2]["id"], cred_id, private)
         statement = self.key._statement(auth_data, args[1], private)
         return {1: "none" if self.key.fmt == "none" else "packed", 2: auth_data, 3: statement}
+
+    def _get_assertion(
+        self, args: Any, on_keepalive: Callable[[int], None] | None
+    ) -> dict[int, Any]:
+        from fido2.ctap2.pin import PinProtocolV2
+
+        if self._token is None or PinProtocolV2().authenticate(self._token, args[2]) != args[6]:
+            raise _Status(0x33)  # PIN_AUTH_INVALID
+        allowed = [bytes(c["id"]) for c in args.get(3) or []]
+        if not any(c in self.key.credentials for c in allowed):
+            raise _Status(0x2E)  # NO_CREDENTIALS
+        if on_keepalive is not None:
+            on_keepalive(2)
+        got = self.key.sign(args[1], args[2], allowed, lambda: None)
+        result: dict[int, Any] = {1: {"type": "public-key", "id": got.credential_id}}
+        result[2], result[3] = got.auth_data, got.signature
+        if got.user_handle is not None:
+            result[4] = {"id": got.user_handle}
+        return result
 
 
 class _Status(Exception):

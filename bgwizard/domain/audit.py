@@ -86,7 +86,11 @@ class DrillRecord:
     account: str
     """Object id of the account the drill signed in with."""
     when: dt.datetime
-    """When the drill's sign-in happened (aware, UTC)."""
+    """When the drill's sign-in happened (aware, UTC); for a real use, when it started."""
+    kind: str = "drill"
+    """``drill``, or ``use``: a real use recorded after the fact (post-mortem)."""
+    until: dt.datetime | None = None
+    """When a real use ended (None for drills)."""
 
 
 @dataclass(frozen=True)

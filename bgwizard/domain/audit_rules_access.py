@@ -12,6 +12,7 @@ from typing import Final
 from bgwizard.domain.audit import (
     AccountSnapshot,
     AuditSnapshot,
+    DrillRecord,
     Finding,
     Unread,
     account_finding,
@@ -21,6 +22,8 @@ from bgwizard.domain.profile import DRILL_INTERVAL_DAYS
 
 DRILL_MATCH_WINDOW: Final = dt.timedelta(hours=12)
 """A sign-in this close to a drill of the same account is that drill's."""
+USE_MATCH_MARGIN: Final = dt.timedelta(hours=2)
+"""A sign-in within a recorded real use, widened by this much (times are typed from notes)."""
 STRONG_KINDS: Final = frozenset({"fido2", "x509Certificate", "passkey"})
 PERSONAL_KINDS: Final = frozenset(
     {
@@ -192,9 +195,14 @@ def check_sign_in(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Fi
     if isinstance(snapshot.drills, Unread):
         yield _not_checked(snap, "signin.unexplained", snapshot.drills)
         return
-    drills = [d.when for d in snapshot.drills if d.account == snap.object_id]
+    records = [d for d in snapshot.drills if d.account == snap.object_id]
+    drills = [d.when for d in records if d.kind == "drill"]
     if any(abs(last - when) <= DRILL_MATCH_WINDOW for when in drills):
         yield _finding(snap, "signin.unexplained", "ok", "The last sign-in was a logged drill.")
+        return
+    use = _recorded_use(records, last)
+    if use is not None:
+        yield _explained_by_use(snap, use, seen)
         return
     yield _finding(
         snap,
@@ -203,6 +211,31 @@ def check_sign_in(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Fi
         f"Unexplained use: signed in on {last:%Y-%m-%d %H:%M} UTC with no drill logged then.",
         evidence=seen,
         fix="Find out who used it and why; rotate the password and sheets afterwards.",
+    )
+
+
+def _recorded_use(records: list[DrillRecord], last: dt.datetime) -> DrillRecord | None:
+    """The latest recorded real use whose time span (plus a margin) holds ``last``."""
+    uses = [
+        r
+        for r in records
+        if r.kind == "use"
+        and r.when - USE_MATCH_MARGIN <= last <= (r.until or r.when) + USE_MATCH_MARGIN
+    ]
+    return max(uses, key=lambda r: r.when, default=None)
+
+
+def _explained_by_use(snap: AccountSnapshot, use: DrillRecord, seen: str) -> Finding:
+    rotated = snap.account.last_rotation
+    done = rotated is not None and rotated >= use.when.date()
+    after = f" The profile records a rotation on {rotated:%Y-%m-%d}." if done and rotated else ""
+    return _finding(
+        snap,
+        "signin.unexplained",
+        "info",
+        f"The last sign-in is a recorded real use on {use.when:%Y-%m-%d}; rotate if not done.",
+        evidence=f"{seen} A signed 'use' entry covers it.{after}",
+        fix="" if done else "Rotate the password and sheets (bgwizard: Rotate).",
     )
 
 
@@ -220,7 +253,8 @@ def check_last_drill(snapshot: AuditSnapshot) -> Finding:
         )
     if isinstance(snapshot.drills, Unread):
         return Finding("drill.last", "not_checked", snapshot.drills.reason)
-    if not snapshot.drills:
+    drills = [d for d in snapshot.drills if d.kind == "drill"]
+    if not drills:
         return Finding(
             "drill.last",
             "error",
@@ -228,7 +262,7 @@ def check_last_drill(snapshot: AuditSnapshot) -> Finding:
             evidence="The signed drill log has no entries.",
             fix="Run the quarterly drill now.",
         )
-    latest = max(d.when for d in snapshot.drills)
+    latest = max(d.when for d in drills)
     age = (snapshot.now - latest).days
     evidence = f"Last drill on {latest:%Y-%m-%d}, {age} days ago."
     if age > DRILL_INTERVAL_DAYS:

@@ -3,7 +3,8 @@
 Pure. Three phases — before, during, after — each with items. Manual items are what the
 operator records (who was notified, the ticket…); automatic items are what bgwizard checked
 (token, role, policies, audit, sign-in evidence). Every item ends up recorded: passed, failed
-(with what to fix), recorded (a fact written down), or not run (never counted as a pass).
+(with what to fix), recorded (a fact written down), a warning (passes, but says what to fix),
+or not run (never counted as a pass).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bgwizard.domain.ledger import JsonValue
 from bgwizard.domain.profile import DRILL_INTERVAL_DAYS
 
 Phase = Literal["before", "during", "after"]
-Status = Literal["pending", "pass", "fail", "recorded", "not_run"]
+Status = Literal["pending", "pass", "fail", "recorded", "not_run", "warn"]
 Outcome = Literal["pass", "fail", "incomplete"]
 PHASES: Final[tuple[Phase, ...]] = ("before", "during", "after")
 
@@ -67,8 +68,11 @@ CHECKLIST: Final[tuple[ItemSpec, ...]] = (
     _a("serial", "during", "Sheet serial is current",
        "Use the current sheet; if this one is lost or stale, rotate the password and print "
        "new sheets."),
-    _a("signin", "during", "Signed in with the password from the sheet",
+    _a("signin", "during", "Signed in with the sheet's password or the security key",
        "Rotate the password (set-up step 'Password') and print new sheets, then drill again."),
+    _a("portal_signin", "during", "Portal-ready sign-in (passkey)",
+       "Register a FIDO2 security key on the account (Passkeys) and sign in with it in the "
+       "next drill: since mandatory MFA the admin portals refuse a password-only sign-in."),
     _a("token_account", "during", "Token is for the break glass account",
        "Sign in again in a private browser window with the account from the sheet."),
     _a("global_admin", "during", "Global Administrator is active (wids)",
@@ -123,6 +127,11 @@ def passed(item_id: str, detail: str, **evidence: str) -> ItemResult:
 def failed(item_id: str, detail: str, fix: str = "", **evidence: str) -> ItemResult:
     """A failed item; ``fix`` defaults to the checklist's advice."""
     return ItemResult(item_id, "fail", detail, evidence, fix or SPECS[item_id].fix)
+
+
+def warned(item_id: str, detail: str, fix: str = "", **evidence: str) -> ItemResult:
+    """An item that does not fail the drill but needs attention; ``fix`` says what to do."""
+    return ItemResult(item_id, "warn", detail, evidence, fix or SPECS[item_id].fix)
 
 
 def not_run(item_id: str, why: str) -> ItemResult:
@@ -183,6 +192,10 @@ class Drill:
         if "pending" in statuses or "not_run" in statuses:
             return "incomplete"
         return "pass"
+
+    def warnings(self) -> list[ItemResult]:
+        """Items recorded as warnings (they do not fail the drill), each with its fix."""
+        return [i for i in map(self.item, SPECS) if i.status == "warn"]
 
     def failures(self) -> list[ItemResult]:
         """Failed and not-run items, each with its fix."""

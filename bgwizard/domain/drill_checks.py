@@ -13,7 +13,7 @@ from typing import Final
 
 from bgwizard.domain.audit import AuditReport, Finding, Unread
 from bgwizard.domain.directory import AuditRecord, CaPolicy, SignInRecord
-from bgwizard.domain.drill import ItemResult, failed, not_run, passed
+from bgwizard.domain.drill import ItemResult, failed, not_run, passed, warned
 from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
 from bgwizard.domain.profile import BreakGlassAccount
 
@@ -58,6 +58,53 @@ def check_token(identity: SignedInIdentity, account: BreakGlassAccount) -> ItemR
             **evidence,
         )
     return passed("token_account", f"The token is for {account.upn}.", **evidence)
+
+
+def amr_of(identity: SignedInIdentity) -> tuple[str, ...]:
+    """The token's ``amr`` claim (how the person authenticated), lower case."""
+    raw = identity.extra.get("amr")
+    values = raw.split() if isinstance(raw, str) else raw if isinstance(raw, list | tuple) else ()
+    return tuple(str(v).lower() for v in values)
+
+
+def sign_in_method(identity: SignedInIdentity) -> str:
+    """How the account signed in, in words: the security key, password and MFA, or password."""
+    amr = amr_of(identity)
+    if "fido" in amr:
+        return "FIDO2 security key"
+    if "mfa" in amr:
+        return "multifactor (" + ", ".join(amr) + ")"
+    if "pwd" in amr:
+        return "password"
+    return "not stated in the token"
+
+
+def check_portal_sign_in(identity: SignedInIdentity) -> ItemResult:
+    """Since mandatory MFA the admin portals need a multifactor sign-in; a passkey is the one
+    meant for break glass accounts. ``fido`` in ``amr`` passes; password only is a warning."""
+    amr = amr_of(identity)
+    evidence = {"method": sign_in_method(identity), "amr": ", ".join(amr) or "none"}
+    if "fido" in amr:
+        return passed(
+            "portal_signin",
+            "Signed in with the FIDO2 security key: the admin portals accept this sign-in.",
+            **evidence,
+        )
+    if "mfa" in amr:
+        return passed(
+            "portal_signin",
+            "Signed in with multifactor authentication, but not with a security key: the "
+            "portals accept it; a passkey is the method meant for break glass accounts.",
+            **evidence,
+        )
+    if "pwd" in amr:
+        return warned(
+            "portal_signin", "Password only: the admin portals will refuse it.", **evidence
+        )
+    return warned(
+        "portal_signin", "The token does not say how the account signed in (no amr claim).",
+        **evidence,
+    )  # fmt: skip
 
 
 def check_global_admin(identity: SignedInIdentity) -> ItemResult:

@@ -286,6 +286,7 @@ class _Passkeys:
             "credentialId": pk.b64url(verified.credential_id),
             "algorithm": verified.algorithm,
             "signCount": verified.sign_count,
+            "publicKey": pk.encode_public_key(verified.public_key),
         }
         return method
 

@@ -164,9 +164,11 @@ class Login:
         with self.state.lock:
             return handler(form, match)
 
-    def _issue(self, user: JsonDict, app: App, scope: str) -> Response:
+    def _issue(
+        self, user: JsonDict, app: App, scope: str, amr: tuple[str, ...] = ("pwd",)
+    ) -> Response:
         try:
-            body = tokens.user_tokens(self.state, self.base_url(), user, app, scope)
+            body = tokens.user_tokens(self.state, self.base_url(), user, app, scope, amr)
         except tokens.ScopeError as exc:
             return oauth_error("invalid_grant", str(exc), 65001)
         return json_response(200, body)
@@ -191,7 +193,7 @@ class Login:
             )
         del self.state.device_codes[flow.device_code]
         user = self.state.users[flow.user_id]
-        return self._issue(user, self.state.apps[flow.client_id], flow.scope)
+        return self._issue(user, self.state.apps[flow.client_id], flow.scope, flow.amr)
 
     def _refresh_grant(self, form: dict[str, str], match: re.Match[str]) -> Response:
         grant = self.state.refresh_tokens.get(form.get("refresh_token", ""))
@@ -202,7 +204,8 @@ class Login:
         user = self.state.users.get(grant.user_id)
         if user is None or not user.get("accountEnabled", True):
             return oauth_error("invalid_grant", "AADSTS50057: The user account is disabled.", 50057)
-        return self._issue(user, self.state.apps[grant.client_id], form.get("scope", ""))
+        app = self.state.apps[grant.client_id]
+        return self._issue(user, app, form.get("scope", ""), grant.amr)
 
     def _client_credentials_grant(self, form: dict[str, str], match: re.Match[str]) -> Response:
         app = self._app(form.get("client_id", ""))

@@ -18,6 +18,7 @@ import trustme
 from bgwizard.domain.profile import DEFAULT_CLIENT_ID
 from bgwizard.emulator.arm import Arm
 from bgwizard.emulator.device import DeviceApprovals
+from bgwizard.emulator.device_keys import DeviceKeys
 from bgwizard.emulator.faults import Fault, FaultTable
 from bgwizard.emulator.graph import register_graph
 from bgwizard.emulator.graph_batch import run_batch
@@ -70,6 +71,7 @@ class Emulator:
         self.router = Router()
         self.login = Login(self.state, lambda: self.base_url)
         self.devices = DeviceApprovals(self.login)
+        self.device_keys = DeviceKeys(self.devices)
         self._register_routes()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -157,6 +159,20 @@ class Emulator:
         """Approve a pending device code as ``username``; False if refused (wrong password…)."""
         return self.devices.approve(user_code, username, password) is None
 
+    def key_assertion_options(self, user_code: str, username: str) -> dict[str, Any]:
+        """WebAuthn request options to approve ``user_code`` as ``username`` with a key.
+
+        Raises:
+            KeySignInRefused: unknown code, another account, no key registered, FIDO2 off.
+        """
+        return self.device_keys.options(user_code, username)
+
+    def approve_device_code_with_key(
+        self, user_code: str, username: str, assertion: dict[str, Any]
+    ) -> bool:
+        """Approve with a security key assertion (``Assertion.to_json()``); False if refused."""
+        return self.device_keys.approve(user_code, username, assertion) is None
+
     def deny_device_code(self, user_code: str) -> None:
         """Decline a pending device code."""
         self.devices.deny(user_code)
@@ -201,6 +217,7 @@ class Emulator:
     def _register_routes(self) -> None:
         self.login.register(self.router)
         self.devices.register(self.router)
+        self.device_keys.register(self.router)
         self.router.add("POST", r"/_emulator/faults", self._fault_add)
         self.router.add("DELETE", r"/_emulator/faults", self._fault_clear)
         Arm(self.state).register(self.router)

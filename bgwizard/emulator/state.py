@@ -88,6 +88,8 @@ class DeviceCode:
     """pending, approved, declined or redeemed."""
     user_id: str | None = None
     correlation_id: str = field(default_factory=new_id)
+    amr: tuple[str, ...] = ("pwd",)
+    """How the person authenticated when approving (the token's ``amr`` claim)."""
 
 
 @dataclass
@@ -96,6 +98,7 @@ class RefreshGrant:
 
     user_id: str
     client_id: str
+    amr: tuple[str, ...] = ("pwd",)
 
 
 @dataclass

@@ -67,9 +67,16 @@ def delegated_scopes(app: App, scope: str) -> list[str]:
 
 
 def user_tokens(
-    state: TenantState, issuer_base: str, user: JsonDict, app: App, scope: str
+    state: TenantState,
+    issuer_base: str,
+    user: JsonDict,
+    app: App,
+    scope: str,
+    amr: tuple[str, ...] = ("pwd",),
 ) -> JsonDict:
     """The token response for a delegated sign-in (device code, refresh or password grant).
+
+    ``amr`` is how the person authenticated: ``pwd``, or ``fido`` and ``mfa`` for a key.
 
     Raises:
         ScopeError: A requested scope is not consented.
@@ -98,6 +105,7 @@ def user_tokens(
         "preferred_username": upn,
         "scp": " ".join(scp),
         "wids": state.active_role_ids(oid),
+        "amr": list(amr),
         "uti": new_id(),
         "ver": "1.0",
     }
@@ -112,10 +120,11 @@ def user_tokens(
         "sub": oid,
         "tid": tid,
         "preferred_username": upn,
+        "amr": list(amr),
         "ver": "2.0",
     }
     refresh = secrets.token_urlsafe(32)
-    state.refresh_tokens[refresh] = RefreshGrant(user_id=oid, client_id=app.app_id)
+    state.refresh_tokens[refresh] = RefreshGrant(user_id=oid, client_id=app.app_id, amr=amr)
     client_info = b64url(json.dumps({"uid": oid, "utid": tid}).encode())
     return {
         "token_type": "Bearer",

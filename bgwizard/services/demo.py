@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from bgwizard.domain import passkey as pk
 from bgwizard.domain.secret import Secret
 from bgwizard.errors import AuthError
+from bgwizard.services.passkeys import KeyDevice, sign_in_with_key
 
 if TYPE_CHECKING:
     from bgwizard.emulator import Emulator
+
+
+@runtime_checkable
+class KeyApprover(Protocol):
+    """A demo approver that can also approve with a security key (``EmulatorApprover``)."""
+
+    async def approve_with_key(
+        self,
+        user_code: str,
+        username: str,
+        device: KeyDevice,
+        pin: Secret,
+        on_touch: Callable[[], None] = ...,
+    ) -> None:
+        """Approve ``user_code`` as ``username`` with the key in ``device``."""
+        ...
 
 
 class EmulatorApprover:
@@ -37,3 +56,44 @@ class EmulatorApprover:
         )
         if not approved:
             raise AuthError(f"Sign-in failed for {username}: the user name or password is wrong.")
+
+    async def approve_with_key(
+        self,
+        user_code: str,
+        username: str,
+        device: KeyDevice,
+        pin: Secret,
+        on_touch: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Approve ``user_code`` as ``username`` with a security key, as Entra's page would.
+
+        The emulator issues a challenge for the account's registered keys, the key signs it
+        after its PIN (``getAssertion``), and the emulator verifies the signature.
+
+        Args:
+            user_code: the device code the sign-in screen shows.
+            username: the account.
+            device: the security key (USB, or the tests' software key).
+            pin: the key's PIN.
+            on_touch: called when the key waits for a touch.
+
+        Raises:
+            AuthError: the code is unknown, the account has no key, or the emulator refused
+                the assertion (its reason).
+            KeyDeviceError: the key refused (wrong PIN, not this account's key).
+        """
+        pending = {p["user_code"] for p in self._emulator.pending_device_codes()}
+        if user_code not in pending:
+            raise AuthError("That sign-in code is unknown or has expired; start the sign-in again.")
+        emulator = self._emulator
+        try:
+            doc = await asyncio.to_thread(emulator.key_assertion_options, user_code, username)
+        except pk.PasskeyError as exc:
+            raise AuthError(str(exc)) from None
+        options = pk.AssertionOptions.from_json(doc)
+        assertion = await sign_in_with_key(device, options, pin, on_touch)
+        error = await asyncio.to_thread(
+            emulator.device_keys.approve, user_code, username, assertion.to_json()
+        )
+        if error:
+            raise AuthError(error)

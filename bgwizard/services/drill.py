@@ -20,8 +20,10 @@ from bgwizard.domain.drill_checks import (
     check_ca_readable,
     check_global_admin,
     check_no_changes,
+    check_portal_sign_in,
     check_sign_in_evidence,
     check_token,
+    sign_in_method,
 )
 from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.domain.profile import BreakGlassAccount, Profile
@@ -145,8 +147,15 @@ class DrillChecks:
         self.identity, self.signed_in_at = identity, self._clock()
         self._gateway = self._factory(self.profile, self._sign_in.credential())
         when = self.signed_in_at.isoformat(timespec="seconds")
+        method = sign_in_method(identity)
         return [
-            passed("signin", f"Signed in as {identity.upn}.", upn=identity.upn, time=when),
+            passed(
+                "signin",
+                f"Signed in as {identity.upn} ({method}).",
+                upn=identity.upn,
+                time=when,
+                method=method,
+            ),
             check_token(identity, self.account),
             check_global_admin(identity),
         ]
@@ -156,6 +165,7 @@ class DrillChecks:
         why = "the sign-in failed, so the token could not be checked"
         return [
             failed("signin", reason.rstrip(".") + "."),
+            not_run("portal_signin", why),
             not_run("token_account", why),
             not_run("global_admin", why),
             not_run("ca_readable", why),
@@ -168,21 +178,22 @@ class DrillChecks:
         return self._gateway
 
     async def during_checks(self, audit: bool = True) -> list[ItemResult]:
-        """Conditional Access readable with the account's token, and the audit's rules.
+        """Portal-ready sign-in (``amr``), Conditional Access readable with the account's token,
+        and the audit's rules.
 
         Args:
             audit: run the audit's account and CA rules (False records them as not run).
         """
-        if self._gateway is None:
+        if self._gateway is None or self.identity is None:
             why = "the account is not signed in"
-            return [not_run("ca_readable", why), not_run("audit_rules", why)]
-        gateway = self._gateway
+            return [not_run(i, why) for i in ("portal_signin", "ca_readable", "audit_rules")]
+        gateway, portal = self._gateway, check_portal_sign_in(self.identity)
         try:
             policies: Sequence[CaPolicy] | Unread = await read(gateway.list_ca_policies)
         except AuthError as exc:  # the break glass session itself was refused or expired
-            return [failed("ca_readable", str(exc)), not_run("audit_rules", str(exc))]
+            return [portal, failed("ca_readable", str(exc)), not_run("audit_rules", str(exc))]
         report = await self._audit() if audit else None
-        return [check_ca_readable(policies), check_audit(report, self.account.object_id)]
+        return [portal, check_ca_readable(policies), check_audit(report, self.account.object_id)]
 
     async def _audit(self) -> AuditReport | Unread:
         service = AuditService(self._require_gateway(), self.profile, clock=self._clock)
@@ -239,7 +250,8 @@ class LogDrillSource:
         self._log = log
 
     def drill_records(self) -> tuple[DrillRecord, ...]:
-        """Every drill with a sign-in time; none when there is no log yet.
+        """Every drill with a sign-in time, and every recorded real use (``kind`` ``use``);
+        none when there is no log yet.
 
         Raises:
             LogError: the log exists but does not verify (so its drills prove nothing).
@@ -250,8 +262,21 @@ class LogDrillSource:
         return tuple(record for e in entries if (record := _drill_record(e.kind, e.data)))
 
 
+def _time(text: object) -> dt.datetime:
+    return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+
+
 def _drill_record(kind: str, data: dict[str, Any]) -> DrillRecord | None:
-    """The drill's sign-in time: from the sign-in log evidence, else when bgwizard saw it."""
+    """The drill's sign-in time: from the sign-in log evidence, else when bgwizard saw it.
+
+    A real use (``use_data``) becomes a record spanning its start and end.
+    """
+    if kind == "use":
+        if not data.get("started"):
+            return None
+        started = _time(data["started"])
+        ended = _time(data["ended"]) if data.get("ended") else started
+        return DrillRecord(str(data.get("account_id", "")), started, "use", ended)
     if kind != "drill":
         return None
     times = {
@@ -262,5 +287,4 @@ def _drill_record(kind: str, data: dict[str, Any]) -> DrillRecord | None:
     text = times.get("signin_evidence") or times.get("signin")
     if not text:
         return None
-    when = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    return DrillRecord(account=str(data.get("account_id", "")), when=when)
+    return DrillRecord(account=str(data.get("account_id", "")), when=_time(text))

@@ -13,7 +13,7 @@ from typing import Any, Final, TypeVar
 
 from bgwizard.domain import passkey as pk
 from bgwizard.domain.secret import Secret
-from bgwizard.services.passkeys import KeyDeviceError, KeyInfo, MadeCredential
+from bgwizard.services.passkeys import KeyAssertion, KeyDeviceError, KeyInfo, MadeCredential
 
 T = TypeVar("T")
 _UP_NEEDED: Final = 2
@@ -32,6 +32,8 @@ _MESSAGES: Final[dict[str, str]] = {
     "TIMEOUT": "The key did not answer in time; unplug it, plug it in and retry.",
     "NOT_ALLOWED": "The key refused the operation.",
     "OPERATION_DENIED": "The registration was refused on the key.",
+    "NO_CREDENTIALS": "This key holds no passkey registered on the account; use the key that "
+    "was registered for it.",
 }
 
 
@@ -148,6 +150,48 @@ class HidKeyDevice:
             fmt=str(response.fmt),
             auth_data=bytes(response.auth_data),
             att_stmt=dict(response.att_stmt),
+        )
+
+    def get_assertion(
+        self,
+        client_data_hash: bytes,
+        options: pk.AssertionOptions,
+        pin: Secret,
+        on_touch: Callable[[], None],
+    ) -> KeyAssertion:
+        """Sign a sign-in challenge with a credential in ``options.allow_ids``, PIN-verified.
+
+        Raises:
+            KeyDeviceError: wrong PIN (with the tries left), timeout, no allowed credential.
+        """
+        from fido2.ctap2.pin import ClientPin
+
+        ctap = self._ctap2()
+
+        def get() -> Any:
+            client_pin = ClientPin(ctap)
+            token = client_pin.get_pin_token(
+                pin.reveal(), ClientPin.PERMISSION.GET_ASSERTION, options.rp_id
+            )
+            return ctap.get_assertion(
+                options.rp_id,
+                client_data_hash,
+                allow_list=options.allow_list() or None,
+                pin_uv_param=client_pin.protocol.authenticate(token, client_data_hash),
+                pin_uv_protocol=client_pin.protocol.VERSION,
+                on_keepalive=lambda status: on_touch() if status == _UP_NEEDED else None,
+            )
+
+        response = _guarded(get, ctap)
+        credential = response.credential or {}
+        user = response.user or {}
+        if "id" not in credential and len(options.allow_ids) != 1:
+            raise KeyDeviceError("The key answered without naming the credential it used.")
+        return KeyAssertion(
+            credential_id=bytes(credential.get("id") or options.allow_ids[0]),
+            auth_data=bytes(response.auth_data),
+            signature=bytes(response.signature),
+            user_handle=bytes(user["id"]) if "id" in user else None,
         )
 
     def close(self) -> None:

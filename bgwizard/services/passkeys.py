@@ -64,6 +64,16 @@ class MadeCredential:
     att_stmt: Mapping[str, Any] = field(repr=False)
 
 
+@dataclass(frozen=True)
+class KeyAssertion:
+    """What CTAP2 ``getAssertion`` returned."""
+
+    credential_id: bytes
+    auth_data: bytes = field(repr=False)
+    signature: bytes = field(repr=False)
+    user_handle: bytes | None = None
+
+
 class KeyDevice(Protocol):
     """The CTAP2 calls a registration needs; blocking (``enrol_key`` runs them in a thread)."""
 
@@ -84,6 +94,19 @@ class KeyDevice(Protocol):
 
         Raises:
             KeyDeviceError: wrong PIN, timeout, the key is already registered, unplugged.
+        """
+
+    def get_assertion(
+        self,
+        client_data_hash: bytes,
+        options: pk.AssertionOptions,
+        pin: Secret,
+        on_touch: Callable[[], None],
+    ) -> KeyAssertion:
+        """``authenticatorGetAssertion`` with a PIN token, for one of ``options.allow_ids``.
+
+        Raises:
+            KeyDeviceError: wrong PIN, timeout, no credential of this key is allowed, unplugged.
         """
 
     def close(self) -> None:
@@ -273,3 +296,38 @@ async def enrol_key(
     key = await graph.register(user_id, label, made, client_data)
     on_step("done")
     return Enrolment(key=key, info=info, pin_was_set=pin_was_set)
+
+
+async def sign_in_with_key(
+    device: KeyDevice,
+    options: pk.AssertionOptions,
+    pin: Secret,
+    on_touch: Callable[[], None] = lambda: None,
+) -> pk.Assertion:
+    """Have ``device`` sign a sign-in challenge, as a browser does for ``login.microsoft.com``.
+
+    Args:
+        device: the security key.
+        options: the sign-in page's request options (challenge, allowed keys).
+        pin: the key's PIN (user verification).
+        on_touch: called when the key waits for a touch.
+
+    Returns:
+        The assertion, with the client data the key signed, ready to post.
+
+    Raises:
+        PasskeyError: the PIN is not a possible PIN.
+        KeyDeviceError: the key refused (wrong PIN, not registered here, not touched).
+    """
+    if problem := pk.pin_problem(pin.reveal()):
+        raise pk.PasskeyError(problem, "pin")
+    client_data = pk.client_data_get(options.challenge)
+    client_hash = hashlib.sha256(client_data).digest()
+    got = await asyncio.to_thread(device.get_assertion, client_hash, options, pin, on_touch)
+    return pk.Assertion(
+        credential_id=got.credential_id,
+        client_data=client_data,
+        auth_data=got.auth_data,
+        signature=got.signature,
+        user_handle=got.user_handle,
+    )

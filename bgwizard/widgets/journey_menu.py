@@ -55,6 +55,13 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
         "rotation in the set-up wizard",
     ),
     Journey(
+        "use",
+        "Record a use",
+        "Post-mortem of a real emergency, signed into the log.",
+        7,
+        "recording real uses in the signed log",
+    ),
+    Journey(
         "passkey",
         "Security keys",
         "Register a FIDO2 security key on an account (the admin portals demand MFA).",

@@ -30,7 +30,16 @@ async def test_home_lists_every_journey_in_order(fakes: FakeServices, make_app: 
         assert isinstance(app.screen, HomeScreen)
         menu = app.screen.query_one(JourneyMenu)
         ids = [menu.get_option_at_index(i).id for i in range(menu.option_count)]
-        assert ids == ["setup", "drill", "audit", "rotate", "passkey", "monitoring", "runbook"]
+        assert ids == [
+            "setup",
+            "drill",
+            "audit",
+            "rotate",
+            "use",
+            "passkey",
+            "monitoring",
+            "runbook",
+        ]
 
 
 @pytest.mark.parametrize("index", range(len(JOURNEYS)))

@@ -31,8 +31,8 @@ def test_checklist_has_three_phases_with_the_issues_items() -> None:
     ids = {phase: [s.id for s in CHECKLIST if s.phase == phase] for phase in PHASES}
     assert ids["before"][:5] == ["notified", "window", "ticket", "operator", "sheet_retrieved"]
     assert {"people_current", "runbook_current", "safe_changed"} <= set(ids["before"])
-    assert ids["during"] == ["serial", "signin", "token_account", "global_admin", "ca_readable",
-                             "audit_rules"]  # fmt: skip
+    assert ids["during"] == ["serial", "signin", "portal_signin", "token_account", "global_admin",
+                             "ca_readable", "audit_rules"]  # fmt: skip
     assert ids["after"] == ["no_changes", "signin_evidence", "alert", "sheet_returned"]
     assert all(s.fix for s in CHECKLIST if s.automatic or s.confirm)
 

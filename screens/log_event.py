@@ -1,0 +1,40 @@
+"""Sign a rotation or a real use into the signed log, with the drill's signing dialog.
+
+The same signer, key and passphrase fields as the drill, and the same refusal: a log that does
+not verify is not appended to, and the dialog offers a new log linked to it. Dismisses with a
+``RecordedDrill`` (the entry, the new head, the log), or None when closed.
+"""
+
+from __future__ import annotations
+
+from bgwizard.domain.ledger import JsonValue
+from bgwizard.screens.drill_sign import SignDialog
+from bgwizard.services.drill_record import DrillRecorder, RecordedDrill
+from bgwizard.services.ledger import DrillLog
+from bgwizard.services.ledger_sshsig import SigningKey
+
+HEADINGS = {
+    "rotation": "Sign the rotation into the log",
+    "use": "Sign the real use into the log",
+}
+
+
+class EventSignDialog(SignDialog):
+    """Unlock (or create) the signing key and append a ``rotation`` or ``use`` entry."""
+
+    def __init__(
+        self, recorder: DrillRecorder, kind: str, data: dict[str, JsonValue], signer: str
+    ) -> None:
+        """Append ``data`` as a ``kind`` entry; ``signer`` is the suggested signer name."""
+        super().__init__(recorder, None, signer)
+        self._kind, self._data = kind, data
+
+    def heading(self) -> str:
+        """What is signed."""
+        return HEADINGS.get(self._kind, f"Sign the {self._kind} entry into the log")
+
+    def _append(self, key: SigningKey, signer: str) -> RecordedDrill:
+        recorder = self._recorder
+        entry = recorder.record_event(self._kind, self._data, key, signer)
+        head = DrillLog(recorder.log_path).verify().head
+        return RecordedDrill(entry, head, recorder.log_path, recorder.profile.next_drill_due())
