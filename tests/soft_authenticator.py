@@ -24,6 +24,7 @@ from fido2.cose import ES256
 from fido2.webauthn import AttestedCredentialData, AuthenticatorData
 
 from bgwizard.domain import passkey as pk
+from bgwizard.domain import passkey_assert as pka
 from bgwizard.domain.secret import Secret
 from bgwizard.services.passkeys import KeyAssertion, KeyDeviceError, KeyInfo, MadeCredential
 
@@ -100,7 +101,7 @@ class SoftKey:
     def get_assertion(
         self,
         client_data_hash: bytes,
-        options: pk.AssertionOptions,
+        options: pka.AssertionOptions,
         pin: Secret,
         on_touch: Callable[[], None],
     ) -> KeyAssertion:

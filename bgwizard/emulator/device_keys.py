@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bgwizard.domain import passkey as pk
+from bgwizard.domain import passkey_assert as pka
 from bgwizard.emulator.device import DeviceApprovals
 from bgwizard.emulator.http import Request, Response, Router, json_response
 from bgwizard.emulator.records import record_sign_in
@@ -88,7 +89,7 @@ class DeviceKeys:
                 )
             seconds = self.state.settings.passkey_challenge_seconds
             expires = utcnow() + dt.timedelta(seconds=seconds)
-            options = pk.AssertionOptions(
+            options = pka.AssertionOptions(
                 challenge=secrets.token_bytes(32),
                 allow_ids=tuple(sorted(ids)),
                 timeout_ms=max(seconds, 0) * 1000,
@@ -143,7 +144,7 @@ class DeviceKeys:
         if user is None:
             raise KeySignInRefused(f"the account {username} does not exist.")
         self._account_usable(user)
-        assertion = pk.Assertion.from_json(body)
+        assertion = pka.Assertion.from_json(body)
         pending = self._take_challenge(assertion.client_data)
         if pending is None or pending.user_id != user["id"] or pending.user_code != flow.user_code:
             raise KeySignInRefused(
@@ -159,14 +160,14 @@ class DeviceKeys:
         stored = next((c for c in self._credentials(user) if c["credentialId"] == wanted), None)
         if stored is None or "publicKey" not in stored:
             raise KeySignInRefused("this security key is not registered on the account.")
-        expected = pk.AssertionExpectation(
+        expected = pka.AssertionExpectation(
             challenge=pk.unb64url(_challenge_of(assertion.client_data)),
             public_key=pk.decode_public_key(str(stored["publicKey"])),
             sign_count=int(stored.get("signCount") or 0),
             user_handle=hashlib.sha256(str(user["id"]).encode()).digest(),
         )
         try:
-            verified = pk.verify_assertion(assertion, expected)
+            verified = pka.verify_assertion(assertion, expected)
         except pk.PasskeyError as exc:
             raise KeySignInRefused(_lower(str(exc))) from None
         return stored, verified.sign_count
@@ -201,14 +202,14 @@ class DeviceKeys:
         )
         step: JsonDict = {
             "authenticationStepDateTime": record["createdDateTime"],
-            "authenticationMethod": pk.FIDO_METHOD,
+            "authenticationMethod": pka.FIDO_METHOD,
             "authenticationMethodDetail": None,
             "succeeded": failure is None,
             "authenticationStepResultDetail": failure or "MFA successfully completed",
             "authenticationStepRequirement": "Primary authentication",
         }
         record["authenticationDetails"] = [step]
-        record["authenticationMethodsUsed"] = [pk.FIDO_METHOD]
+        record["authenticationMethodsUsed"] = [pka.FIDO_METHOD]
         record["authenticationRequirement"] = "multiFactorAuthentication"
         if failure:
             record["status"]["failureReason"] = _upper(failure)
@@ -233,7 +234,7 @@ class DeviceKeys:
         error = self.approve(str(body.get("user_code", "")), str(body.get("username", "")), body)
         if error:
             return json_response(400, {"error": error})
-        return json_response(200, {"status": "approved", "method": pk.FIDO_METHOD})
+        return json_response(200, {"status": "approved", "method": pka.FIDO_METHOD})
 
 
 def _challenge_of(client_data: bytes) -> str:

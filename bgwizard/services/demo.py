@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bgwizard.domain import passkey as pk
+from bgwizard.domain import passkey_assert as pka
 from bgwizard.domain.secret import Secret
 from bgwizard.errors import AuthError
 from bgwizard.services.passkeys import KeyDevice, sign_in_with_key
@@ -90,7 +91,7 @@ class EmulatorApprover:
             doc = await asyncio.to_thread(emulator.key_assertion_options, user_code, username)
         except pk.PasskeyError as exc:
             raise AuthError(str(exc)) from None
-        options = pk.AssertionOptions.from_json(doc)
+        options = pka.AssertionOptions.from_json(doc)
         assertion = await sign_in_with_key(device, options, pin, on_touch)
         error = await asyncio.to_thread(
             emulator.device_keys.approve, user_code, username, assertion.to_json()

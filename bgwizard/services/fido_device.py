@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
 from bgwizard.domain import passkey as pk
+from bgwizard.domain import passkey_assert as pka
 from bgwizard.domain.secret import Secret
 from bgwizard.services.passkeys import KeyAssertion, KeyDeviceError, KeyInfo, MadeCredential
 
@@ -155,7 +156,7 @@ class HidKeyDevice:
     def get_assertion(
         self,
         client_data_hash: bytes,
-        options: pk.AssertionOptions,
+        options: pka.AssertionOptions,
         pin: Secret,
         on_touch: Callable[[], None],
     ) -> KeyAssertion:

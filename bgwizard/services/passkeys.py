@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 from bgwizard.domain import passkey as pk
+from bgwizard.domain import passkey_assert as pka
 from bgwizard.domain.passkey_policy import Fido2Policy
 from bgwizard.domain.profile import SecurityKeyRecord
 from bgwizard.domain.secret import Secret
@@ -99,7 +100,7 @@ class KeyDevice(Protocol):
     def get_assertion(
         self,
         client_data_hash: bytes,
-        options: pk.AssertionOptions,
+        options: pka.AssertionOptions,
         pin: Secret,
         on_touch: Callable[[], None],
     ) -> KeyAssertion:
@@ -300,10 +301,10 @@ async def enrol_key(
 
 async def sign_in_with_key(
     device: KeyDevice,
-    options: pk.AssertionOptions,
+    options: pka.AssertionOptions,
     pin: Secret,
     on_touch: Callable[[], None] = lambda: None,
-) -> pk.Assertion:
+) -> pka.Assertion:
     """Have ``device`` sign a sign-in challenge, as a browser does for ``login.microsoft.com``.
 
     Args:
@@ -321,10 +322,10 @@ async def sign_in_with_key(
     """
     if problem := pk.pin_problem(pin.reveal()):
         raise pk.PasskeyError(problem, "pin")
-    client_data = pk.client_data_get(options.challenge)
+    client_data = pka.client_data_get(options.challenge)
     client_hash = hashlib.sha256(client_data).digest()
     got = await asyncio.to_thread(device.get_assertion, client_hash, options, pin, on_touch)
-    return pk.Assertion(
+    return pka.Assertion(
         credential_id=got.credential_id,
         client_data=client_data,
         auth_data=got.auth_data,

@@ -17,6 +17,7 @@ import pytest
 from soft_authenticator import SoftKey
 
 from bgwizard.domain import passkey as pk
+from bgwizard.domain import passkey_assert as pka
 from bgwizard.domain.secret import Secret
 from bgwizard.emulator import Emulator
 from bgwizard.emulator.device_keys import KeySignInRefused
@@ -55,12 +56,12 @@ def _register(graph: GraphClient, key: SoftKey, who: str = TARGET) -> None:
 def _sign(
     key: SoftKey, options: dict[str, Any], *, origin: str = pk.ORIGIN, kind: str = "get"
 ) -> dict[str, str]:
-    parsed = pk.AssertionOptions.from_json(options)
-    client_data = pk.client_data_get(parsed.challenge, origin)
+    parsed = pka.AssertionOptions.from_json(options)
+    client_data = pka.client_data_get(parsed.challenge, origin)
     if kind != "get":
         client_data = pk.client_data_json(parsed.challenge, origin)
     got = key.get_assertion(hashlib.sha256(client_data).digest(), parsed, Secret(PIN), lambda: None)
-    assertion = pk.Assertion(
+    assertion = pka.Assertion(
         got.credential_id, client_data, got.auth_data, got.signature, got.user_handle
     )
     return assertion.to_json()
@@ -200,13 +201,13 @@ def test_a_key_of_another_account_is_refused(
     stranger = SoftKey(pin=PIN)
     _register(graph_as(emu, "admin"), stranger, OTHER)
     flow = start_device_flow(emu, login_hint=TARGET)
-    options = pk.AssertionOptions.from_json(
+    options = pka.AssertionOptions.from_json(
         emu.key_assertion_options(str(flow["user_code"]), TARGET)
     )
-    client_data = pk.client_data_get(options.challenge)
+    client_data = pka.client_data_get(options.challenge)
     got = stranger.sign(pk.RP_ID, hashlib.sha256(client_data).digest(), [*stranger.credentials],
                         lambda: None)  # fmt: skip
-    assertion = pk.Assertion(got.credential_id, client_data, got.auth_data, got.signature)
+    assertion = pka.Assertion(got.credential_id, client_data, got.auth_data, got.signature)
     _refused(emu, flow, assertion.to_json(), "not registered on the account")
 
 

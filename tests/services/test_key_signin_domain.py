@@ -9,6 +9,7 @@ import pytest
 from soft_authenticator import SoftKey
 
 from bgwizard.domain import passkey as pk
+from bgwizard.domain import passkey_assert as pka
 from bgwizard.domain.drill import CHECKLIST, Drill, passed, warned
 from bgwizard.domain.drill_checks import check_portal_sign_in, sign_in_method
 from bgwizard.domain.identity import SignedInIdentity
@@ -33,24 +34,24 @@ def _registered() -> tuple[SoftKey, pk.CreationOptions, dict[int, object]]:
     return key, options, public
 
 
-def _assertion(key: SoftKey, challenge: bytes = CHALLENGE) -> pk.Assertion:
-    options = pk.AssertionOptions(challenge, allow_ids=tuple(key.credentials))
-    client_data = pk.client_data_get(challenge)
+def _assertion(key: SoftKey, challenge: bytes = CHALLENGE) -> pka.Assertion:
+    options = pka.AssertionOptions(challenge, allow_ids=tuple(key.credentials))
+    client_data = pka.client_data_get(challenge)
     got = key.get_assertion(hashlib.sha256(client_data).digest(), options, Secret(PIN), print)
-    return pk.Assertion(
+    return pka.Assertion(
         got.credential_id, client_data, got.auth_data, got.signature, got.user_handle
     )
 
 
 def test_a_good_assertion_verifies_and_round_trips_as_json() -> None:
     key, _, public = _registered()
-    assertion = pk.Assertion.from_json(_assertion(key).to_json())
+    assertion = pka.Assertion.from_json(_assertion(key).to_json())
     assert assertion.user_handle == b"user-1"
-    expected = pk.AssertionExpectation(CHALLENGE, public, user_handle=b"user-1")
-    verified = pk.verify_assertion(assertion, expected)
+    expected = pka.AssertionExpectation(CHALLENGE, public, user_handle=b"user-1")
+    verified = pka.verify_assertion(assertion, expected)
     assert verified.sign_count == 1 and verified.user_verified
-    options = pk.AssertionOptions(CHALLENGE, allow_ids=(b"k1",))
-    assert pk.AssertionOptions.from_json(options.to_json()) == options
+    options = pka.AssertionOptions(CHALLENGE, allow_ids=(b"k1",))
+    assert pka.AssertionOptions.from_json(options.to_json()) == options
 
 
 @pytest.mark.parametrize(
@@ -65,7 +66,7 @@ def test_a_good_assertion_verifies_and_round_trips_as_json() -> None:
 def test_each_tampering_is_named(change: str, reason: str) -> None:
     key, _, public = _registered()
     assertion = _assertion(key)
-    expected = pk.AssertionExpectation(
+    expected = pka.AssertionExpectation(
         challenge=bytes(32) if change == "challenge" else CHALLENGE,
         public_key=public,
         sign_count=5 if change == "counter" else 0,
@@ -73,21 +74,21 @@ def test_each_tampering_is_named(change: str, reason: str) -> None:
     )
     if change == "signature":
         other, _, _ = _registered()
-        assertion = pk.Assertion(
+        assertion = pka.Assertion(
             assertion.credential_id,
             assertion.client_data,
             assertion.auth_data,
             _assertion(other).signature,
         )
     with pytest.raises(pk.PasskeyError) as caught:
-        pk.verify_assertion(assertion, expected)
+        pka.verify_assertion(assertion, expected)
     assert caught.value.reason == reason
     assert str(caught.value).endswith(".") and "\n" not in str(caught.value)
 
 
 def test_a_missing_member_is_one_sentence() -> None:
     with pytest.raises(pk.PasskeyError, match=r"^The assertion has no signature\.$"):
-        pk.Assertion.from_json({"credentialId": "AA", "clientDataJSON": "AA",
+        pka.Assertion.from_json({"credentialId": "AA", "clientDataJSON": "AA",
                                 "authenticatorData": "AA"})  # fmt: skip
 
 
