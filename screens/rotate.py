@@ -1,7 +1,9 @@
 """Rotation: new password → new sheets (read back) → reset through Graph → verify sign-in.
 
-The profile changes only once Graph accepted the new password: then the new serial becomes
-current and the old serials are retired. Until then the old sheets stay valid. Once the new
+The rotation is journaled in the profile before Graph is asked; once Graph accepted the new
+password the new serial becomes current and the old serials are retired. A rotation left pending
+(a failure, or the app ended in between) is offered on opening: finish it with a sign-in with
+the NEW sheet, or start again (the pending sheet is then retired). Once the new
 password signed in, the operator signs a ``rotation`` entry into the signed log (reason, retired
 and new serials); a log that does not verify refuses it, and the rotation stays done.
 """
@@ -21,6 +23,7 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static
 
 from bgwizard.domain.drill_events import rotation_data
 from bgwizard.domain.ledger import LedgerError
+from bgwizard.domain.rotation import pending_sentence
 from bgwizard.domain.setup import account
 from bgwizard.errors import BgWizardError
 from bgwizard.screens.log_event import EventSignDialog
@@ -77,6 +80,8 @@ class RotateScreen(Screen[None]):
         )
         self._reason, self._preselect = reason, upn
         self._upn = ""
+        self._finishing = ""
+        """The account whose pending rotation a sign-in will finish (empty otherwise)."""
         self.rotated: tuple[Rotated, dt.datetime] | None = None
         """The reset done on this screen and when (None before)."""
         self.recorded: RecordedDrill | None = None
@@ -85,7 +90,9 @@ class RotateScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Account choice, the new sheet, the reset, the verification."""
         created = [(a.upn, a.upn) for a in self._profile.accounts if a.object_id]
-        chosen = self._preselect if (self._preselect, self._preselect) in created else None
+        pending = [a.upn for a in self._profile.accounts if a.object_id and a.pending_rotation]
+        preselect = self._preselect or (pending[0] if pending else "")
+        chosen = preselect if (preselect, preselect) in created else None
         yield Header()
         with VerticalScroll(id="rotate-body"):
             yield Static("Rotate a break glass password", classes="title")
@@ -94,6 +101,12 @@ class RotateScreen(Screen[None]):
                 " set through Microsoft Graph, then a sign-in with it. Old sheets are retired.",
                 classes="hint",
             )
+            yield Static("", id="pending-note")
+            with Horizontal(id="pending-actions", classes="row"):
+                yield Button(
+                    "Finish: sign in with the NEW sheet", id="pending-finish", variant="warning"
+                )
+                yield Button("Start again", id="pending-restart")
             with Horizontal(classes="row"):
                 yield Select(
                     created,
@@ -123,6 +136,43 @@ class RotateScreen(Screen[None]):
         for panel in self.query(VerifyPanel):
             panel.display = False
         self.query_one("#sign-rotation").display = False
+        self._show_pending()
+
+    def _selected(self) -> str:
+        value = self.query_one("#account", Select).value
+        return value if isinstance(value, str) else ""
+
+    def _show_pending(self) -> None:
+        """Say whether the chosen account's rotation is pending, and offer to finish it."""
+        upn = self._selected()
+        sentence = pending_sentence(account(self._profile, upn)) if upn else ""
+        self.query_one("#pending-note", Static).update(sentence)
+        self.query_one("#pending-note").display = bool(sentence)
+        self.query_one("#pending-actions").display = bool(sentence)
+
+    @on(Select.Changed, "#account")
+    def account_changed(self) -> None:
+        """Show the newly chosen account's pending rotation, if any."""
+        self._show_pending()
+
+    @on(Button.Pressed, "#pending-finish")
+    def finish_pending(self) -> None:
+        """Verify a sign-in with the new sheet; success records the pending rotation as done."""
+        upn = self._selected()
+        panels = list(self.query(VerifyPanel))
+        if not upn or not panels:
+            self._say("A sign-in cannot be verified here (no sign-in configured).", error=True)
+            return
+        self._finishing, self.rotated, self.recorded = upn, None, None
+        self._say(f"Sign in as {upn} with the password of the NEW sheet.")
+        for panel in panels:
+            panel.display = True
+            panel.show_account(upn)
+
+    @on(Button.Pressed, "#pending-restart")
+    def restart_pending(self) -> None:
+        """New password and sheets; the pending sheet is retired when the new one is journaled."""
+        self.new_sheet()
 
     def _say(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#rotate-status", Static)
@@ -136,7 +186,7 @@ class RotateScreen(Screen[None]):
         if not isinstance(value, str):
             self._say("Choose an account.", error=True)
             return
-        self._upn = value
+        self._upn, self._finishing = value, ""
         self.rotated, self.recorded = None, None
         self.query_one("#sign-rotation").display = False
         draft = copy.deepcopy(account(self._profile, value))
@@ -157,8 +207,17 @@ class RotateScreen(Screen[None]):
                 upn, outcome.password, outcome.record, list(outcome.content.locations)
             )
         except BgWizardError as error:
-            self._say(f"{error} The old sheets stay valid; destroy the new one.", error=True)
+            if account(self._profile, upn).pending_rotation is None:
+                self._say(f"{error} The old sheets stay valid; destroy the new one.", error=True)
+                return
+            self._say(
+                f"{error} The rotation stays pending: finish it with the new sheet, or start"
+                " again (the new sheet is then retired).",
+                error=True,
+            )
+            self._show_pending()
             return
+        self._show_pending()
         self.rotated = (done, self._bg.clock())
         retired = ", ".join(done.retired) or "none"
         self._say(
@@ -176,8 +235,27 @@ class RotateScreen(Screen[None]):
         if problems:
             self._say(" ".join(problems), error=True)
             return
-        self._say(f"{message.upn} signs in with the new password. Rotation complete.")
-        self.notify(f"{message.upn} rotated and verified.", title="Rotation")
+        if message.upn == self._finishing:
+            self._complete(message.upn)
+            return
+        self._done(message.upn)
+
+    @work(exclusive=True, group="rotate")
+    async def _complete(self, upn: str) -> None:
+        """Record the pending rotation finished by the verified sign-in."""
+        try:
+            done = await self._rotation.complete(upn)
+        except BgWizardError as error:
+            self._say(str(error), error=True)
+            return
+        self._finishing = ""
+        self.rotated = (done, self._bg.clock())
+        self._show_pending()
+        self._done(upn)
+
+    def _done(self, upn: str) -> None:
+        self._say(f"{upn} signs in with the new password. Rotation complete.")
+        self.notify(f"{upn} rotated and verified.", title="Rotation")
         self.query_one("#sign-rotation").display = True
         self.sign_rotation()
 

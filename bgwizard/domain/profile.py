@@ -46,6 +46,22 @@ class SecurityKeyRecord:
 
 
 @dataclass
+class PendingRotation:
+    """A rotation journaled before Graph was asked to reset the password. Never the password.
+
+    While set, the tenant may hold either the old password or the new one: the rotation is
+    finished by a sign-in with the new sheet, or started again (this serial is then retired).
+    """
+
+    serial: str
+    """The new sheet's serial."""
+    created: dt.date
+    """Day the new sheet was generated."""
+    locations: list[str] = field(default_factory=list)
+    """Where the new sheet's copies are kept."""
+
+
+@dataclass
 class BreakGlassAccount:
     """A break glass account the profile names (never guessed from the tenant)."""
 
@@ -60,6 +76,8 @@ class BreakGlassAccount:
     last_rotation: dt.date | None = None
     security_keys: list[SecurityKeyRecord] = field(default_factory=list)
     """FIDO2 security keys registered on the account (mandatory MFA for the portals)."""
+    pending_rotation: PendingRotation | None = None
+    """A rotation begun but not recorded as done (see ``bgwizard.domain.rotation``)."""
 
     @property
     def current_serials(self) -> list[str]:

@@ -18,7 +18,13 @@ from typing import Any, Final
 import platformdirs
 import tomli_w
 
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SecurityKeyRecord, SheetRecord
+from bgwizard.domain.profile import (
+    BreakGlassAccount,
+    PendingRotation,
+    Profile,
+    SecurityKeyRecord,
+    SheetRecord,
+)
 from bgwizard.errors import ProfileError
 
 APP_NAME: Final = "bgwizard"
@@ -26,6 +32,7 @@ _PROFILE_FIELDS: Final = frozenset(f.name for f in fields(Profile)) - {"accounts
 _ACCOUNT_FIELDS: Final = frozenset(f.name for f in fields(BreakGlassAccount)) - {
     "sheets",
     "security_keys",
+    "pending_rotation",
 }
 
 
@@ -113,6 +120,8 @@ def _account_to_dict(account: BreakGlassAccount) -> dict[str, Any]:
         out["security_keys"] = [
             {k: v for k, v in vars(key).items() if v is not None} for key in account.security_keys
         ]
+    if account.pending_rotation is not None:
+        out["pending_rotation"] = vars(account.pending_rotation).copy()
     return out
 
 
@@ -149,7 +158,19 @@ def _account_from_dict(data: Any) -> BreakGlassAccount:
         for s in _as_list(data.get("sheets", []), "sheets")
     ]
     keys = [_key_from_dict(k) for k in _as_list(data.get("security_keys", []), "security_keys")]
-    return BreakGlassAccount(**known, sheets=sheets, security_keys=keys)
+    pending = _pending_from_dict(data["pending_rotation"]) if "pending_rotation" in data else None
+    return BreakGlassAccount(**known, sheets=sheets, security_keys=keys, pending_rotation=pending)
+
+
+def _pending_from_dict(data: Any) -> PendingRotation:
+    if not isinstance(data, dict) or "serial" not in data or "created" not in data:
+        raise ValueError("pending_rotation needs a serial and a created date")
+    locations = _as_list(data.get("locations", []), "pending_rotation.locations")
+    return PendingRotation(
+        serial=str(data["serial"]),
+        created=_as_date(data["created"], "created"),
+        locations=[str(item) for item in locations],
+    )
 
 
 def _key_from_dict(data: Any) -> SecurityKeyRecord:

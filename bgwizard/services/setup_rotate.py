@@ -1,23 +1,27 @@
 """Rotation: a new password (already printed and read back) set through Graph, then the
 profile updated — new serial current, old serials retired.
 
-The order matters: the profile changes only after Graph accepted the password, so a failure
-or a crash in between leaves the old sheets current (they still work) and the new sheet
-unrecorded (destroy it and rotate again).
+The order matters: the rotation is journaled in the profile (``pending_rotation``: the new
+serial, never the password) before Graph is asked, and recorded as done only after Graph
+accepted the password. A failure or a crash in between leaves the old sheets current and the
+rotation pending: it is finished by a sign-in with the new sheet (``complete``), or started
+again (the pending serial is then retired).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bgwizard.domain.identity import SignedInIdentity
-from bgwizard.domain.profile import Profile, SheetRecord
+from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.domain.rotation import begin_rotation, finish_rotation
 from bgwizard.domain.secret import Secret
 from bgwizard.domain.setup import account
-from bgwizard.domain.setup_checks import apply_rotation, sign_in_problems
+from bgwizard.domain.setup_checks import sign_in_problems
 from bgwizard.errors import BgWizardError
 from bgwizard.services.protocols import ProfileStore
 from bgwizard.services.setup_ports import SetupDirectory
@@ -74,18 +78,45 @@ class RotationService:
 
         Raises:
             RotationError: the account is not known to the profile or not created.
-            BgWizardError: Graph refused the reset (the profile is unchanged).
+            ProfileError: the journal could not be saved (Graph was not asked).
+            BgWizardError: Graph refused the reset (the rotation stays pending).
         """
+        item = self._created(upn)
+        before = copy.deepcopy((item.sheets, item.pending_rotation))
+        abandoned = begin_rotation(item, record, locations, self._today())
+        try:
+            await asyncio.to_thread(self._profiles.save, self._profile)
+        except BgWizardError:
+            item.sheets, item.pending_rotation = before
+            raise
+        await self._directory.reset_password(item.object_id, password, force_change=False)
+        retired = finish_rotation(item, self._today())
+        await asyncio.to_thread(self._profiles.save, self._profile)
+        return Rotated(upn, record.serial, (*abandoned, *retired))
+
+    async def complete(self, upn: str) -> Rotated:
+        """Record the account's pending rotation as done (after a sign-in with the new sheet).
+
+        Raises:
+            RotationError: the account is unknown or has no pending rotation.
+            ProfileError: the profile could not be saved.
+        """
+        item = self._created(upn)
+        if item.pending_rotation is None:
+            raise RotationError(f"No rotation of {upn} is waiting to be finished.")
+        serial = item.pending_rotation.serial
+        retired = finish_rotation(item, self._today())
+        await asyncio.to_thread(self._profiles.save, self._profile)
+        return Rotated(upn, serial, tuple(retired))
+
+    def _created(self, upn: str) -> BreakGlassAccount:
         try:
             item = account(self._profile, upn)
         except KeyError:
             raise RotationError(f"{upn} is not a break glass account of this profile.") from None
         if not item.object_id:
             raise RotationError(f"{upn} has not been created yet; finish the set-up first.")
-        await self._directory.reset_password(item.object_id, password, force_change=False)
-        retired = apply_rotation(item, record, locations, self._today())
-        await asyncio.to_thread(self._profiles.save, self._profile)
-        return Rotated(upn, record.serial, tuple(retired))
+        return item
 
     def check_sign_in(self, upn: str, identity: SignedInIdentity) -> list[str]:
         """Problems with the verification sign-in after a rotation (empty when fine)."""

@@ -67,6 +67,11 @@ def _account_lines(profile: Profile) -> list[str]:
     for account in profile.accounts:
         lines.append(f"  {account.upn}")
         lines.append(f"    object id {account.object_id or 'not created yet'}")
+        if account.pending_rotation is not None:
+            lines.append(
+                f"    {OVERDUE_MARK} Rotation to sheet {account.pending_rotation.serial}"
+                " not finished: open Rotate to finish it or start again."
+            )
     return lines
 
 

@@ -1,5 +1,6 @@
-"""Rotation's service against the emulator: the profile changes only after Graph accepted
-the new password; afterwards the old password no longer signs in and the new one does."""
+"""Rotation's service against the emulator: the rotation is journaled before Graph is asked and
+recorded as done only after Graph accepted the new password; afterwards the old password no
+longer signs in and the new one does. A pending rotation is finished or started again."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from setup_support import Rig, make_rig, verify
 
 from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.domain.password import generate_password
-from bgwizard.domain.profile import BreakGlassAccount, SheetRecord
+from bgwizard.domain.profile import BreakGlassAccount, PendingRotation, SheetRecord
 from bgwizard.emulator import Emulator, Fault
 from bgwizard.errors import AuthError, BgWizardError, Throttled
 from bgwizard.services.setup_rotate import RotationError, RotationService
@@ -44,10 +45,15 @@ async def test_a_failed_reset_changes_nothing_and_a_rerun_rotates(rig: Rig) -> N
         await rotation.reset(UPN, new, record, ["Safe A", "Bank"])
     assert new.reveal() not in str(caught.value) and caught.value.__cause__ is None
     assert rig.profile.accounts[0].current_serials == ["S-OLD"]
+    saved = rig.store.load().accounts[0]
+    assert saved.current_serials == ["S-OLD"]
+    assert saved.pending_rotation == PendingRotation("S-NEW", TODAY, ["Safe A", "Bank"])
+    assert new.reveal() not in rig.store.path.read_text()
     rig.emu.clear_faults()
 
     done = await rotation.reset(UPN, new, record, ["Safe A", "Bank"])
     assert done.retired == ("S-OLD",) and rig.store.load().accounts[0].current_serials == ["S-NEW"]
+    assert rig.store.load().accounts[0].pending_rotation is None
     with pytest.raises(AuthError):
         await verify(rig, UPN, rig.passwords[UPN].reveal())
     proof = await verify(rig, UPN, new.reveal())
@@ -61,3 +67,33 @@ async def test_an_unknown_or_uncreated_account_is_refused(rig: Rig) -> None:
         with pytest.raises(RotationError):
             await rotation.reset(upn, generate_password(), SheetRecord("S", TODAY), [])
     assert issubclass(RotationError, BgWizardError)
+
+
+async def test_a_pending_rotation_is_completed_by_the_new_sign_in(rig: Rig) -> None:
+    """Graph took the password but the profile was not updated: a sign-in with the new sheet
+    proves it, and completing records the new serial and clears the journal."""
+    item = rig.profile.accounts[0]
+    new = generate_password()
+    await rig.graph.reset_password(item.object_id, new, force_change=False)
+    item.pending_rotation = PendingRotation("S-NEW", TODAY, ["Safe A"])
+    rig.store.save(rig.profile)
+    rotation = RotationService(rig.graph, rig.profile, rig.store, today=lambda: TODAY)
+    proof = await verify(rig, UPN, new.reveal())
+    assert rotation.check_sign_in(UPN, proof.identity) == []
+    done = await rotation.complete(UPN)
+    assert done.new_serial == "S-NEW" and done.retired == ("S-OLD",)
+    saved = rig.store.load().accounts[0]
+    assert saved.current_serials == ["S-NEW"] and saved.pending_rotation is None
+    assert saved.locations == ["Safe A"] and saved.last_rotation == TODAY
+    with pytest.raises(RotationError):
+        await rotation.complete(UPN)
+
+
+async def test_starting_again_retires_the_pending_serial(rig: Rig) -> None:
+    rig.profile.accounts[0].pending_rotation = PendingRotation("S-LOST", TODAY, [])
+    rotation = RotationService(rig.graph, rig.profile, rig.store, today=lambda: TODAY)
+    done = await rotation.reset(UPN, generate_password(), SheetRecord("S-NEW", TODAY), [])
+    assert done.retired == ("S-LOST", "S-OLD")
+    saved = rig.store.load().accounts[0]
+    assert saved.current_serials == ["S-NEW"] and saved.pending_rotation is None
+    assert [s.serial for s in saved.sheets if s.retired] == ["S-OLD", "S-LOST"]

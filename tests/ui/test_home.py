@@ -5,13 +5,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fakes import ADMIN_UPN, DEMO, SIZE, AppFactory, FakeServices, admin_identity, settle
+from fakes import (
+    ADMIN_UPN,
+    DEMO,
+    SIZE,
+    AppFactory,
+    FakeServices,
+    admin_identity,
+    sample_profile,
+    settle,
+)
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Static
 
 from bgwizard.app import JOURNEY_SCREENS, BgWizardApp
-from bgwizard.domain.profile import Profile
+from bgwizard.domain.profile import PendingRotation, Profile
 from bgwizard.errors import NetworkDown
 from bgwizard.screens.home import HomeScreen
 from bgwizard.screens.placeholder import PlaceholderScreen
@@ -107,6 +116,19 @@ async def test_status_panel_says_when_the_drill_is_overdue(
     async with app.run_test(size=SIZE):
         assert "next due 2026-10-30 (overdue by 28 days)" in status_text(app)
         assert "⚠ Overdue: run the quarterly drill now." in status_text(app)
+
+
+async def test_status_panel_warns_about_an_unfinished_rotation(
+    fakes: FakeServices, make_app: AppFactory
+) -> None:
+    profile = sample_profile()
+    profile.accounts[0].pending_rotation = PendingRotation("S-NEW-0002", dt.date(2026, 11, 27))
+    app = make_app(fakes, profile)
+    async with app.run_test(size=SIZE):
+        warnings = [line for line in status_text(app).splitlines() if "⚠" in line]
+    assert warnings == [
+        "    ⚠ Rotation to sheet S-NEW-0002 not finished: open Rotate to finish it or start again."
+    ]
 
 
 async def test_status_panel_shows_an_admin_already_signed_in(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.domain.profile import BreakGlassAccount, PendingRotation, Profile, SheetRecord
 from bgwizard.errors import ProfileError
 from bgwizard.services.profile_store import TomlProfileStore
 
@@ -37,6 +37,19 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
     store.save(profile)
     assert store.load() == profile
     assert store.load().accounts[0].current_serials == ["P3XR-8TWN"]
+
+
+def test_a_pending_rotation_round_trips_and_old_profiles_have_none(tmp_path: Path) -> None:
+    store = TomlProfileStore(tmp_path / "profile.toml")
+    profile = _profile()
+    store.save(profile)
+    assert "pending_rotation" not in store.path.read_text()
+    assert store.load().accounts[0].pending_rotation is None
+    pending = PendingRotation("Z9Q2-7HKD", dt.date(2026, 11, 27), ["Safe C"])
+    profile.accounts[0].pending_rotation = pending
+    store.save(profile)
+    assert store.load().accounts[0].pending_rotation == pending
+    assert store.load() == profile
 
 
 def test_file_is_private(tmp_path: Path) -> None:

@@ -1,0 +1,85 @@
+"""The rotation journal: a rotation is written into the profile before Graph is asked to reset
+the password, and cleared once the new sheet is recorded as current. Pure.
+
+While a rotation is pending the tenant may hold the old password or the new one (the app may
+have died between Graph accepting the reset and the profile save). It is finished by a sign-in
+with the new sheet, or started again: the pending serial is then recorded as retired, so that
+sheet can never pass a drill.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from bgwizard.domain.profile import BreakGlassAccount, PendingRotation, SheetRecord
+from bgwizard.domain.setup_checks import apply_rotation
+
+
+def begin_rotation(
+    account: BreakGlassAccount, record: SheetRecord, locations: Sequence[str], today: dt.date
+) -> list[str]:
+    """Journal ``record`` as the account's pending rotation (call before the reset).
+
+    A different rotation still pending is abandoned first (see ``abandon_rotation``).
+
+    Args:
+        account: the profile's account.
+        record: the new sheet.
+        locations: where its copies are kept.
+        today: the day, for a sheet retired now.
+
+    Returns:
+        The serials retired now (an abandoned pending sheet).
+    """
+    pending = account.pending_rotation
+    retired = []
+    if pending is not None and pending.serial != record.serial:
+        retired = abandon_rotation(account, today)
+    account.pending_rotation = PendingRotation(record.serial, record.created, list(locations))
+    return retired
+
+
+def abandon_rotation(account: BreakGlassAccount, today: dt.date) -> list[str]:
+    """Give up the pending rotation: its sheet is recorded as retired, the journal cleared.
+
+    Returns:
+        The serial retired now (empty when nothing was pending).
+    """
+    pending = account.pending_rotation
+    if pending is None:
+        return []
+    account.pending_rotation = None
+    if any(s.serial == pending.serial for s in account.sheets):
+        return []
+    account.sheets.append(SheetRecord(pending.serial, pending.created, retired=today))
+    return [pending.serial]
+
+
+def finish_rotation(account: BreakGlassAccount, today: dt.date) -> list[str]:
+    """Record the pending rotation as done: its sheet current, every other one retired.
+
+    Call only once Graph accepted the new password (or a sign-in with it succeeded).
+
+    Returns:
+        The serials retired now (empty when nothing was pending).
+    """
+    pending = account.pending_rotation
+    if pending is None:
+        return []
+    record = SheetRecord(pending.serial, pending.created)
+    retired = apply_rotation(account, record, pending.locations, today)
+    account.pending_rotation = None
+    return retired
+
+
+def pending_sentence(account: BreakGlassAccount) -> str:
+    """One sentence about the account's unfinished rotation (empty when none)."""
+    pending = account.pending_rotation
+    if pending is None:
+        return ""
+    return (
+        f"The rotation of {account.upn} to sheet {pending.serial} was interrupted, so the"
+        " account may have the old password or the new one: finish it by signing in with the"
+        " NEW sheet, or start again."
+    )
