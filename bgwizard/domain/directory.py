@@ -36,6 +36,8 @@ class DirectoryUser:
     """``signInActivity.lastSignInDateTime`` (interactive, successful or not)."""
     last_successful_sign_in: dt.datetime | None = None
     """``signInActivity.lastSuccessfulSignInDateTime``: survives log retention."""
+    last_password_change: dt.datetime | None = None
+    """``lastPasswordChangeDateTime``: tells whether a journaled reset reached the tenant."""
 
     @property
     def password_never_expires(self) -> bool:

@@ -59,6 +59,8 @@ class PendingRotation:
     """Day the new sheet was generated."""
     locations: list[str] = field(default_factory=list)
     """Where the new sheet's copies are kept."""
+    started: dt.datetime | None = None
+    """When the rotation was journaled (UTC), just before Graph was asked to reset."""
 
 
 @dataclass

@@ -17,7 +17,11 @@ from bgwizard.domain.setup_checks import apply_rotation
 
 
 def begin_rotation(
-    account: BreakGlassAccount, record: SheetRecord, locations: Sequence[str], today: dt.date
+    account: BreakGlassAccount,
+    record: SheetRecord,
+    locations: Sequence[str],
+    today: dt.date,
+    now: dt.datetime | None = None,
 ) -> list[str]:
     """Journal ``record`` as the account's pending rotation (call before the reset).
 
@@ -28,6 +32,7 @@ def begin_rotation(
         record: the new sheet.
         locations: where its copies are kept.
         today: the day, for a sheet retired now.
+        now: the moment (UTC) the rotation is journaled.
 
     Returns:
         The serials retired now (an abandoned pending sheet).
@@ -36,7 +41,9 @@ def begin_rotation(
     retired = []
     if pending is not None and pending.serial != record.serial:
         retired = abandon_rotation(account, today)
-    account.pending_rotation = PendingRotation(record.serial, record.created, list(locations))
+    account.pending_rotation = PendingRotation(
+        record.serial, record.created, list(locations), started=now
+    )
     return retired
 
 

@@ -34,6 +34,7 @@ USER_FIELDS: Final = (
     "onPremisesSyncEnabled",
     "userType",
     "createdDateTime",
+    "lastPasswordChangeDateTime",
 )
 """The user properties bgwizard reads (``signInActivity`` is added on request)."""
 

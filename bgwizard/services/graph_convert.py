@@ -64,6 +64,7 @@ def user(model: Any) -> DirectoryUser:
         created=_when(getattr(model, "created_date_time", None)),
         last_sign_in=_when(getattr(activity, "last_sign_in_date_time", None)),
         last_successful_sign_in=_when(getattr(activity, "last_successful_sign_in_date_time", None)),
+        last_password_change=_when(getattr(model, "last_password_change_date_time", None)),
     )
 
 

@@ -121,7 +121,9 @@ def _account_to_dict(account: BreakGlassAccount) -> dict[str, Any]:
             {k: v for k, v in vars(key).items() if v is not None} for key in account.security_keys
         ]
     if account.pending_rotation is not None:
-        out["pending_rotation"] = vars(account.pending_rotation).copy()
+        out["pending_rotation"] = {
+            k: v for k, v in vars(account.pending_rotation).items() if v is not None
+        }
     return out
 
 
@@ -166,10 +168,14 @@ def _pending_from_dict(data: Any) -> PendingRotation:
     if not isinstance(data, dict) or "serial" not in data or "created" not in data:
         raise ValueError("pending_rotation needs a serial and a created date")
     locations = _as_list(data.get("locations", []), "pending_rotation.locations")
+    started = data.get("started")
+    if started is not None and not isinstance(started, dt.datetime):
+        raise ValueError("pending_rotation.started must be a date and time")
     return PendingRotation(
         serial=str(data["serial"]),
         created=_as_date(data["created"], "created"),
         locations=[str(item) for item in locations],
+        started=started,
     )
 
 

@@ -15,6 +15,7 @@ import copy
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from bgwizard.domain.identity import SignedInIdentity
 from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
@@ -38,6 +39,10 @@ class Rotated:
     upn: str
     new_serial: str
     retired: tuple[str, ...]
+
+
+CLOCK_SLACK: Final = dt.timedelta(minutes=5)
+"""How far this workstation's clock may be ahead of Entra ID's when comparing times."""
 
 
 class RotationService:
@@ -83,7 +88,9 @@ class RotationService:
         """
         item = self._created(upn)
         before = copy.deepcopy((item.sheets, item.pending_rotation))
-        abandoned = begin_rotation(item, record, locations, self._today())
+        abandoned = begin_rotation(
+            item, record, locations, self._today(), now=dt.datetime.now(dt.UTC)
+        )
         try:
             await asyncio.to_thread(self._profiles.save, self._profile)
         except BgWizardError:
@@ -102,9 +109,19 @@ class RotationService:
             ProfileError: the profile could not be saved.
         """
         item = self._created(upn)
-        if item.pending_rotation is None:
+        pending = item.pending_rotation
+        if pending is None:
             raise RotationError(f"No rotation of {upn} is waiting to be finished.")
-        serial = item.pending_rotation.serial
+        if pending.started is not None:
+            user = await self._directory.get_user(item.object_id, sign_in_activity=False)
+            changed = user.last_password_change
+            if changed is not None and changed < pending.started - CLOCK_SLACK:
+                raise RotationError(
+                    f"The tenant still has the old password of {upn} (last changed"
+                    f" {changed:%Y-%m-%d %H:%M} UTC, before this rotation began); choose Start"
+                    " again."
+                )
+        serial = pending.serial
         retired = finish_rotation(item, self._today())
         await asyncio.to_thread(self._profiles.save, self._profile)
         return Rotated(upn, serial, tuple(retired))

@@ -47,7 +47,13 @@ async def test_a_failed_reset_changes_nothing_and_a_rerun_rotates(rig: Rig) -> N
     assert rig.profile.accounts[0].current_serials == ["S-OLD"]
     saved = rig.store.load().accounts[0]
     assert saved.current_serials == ["S-OLD"]
-    assert saved.pending_rotation == PendingRotation("S-NEW", TODAY, ["Safe A", "Bank"])
+    pending = saved.pending_rotation
+    assert pending is not None and pending.started is not None
+    assert (pending.serial, pending.created, pending.locations) == (
+        "S-NEW",
+        TODAY,
+        ["Safe A", "Bank"],
+    )
     assert new.reveal() not in rig.store.path.read_text()
     rig.emu.clear_faults()
 
@@ -87,6 +93,21 @@ async def test_a_pending_rotation_is_completed_by_the_new_sign_in(rig: Rig) -> N
     assert saved.locations == ["Safe A"] and saved.last_rotation == TODAY
     with pytest.raises(RotationError):
         await rotation.complete(UPN)
+
+
+async def test_finishing_is_refused_when_the_reset_never_reached_the_tenant(rig: Rig) -> None:
+    """Journaled, then the app died before Graph was asked: the old sheet still signs in, but
+    the tenant's lastPasswordChangeDateTime shows no reset since, so Finish is refused."""
+    item = rig.profile.accounts[0]
+    started = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)  # after the account's creation
+    item.pending_rotation = PendingRotation("S-NEW", TODAY, ["Safe A"], started=started)
+    rig.store.save(rig.profile)
+    assert rig.store.load().accounts[0].pending_rotation == item.pending_rotation
+    rotation = RotationService(rig.graph, rig.profile, rig.store, today=lambda: TODAY)
+    with pytest.raises(RotationError, match="still has the old password"):
+        await rotation.complete(UPN)
+    saved = rig.store.load().accounts[0]
+    assert saved.current_serials == ["S-OLD"] and saved.pending_rotation is not None
 
 
 async def test_starting_again_retires_the_pending_serial(rig: Rig) -> None:

@@ -164,7 +164,7 @@ async def test_a_refused_log_leaves_the_rotation_done_and_a_linked_log_takes_it(
         async with app.run_test(size=SIZE) as pilot:
             screen = await _rotate_and_verify(stack, pilot)
             dialog = await _type_passphrase(stack, pilot)
-            await until(pilot, lambda: dialog.query_one("#relink").display)
+            await until(pilot, lambda: _shown(dialog, "#relink"))
             assert "Refusing to append" in str(dialog.query_one("#sign-error", Static).render())
             await pilot.press("escape")
             await until(pilot, on(app, "RotateScreen"))
@@ -176,7 +176,7 @@ async def test_a_refused_log_leaves_the_rotation_done_and_a_linked_log_takes_it(
             await press(pilot, "#sign-rotation")
             await until(pilot, lambda: isinstance(app.screen, EventSignDialog))
             dialog = await _type_passphrase(stack, pilot)
-            await until(pilot, lambda: dialog.query_one("#relink").display)
+            await until(pilot, lambda: _shown(dialog, "#relink"))
             dialog.query_one("#passphrase", Input).value = PASSPHRASE
             dialog.query_one("#relink", Button).press()
             await until(pilot, lambda: screen.recorded is not None)
@@ -227,3 +227,9 @@ async def test_a_rotation_without_a_reason_asks_for_one_before_signing(
         ["OLD1-0001"],
         ["NEW1-0002"],
     )
+
+
+def _shown(dialog: Any, selector: str) -> bool:
+    """Whether ``selector`` is mounted in ``dialog`` and displayed (it may not be composed yet)."""
+    found = dialog.query(selector)
+    return bool(found) and bool(found.first().display)
