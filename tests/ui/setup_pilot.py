@@ -193,3 +193,26 @@ async def tenant_state(stack: Stack) -> dict[str, Any]:
         p.display_name for p in policies if not set(ids.values()) <= set(p.exclude_users)
     ]
     return state
+
+
+async def admin_and_account(
+    emu: Emulator, tmp_path: Path, upn: str, password: str
+) -> tuple[Stack, str]:
+    """The app on ``emu`` with the admin signed in, and ``upn`` created as a Global Admin.
+
+    Returns:
+        The stack and the new account's object id (the profile names no account yet).
+    """
+    from bgwizard.domain.secret import Secret
+
+    stack = build(emu, tmp_path)
+    auth = stack.app.services.auth
+    assert isinstance(auth, MsalAuthenticator)
+    prompt = await auth.start_device_code()
+    assert await asyncio.to_thread(
+        emu.approve_device_code, prompt.user_code, DEMO_ADMIN_UPN, ADMIN_PASSWORD
+    )
+    await auth.finish_device_code(prompt)
+    user = (await stack.directory.create_user(upn, upn.split("@")[0], Secret(password))).user
+    await stack.directory.assign_role(user.id, GLOBAL_ADMIN_ROLE_ID)
+    return stack, user.id

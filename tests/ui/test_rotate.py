@@ -12,20 +12,16 @@ from pathlib import Path
 import pytest
 from textual.widgets import Select, Static
 
-from bgwizard.domain.demo import DEMO_ADMIN_UPN
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.domain.profile import BreakGlassAccount, SheetRecord
-from bgwizard.domain.secret import Secret
 from bgwizard.emulator import Emulator
 from bgwizard.screens.rotate import RotateScreen
 from bgwizard.services.auth import MsalAuthenticator
 from bgwizard.services.profile_store import TomlProfileStore
 from ui.setup_pilot import (
-    ADMIN_PASSWORD,
     SIZE,
     Stack,
+    admin_and_account,
     approve_in_dialog,
-    build,
     fake_printer,
     make_sheet,
     on,
@@ -55,20 +51,9 @@ async def signs_in(emu: Emulator, stack: Stack, password: str) -> bool:
 
 async def prepared(emu: Emulator, tmp_path: Path) -> Stack:
     """A set-up account (GA, old sheet) and the admin signed in."""
-    stack = build(emu, tmp_path)
-    auth = stack.app.services.auth
-    assert isinstance(auth, MsalAuthenticator)
-    prompt = await auth.start_device_code()
-    assert await asyncio.to_thread(
-        emu.approve_device_code, prompt.user_code, DEMO_ADMIN_UPN, ADMIN_PASSWORD
-    )
-    await auth.finish_device_code(prompt)
-    user = (await stack.directory.create_user(UPN, "svc-iam-recovery01", Secret(OLD))).user
-    await stack.directory.assign_role(user.id, GLOBAL_ADMIN_ROLE_ID)
+    stack, oid = await admin_and_account(emu, tmp_path, UPN, OLD)
     stack.profile.accounts = [
-        BreakGlassAccount(
-            UPN, object_id=user.id, sheets=[SheetRecord(OLD_SERIAL, dt.date(2026, 1, 5))]
-        )
+        BreakGlassAccount(UPN, object_id=oid, sheets=[SheetRecord(OLD_SERIAL, dt.date(2026, 1, 5))])
     ]
     stack.store.save(stack.profile)
     return stack

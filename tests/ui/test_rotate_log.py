@@ -5,7 +5,6 @@ does not verify refuses the entry, the rotation stays done, and a linked log tak
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import sys
 from collections.abc import Iterator
@@ -16,23 +15,18 @@ import pytest
 from fakes import FROZEN_NOW, AppFactory, FakeServices, sample_profile
 from textual.widgets import Button, Input, Static
 
-from bgwizard.domain.demo import DEMO_ADMIN_UPN
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.domain.profile import BreakGlassAccount, SheetRecord
-from bgwizard.domain.secret import Secret
 from bgwizard.emulator import Emulator
 from bgwizard.screens.log_event import EventSignDialog
 from bgwizard.screens.rotate import RotateScreen
-from bgwizard.services.auth import MsalAuthenticator
 from bgwizard.services.ledger import DrillLog
 from bgwizard.services.profile_store import TomlProfileStore
 from bgwizard.services.setup_rotate import Rotated
 from ui.setup_pilot import (
-    ADMIN_PASSWORD,
     SIZE,
     Stack,
+    admin_and_account,
     approve_in_dialog,
-    build,
     fake_printer,
     make_sheet,
     on,
@@ -57,21 +51,10 @@ def emu(tmp_path: Path) -> Iterator[Emulator]:
 
 async def _prepared(emu: Emulator, tmp_path: Path) -> Stack:
     """A set-up account (GA, one sheet), the admin signed in, the log and key in tmp_path."""
-    stack = build(emu, tmp_path)
-    auth = stack.app.services.auth
-    assert isinstance(auth, MsalAuthenticator)
-    prompt = await auth.start_device_code()
-    assert await asyncio.to_thread(
-        emu.approve_device_code, prompt.user_code, DEMO_ADMIN_UPN, ADMIN_PASSWORD
-    )
-    await auth.finish_device_code(prompt)
-    created = await stack.directory.create_user(UPN, "svc-iam-recovery02", Secret("Old-P4ss-9x"))
-    await stack.directory.assign_role(created.user.id, GLOBAL_ADMIN_ROLE_ID)
+    stack, oid = await admin_and_account(emu, tmp_path, UPN, "Old-P4ss-9x")
     profile = stack.profile
     profile.accounts = [
-        BreakGlassAccount(
-            UPN, object_id=created.user.id, sheets=[SheetRecord(OLD_SERIAL, dt.date(2026, 1, 5))]
-        )
+        BreakGlassAccount(UPN, object_id=oid, sheets=[SheetRecord(OLD_SERIAL, dt.date(2026, 1, 5))])
     ]
     profile.drill_log = str(tmp_path / "drill-log.jsonl")
     profile.signer_key = str(tmp_path / "signing-key")

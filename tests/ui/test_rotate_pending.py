@@ -5,7 +5,6 @@ records the new serial, or to start again, which retires the pending serial."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,21 +13,17 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Select, Static
 
-from bgwizard.domain.demo import DEMO_ADMIN_UPN
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.domain.profile import BreakGlassAccount, PendingRotation, SheetRecord
 from bgwizard.domain.secret import Secret
 from bgwizard.emulator import Emulator
 from bgwizard.screens.rotate import RotateScreen
 from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
-from bgwizard.services.auth import MsalAuthenticator
 from bgwizard.services.profile_store import TomlProfileStore
 from ui.setup_pilot import (
-    ADMIN_PASSWORD,
     SIZE,
     Stack,
+    admin_and_account,
     approve_in_dialog,
-    build,
     fake_printer,
     make_sheet,
     on,
@@ -51,21 +46,12 @@ def emu(tmp_path: Path) -> Iterator[Emulator]:
 
 async def _interrupted(emu: Emulator, tmp_path: Path) -> Stack:
     """An account whose new password Graph accepted; the profile only journaled the rotation."""
-    stack = build(emu, tmp_path)
-    auth = stack.app.services.auth
-    assert isinstance(auth, MsalAuthenticator)
-    prompt = await auth.start_device_code()
-    assert await asyncio.to_thread(
-        emu.approve_device_code, prompt.user_code, DEMO_ADMIN_UPN, ADMIN_PASSWORD
-    )
-    await auth.finish_device_code(prompt)
-    user = (await stack.directory.create_user(UPN, "svc-iam-recovery03", Secret(OLD))).user
-    await stack.directory.assign_role(user.id, GLOBAL_ADMIN_ROLE_ID)
-    await stack.directory.reset_password(user.id, Secret(NEW), force_change=False)
+    stack, oid = await admin_and_account(emu, tmp_path, UPN, OLD)
+    await stack.directory.reset_password(oid, Secret(NEW), force_change=False)
     stack.profile.accounts = [
         BreakGlassAccount(
             UPN,
-            object_id=user.id,
+            object_id=oid,
             sheets=[SheetRecord(OLD_SERIAL, dt.date(2026, 1, 5))],
             pending_rotation=PendingRotation(PENDING_SERIAL, dt.date(2026, 11, 26), ["Safe D"]),
         )
