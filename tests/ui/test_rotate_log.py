@@ -93,6 +93,7 @@ async def _type_passphrase(stack: Stack, pilot: Any) -> EventSignDialog:
 async def _type_passphrase_stackless(app: Any, pilot: Any) -> EventSignDialog:
     dialog = app.screen
     assert isinstance(dialog, EventSignDialog)
+    await until(pilot, lambda: _shown(dialog, ".title"))  # pushed, maybe not composed yet
     assert str(dialog.query_one(".title", Static).render()) == "Sign the rotation into the log"
     await until(pilot, lambda: app.focused is not None and app.focused.id == "passphrase")
     await pilot.press(*PASSPHRASE, "enter")

@@ -57,7 +57,9 @@ async def _open(app: BgWizardApp, pilot: Any, **form: str) -> UseScreen:
 
 async def _sign(app: BgWizardApp, pilot: Any, screen: UseScreen) -> EventSignDialog:
     screen.query_one("#record", Button).press()
-    await settle(pilot, lambda: isinstance(app.screen, EventSignDialog))
+    await settle(
+        pilot, lambda: isinstance(app.screen, EventSignDialog) and bool(app.screen.query(".title"))
+    )
     dialog = app.screen
     assert isinstance(dialog, EventSignDialog)
     title = str(dialog.query_one(".title", Static).render())
