@@ -1,6 +1,6 @@
 """Start-up benchmark: process start → first interactive frame of the home screen, and RSS.
 
-Runs the real ``bgwizard.app`` (with in-memory stand-ins for the services, so no network or
+Runs the real ``bgwizard.tui.app`` (with in-memory stand-ins for the services, so no network or
 emulator is involved) and a bare Textual "hello" app, each N times in a fresh interpreter, and
 prints the medians side by side. The clock starts in the parent just before the child process
 is spawned, so interpreter start-up and every import are included; it stops when the child
@@ -61,10 +61,10 @@ def _report(fd: int, app: Any, started: float) -> None:
 
 
 def _bgwizard_app(fd: int, started: float) -> Any:
-    from bgwizard.app import BgWizardApp
-    from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity, TenantInfo
-    from bgwizard.domain.profile import Profile
-    from bgwizard.services.protocols import Services
+    from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity, TenantInfo
+    from bgwizard.ports import Services
+    from bgwizard.profile.model import Profile
+    from bgwizard.tui.app import BgWizardApp
 
     class Auth:
         identity: SignedInIdentity | None = None

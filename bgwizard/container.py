@@ -9,12 +9,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from bgwizard.domain.demo import DemoInfo
-from bgwizard.domain.profile import Profile
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.profile_store import TomlProfileStore
-from bgwizard.services.protocols import DemoApprover, ProfileStore, Services
+from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.demo.info import DemoInfo
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.ports import DemoApprover, ProfileStore, Services
+from bgwizard.profile.model import Profile
+from bgwizard.profile.store import TomlProfileStore
 
 
 def build_services(
@@ -41,7 +41,7 @@ def run_app(profile_path: Path | None = None) -> int:
     Raises:
         ProfileError: the profile cannot be read.
     """
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
     store = TomlProfileStore(profile_path)
     profile = store.load()
@@ -58,9 +58,9 @@ def run_demo(tenant_file: Path | None = None, port: int = 0) -> int:
     Raises:
         BgWizardError: the tenant file is not valid or the port is taken.
     """
-    from bgwizard.app import BgWizardApp
+    from bgwizard.demo.approver import EmulatorApprover
     from bgwizard.emulator import Emulator
-    from bgwizard.services.demo import EmulatorApprover
+    from bgwizard.tui.app import BgWizardApp
 
     with tempfile.TemporaryDirectory(prefix="bgwizard-demo-") as state:
         emulator = Emulator(tenant_file=tenant_file, port=port, state_dir=Path(state))

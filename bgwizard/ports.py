@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity, TenantInfo
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.secret import Secret
+from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity, TenantInfo
+from bgwizard.profile.model import Profile
+from bgwizard.secret import Secret
 
 
 class Authenticator(Protocol):
@@ -38,7 +38,7 @@ class Authenticator(Protocol):
 
 
 class DirectoryGateway(Protocol):
-    """Microsoft Graph as bgwizard needs it (see ``bgwizard.services.graph``)."""
+    """Microsoft Graph as bgwizard needs it (see ``bgwizard.graph.directory``)."""
 
     async def warm_up(self) -> None:
         """Import msgraph and parse one response so the first real call is fast."""

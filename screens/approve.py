@@ -19,18 +19,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from bgwizard.domain.secret import Secret
+from bgwizard.demo.approver import KeyApprover
 from bgwizard.errors import BgWizardError
-from bgwizard.services.demo import KeyApprover
-from bgwizard.services.passkeys import KeyDevice
-from bgwizard.services.protocols import DemoApprover
+from bgwizard.passkeys.service import KeyDevice
+from bgwizard.ports import DemoApprover
+from bgwizard.secret import Secret
 
 FindKeys = Callable[[], Sequence[KeyDevice]]
 
 
 def usb_keys() -> list[KeyDevice]:
     """The FIDO2 keys plugged in over USB."""
-    from bgwizard.services.fido_device import list_keys
+    from bgwizard.passkeys.usb_device import list_keys
 
     return list(list_keys())
 

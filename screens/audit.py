@@ -20,11 +20,11 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
-from bgwizard.domain.audit import AuditReport, Finding, Severity
+from bgwizard.audit.model import AuditReport, Finding, Severity
 from bgwizard.errors import BgWizardError
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 COUNTS: Final[tuple[tuple[Severity, str, str], ...]] = (
     ("error", "error", "errors"),
@@ -50,7 +50,7 @@ VERDICTS: Final = {
 
 
 class AuditRunner(Protocol):
-    """Runs one audit (``bgwizard.services.audit.AuditService``)."""
+    """Runs one audit (``bgwizard.audit.service.AuditService``)."""
 
     async def run(self) -> AuditReport:
         """Read the tenant and judge it."""
@@ -271,8 +271,8 @@ def make_audit_screen(app: BgWizardApp) -> AuditScreen:
     Returns:
         The screen.
     """
-    from bgwizard.services.audit import AuditService
-    from bgwizard.services.drill import drill_source_for
+    from bgwizard.audit.service import AuditService
+    from bgwizard.drill.service import drill_source_for
 
     directory: Any = app.services.directory
     drills = drill_source_for(app.profile)

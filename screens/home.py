@@ -11,14 +11,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 
-from bgwizard.domain.demo import DemoInfo
-from bgwizard.domain.identity import SignedInIdentity, TenantInfo
-from bgwizard.domain.profile import Profile
-from bgwizard.widgets.journey_menu import JourneyMenu
-from bgwizard.widgets.status import StatusPanel
+from bgwizard.auth.identity import SignedInIdentity, TenantInfo
+from bgwizard.demo.info import DemoInfo
+from bgwizard.profile.model import Profile
+from bgwizard.screens.widgets.journey_menu import JourneyMenu
+from bgwizard.screens.widgets.status import StatusPanel
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 
 def demo_banner_text(demo: DemoInfo) -> str:

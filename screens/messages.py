@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from bgwizard.domain.identity import SignedInIdentity, TenantInfo
+from bgwizard.auth.identity import SignedInIdentity, TenantInfo
 
 
 @dataclass

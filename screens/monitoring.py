@@ -1,7 +1,7 @@
 """The Monitoring screen: preview each alert rule and template, copy it, save them all.
 
 Used on its own (home → Monitoring) and as the set-up wizard's monitoring step. It takes the
-profile and a monitoring service (``bgwizard.services.monitoring.MonitoringGateway``); saving
+profile and a monitoring service (``bgwizard.monitoring.service.MonitoringGateway``); saving
 runs in a thread worker, the diagnostic-settings check in an async worker. Dismissed with the
 paths saved (empty when nothing was saved).
 """
@@ -20,11 +20,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from bgwizard.domain.monitoring_arm import ExportFile
-from bgwizard.domain.monitoring_diagnostics import DiagnosticSettingsReport
-from bgwizard.domain.profile import Profile
 from bgwizard.errors import BgWizardError
-from bgwizard.services.monitoring import MonitoringGateway
+from bgwizard.monitoring.arm import ExportFile
+from bgwizard.monitoring.diagnostics import DiagnosticSettingsReport
+from bgwizard.monitoring.service import MonitoringGateway
+from bgwizard.profile.model import Profile
 
 INTRO = (
     "Alerts on every sign-in and every change to the break glass accounts. Preview a file, "

@@ -20,19 +20,19 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain.passkey_policy import WINDOW_TEXT, Fido2Policy, permission_problem
-from bgwizard.domain.profile import BreakGlassAccount, SecurityKeyRecord
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.sheet import blocks
 from bgwizard.errors import BgWizardError
-from bgwizard.services.graph_base import GraphBase
-from bgwizard.services.passkeys import KeyDevice, KeyInfo, PasskeyGraph, enrol_key
-from bgwizard.services.pin_sheet import PinSheet, render_pin_sheet
-from bgwizard.services.sheets import SheetService
+from bgwizard.graph.base import GraphBase
+from bgwizard.passkeys import webauthn as pk
+from bgwizard.passkeys.policy import WINDOW_TEXT, Fido2Policy, permission_problem
+from bgwizard.passkeys.service import KeyDevice, KeyInfo, PasskeyGraph, enrol_key
+from bgwizard.profile.model import BreakGlassAccount, SecurityKeyRecord
+from bgwizard.secret import Secret
+from bgwizard.sheets.model import blocks
+from bgwizard.sheets.pin_sheet import PinSheet, render_pin_sheet
+from bgwizard.sheets.service import SheetService
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 STEP_TEXT: Final = {
     "key": "Reading the security key…",
@@ -49,7 +49,7 @@ WHY: Final = (
 
 
 def _usb_keys() -> list[KeyDevice]:
-    from bgwizard.services.fido_device import list_keys
+    from bgwizard.passkeys.usb_device import list_keys
 
     return list(list_keys())
 

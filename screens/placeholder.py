@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from bgwizard.widgets.journey_menu import Journey
+from bgwizard.screens.widgets.journey_menu import Journey
 
 
 def placeholder_text(journey: Journey) -> str:

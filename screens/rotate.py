@@ -21,22 +21,22 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 
-from bgwizard.domain.drill_events import rotation_data
-from bgwizard.domain.ledger import LedgerError
-from bgwizard.domain.rotation import pending_sentence
-from bgwizard.domain.setup import account
+from bgwizard.drill.events import rotation_data
+from bgwizard.drill.record import DrillRecorder, RecordedDrill
 from bgwizard.errors import BgWizardError
-from bgwizard.screens.log_event import EventSignDialog
+from bgwizard.ledger.chain import LedgerError
+from bgwizard.rotation.journal import pending_sentence
+from bgwizard.rotation.service import Rotated, RotationService
+from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
-from bgwizard.screens.sheets import SheetOutcome, SheetsScreen
-from bgwizard.services.drill_record import DrillRecorder, RecordedDrill
-from bgwizard.services.setup_ports import SetupDirectory
-from bgwizard.services.setup_rotate import Rotated, RotationService
-from bgwizard.services.setup_verify import verifier_for
-from bgwizard.services.sheets import SheetService
+from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
+from bgwizard.setup.directory_port import SetupDirectory
+from bgwizard.setup.journal import account
+from bgwizard.setup.verify import verifier_for
+from bgwizard.sheets.service import SheetService
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 
 class RotateScreen(Screen[None]):

@@ -18,12 +18,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Markdown, Select, Static
 
-from bgwizard.domain.runbook_markdown import PAGE_BREAK
 from bgwizard.errors import BgWizardError
-from bgwizard.services.runbook import RunbookDocument, RunbookService
+from bgwizard.runbook.markdown import PAGE_BREAK
+from bgwizard.runbook.service import RunbookDocument, RunbookService
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 SAVE_NOTE = (
     "The runbook holds no password, but it names the accounts and where their sheets are kept:"

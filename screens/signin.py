@@ -16,12 +16,12 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from bgwizard import messages
-from bgwizard.domain.demo import DemoInfo
-from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.demo.info import DemoInfo
 from bgwizard.errors import BgWizardError, SignInCancelled
-from bgwizard.services.protocols import Authenticator, DemoApprover
-from bgwizard.widgets.qr import QrCode
+from bgwizard.ports import Authenticator, DemoApprover
+from bgwizard.screens import messages
+from bgwizard.screens.widgets.qr import QrCode
 
 
 def countdown_text(prompt: DeviceCodePrompt, now: dt.datetime) -> str:

@@ -19,14 +19,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
-from bgwizard.domain.drill_events import use_data
-from bgwizard.domain.ledger import JsonValue, LedgerError
-from bgwizard.domain.profile import Profile
-from bgwizard.screens.log_event import EventSignDialog
-from bgwizard.services.drill_record import DrillRecorder, RecordedDrill
+from bgwizard.drill.events import use_data
+from bgwizard.drill.record import DrillRecorder, RecordedDrill
+from bgwizard.ledger.chain import JsonValue, LedgerError
+from bgwizard.profile.model import Profile
+from bgwizard.screens.drill.log_event import EventSignDialog
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 TIME_HINT = "YYYY-MM-DD HH:MM, UTC"

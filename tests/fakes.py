@@ -1,4 +1,4 @@
-"""In-memory services with the shapes of ``bgwizard.services.protocols``, for Pilot tests.
+"""In-memory services with the shapes of ``bgwizard.ports``, for Pilot tests.
 
 They are controllable from a test: the authenticator waits until the test (or the fake demo
 approver) approves, fails or cancels the sign-in.
@@ -15,20 +15,20 @@ from typing import TYPE_CHECKING, Any, Final
 
 from textual.pilot import Pilot
 
-from bgwizard.domain.demo import DemoInfo
-from bgwizard.domain.identity import (
+from bgwizard.auth.identity import (
     GLOBAL_ADMIN_ROLE_ID,
     DeviceCodePrompt,
     SignedInIdentity,
     TenantInfo,
 )
-from bgwizard.domain.profile import BreakGlassAccount, Profile
-from bgwizard.domain.secret import Secret
+from bgwizard.demo.info import DemoInfo
 from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
-from bgwizard.services.protocols import Services
+from bgwizard.ports import Services
+from bgwizard.profile.model import BreakGlassAccount, Profile
+from bgwizard.secret import Secret
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 AppFactory = Callable[..., "BgWizardApp"]
 """The ``make_app`` fixture: ``make_app(fakes, profile=None, *, demo=None, **app_kwargs)``."""

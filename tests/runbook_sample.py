@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Final
 
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 
 _SAMPLE = json.loads(
     (Path(__file__).parents[1] / "bgwizard" / "data" / "sample_tenant.json").read_text()

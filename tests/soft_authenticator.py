@@ -23,10 +23,10 @@ from cryptography.x509.oid import NameOID
 from fido2.cose import ES256
 from fido2.webauthn import AttestedCredentialData, AuthenticatorData
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain import passkey_assert as pka
-from bgwizard.domain.secret import Secret
-from bgwizard.services.passkeys import KeyAssertion, KeyDeviceError, KeyInfo, MadeCredential
+from bgwizard.passkeys import assertion as pka
+from bgwizard.passkeys import webauthn as pk
+from bgwizard.passkeys.service import KeyAssertion, KeyDeviceError, KeyInfo, MadeCredential
+from bgwizard.secret import Secret
 
 SOFT_AAGUID = "5a0f2c1e-8b7d-4e6a-9c3b-1d2e3f4a5b6c"
 _AAGUID_OID = x509.ObjectIdentifier("1.3.6.1.4.1.45724.1.1.4")
@@ -204,7 +204,7 @@ class SoftCtapDevice:
     """The same software key behind a CTAP HID device: real CTAP2 CBOR and PIN protocol v2.
 
     ``fido2.ctap2.Ctap2`` and ``ClientPin`` talk to it exactly as to a USB key, so the real
-    key path (``bgwizard.services.fido_device.HidKeyDevice``) runs unchanged in tests.
+    key path (``bgwizard.passkeys.usb_device.HidKeyDevice``) runs unchanged in tests.
     """
 
     product_name = "SoftKey over CTAP HID"

@@ -28,17 +28,17 @@ from audit_support import (
 )
 
 from bgwizard.emulator import Emulator
-from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.profile.store import TomlProfileStore
 
 SECRET_VAR = "BGW_TEST_AUDIT_SECRET"
 WEAK_APP = "0f0f0f0f-0000-4000-8000-00000000000f"
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bgwizard.cli_audit`` with ``args``."""
+    """Run ``python -m bgwizard.cli.audit`` with ``args``."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "bgwizard.cli_audit", *args],
+        [sys.executable, "-m", "bgwizard.cli.audit", *args],
         capture_output=True,
         text=True,
         env=full_env,
@@ -182,7 +182,7 @@ def test_missing_secret_variable_and_bad_arguments(tmp_path: Path) -> None:
 
 
 def audit_profile_stub() -> Any:
-    from bgwizard.domain.profile import Profile
+    from bgwizard.profile.model import Profile
 
     return Profile(tenant_id="c0a8e5b2-4d1f-4e7a-9b3c-5f2d8a6e1b74")
 
@@ -240,7 +240,7 @@ def test_admin_device_code_sign_in_prints_the_prompt_on_stderr(
     emu, profile = tenant_dir
     admin = next(u for u in SAMPLE["users"] if u["userPrincipalName"].startswith("admin@"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "bgwizard.cli_audit", "--profile", str(profile), "--format", "json"],
+        [sys.executable, "-m", "bgwizard.cli.audit", "--profile", str(profile), "--format", "json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -260,7 +260,7 @@ def test_admin_device_code_sign_in_prints_the_prompt_on_stderr(
 
 
 def test_offline_takes_the_accounts_from_the_profile(tmp_path: Path) -> None:
-    from bgwizard.domain.profile import BreakGlassAccount, Profile
+    from bgwizard.profile.model import BreakGlassAccount, Profile
 
     profile = tmp_path / "p.toml"
     accounts = [

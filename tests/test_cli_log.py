@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bgwizard import cli_log
-from bgwizard.domain.profile import Profile
-from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.cli import log as cli_log
+from bgwizard.profile.model import Profile
+from bgwizard.profile.store import TomlProfileStore
 
 sys.path.insert(0, str(Path(__file__).parent / "services"))
 from ledger_support import build_log, pinned_key, ssh_keygen_verify

@@ -12,8 +12,8 @@ import pypdfium2 as pdfium
 import pytest
 from runbook_sample import ALPHA, BRAVO, NEXT_DUE, SERIALS, contoso_profile
 
-from bgwizard import cli_runbook
-from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.cli import print_runbook as cli_runbook
+from bgwizard.profile.store import TomlProfileStore
 
 FAKE_LP = '#!/bin/sh\ncat > "$LP_OUT"\necho "request id is fake-9 (1 file(s))"\n'
 
@@ -144,7 +144,7 @@ def test_bad_usage_exits_2(profile_file: Path, capsys: pytest.CaptureFixture[str
 
 def test_help_needs_no_heavy_imports() -> None:
     code = (
-        "import sys\nfrom bgwizard import cli_runbook\n"
+        "import sys\nfrom bgwizard.cli import print_runbook as cli_runbook\n"
         "try:\n    cli_runbook.run('runbook', ['--help'])\nexcept SystemExit:\n    pass\n"
         "print([m for m in ('reportlab', 'jinja2', 'textual') if m in sys.modules])"
     )

@@ -23,14 +23,14 @@ import pytest
 from textual.app import App
 from textual.widgets import Button, Input
 
-from bgwizard.domain.profile import BreakGlassAccount, Profile
-from bgwizard.domain.sheet import blocks
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
-from bgwizard.screens.sheets import SheetOutcome, SheetsScreen
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.profile_store import TomlProfileStore
-from bgwizard.services.sheets import SheetService
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.profile.model import BreakGlassAccount, Profile
+from bgwizard.profile.store import TomlProfileStore
+from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
+from bgwizard.sheets.model import blocks
+from bgwizard.sheets.service import SheetService
 
 FAKE_LP = """#!/bin/sh
 wc -c | tr -d ' ' > "$FAKE_LP_DIR/length"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from bgwizard.domain.audit import (
+from bgwizard.audit.model import (
     AccountSnapshot,
     AuditSnapshot,
     Finding,
@@ -21,7 +21,7 @@ from bgwizard.domain.audit import (
     Severity,
     Unread,
 )
-from bgwizard.domain.directory import CaPolicy
+from bgwizard.graph.model import CaPolicy
 
 GUESTS: Final = "GuestsOrExternalUsers"
 ENABLED: Final = "enabled"

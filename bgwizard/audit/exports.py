@@ -14,8 +14,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from bgwizard.domain.directory import CaPolicy
 from bgwizard.errors import BgWizardError
+from bgwizard.graph.model import CaPolicy
 
 _BOMS: Final = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bgwizard.domain.audit_import import PolicyFileError, names_from, parse_groups, parse_policies
-from bgwizard.domain.directory import CaPolicy
+from bgwizard.audit.exports import PolicyFileError, names_from, parse_groups, parse_policies
+from bgwizard.graph.model import CaPolicy
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The audit of break glass accounts: findings, the snapshot they are judged on, the report.
 
-Pure data and rules. The service (``bgwizard.services.audit``) reads the tenant into an
+Pure data and rules. The service (``bgwizard.audit.service``) reads the tenant into an
 ``AuditSnapshot``; ``run_audit`` applies every rule (``audit_rules``, ``audit_ca``) to it and
 returns an ``AuditReport``. A read that failed is an ``Unread`` with the reason, and every rule
 that needs it reports "not checked" instead of passing: the overall result is then never
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypeAlias, TypeVar
 
-from bgwizard.domain.directory import (
+from bgwizard.graph.model import (
     AuthMethod,
     CaPolicy,
     DirectoryUser,
@@ -22,7 +22,7 @@ from bgwizard.domain.directory import (
     RoleAssignment,
     RoleSchedule,
 )
-from bgwizard.domain.profile import BreakGlassAccount
+from bgwizard.profile.model import BreakGlassAccount
 
 Severity = Literal["error", "warning", "info", "not_checked", "ok"]
 """How bad a finding is; ``ok`` records a check that passed, ``not_checked`` one that could
@@ -270,7 +270,8 @@ def run_audit(snapshot: AuditSnapshot) -> AuditReport:
     Returns:
         The report.
     """
-    from bgwizard.domain import audit_ca, audit_rules
+    from bgwizard.audit import ca_rule as audit_ca
+    from bgwizard.audit import rules as audit_rules
 
     findings = [*audit_rules.evaluate(snapshot), *audit_ca.evaluate(snapshot)]
     policies = snapshot.policies

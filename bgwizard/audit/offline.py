@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from bgwizard.domain.audit import AccountSnapshot, AuditSnapshot, Unread
-from bgwizard.domain.audit_import import groups_of
-from bgwizard.domain.directory import CaPolicy, GroupRef
-from bgwizard.domain.profile import BreakGlassAccount
+from bgwizard.audit.exports import groups_of
+from bgwizard.audit.model import AccountSnapshot, AuditSnapshot, Unread
+from bgwizard.graph.model import CaPolicy, GroupRef
+from bgwizard.profile.model import BreakGlassAccount
 
 OFFLINE_REASON = "Offline audit: only the exported Conditional Access policies were read."
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from bgwizard.domain.audit import AuditReport, Finding, Severity
+from bgwizard.audit.model import AuditReport, Finding, Severity
 
 SCHEMA_VERSION: Final = 1
 _HEADINGS: Final[dict[Severity, str]] = {

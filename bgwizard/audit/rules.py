@@ -11,20 +11,20 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Final
 
-from bgwizard.domain.audit import (
+from bgwizard.audit.model import (
     AccountSnapshot,
     AuditSnapshot,
     Finding,
     Unread,
     account_finding,
 )
-from bgwizard.domain.audit_rules_access import (
+from bgwizard.audit.rules_access import (
     check_global_admin,
     check_last_drill,
     check_methods,
     check_sign_in,
 )
-from bgwizard.domain.directory import DirectoryUser
+from bgwizard.graph.model import DirectoryUser
 
 RULES: Final[dict[str, str]] = {
     "accounts.count": "Two break glass accounts are named in the profile",

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Final
 
-from bgwizard.domain.audit import (
+from bgwizard.audit.model import (
     AccountSnapshot,
     AuditSnapshot,
     DrillRecord,
@@ -17,8 +17,8 @@ from bgwizard.domain.audit import (
     Unread,
     account_finding,
 )
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.profile import DRILL_INTERVAL_DAYS
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.profile.model import DRILL_INTERVAL_DAYS
 
 DRILL_MATCH_WINDOW: Final = dt.timedelta(hours=12)
 """A sign-in this close to a drill of the same account is that drill's."""

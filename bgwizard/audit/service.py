@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
-from bgwizard.domain.audit import (
+from bgwizard.audit.model import (
     AccountSnapshot,
     AuditReport,
     AuditSnapshot,
@@ -21,7 +21,9 @@ from bgwizard.domain.audit import (
     Unread,
     run_audit,
 )
-from bgwizard.domain.directory import (
+from bgwizard.auth.identity import TenantInfo
+from bgwizard.errors import AuthError, BgWizardError, NotFound, PermissionMissing
+from bgwizard.graph.model import (
     AuthMethod,
     CaPolicy,
     DirectoryUser,
@@ -29,9 +31,7 @@ from bgwizard.domain.directory import (
     RoleAssignment,
     RoleSchedule,
 )
-from bgwizard.domain.identity import TenantInfo
-from bgwizard.domain.profile import BreakGlassAccount, Profile
-from bgwizard.errors import AuthError, BgWizardError, NotFound, PermissionMissing
+from bgwizard.profile.model import BreakGlassAccount, Profile
 
 T = TypeVar("T")
 

@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bgwizard.domain.identity import SignedInIdentity
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.secret import Secret
-from bgwizard.errors import AuthError
-from bgwizard.services.auth_errors import auth_error, call_msal
-from bgwizard.services.auth_tokens import (
+from bgwizard.auth.http import msal_options
+from bgwizard.auth.identity import SignedInIdentity
+from bgwizard.auth.msal_errors import auth_error, call_msal
+from bgwizard.auth.tokens import (
     GRAPH_SCOPES,
     MsalTokenCredential,
     expires_on,
     identity_from_claims,
     token_claims,
 )
-from bgwizard.services.http import msal_options
+from bgwizard.errors import AuthError
+from bgwizard.profile.model import Profile
+from bgwizard.secret import Secret
 
 if TYPE_CHECKING:
     import msal

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bgwizard.domain.profile import Profile
 from bgwizard.errors import ProfileError
+from bgwizard.profile.model import Profile
 
 if TYPE_CHECKING:
     import requests

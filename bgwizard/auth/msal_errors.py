@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
+from bgwizard.auth.http import host_of
 from bgwizard.errors import AuthError, BgWizardError, NetworkDown
-from bgwizard.services.http import host_of
 
 T = TypeVar("T")
 

@@ -17,19 +17,19 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity
-from bgwizard.domain.profile import Profile
-from bgwizard.errors import AuthError, SignInCancelled
-from bgwizard.services.auth_app import AppOnlyAuthenticator
-from bgwizard.services.auth_errors import auth_error, call_msal
-from bgwizard.services.auth_tokens import (
+from bgwizard.auth.app_only import AppOnlyAuthenticator
+from bgwizard.auth.http import msal_options
+from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.auth.msal_errors import auth_error, call_msal
+from bgwizard.auth.tokens import (
     GRAPH_SCOPES,
     MsalTokenCredential,
     expires_on,
     identity_from_claims,
     token_claims,
 )
-from bgwizard.services.http import msal_options
+from bgwizard.errors import AuthError, SignInCancelled
+from bgwizard.profile.model import Profile
 
 if TYPE_CHECKING:
     import msal
@@ -40,7 +40,7 @@ _SILENT_FAILED: Final = "Your sign-in has expired; sign in again."
 class MsalAuthenticator:
     """Device code sign-in for a person, through an msal public client.
 
-    Implements ``bgwizard.services.protocols.Authenticator``.
+    Implements ``bgwizard.ports.Authenticator``.
     """
 
     def __init__(self, profile: Profile, *, client_id: str | None = None) -> None:
@@ -247,6 +247,6 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from bgwizard.services.protocols import Authenticator
+    from bgwizard.ports import Authenticator
 
     _conforms: type[Authenticator] = MsalAuthenticator

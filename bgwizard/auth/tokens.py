@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Final, Protocol
 
-from bgwizard.domain.identity import SignedInIdentity
+from bgwizard.auth.identity import SignedInIdentity
 from bgwizard.errors import AuthError
 
 GRAPH_SCOPES: Final = ("https://graph.microsoft.com/.default",)

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NoReturn
 
-from bgwizard.domain.audit import AuditReport
-from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.audit.model import AuditReport
 from bgwizard.errors import BgWizardError, ProfileError
+from bgwizard.profile.model import BreakGlassAccount, Profile
 
 if TYPE_CHECKING:
-    from bgwizard.services.auth_tokens import MsalTokenCredential
+    from bgwizard.auth.tokens import MsalTokenCredential
 
 PROG: Final = "bgwizard audit"
 EXIT_FAILED: Final = 2
@@ -77,7 +77,7 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
 
 
 def _load_profile(path: Path | None, *, required: bool) -> Profile | None:
-    from bgwizard.services.profile_store import TomlProfileStore
+    from bgwizard.profile.store import TomlProfileStore
 
     store = TomlProfileStore(path)
     if not store.exists():
@@ -89,9 +89,9 @@ def _load_profile(path: Path | None, *, required: bool) -> Profile | None:
 
 
 def _offline(args: argparse.Namespace) -> AuditReport:
-    from bgwizard.domain.audit import run_audit
-    from bgwizard.domain.audit_offline import offline_snapshot
-    from bgwizard.services.audit_offline import load_groups, load_policy_folder
+    from bgwizard.audit.exports_reader import load_groups, load_policy_folder
+    from bgwizard.audit.model import run_audit
+    from bgwizard.audit.offline import offline_snapshot
 
     if args.accounts:
         ids = [i.strip() for i in str(args.accounts).split(",") if i.strip()]
@@ -123,12 +123,12 @@ def _app_secret(var: str) -> str:
 
 
 async def _online(args: argparse.Namespace, profile: Profile) -> AuditReport:
-    from bgwizard.services.audit import AuditService
-    from bgwizard.services.drill import drill_source_for
-    from bgwizard.services.graph import GraphDirectory
+    from bgwizard.audit.service import AuditService
+    from bgwizard.drill.service import drill_source_for
+    from bgwizard.graph.directory import GraphDirectory
 
     if args.client_id:
-        from bgwizard.services.auth_app import AppOnlyAuthenticator
+        from bgwizard.auth.app_only import AppOnlyAuthenticator
 
         secret = _app_secret(args.secret_env) if args.secret_env else None
         app = AppOnlyAuthenticator(profile, args.client_id, args.certificate, secret)
@@ -144,7 +144,7 @@ async def _online(args: argparse.Namespace, profile: Profile) -> AuditReport:
 
 
 async def _device_code(profile: Profile) -> MsalTokenCredential:
-    from bgwizard.services.auth import MsalAuthenticator
+    from bgwizard.auth.service import MsalAuthenticator
 
     auth = MsalAuthenticator(profile)
     prompt = await auth.start_device_code()
@@ -158,7 +158,7 @@ async def _device_code(profile: Profile) -> MsalTokenCredential:
 
 
 def _render(report: AuditReport, form: str) -> str:
-    from bgwizard.domain.audit_render import to_json, to_text
+    from bgwizard.audit.render import to_json, to_text
 
     return to_json(report) if form == "json" else to_text(report)
 
@@ -185,7 +185,7 @@ def run(argv: Sequence[str]) -> int:
     except BgWizardError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         if args.format == "json":
-            from bgwizard.domain.audit_render import failure_json
+            from bgwizard.audit.render import failure_json
 
             sys.stdout.write(failure_json(str(exc)))
         return EXIT_FAILED

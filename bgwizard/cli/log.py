@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bgwizard.domain.ledger import Entry, parse_line
 from bgwizard.errors import BgWizardError
-from bgwizard.services.ledger import DrillLog, default_log_path, read_allowed_signers
-from bgwizard.services.ledger_sshsig import fingerprint
-from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.ledger.chain import Entry, parse_line
+from bgwizard.ledger.sshsig import fingerprint
+from bgwizard.ledger.store import DrillLog, default_log_path, read_allowed_signers
+from bgwizard.profile.store import TomlProfileStore
 
 EXIT_OK = 0
 EXIT_BAD_LOG = 1

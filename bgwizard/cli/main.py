@@ -109,13 +109,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    from bgwizard.composition import run_app
+    from bgwizard.container import run_app
 
     return run_app(profile_path=args.profile)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from bgwizard.composition import run_demo
+    from bgwizard.container import run_demo
 
     return run_demo(tenant_file=args.tenant, port=args.port)
 
@@ -142,32 +142,28 @@ def _with_profile(args: argparse.Namespace) -> list[str]:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from bgwizard import cli_audit
+    from bgwizard.cli import audit as cli_audit
 
     return cli_audit.run(_with_profile(args))
 
 
 def _run_log(args: argparse.Namespace) -> int:
-    from bgwizard import cli_log
+    from bgwizard.cli import log as cli_log
 
     return cli_log.run(_with_profile(args))
 
 
 def _run_print(args: argparse.Namespace) -> int:
     if args.what == "test-sheet":
-        from bgwizard import cli_print
+        from bgwizard.cli import print_sheet as cli_print
 
         return cli_print.test_sheet(list(args.rest))
-    from bgwizard import cli_runbook
+    from bgwizard.cli import print_runbook as cli_runbook
 
     return cli_runbook.run(args.what, _with_profile(args))
 
 
 def _run_monitoring(args: argparse.Namespace) -> int:
-    from bgwizard import cli_monitoring
+    from bgwizard.cli import monitoring as cli_monitoring
 
     return cli_monitoring.run(_with_profile(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bgwizard.domain.monitoring import AccountRef, MonitoringError, account_refs, make_ref
 from bgwizard.errors import BgWizardError
-from bgwizard.services.monitoring import MonitoringService
-from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.monitoring.rules import AccountRef, MonitoringError, account_refs, make_ref
+from bgwizard.monitoring.service import MonitoringService
+from bgwizard.profile.store import TomlProfileStore
 
 EXIT_OK = 0
 EXIT_ERROR = 2

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final, NoReturn
 from bgwizard.errors import BgWizardError
 
 if TYPE_CHECKING:
-    from bgwizard.services.runbook import RunbookService
+    from bgwizard.runbook.service import RunbookService
 
 DOCUMENTS: Final = ("runbook", "checklist")
 EXIT_OK: Final = 0
@@ -79,8 +79,8 @@ def run(what: str, argv: Sequence[str]) -> int:
 
 
 def _produce(what: str, args: argparse.Namespace) -> int:
-    from bgwizard.services.profile_store import TomlProfileStore
-    from bgwizard.services.runbook import RunbookService
+    from bgwizard.profile.store import TomlProfileStore
+    from bgwizard.runbook.service import RunbookService
 
     profile = TomlProfileStore(args.profile).load()
     if args.templates:

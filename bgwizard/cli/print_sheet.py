@@ -11,9 +11,9 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
-from bgwizard.domain.profile import BreakGlassAccount, Profile
-from bgwizard.domain.sheet import blocks
 from bgwizard.errors import BgWizardError
+from bgwizard.profile.model import BreakGlassAccount, Profile
+from bgwizard.sheets.model import blocks
 
 PROG: Final = "bgwizard print test-sheet"
 DUMMY_UPN: Final = "test-sheet@example.invalid"
@@ -48,7 +48,7 @@ def test_sheet(argv: Sequence[str]) -> int:
         The exit status: 0 printed or saved, 1 failed (one sentence on stderr), 2 bad usage.
     """
     args = _parser().parse_args(list(argv))
-    from bgwizard.services.sheets import SheetService
+    from bgwizard.sheets.service import SheetService
 
     service = SheetService(printer=args.printer)
     profile = Profile(tenant_name="Test tenant (not real)", tenant_id="test-sheet")

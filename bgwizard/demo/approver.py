@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain import passkey_assert as pka
-from bgwizard.domain.secret import Secret
 from bgwizard.errors import AuthError
-from bgwizard.services.passkeys import KeyDevice, sign_in_with_key
+from bgwizard.passkeys import assertion as pka
+from bgwizard.passkeys import webauthn as pk
+from bgwizard.passkeys.service import KeyDevice, sign_in_with_key
+from bgwizard.secret import Secret
 
 if TYPE_CHECKING:
     from bgwizard.emulator import Emulator

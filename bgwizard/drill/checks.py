@@ -11,11 +11,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Final
 
-from bgwizard.domain.audit import AuditReport, Finding, Unread
-from bgwizard.domain.directory import AuditRecord, CaPolicy, SignInRecord
-from bgwizard.domain.drill import ItemResult, failed, not_run, passed, warned
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.domain.profile import BreakGlassAccount
+from bgwizard.audit.model import AuditReport, Finding, Unread
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.drill.model import ItemResult, failed, not_run, passed, warned
+from bgwizard.graph.model import AuditRecord, CaPolicy, SignInRecord
+from bgwizard.profile.model import BreakGlassAccount
 
 _CLOCK_SKEW = dt.timedelta(minutes=5)
 DRILL_AUDIT_RULES: Final = ("account.", "role.", "password.", "auth.", "ca.")

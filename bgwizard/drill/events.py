@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Final
 
-from bgwizard.domain.ledger import JsonValue, LedgerError
+from bgwizard.ledger.chain import JsonValue, LedgerError
 
 USE_FIELDS: Final = ("incident", "reason", "who", "actions", "lessons")
 """Post-mortem fields a real use must record (all required)."""

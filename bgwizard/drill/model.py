@@ -13,8 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
-from bgwizard.domain.ledger import JsonValue
-from bgwizard.domain.profile import DRILL_INTERVAL_DAYS
+from bgwizard.ledger.chain import JsonValue
+from bgwizard.profile.model import DRILL_INTERVAL_DAYS
 
 Phase = Literal["before", "during", "after"]
 Status = Literal["pending", "pass", "fail", "recorded", "not_run", "warn"]

@@ -13,18 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from bgwizard.domain.drill import Drill
-from bgwizard.domain.ledger import Entry, JsonValue, Verification
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.secret import Secret
-from bgwizard.services.ledger import DrillLog, LogRefused, default_key_path, profile_log_path
-from bgwizard.services.ledger_sshsig import (
+from bgwizard.drill.model import Drill
+from bgwizard.ledger.chain import Entry, JsonValue, Verification
+from bgwizard.ledger.sshsig import (
     SigningKey,
     create_key,
     key_needs_passphrase,
     load_key,
 )
-from bgwizard.services.protocols import ProfileStore
+from bgwizard.ledger.store import DrillLog, LogRefused, default_key_path, profile_log_path
+from bgwizard.ports import ProfileStore
+from bgwizard.profile.model import Profile
+from bgwizard.secret import Secret
 
 _EXTRA: Final = "drill"
 """Profile section (``extra``) with the last signer name."""

@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from bgwizard.domain.audit import AuditReport, DrillRecord, Unread
-from bgwizard.domain.directory import AuditRecord, CaPolicy, SignInRecord
-from bgwizard.domain.drill import ItemResult, failed, not_run, passed
-from bgwizard.domain.drill_checks import (
+from bgwizard.audit.model import AuditReport, DrillRecord, Unread
+from bgwizard.audit.service import AuditGateway, AuditService, read
+from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.drill.checks import (
     check_audit,
     check_ca_readable,
     check_global_admin,
@@ -25,11 +25,11 @@ from bgwizard.domain.drill_checks import (
     check_token,
     sign_in_method,
 )
-from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity
-from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.drill.model import ItemResult, failed, not_run, passed
 from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
-from bgwizard.services.audit import AuditGateway, AuditService, read
-from bgwizard.services.ledger import DrillLog, profile_log_path
+from bgwizard.graph.model import AuditRecord, CaPolicy, SignInRecord
+from bgwizard.ledger.store import DrillLog, profile_log_path
+from bgwizard.profile.model import BreakGlassAccount, Profile
 
 
 class DrillGateway(AuditGateway, Protocol):
@@ -80,7 +80,7 @@ GatewayFactory = Callable[[Profile, Any], DrillGateway]
 
 
 def _graph_gateway(profile: Profile, credential: Any) -> DrillGateway:
-    from bgwizard.services.graph import GraphDirectory
+    from bgwizard.graph.directory import GraphDirectory
 
     return GraphDirectory(profile, credential)
 

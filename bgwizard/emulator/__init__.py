@@ -5,8 +5,8 @@ Imports no Textual. ``Emulator`` is the entry point; ``Fault`` describes injecte
 
 from __future__ import annotations
 
-from bgwizard.emulator.faults import Fault
+from bgwizard.emulator.http.faults import Fault
 from bgwizard.emulator.server import Emulator
-from bgwizard.emulator.tenant_file import TenantFileError
+from bgwizard.emulator.tenant.file import TenantFileError
 
 __all__ = ["Emulator", "Fault", "TenantFileError"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import time
 
-from bgwizard.emulator import catalog as c
-from bgwizard.emulator.http import HttpError, Request, Response, Router, json_response
-from bgwizard.emulator.jwt import TokenError, decode
-from bgwizard.emulator.state import TenantState
+from bgwizard.emulator.http.core import HttpError, Request, Response, Router, json_response
+from bgwizard.emulator.identity.jwt import TokenError, decode
+from bgwizard.emulator.tenant import catalog as c
+from bgwizard.emulator.tenant.state import TenantState
 
 _READERS = (c.GLOBAL_ADMIN, c.GLOBAL_READER, c.SECURITY_ADMIN, c.SECURITY_READER)
 

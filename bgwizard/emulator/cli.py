@@ -10,7 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 from bgwizard.emulator.server import Emulator
-from bgwizard.emulator.tenant_file import TenantFileError
+from bgwizard.emulator.tenant.file import TenantFileError
 
 
 def _parser() -> argparse.ArgumentParser:

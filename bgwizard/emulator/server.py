@@ -15,14 +15,10 @@ from typing import Any
 
 import trustme
 
-from bgwizard.domain.profile import DEFAULT_CLIENT_ID
 from bgwizard.emulator.arm import Arm
-from bgwizard.emulator.device import DeviceApprovals
-from bgwizard.emulator.device_keys import DeviceKeys
-from bgwizard.emulator.faults import Fault, FaultTable
-from bgwizard.emulator.graph import register_graph
-from bgwizard.emulator.graph_batch import run_batch
-from bgwizard.emulator.http import (
+from bgwizard.emulator.graph.batch import run_batch
+from bgwizard.emulator.graph.context import register_graph
+from bgwizard.emulator.http.core import (
     HttpsServer,
     Request,
     Response,
@@ -30,10 +26,14 @@ from bgwizard.emulator.http import (
     graph_error,
     json_response,
 )
-from bgwizard.emulator.login import Login
-from bgwizard.emulator.secrets import hash_secret
-from bgwizard.emulator.state import TenantState
-from bgwizard.emulator.tenant_file import load_tenant
+from bgwizard.emulator.http.faults import Fault, FaultTable
+from bgwizard.emulator.identity.device import DeviceApprovals
+from bgwizard.emulator.identity.device_keys import DeviceKeys
+from bgwizard.emulator.identity.login import Login
+from bgwizard.emulator.identity.passwords import hash_secret
+from bgwizard.emulator.tenant.file import load_tenant
+from bgwizard.emulator.tenant.state import TenantState
+from bgwizard.profile.model import DEFAULT_CLIENT_ID
 
 #: The public client bgwizard signs in with (Microsoft Graph Command Line Tools).
 PUBLIC_CLIENT_ID = DEFAULT_CLIENT_ID

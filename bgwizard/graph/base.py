@@ -12,16 +12,16 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypeVar
 
-from bgwizard.domain.profile import Profile
-from bgwizard.services.graph_client import (
+from bgwizard.auth.http import host_of
+from bgwizard.graph.client import (
     DEFAULT_RETRY,
     GraphHandle,
     RetryPolicy,
     build_graph_client,
     warm_up_sdk,
 )
-from bgwizard.services.graph_errors import Operation, sensitive_call, translate
-from bgwizard.services.http import host_of
+from bgwizard.graph.translate import Operation, sensitive_call, translate
+from bgwizard.profile.model import Profile
 
 T = TypeVar("T")
 

@@ -22,15 +22,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
-from bgwizard.domain.directory import CaPolicy
 from bgwizard.errors import AuthError, BgWizardError
-from bgwizard.services import graph_convert as convert
-from bgwizard.services.graph_base import DEFAULT_LIMIT, GraphBase, odata_quote, request_config
-from bgwizard.services.graph_batch_reads import AuditReads
-from bgwizard.services.graph_errors import OPERATIONS, api_error, translate_exception
+from bgwizard.graph import convert
+from bgwizard.graph.base import DEFAULT_LIMIT, GraphBase, odata_quote, request_config
+from bgwizard.graph.batch_reads import AuditReads
+from bgwizard.graph.model import CaPolicy
+from bgwizard.graph.translate import OPERATIONS, api_error, translate_exception
 
 if TYPE_CHECKING:
-    from bgwizard.services.audit import AuditGateway
+    from bgwizard.audit.service import AuditGateway
 
 T = TypeVar("T")
 
@@ -56,7 +56,7 @@ class _Kind(Generic[T]):
 
 
 def _user_fields() -> list[str]:
-    from bgwizard.services.graph import USER_FIELDS  # graph.py imports this module
+    from bgwizard.graph.directory import USER_FIELDS  # graph.py imports this module
 
     return [*USER_FIELDS, "signInActivity"]
 

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bgwizard.domain.directory import (
+from bgwizard.auth.identity import TenantInfo
+from bgwizard.errors import BgWizardError
+from bgwizard.graph.model import (
     AuthMethod,
     CaPolicy,
     DirectoryUser,
@@ -20,11 +22,9 @@ from bgwizard.domain.directory import (
     RoleAssignment,
     RoleSchedule,
 )
-from bgwizard.domain.identity import TenantInfo
-from bgwizard.errors import BgWizardError
 
 if TYPE_CHECKING:
-    from bgwizard.services.audit import AuditGateway
+    from bgwizard.audit.service import AuditGateway
 
 T = TypeVar("T")
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from bgwizard.domain.profile import Profile
-from bgwizard.services.auth_tokens import GRAPH_SCOPES
-from bgwizard.services.http import ssl_context
+from bgwizard.auth.http import ssl_context
+from bgwizard.auth.tokens import GRAPH_SCOPES
+from bgwizard.profile.model import Profile
 
 if TYPE_CHECKING:
     import httpx

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Final
 
-from bgwizard.domain.directory import (
+from bgwizard.graph.model import (
     AuditRecord,
     AuthMethod,
     DirectoryUser,

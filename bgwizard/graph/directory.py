@@ -1,8 +1,8 @@
 """Microsoft Graph as bgwizard needs it, over msgraph-sdk's ``GraphServiceClient``.
 
-``GraphDirectory`` implements ``bgwizard.services.protocols.DirectoryGateway`` and the
+``GraphDirectory`` implements ``bgwizard.ports.DirectoryGateway`` and the
 calls later journeys need (users, roles, Conditional Access, memberships, methods, logs).
-It returns domain dataclasses (``bgwizard.domain.directory``) and raises only bgwizard's
+It returns domain dataclasses (``bgwizard.graph.model``) and raises only bgwizard's
 errors. msgraph is imported on the first call (or by ``warm_up``), never at import time.
 
 Passwords arrive as ``Secret`` and are revealed only into the request body; the error
@@ -14,16 +14,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Final
 
-from bgwizard.domain.directory import NEVER_EXPIRE_POLICY, CreateOutcome, DirectoryUser, DomainInfo
-from bgwizard.domain.identity import TenantInfo
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.secret import Secret
+from bgwizard.auth.identity import TenantInfo
 from bgwizard.errors import AuthError, BgWizardError, GraphError, PermissionMissing
-from bgwizard.services import graph_convert as convert
-from bgwizard.services.graph_base import odata_quote
-from bgwizard.services.graph_batch import AuditBatch
-from bgwizard.services.graph_client import DEFAULT_RETRY, RetryPolicy
-from bgwizard.services.graph_policies import DirectoryPolicies
+from bgwizard.graph import convert
+from bgwizard.graph.base import odata_quote
+from bgwizard.graph.batch import AuditBatch
+from bgwizard.graph.client import DEFAULT_RETRY, RetryPolicy
+from bgwizard.graph.model import NEVER_EXPIRE_POLICY, CreateOutcome, DirectoryUser, DomainInfo
+from bgwizard.graph.policies import DirectoryPolicies
+from bgwizard.profile.model import Profile
+from bgwizard.secret import Secret
 
 USER_FIELDS: Final = (
     "id",
@@ -250,12 +250,12 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
 
 
 def _select(builder: Any, fields: tuple[str, ...]) -> Any:
-    from bgwizard.services.graph_base import request_config
+    from bgwizard.graph.base import request_config
 
     return request_config(builder, select=list(fields))
 
 
 if TYPE_CHECKING:
-    from bgwizard.services.protocols import DirectoryGateway
+    from bgwizard.ports import DirectoryGateway
 
     _conforms: type[DirectoryGateway] = GraphDirectory

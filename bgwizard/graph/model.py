@@ -1,6 +1,6 @@
 """What Microsoft Graph tells bgwizard about a tenant's directory. Pure data.
 
-The gateway (``bgwizard.services.graph``) turns Graph's answers into these frozen
+The gateway (``bgwizard.graph.directory``) turns Graph's answers into these frozen
 dataclasses, so the rest of the app never sees an SDK model. Conditional Access policies
 keep the raw JSON Graph returned: backups before a PATCH must be exact.
 """

@@ -10,7 +10,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from bgwizard.domain.directory import (
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.errors import AuthError, BgWizardError, PermissionMissing
+from bgwizard.graph import convert
+from bgwizard.graph.base import DEFAULT_LIMIT, GraphBase, odata_quote
+from bgwizard.graph.model import (
     AuditRecord,
     AuthMethod,
     CaPolicy,
@@ -19,10 +23,6 @@ from bgwizard.domain.directory import (
     RoleSchedule,
     SignInRecord,
 )
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.errors import AuthError, BgWizardError, PermissionMissing
-from bgwizard.services import graph_convert as convert
-from bgwizard.services.graph_base import DEFAULT_LIMIT, GraphBase, odata_quote
 
 
 def _and(*clauses: str | None) -> str | None:

@@ -20,9 +20,9 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from bgwizard.domain.ledger import NAMESPACE, LedgerError
-from bgwizard.domain.secret import Secret
 from bgwizard.errors import BgWizardError
+from bgwizard.ledger.chain import NAMESPACE, LedgerError
+from bgwizard.secret import Secret
 
 _MAGIC: Final = b"SSHSIG"
 _HASH: Final = b"sha512"

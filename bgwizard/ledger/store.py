@@ -19,7 +19,8 @@ from typing import Final
 
 import platformdirs
 
-from bgwizard.domain.ledger import (
+from bgwizard.errors import BgWizardError
+from bgwizard.ledger.chain import (
     GENESIS,
     Entry,
     JsonValue,
@@ -33,9 +34,8 @@ from bgwizard.domain.ledger import (
     parse_line,
     verify_lines,
 )
-from bgwizard.domain.profile import Profile
-from bgwizard.errors import BgWizardError
-from bgwizard.services.ledger_sshsig import SigningKey, verify
+from bgwizard.ledger.sshsig import SigningKey, verify
+from bgwizard.profile.model import Profile
 
 APP_NAME: Final = "bgwizard"
 

@@ -1,6 +1,6 @@
 """Deployable artefacts built from the alert rules: ARM templates, KQL files, instructions.
 
-Pure: returns file names and text; ``bgwizard.services.monitoring`` writes them.
+Pure: returns file names and text; ``bgwizard.monitoring.service`` writes them.
 
 - ``azure-monitor-alert-rules.json``: Azure Monitor log search alerts
   (``Microsoft.Insights/scheduledQueryRules``, API 2023-12-01) scoped to a Log Analytics
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from bgwizard.domain.monitoring import AccountRef, AlertRule, EntityMapping, build_rules
+from bgwizard.monitoring.rules import AccountRef, AlertRule, EntityMapping, build_rules
 
 ARM_SCHEMA: Final = (
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"

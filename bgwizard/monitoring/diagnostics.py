@@ -2,7 +2,7 @@
 
 Pure: reads the JSON Azure Resource Manager returns for
 ``GET /providers/microsoft.aadiam/diagnosticSettings?api-version=2017-04-01``; the HTTP call is
-``bgwizard.services.monitoring``. A check that could not run is "not checked", never a pass.
+``bgwizard.monitoring.service``. A check that could not run is "not checked", never a pass.
 """
 
 from __future__ import annotations

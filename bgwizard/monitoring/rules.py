@@ -3,7 +3,7 @@
 Pure: no I/O. Each query names the accounts by **object id first** (an object id never
 changes) and by UPN as well, because a renamed account keeps its id but a rule written with
 the old UPN alone would go quiet. The ARM templates built from these rules live in
-``bgwizard.domain.monitoring_arm``; writing them to disk is ``bgwizard.services.monitoring``.
+``bgwizard.monitoring.arm``; writing them to disk is ``bgwizard.monitoring.service``.
 
 Queries carry no time filter: Azure Monitor applies the rule's window and Microsoft Sentinel
 its query period, so the same text works in both and in the Logs blade.
@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bgwizard.domain.profile import BreakGlassAccount
 from bgwizard.errors import BgWizardError
+from bgwizard.profile.model import BreakGlassAccount
 
 #: Repeated failed sign-ins within the Sentinel query period that count as probing.
 FAILED_SIGNIN_THRESHOLD: Final = 3

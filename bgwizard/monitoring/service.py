@@ -1,7 +1,7 @@
 """Monitoring I/O: write the export directory, read Entra diagnostic settings through ARM.
 
-The rules, templates and instructions themselves are built by ``bgwizard.domain.monitoring``
-and ``bgwizard.domain.monitoring_arm``; this module only writes them and asks Azure Resource
+The rules, templates and instructions themselves are built by ``bgwizard.monitoring.rules``
+and ``bgwizard.monitoring.arm``; this module only writes them and asks Azure Resource
 Manager whether SignInLogs and AuditLogs reach a Log Analytics workspace.
 """
 
@@ -17,15 +17,15 @@ from typing import Final, Protocol
 
 import httpx
 
-from bgwizard.domain.monitoring import AccountRef, MonitoringError, account_refs
-from bgwizard.domain.monitoring_arm import ExportFile, build_export
-from bgwizard.domain.monitoring_diagnostics import (
+from bgwizard.errors import BgWizardError
+from bgwizard.monitoring.arm import ExportFile, build_export
+from bgwizard.monitoring.diagnostics import (
     DiagnosticSettingsReport,
     evaluate_diagnostic_settings,
     not_checked,
 )
-from bgwizard.domain.profile import BreakGlassAccount
-from bgwizard.errors import BgWizardError
+from bgwizard.monitoring.rules import AccountRef, MonitoringError, account_refs
+from bgwizard.profile.model import BreakGlassAccount
 
 PUBLIC_ARM_URL: Final = "https://management.azure.com"
 #: The scope an msal token for Azure Resource Manager is asked for.

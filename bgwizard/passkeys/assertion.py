@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from fido2.webauthn import AuthenticatorData
 
-from bgwizard.domain.passkey import (
+from bgwizard.passkeys.webauthn import (
     CHALLENGE_MINUTES,
     ORIGIN,
     RP_ID,

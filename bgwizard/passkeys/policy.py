@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.domain.passkey import CHALLENGE_MINUTES
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.passkeys.webauthn import CHALLENGE_MINUTES
 
 PRIVILEGED_AUTH_ADMIN_ROLE_ID: Final = "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"
 PASSKEY_SCOPES: Final = (

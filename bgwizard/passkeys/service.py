@@ -3,7 +3,7 @@
 The flow Entra ID documents for provisioning on a user's behalf: ``GET
 …/fido2Methods/creationOptions`` → CTAP2 ``makeCredential`` on the key plugged into this
 workstation → ``POST …/fido2Methods``. The key side is a ``KeyDevice``: the real one speaks
-CTAP2 over USB HID (``bgwizard.services.fido_device``), tests plug in a software key.
+CTAP2 over USB HID (``bgwizard.passkeys.usb_device``), tests plug in a software key.
 
 The PIN is a ``Secret``: it goes to the key and to paper, never to Graph, a log or a file.
 """
@@ -19,14 +19,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain import passkey_assert as pka
-from bgwizard.domain.passkey_policy import Fido2Policy
-from bgwizard.domain.profile import SecurityKeyRecord
-from bgwizard.domain.secret import Secret
 from bgwizard.errors import BgWizardError, GraphError
-from bgwizard.services.graph_base import GraphBase
-from bgwizard.services.graph_errors import Operation, translate_exception
+from bgwizard.graph.base import GraphBase
+from bgwizard.graph.translate import Operation, translate_exception
+from bgwizard.passkeys import assertion as pka
+from bgwizard.passkeys import webauthn as pk
+from bgwizard.passkeys.policy import Fido2Policy
+from bgwizard.profile.model import SecurityKeyRecord
+from bgwizard.secret import Secret
 
 OP_POLICY: Final = Operation("reading the Passkey (FIDO2) method policy", "Policy.Read.All")
 OP_OPTIONS: Final = Operation(

@@ -1,7 +1,7 @@
 """Real FIDO2 security keys over USB HID (the ``fido2`` package, CTAP2).
 
 ``list_keys()`` finds the keys plugged into this workstation; each is a ``KeyDevice`` for
-``bgwizard.services.passkeys.enrol_key``. Every call blocks (run it in a thread) and raises
+``bgwizard.passkeys.service.enrol_key``. Every call blocks (run it in a thread) and raises
 only ``KeyDeviceError`` with one sentence. The PIN is revealed only into the CTAP2 PIN
 protocol, which encrypts it for the key.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain import passkey_assert as pka
-from bgwizard.domain.secret import Secret
-from bgwizard.services.passkeys import KeyAssertion, KeyDeviceError, KeyInfo, MadeCredential
+from bgwizard.passkeys import assertion as pka
+from bgwizard.passkeys import webauthn as pk
+from bgwizard.passkeys.service import KeyAssertion, KeyDeviceError, KeyInfo, MadeCredential
+from bgwizard.secret import Secret
 
 T = TypeVar("T")
 _UP_NEEDED: Final = 2

@@ -24,8 +24,8 @@ from fido2.attestation.packed import PackedAttestation
 from fido2.utils import websafe_decode, websafe_encode
 from fido2.webauthn import AuthenticatorData
 
-from bgwizard.domain.secret import Secret
 from bgwizard.errors import BgWizardError
+from bgwizard.secret import Secret
 
 RP_ID: Final = "login.microsoft.com"
 """The relying party id Entra ID registers passkeys for."""

@@ -1,6 +1,6 @@
 """The profile: what bgwizard remembers about a tenant between runs. Never a secret.
 
-Pure data. Reading and writing the TOML file is ``bgwizard.services.profile_store``.
+Pure data. Reading and writing the TOML file is ``bgwizard.profile.store``.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class BreakGlassAccount:
     security_keys: list[SecurityKeyRecord] = field(default_factory=list)
     """FIDO2 security keys registered on the account (mandatory MFA for the portals)."""
     pending_rotation: PendingRotation | None = None
-    """A rotation begun but not recorded as done (see ``bgwizard.domain.rotation``)."""
+    """A rotation begun but not recorded as done (see ``bgwizard.rotation.journal``)."""
 
     @property
     def current_serials(self) -> list[str]:

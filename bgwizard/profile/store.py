@@ -18,14 +18,14 @@ from typing import Any, Final
 import platformdirs
 import tomli_w
 
-from bgwizard.domain.profile import (
+from bgwizard.errors import ProfileError
+from bgwizard.profile.model import (
     BreakGlassAccount,
     PendingRotation,
     Profile,
     SecurityKeyRecord,
     SheetRecord,
 )
-from bgwizard.errors import ProfileError
 
 APP_NAME: Final = "bgwizard"
 _PROFILE_FIELDS: Final = frozenset(f.name for f in fields(Profile)) - {"accounts", "extra"}

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bgwizard.domain.profile import BreakGlassAccount, PendingRotation, SheetRecord
-from bgwizard.domain.setup_checks import apply_rotation
+from bgwizard.profile.model import BreakGlassAccount, PendingRotation, SheetRecord
+from bgwizard.setup.checks import apply_rotation
 
 
 def begin_rotation(

@@ -17,15 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bgwizard.domain.identity import SignedInIdentity
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
-from bgwizard.domain.rotation import begin_rotation, finish_rotation
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.setup import account
-from bgwizard.domain.setup_checks import sign_in_problems
+from bgwizard.auth.identity import SignedInIdentity
 from bgwizard.errors import BgWizardError
-from bgwizard.services.protocols import ProfileStore
-from bgwizard.services.setup_ports import SetupDirectory
+from bgwizard.ports import ProfileStore
+from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.rotation.journal import begin_rotation, finish_rotation
+from bgwizard.secret import Secret
+from bgwizard.setup.checks import sign_in_problems
+from bgwizard.setup.directory_port import SetupDirectory
+from bgwizard.setup.journal import account
 
 
 class RotationError(BgWizardError):

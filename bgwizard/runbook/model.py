@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Final
 
-from bgwizard.domain.profile import DRILL_INTERVAL_DAYS, BreakGlassAccount, Profile
+from bgwizard.profile.model import DRILL_INTERVAL_DAYS, BreakGlassAccount, Profile
 
 ENTRA_ADMIN_CENTER: Final = "https://entra.microsoft.com"
 AZURE_PORTAL: Final = "https://portal.azure.com"

@@ -1,6 +1,6 @@
 """The runbook as PDF bytes, drawn in memory from the rendered Markdown sections.
 
-Same renderer family and fonts as the credential sheet (``bgwizard.services.pdf``: reportlab,
+Same renderer family and fonts as the credential sheet (``bgwizard.sheets.pdf``: reportlab,
 the embedded DejaVu fonts). Every page carries the document title, the tenant, the day it was
 printed and "page N of M"; each section starts on a new page. reportlab is imported on first use.
 """
@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
-from bgwizard.domain import runbook_markdown as md
-from bgwizard.services.pdf import MARGIN, MONO, PAPER_SIZES, SANS, SANS_BOLD, register_fonts
+from bgwizard.runbook import markdown as md
+from bgwizard.sheets.pdf import MARGIN, MONO, PAPER_SIZES, SANS, SANS_BOLD, register_fonts
 
 BODY_SIZE: Final = 9.5
 HEADING_SIZES: Final = {1: 16.0, 2: 12.5, 3: 11.0}

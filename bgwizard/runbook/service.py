@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.runbook import (
+from bgwizard.errors import BgWizardError
+from bgwizard.printing import (
+    SPOOLERS,
+    Spooler,
+    find_spooler,
+    save_to_path,
+    send_to_spooler,
+)
+from bgwizard.profile.model import Profile
+from bgwizard.runbook.markdown import PAGE_BREAK
+from bgwizard.runbook.model import (
     DOCUMENT_TITLES,
     DOCUMENTS,
     NOT_RECORDED,
@@ -26,18 +35,9 @@ from bgwizard.domain.runbook import (
     build_context,
     profile_drills,
 )
-from bgwizard.domain.runbook_markdown import PAGE_BREAK
-from bgwizard.errors import BgWizardError
-from bgwizard.services.pdf import PAPER_SIZES
-from bgwizard.services.printing import (
-    SPOOLERS,
-    Spooler,
-    find_spooler,
-    save_to_path,
-    send_to_spooler,
-)
-from bgwizard.services.runbook_pdf import RenderedRunbook, render_runbook_pdf
-from bgwizard.services.templates import TemplateStore
+from bgwizard.runbook.pdf import RenderedRunbook, render_runbook_pdf
+from bgwizard.runbook.templates import TemplateStore
+from bgwizard.sheets.pdf import PAPER_SIZES
 
 """Profile ``extra`` key: UPNs of the accounts that sign in with a passkey."""
 
@@ -86,7 +86,7 @@ def drill_history(profile: Profile, log_path: Path | None = None) -> DrillHistor
         The history. A log that does not verify or cannot be read is not used: the note says
         why and the profile's last drill stands in.
     """
-    from bgwizard.services.ledger import DrillLog, LogError, default_log_path
+    from bgwizard.ledger.store import DrillLog, LogError, default_log_path
 
     path = log_path or (Path(profile.drill_log).expanduser() if profile.drill_log else None)
     log = DrillLog(path or default_log_path())
@@ -107,7 +107,7 @@ def drill_record(time: str, operator: str, data: dict[str, Any]) -> DrillRecord:
     Args:
         time: the entry's UTC time (ISO 8601).
         operator: who signed the entry.
-        data: the entry's record (``bgwizard.domain.drill.Drill.to_log_data``): ``result``
+        data: the entry's record (``bgwizard.drill.model.Drill.to_log_data``): ``result``
             (``pass``/``fail``/``incomplete``) or ``passed`` (bool); optional ``date`` or
             ``started`` (the drill's day), ``account`` and ``notes``.
 
@@ -229,7 +229,7 @@ class RunbookService:
         """Import reportlab and jinja2 and load the fonts, so the first draw is quick."""
         import jinja2  # noqa: F401
 
-        from bgwizard.services.pdf import register_fonts
+        from bgwizard.sheets.pdf import register_fonts
 
         register_fonts()
 

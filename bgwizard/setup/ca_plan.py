@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from bgwizard.domain.directory import CaPolicy
+from bgwizard.graph.model import CaPolicy
 
 BACKUP_FORMAT: Final = "bgwizard-ca-backup/1"
 """The ``format`` field of a backup file."""

@@ -13,18 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bgwizard.domain.directory import CaPolicy
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.setup import SetupJournal
-from bgwizard.domain.setup_ca import (
+from bgwizard.errors import BgWizardError
+from bgwizard.graph.model import CaPolicy
+from bgwizard.profile.model import Profile
+from bgwizard.setup.ca_plan import (
     BackupError,
     CaPlan,
     backup_document,
     plan_exclusions,
     restore_patches,
 )
-from bgwizard.errors import BgWizardError
-from bgwizard.services.setup_ports import SetupDirectory
+from bgwizard.setup.directory_port import SetupDirectory
+from bgwizard.setup.journal import SetupJournal
 
 BACKUPS_KEY = "setup_ca_backups"
 """``Profile.extra`` key listing the backup files written (newest last)."""

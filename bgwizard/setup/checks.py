@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bgwizard.domain.directory import AuthMethod, RoleAssignment, RoleSchedule
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.domain.profile import BreakGlassAccount, SheetRecord
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.graph.model import AuthMethod, RoleAssignment, RoleSchedule
+from bgwizard.profile.model import BreakGlassAccount, SheetRecord
 
 USER_ADMIN: Final = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 PRIVILEGED_ROLE_ADMIN: Final = "e8611ab8-c189-46e8-94e1-60213ab1f814"

@@ -1,6 +1,6 @@
 """The Graph calls the set-up wizard and rotation make, as a Protocol.
 
-``GraphDirectory`` (``bgwizard.services.graph``) implements it; naming the subset keeps the
+``GraphDirectory`` (``bgwizard.graph.directory``) implements it; naming the subset keeps the
 wizard's services honest about what they touch and lets mypy check the screens' wiring.
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from bgwizard.domain.directory import (
+from bgwizard.auth.identity import TenantInfo
+from bgwizard.graph.model import (
     AuthMethod,
     CaPolicy,
     CreateOutcome,
@@ -18,8 +19,7 @@ from bgwizard.domain.directory import (
     RoleAssignment,
     RoleSchedule,
 )
-from bgwizard.domain.identity import TenantInfo
-from bgwizard.domain.secret import Secret
+from bgwizard.secret import Secret
 
 
 class SetupDirectory(Protocol):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.profile.model import BreakGlassAccount, Profile
 
 StepId = Literal[
     "connect", "names", "sheets", "create", "role", "ca", "verify", "methods", "summary"

@@ -14,29 +14,29 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bgwizard.domain.directory import NEVER_EXPIRE_POLICY, AuthMethod, DirectoryUser
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.setup import SetupJournal, StepId, account, set_accounts
-from bgwizard.domain.setup_checks import (
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.errors import BgWizardError
+from bgwizard.graph.model import NEVER_EXPIRE_POLICY, AuthMethod, DirectoryUser
+from bgwizard.ports import ProfileStore
+from bgwizard.profile.model import Profile
+from bgwizard.secret import Secret
+from bgwizard.setup.ca_step import CaStep
+from bgwizard.setup.checks import (
     RoleStatus,
     method_warnings,
     missing_for_setup,
     role_status,
     sign_in_problems,
 )
-from bgwizard.domain.setup_names import (
+from bgwizard.setup.directory_port import SetupDirectory
+from bgwizard.setup.journal import SetupJournal, StepId, account, set_accounts
+from bgwizard.setup.names import (
     NameIssue,
     blocking,
     check_names,
     check_upn,
     display_name,
 )
-from bgwizard.errors import BgWizardError
-from bgwizard.services.protocols import ProfileStore
-from bgwizard.services.setup_ca import CaStep
-from bgwizard.services.setup_ports import SetupDirectory
 
 
 class SetupError(BgWizardError):

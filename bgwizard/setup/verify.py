@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bgwizard.domain.identity import DeviceCodePrompt, SignedInIdentity
-from bgwizard.domain.profile import Profile
+from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.errors import AuthError
-from bgwizard.services.graph_client import DEFAULT_RETRY, RetryPolicy
+from bgwizard.graph.client import DEFAULT_RETRY, RetryPolicy
+from bgwizard.profile.model import Profile
 
 
 class SeparateSession(Protocol):
@@ -111,7 +111,7 @@ class SignInVerifier:
         if session is None:
             raise AuthError("That sign-in was not started here; start again.")
         identity = await session.finish_device_code(prompt)
-        from bgwizard.services.graph import GraphDirectory
+        from bgwizard.graph.directory import GraphDirectory
 
         directory = GraphDirectory(self._profile, session.credential(), retry=self._retry)
         try:

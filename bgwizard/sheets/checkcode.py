@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from bgwizard.domain.password import FULL_ALPHABET
+from bgwizard.sheets.password import FULL_ALPHABET
 
 MODULUS: Final = 59
 """A prime larger than the alphabet (58) and than the longest line the guarantee covers."""

@@ -1,6 +1,6 @@
 """What a paper credential sheet says, and how a typed read-back is compared with it.
 
-Pure data: ``bgwizard.services.pdf`` draws a ``SheetContent``; the read-back compares what
+Pure data: ``bgwizard.sheets.pdf`` draws a ``SheetContent``; the read-back compares what
 the operator typed from a printed copy line by line, so the app can say which line is wrong
 without ever showing the password.
 """
@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bgwizard.domain.checkcode import UnknownCharacter, check_code
-from bgwizard.domain.password import DIGITS, UPPER
-from bgwizard.domain.profile import SecurityKeyRecord, SheetRecord
-from bgwizard.domain.secret import Secret
+from bgwizard.profile.model import SecurityKeyRecord, SheetRecord
+from bgwizard.secret import Secret
+from bgwizard.sheets.checkcode import UnknownCharacter, check_code
+from bgwizard.sheets.password import DIGITS, UPPER
 
 LINE_LENGTH: Final = 16
 BLOCK_LENGTH: Final = 4

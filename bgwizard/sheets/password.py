@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Final
 
-from bgwizard.domain.secret import Secret
+from bgwizard.secret import Secret
 
 UPPER: Final = "".join(c for c in string.ascii_uppercase if c not in "OIYZ")
 """22 upper-case letters: no O (zero), I (one, l), Y and Z (they swap on QWERTZ)."""

@@ -12,7 +12,7 @@ import threading
 from importlib import resources
 from typing import Any, Final
 
-from bgwizard.domain.sheet import (
+from bgwizard.sheets.model import (
     CUSTODY_FIELDS,
     QR_WARNING,
     TEST_MARK,

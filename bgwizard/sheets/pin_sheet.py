@@ -12,10 +12,10 @@ import io
 from dataclasses import dataclass, field
 from typing import Final
 
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.sheet import blocks, new_serial
-from bgwizard.services.pdf import MARGIN, MONO, PAPER_SIZES, SANS, SANS_BOLD, RenderedSheet
-from bgwizard.services.pdf import register_fonts as _register_fonts
+from bgwizard.secret import Secret
+from bgwizard.sheets.model import blocks, new_serial
+from bgwizard.sheets.pdf import MARGIN, MONO, PAPER_SIZES, SANS, SANS_BOLD, RenderedSheet
+from bgwizard.sheets.pdf import register_fonts as _register_fonts
 
 TITLE: Final = "Key PIN"
 """Neutral on purpose, like the credential sheet's title."""

@@ -14,10 +14,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from bgwizard.domain.password import PasswordPolicy, generate_password
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.sheet import (
+from bgwizard.errors import BgWizardError
+from bgwizard.printing import (
+    SPOOLERS,
+    Spooler,
+    find_spooler,
+    save_to_path,
+    send_to_spooler,
+)
+from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.secret import Secret
+from bgwizard.sheets.model import (
     DEFAULT_COPIES,
     DEFAULT_SIGN_IN_URL,
     ReadBack,
@@ -26,15 +33,8 @@ from bgwizard.domain.sheet import (
     new_serial,
     security_key_line,
 )
-from bgwizard.errors import BgWizardError
-from bgwizard.services.pdf import PAPER_SIZES, RenderedSheet, register_fonts, render_sheet
-from bgwizard.services.printing import (
-    SPOOLERS,
-    Spooler,
-    find_spooler,
-    save_to_path,
-    send_to_spooler,
-)
+from bgwizard.sheets.password import PasswordPolicy, generate_password
+from bgwizard.sheets.pdf import PAPER_SIZES, RenderedSheet, register_fonts, render_sheet
 
 JOB_TITLE: Final = "sheet {serial}"
 """Print queue title: neutral, never the account or the password."""
@@ -73,7 +73,7 @@ class SheetService:
         register_fonts()
 
     def new_password(self, policy: PasswordPolicy | None = None) -> Secret:
-        """A fresh random password (see ``bgwizard.domain.password``)."""
+        """A fresh random password (see ``bgwizard.sheets.password``)."""
         return generate_password(policy)
 
     def build(

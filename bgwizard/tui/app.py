@@ -1,6 +1,6 @@
 """``BgWizardApp``: themes, key bindings, the journey registry and the app-wide workers. No I/O.
 
-The app receives its services from the composition root (``bgwizard.__main__``) and hands
+The app receives its services from the composition root (``bgwizard.cli.main``) and hands
 each screen only what it needs. Heavy libraries (msgraph, msal, reportlab) are never imported
 here: they load inside the services, after the first frame.
 """
@@ -19,15 +19,15 @@ from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 
-from bgwizard import messages
-from bgwizard.commands import BgWizardCommands
-from bgwizard.domain.demo import DemoInfo
-from bgwizard.domain.identity import SignedInIdentity, TenantInfo
-from bgwizard.domain.profile import Profile
+from bgwizard.auth.identity import SignedInIdentity, TenantInfo
+from bgwizard.demo.info import DemoInfo
 from bgwizard.errors import BgWizardError
-from bgwizard.journeys import DEFAULT_JOURNEYS
-from bgwizard.services.protocols import Services
-from bgwizard.widgets.journey_menu import Journey, journey
+from bgwizard.ports import Services
+from bgwizard.profile.model import Profile
+from bgwizard.screens import messages
+from bgwizard.screens.widgets.journey_menu import Journey, journey
+from bgwizard.tui.commands import BgWizardCommands
+from bgwizard.tui.journeys import DEFAULT_JOURNEYS
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time, timezone-aware (injected so tests can freeze it)."""
@@ -38,7 +38,7 @@ THEMES: Final = ("textual-dark", "textual-light")
 """The two themes bgwizard supports; ``toggle_theme`` switches between them."""
 
 JOURNEY_SCREENS: dict[str, ScreenFactory] = dict(DEFAULT_JOURNEYS)
-"""Journey id → screen factory (``bgwizard.journeys``). A journey missing here opens its
+"""Journey id → screen factory (``bgwizard.tui.journeys``). A journey missing here opens its
 placeholder; tests replace entries."""
 
 
@@ -188,7 +188,7 @@ class BgWizardApp(App[None]):
                 if isinstance(binding, Binding) and binding.id and binding.description:
                     yield binding.description, binding.tooltip, _runner(self, binding.action, node)
         if screen is self.screen_stack[0]:
-            from bgwizard.widgets.journey_menu import JOURNEYS
+            from bgwizard.screens.widgets.journey_menu import JOURNEYS
 
             for item in JOURNEYS:
                 yield f"Open {item.title}", item.summary, _journey_opener(self, item)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 
 class BgWizardCommands(Provider):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from bgwizard.app import BgWizardApp, ScreenFactory
+    from bgwizard.tui.app import BgWizardApp, ScreenFactory
 
 
 def _audit(app: BgWizardApp) -> Screen[Any]:
@@ -18,8 +18,8 @@ def _audit(app: BgWizardApp) -> Screen[Any]:
 
 
 def _monitoring(app: BgWizardApp) -> Screen[Any]:
+    from bgwizard.monitoring.service import MonitoringService, arm_token_from
     from bgwizard.screens.monitoring import MonitoringScreen
-    from bgwizard.services.monitoring import MonitoringService, arm_token_from
 
     auth: Any = app.services.auth
     service = MonitoringService(
@@ -43,7 +43,7 @@ def _rotate(app: BgWizardApp) -> Screen[Any]:
 
 
 def _drill(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.drill import make_drill_screen
+    from bgwizard.screens.drill.checklist import make_drill_screen
 
     return make_drill_screen(app)
 

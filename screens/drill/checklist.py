@@ -23,19 +23,19 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 
-from bgwizard.domain.drill import CHECKLIST, Drill, ItemResult
-from bgwizard.domain.drill_checks import check_serial
-from bgwizard.domain.identity import DeviceCodePrompt
-from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.auth.identity import DeviceCodePrompt
+from bgwizard.drill.checks import check_serial
+from bgwizard.drill.model import CHECKLIST, Drill, ItemResult
+from bgwizard.drill.record import DrillRecorder, RecordedDrill
+from bgwizard.drill.service import DrillChecks
 from bgwizard.errors import BgWizardError, SignInCancelled
+from bgwizard.ports import DemoApprover
+from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.approve import FindKeys, usb_keys
-from bgwizard.screens.drill_items import ItemRow, ManualItem
-from bgwizard.services.drill import DrillChecks
-from bgwizard.services.drill_record import DrillRecorder, RecordedDrill
-from bgwizard.services.protocols import DemoApprover
+from bgwizard.screens.drill.items import ItemRow, ManualItem
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 ChecksFactory = Callable[[BreakGlassAccount], DrillChecks]
 _AUTOMATIC = [s for s in CHECKLIST if s.automatic]
@@ -259,7 +259,7 @@ class DrillScreen(Screen[None]):
         notes = self.query_one("#notes", Input).value.strip()
         finished = self.drill.finish(self._clock(), notes=notes)
         self.drill = finished
-        from bgwizard.screens.drill_sign import SignDialog
+        from bgwizard.screens.drill.sign_dialog import SignDialog
 
         signer = self._recorder.last_signer
         self.app.push_screen(SignDialog(self._recorder, finished, signer), self._signed)
@@ -323,7 +323,7 @@ def make_drill_screen(app: BgWizardApp, find_keys: FindKeys = usb_keys) -> Drill
         if callable(separate):
             sign_in: Any = separate()
         else:
-            from bgwizard.services.auth import MsalAuthenticator
+            from bgwizard.auth.service import MsalAuthenticator
 
             sign_in = MsalAuthenticator(profile)
         return DrillChecks(profile, account, sign_in, clock=app.clock)

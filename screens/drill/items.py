@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Select, Static
 
-from bgwizard.domain.drill import ItemResult, ItemSpec, record_manual
+from bgwizard.drill.model import ItemResult, ItemSpec, record_manual
 
 MARKS: Final = {
     "pending": "·",

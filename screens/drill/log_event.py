@@ -7,11 +7,11 @@ not verify is not appended to, and the dialog offers a new log linked to it. Dis
 
 from __future__ import annotations
 
-from bgwizard.domain.ledger import JsonValue
-from bgwizard.screens.drill_sign import SignDialog
-from bgwizard.services.drill_record import DrillRecorder, RecordedDrill
-from bgwizard.services.ledger import DrillLog
-from bgwizard.services.ledger_sshsig import SigningKey
+from bgwizard.drill.record import DrillRecorder, RecordedDrill
+from bgwizard.ledger.chain import JsonValue
+from bgwizard.ledger.sshsig import SigningKey
+from bgwizard.ledger.store import DrillLog
+from bgwizard.screens.drill.sign_dialog import SignDialog
 
 HEADINGS = {
     "rotation": "Sign the rotation into the log",

@@ -18,13 +18,13 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from bgwizard.domain.drill import Drill
-from bgwizard.domain.ledger import LedgerError, check_principal
-from bgwizard.domain.secret import Secret
+from bgwizard.drill.model import Drill
+from bgwizard.drill.record import DrillRecorder, RecordedDrill
 from bgwizard.errors import BgWizardError
-from bgwizard.services.drill_record import DrillRecorder, RecordedDrill
-from bgwizard.services.ledger import LogRefused
-from bgwizard.services.ledger_sshsig import SigningKey
+from bgwizard.ledger.chain import LedgerError, check_principal
+from bgwizard.ledger.sshsig import SigningKey
+from bgwizard.ledger.store import LogRefused
+from bgwizard.secret import Secret
 
 
 class SignDialog(ModalScreen[RecordedDrill | None]):

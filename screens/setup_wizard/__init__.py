@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import Screen
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 
 def setup_screen(app: BgWizardApp) -> Screen[Any]:

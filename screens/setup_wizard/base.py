@@ -16,9 +16,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from bgwizard.domain.setup import STEP_TITLES, StepId
 from bgwizard.errors import BgWizardError
 from bgwizard.screens.setup_wizard.rail import ProgressRail
+from bgwizard.setup.journal import STEP_TITLES, StepId
 
 if TYPE_CHECKING:
     from bgwizard.screens.setup_wizard.session import WizardSession

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from bgwizard.domain.setup import RailItem
+from bgwizard.setup.journal import RailItem
 
 MARKS: Final = {"done": "✓", "current": "▶", "todo": "·"}
 """The mark before each step's title, by state."""

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any, cast
 import platformdirs
 from textual.screen import Screen
 
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.setup import StepId
-from bgwizard.services.setup import SetupService
-from bgwizard.services.setup_ports import SetupDirectory
-from bgwizard.services.setup_verify import SignInVerifier, verifier_for
-from bgwizard.services.sheets import SheetService
+from bgwizard.secret import Secret
+from bgwizard.setup.directory_port import SetupDirectory
+from bgwizard.setup.journal import StepId
+from bgwizard.setup.service import SetupService
+from bgwizard.setup.verify import SignInVerifier, verifier_for
+from bgwizard.sheets.service import SheetService
 
 if TYPE_CHECKING:
-    from bgwizard.app import BgWizardApp
+    from bgwizard.tui.app import BgWizardApp
 
 
 def backup_dir_for(profiles: object) -> Path:

@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
-from bgwizard.domain.setup import StepId
-from bgwizard.domain.setup_ca import CaPlan
 from bgwizard.screens.setup_wizard.base import WizardStep
+from bgwizard.setup.ca_plan import CaPlan
+from bgwizard.setup.journal import StepId
 
 if TYPE_CHECKING:
     from bgwizard.screens.setup_wizard.session import WizardSession

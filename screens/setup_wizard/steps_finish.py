@@ -8,12 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.setup import StepId
 from bgwizard.errors import BgWizardError
+from bgwizard.profile.model import Profile
 from bgwizard.screens.setup_wizard.base import WizardStep
 from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
-from bgwizard.services.setup_ca import BACKUPS_KEY
+from bgwizard.setup.ca_step import BACKUPS_KEY
+from bgwizard.setup.journal import StepId
 
 
 class VerifyStep(WizardStep):
@@ -101,8 +101,8 @@ class MethodsStep(WizardStep):
     @on(Button.Pressed, "#register-key")
     def register_key(self) -> None:
         """Open the security key screen (issue 9) on the same app and profile."""
-        from bgwizard.app import BgWizardApp
         from bgwizard.screens.passkey import PasskeyScreen
+        from bgwizard.tui.app import BgWizardApp
 
         app = self.app
         assert isinstance(app, BgWizardApp)

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from bgwizard.domain.identity import SignedInIdentity
-from bgwizard.domain.setup import StepId, account
-from bgwizard.domain.setup_names import DEFAULT_COUNT, NameIssue, blocking, suggest_names
+from bgwizard.auth.identity import SignedInIdentity
 from bgwizard.screens.setup_wizard.base import WizardStep
-from bgwizard.screens.sheets import SheetOutcome, SheetsScreen
+from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
+from bgwizard.setup.journal import StepId, account
+from bgwizard.setup.names import DEFAULT_COUNT, NameIssue, blocking, suggest_names
 
 
 class ConnectStep(WizardStep):

@@ -16,11 +16,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Static
 
-from bgwizard.domain.identity import DeviceCodePrompt
+from bgwizard.auth.identity import DeviceCodePrompt
 from bgwizard.errors import BgWizardError, SignInCancelled
-from bgwizard.services.protocols import DemoApprover
-from bgwizard.services.setup_verify import SignInVerifier, VerifiedSignIn
-from bgwizard.widgets.qr import QrCode
+from bgwizard.ports import DemoApprover
+from bgwizard.screens.widgets.qr import QrCode
+from bgwizard.setup.verify import SignInVerifier, VerifiedSignIn
 
 
 class VerifyPanel(Vertical):

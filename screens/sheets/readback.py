@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
-from bgwizard.domain.sheet import ReadBack, SheetContent, normalise_typed, typed_code
+from bgwizard.sheets.model import ReadBack, SheetContent, normalise_typed, typed_code
 
 Checker = Callable[[SheetContent, Sequence[str]], ReadBack]
 INTRO = (

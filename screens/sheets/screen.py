@@ -19,16 +19,16 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
 
-from bgwizard.domain.password import DEFAULT_LENGTH, PasswordPolicy
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.sheet import SheetContent, blocks
 from bgwizard.errors import BgWizardError
-from bgwizard.screens.sheets_readback import ReadBackPanel
-from bgwizard.services.pdf import PAPER_SIZES, RenderedSheet
-from bgwizard.services.printing import SAVE_WARNING
-from bgwizard.services.protocols import ProfileStore
-from bgwizard.services.sheets import SheetService
+from bgwizard.ports import ProfileStore
+from bgwizard.printing import SAVE_WARNING
+from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.screens.sheets.readback import ReadBackPanel
+from bgwizard.secret import Secret
+from bgwizard.sheets.model import SheetContent, blocks
+from bgwizard.sheets.password import DEFAULT_LENGTH, PasswordPolicy
+from bgwizard.sheets.pdf import PAPER_SIZES, RenderedSheet
+from bgwizard.sheets.service import SheetService
 
 REVEAL_WARNING = (
     "Revealing shows the password on this screen, where a camera, a screen recorder or a"

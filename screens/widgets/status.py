@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bgwizard.domain.identity import SignedInIdentity, TenantInfo
-from bgwizard.domain.profile import Profile
+from bgwizard.auth.identity import SignedInIdentity, TenantInfo
+from bgwizard.profile.model import Profile
 
 
 def status_lines(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bgwizard.emulator import Emulator
-from bgwizard.emulator.jwt import decode
+from bgwizard.emulator.identity.jwt import decode
 from emulator.support import password_token, session_for
 
 ARM_SCOPE = "https://management.azure.com/.default"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from bgwizard.emulator import Emulator
-from bgwizard.emulator.catalog import GLOBAL_ADMIN
+from bgwizard.emulator.tenant.catalog import GLOBAL_ADMIN
 from emulator.support import GraphClient, app_token, upn
 
 GraphAs = Callable[..., GraphClient]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bgwizard.emulator import Emulator, Fault
-from bgwizard.emulator.tenant_file import bundled_sample
+from bgwizard.emulator.tenant.file import bundled_sample
 from emulator.support import ADMIN, GraphClient, session_for, upn
 
 GraphAs = Callable[..., GraphClient]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bgwizard.emulator import Emulator
-from bgwizard.emulator.catalog import USER_PROPERTIES
-from bgwizard.emulator.csdl import Schema, load_schema, unknown_properties
+from bgwizard.emulator.tenant.catalog import USER_PROPERTIES
+from bgwizard.emulator.tenant.csdl import Schema, load_schema, unknown_properties
 from emulator.support import ADMIN, GraphClient, upn
 
 GraphAs = Callable[..., GraphClient]

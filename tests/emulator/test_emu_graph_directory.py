@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bgwizard.emulator import Emulator
-from bgwizard.emulator.catalog import PASSWORD_METHOD_ID
+from bgwizard.emulator.tenant.catalog import PASSWORD_METHOD_ID
 from emulator.support import ADMIN, GraphClient, password_token, session_for, upn
 
 GraphAs = Callable[..., GraphClient]

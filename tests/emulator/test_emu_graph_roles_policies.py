@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bgwizard.emulator import Emulator
-from bgwizard.emulator.catalog import GLOBAL_ADMIN
+from bgwizard.emulator.tenant.catalog import GLOBAL_ADMIN
 from emulator.support import ADMIN, GraphClient, upn
 
 GraphAs = Callable[..., GraphClient]

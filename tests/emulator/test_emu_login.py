@@ -12,8 +12,8 @@ import msal
 import pytest
 
 from bgwizard.emulator import Emulator
-from bgwizard.emulator.catalog import GLOBAL_ADMIN
-from bgwizard.emulator.jwt import b64url_decode, decode
+from bgwizard.emulator.identity.jwt import b64url_decode, decode
+from bgwizard.emulator.tenant.catalog import GLOBAL_ADMIN
 from emulator.support import (
     ADMIN,
     ADMIN_PASSWORD,

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from bgwizard.emulator import Emulator, TenantFileError
-from bgwizard.emulator.csdl import load_schema
-from bgwizard.emulator.import_fixtures import read_export_json, rebuild
-from bgwizard.emulator.tenant_file import bundled_sample, load_tenant
+from bgwizard.emulator.tenant.csdl import load_schema
+from bgwizard.emulator.tenant.file import bundled_sample, load_tenant
+from bgwizard.emulator.tenant.import_fixtures import read_export_json, rebuild
 
 ROOT = Path(__file__).parent.parent
 J0EYV = ROOT / "fixtures" / "ca-policies" / "j0eyv-ConditionalAccessBaseline"

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from soft_authenticator import SoftKey
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain import passkey_assert as pka
-from bgwizard.domain.secret import Secret
 from bgwizard.emulator import Emulator
-from bgwizard.emulator.device_keys import KeySignInRefused
+from bgwizard.emulator.identity.device_keys import KeySignInRefused
+from bgwizard.passkeys import assertion as pka
+from bgwizard.passkeys import webauthn as pk
+from bgwizard.secret import Secret
 from emulator.support import GraphClient, session_for, upn
 from emulator.test_emu_login import poll, start_device_flow
 

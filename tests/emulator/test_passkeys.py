@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from soft_authenticator import SoftKey
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain.secret import Secret
 from bgwizard.emulator import Emulator
+from bgwizard.passkeys import webauthn as pk
+from bgwizard.secret import Secret
 from emulator.support import GraphClient, upn
 
 GraphAs = Callable[..., GraphClient]

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-from bgwizard.domain.audit_import import normalize
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.audit.exports import normalize
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.emulator import Emulator, Fault
-from bgwizard.emulator.http import Request
+from bgwizard.emulator.http.core import Request
+from bgwizard.profile.model import BreakGlassAccount, Profile
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 SAMPLE: Final[dict[str, Any]] = json.loads(
@@ -91,7 +91,7 @@ def exclude_directly(tenant: dict[str, Any]) -> None:
 
 def policies_from(folder: str) -> Tweak:
     """Tweak: replace the CA policies with an exported set (any encoding or casing)."""
-    from bgwizard.domain.audit_import import decode
+    from bgwizard.audit.exports import decode
 
     def apply(tenant: dict[str, Any]) -> None:
         found: list[dict[str, Any]] = []
@@ -146,9 +146,9 @@ def drilled(profile: Profile, folder: Path, days_ago: int = 1) -> Profile:
 
     from ledger_support import pinned_key
 
-    from bgwizard.domain.drill import CHECKLIST, Drill, passed
-    from bgwizard.services.drill_record import DrillRecorder
-    from bgwizard.services.profile_store import TomlProfileStore
+    from bgwizard.drill.model import CHECKLIST, Drill, passed
+    from bgwizard.drill.record import DrillRecorder
+    from bgwizard.profile.store import TomlProfileStore
 
     profile.drill_log = str(folder / "drill-log.jsonl")
     profile.signer_key = str(folder / "drill-key")

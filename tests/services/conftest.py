@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from service_support import ADMIN, FAST, NOBODY, device_sign_in, profile_for, signed_in
 
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.graph import GraphDirectory
+from bgwizard.graph.directory import GraphDirectory
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from service_support import FAST, profile_for
 
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
-from bgwizard.domain.secret import Secret
+from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.drill.service import DrillChecks, DrillGateway
 from bgwizard.emulator import Emulator
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.drill import DrillChecks, DrillGateway
-from bgwizard.services.graph import GraphDirectory
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.secret import Secret
 
 BG_PASSWORD = "Vq7#tLm2-Xr9!pWz4&Hs"
 

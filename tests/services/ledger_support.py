@@ -10,9 +10,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bgwizard.domain.ledger import NAMESPACE
-from bgwizard.services.ledger import DrillLog
-from bgwizard.services.ledger_sshsig import SigningKey
+from bgwizard.ledger.chain import NAMESPACE
+from bgwizard.ledger.sshsig import SigningKey
+from bgwizard.ledger.store import DrillLog
 
 
 def pinned_key(seed: int, path: Path | None = None) -> SigningKey:

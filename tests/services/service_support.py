@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bgwizard.domain.profile import Profile
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.graph_client import RetryPolicy
+from bgwizard.graph.client import RetryPolicy
+from bgwizard.profile.model import Profile
 
 SAMPLE: dict[str, Any] = json.loads(
     (Path(__file__).parents[2] / "bgwizard" / "data" / "sample_tenant.json").read_text()

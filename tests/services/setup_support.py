@@ -9,17 +9,17 @@ from pathlib import Path
 
 from service_support import ADMIN, FAST, device_sign_in, profile_for
 
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.password import generate_password
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.setup_names import suggest_names
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.profile_store import TomlProfileStore
-from bgwizard.services.setup import SetupService
-from bgwizard.services.setup_verify import SignInVerifier, VerifiedSignIn
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.profile.model import Profile
+from bgwizard.profile.store import TomlProfileStore
+from bgwizard.secret import Secret
+from bgwizard.setup.names import suggest_names
+from bgwizard.setup.service import SetupService
+from bgwizard.setup.verify import SignInVerifier, VerifiedSignIn
+from bgwizard.sheets.password import generate_password
 
 INITIAL = "contosologistics.onmicrosoft.com"
 

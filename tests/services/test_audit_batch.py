@@ -25,13 +25,13 @@ from audit_support import (
     write_tenant,
 )
 
-from bgwizard.domain.audit import AccountSnapshot, AuditReport, AuditSnapshot, Unread
-from bgwizard.domain.profile import Profile
+from bgwizard.audit.model import AccountSnapshot, AuditReport, AuditSnapshot, Unread
+from bgwizard.audit.service import AuditService
+from bgwizard.auth.app_only import AppOnlyAuthenticator
 from bgwizard.emulator import Emulator, Fault
-from bgwizard.services.audit import AuditService
-from bgwizard.services.auth_app import AppOnlyAuthenticator
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.graph_client import RetryPolicy
+from bgwizard.graph.client import RetryPolicy
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.profile.model import Profile
 
 RETRIES = 2
 FAST = RetryPolicy(max_retries=RETRIES, delay=0)

@@ -30,11 +30,11 @@ from audit_support import (
     write_tenant,
 )
 
+from bgwizard.audit.service import AuditService
+from bgwizard.auth.app_only import AppOnlyAuthenticator
 from bgwizard.emulator import Emulator
-from bgwizard.services.audit import AuditService
-from bgwizard.services.auth_app import AppOnlyAuthenticator
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.graph_client import RetryPolicy
+from bgwizard.graph.client import RetryPolicy
+from bgwizard.graph.directory import GraphDirectory
 
 T = TypeVar("T")
 

@@ -16,13 +16,13 @@ from audit_support import (
 )
 from service_support import FAST
 
-from bgwizard.domain.audit import AuditReport, Finding
-from bgwizard.domain.profile import Profile
+from bgwizard.audit.model import AuditReport, Finding
+from bgwizard.audit.service import AuditService
+from bgwizard.auth.app_only import AppOnlyAuthenticator
+from bgwizard.drill.service import drill_source_for
 from bgwizard.emulator import Emulator
-from bgwizard.services.audit import AuditService
-from bgwizard.services.auth_app import AppOnlyAuthenticator
-from bgwizard.services.drill import drill_source_for
-from bgwizard.services.graph import GraphDirectory
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.profile.model import Profile
 
 
 async def _audit(emu: Emulator, profile: Profile) -> AuditReport:

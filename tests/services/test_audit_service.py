@@ -22,14 +22,14 @@ from audit_support import (
     write_tenant,
 )
 
-from bgwizard.domain.audit import AuditReport, Finding
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.profile import Profile
+from bgwizard.audit.model import AuditReport, Finding
+from bgwizard.audit.service import AuditService
+from bgwizard.auth.app_only import AppOnlyAuthenticator
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.emulator import Emulator, Fault
-from bgwizard.services.audit import AuditService
-from bgwizard.services.auth_app import AppOnlyAuthenticator
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.graph_client import RetryPolicy
+from bgwizard.graph.client import RetryPolicy
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.profile.model import Profile
 
 FAST = RetryPolicy(max_retries=1, delay=0)
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)

@@ -19,12 +19,12 @@ from service_support import (
     profile_for,
 )
 
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.auth.app_only import AppOnlyAuthenticator, CertificateCredential
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.auth.msal_errors import auth_error
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.errors import AuthError, NetworkDown, SignInCancelled
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.auth_app import AppOnlyAuthenticator, CertificateCredential
-from bgwizard.services.auth_errors import auth_error
 
 
 async def test_device_code_sign_in_approved_while_msal_polls(emu: Emulator) -> None:

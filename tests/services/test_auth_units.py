@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from bgwizard.auth.msal_errors import aadsts_codes, describe_failure
+from bgwizard.auth.tokens import identity_from_claims, token_claims
 from bgwizard.errors import AuthError
-from bgwizard.services.auth_errors import aadsts_codes, describe_failure
-from bgwizard.services.auth_tokens import identity_from_claims, token_claims
 
 
 @pytest.mark.parametrize(

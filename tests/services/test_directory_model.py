@@ -1,4 +1,4 @@
-"""The dataclasses Graph answers become (``bgwizard.domain.directory``); pure, no network.
+"""The dataclasses Graph answers become (``bgwizard.graph.model``); pure, no network.
 
 The policies come from the bundled sample tenant, which carries a real-world baseline set
 (see ``bgwizard/data/SAMPLE_TENANT_SOURCES.md``).
@@ -11,7 +11,7 @@ import copy
 import pytest
 from service_support import SAMPLE
 
-from bgwizard.domain.directory import CaPolicy, DirectoryUser
+from bgwizard.graph.model import CaPolicy, DirectoryUser
 
 POLICIES = SAMPLE["conditionalAccessPolicies"]
 

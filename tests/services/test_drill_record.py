@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from ledger_support import pinned_key, ssh_keygen_verify, ticking_clock
 
-from bgwizard.domain.drill import CHECKLIST, Drill, ItemResult, passed
-from bgwizard.domain.drill_events import rotation_data
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.secret import Secret
-from bgwizard.services.drill import LogDrillSource
-from bgwizard.services.drill_record import DrillRecorder
-from bgwizard.services.ledger import DrillLog, LogRefused
-from bgwizard.services.ledger_sshsig import SignerKeyError
-from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.drill.events import rotation_data
+from bgwizard.drill.model import CHECKLIST, Drill, ItemResult, passed
+from bgwizard.drill.record import DrillRecorder
+from bgwizard.drill.service import LogDrillSource
+from bgwizard.ledger.sshsig import SignerKeyError
+from bgwizard.ledger.store import DrillLog, LogRefused
+from bgwizard.profile.model import Profile
+from bgwizard.profile.store import TomlProfileStore
+from bgwizard.secret import Secret
 
 T0 = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)
 

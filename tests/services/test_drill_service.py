@@ -15,13 +15,13 @@ from drill_support import (
 )
 from service_support import FAST
 
-from bgwizard.domain.drill import ItemResult
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.drill.model import ItemResult
+from bgwizard.drill.service import DrillChecks
 from bgwizard.emulator import Emulator
 from bgwizard.errors import SignInCancelled
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.drill import DrillChecks
-from bgwizard.services.graph import GraphDirectory
+from bgwizard.graph.directory import GraphDirectory
 
 
 def _by_id(results: list[object]) -> dict[str, ItemResult]:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from service_support import AUDIT_APP, AUDIT_PEM, FAST, NOBODY, profile_for, sign_in
 
-from bgwizard.domain.secret import Secret
+from bgwizard.auth.app_only import AppOnlyAuthenticator
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator, Fault
 from bgwizard.errors import (
     AuthError,
@@ -24,10 +25,9 @@ from bgwizard.errors import (
     ProfileError,
     Throttled,
 )
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.auth_app import AppOnlyAuthenticator
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.graph_client import RetryPolicy
+from bgwizard.graph.client import RetryPolicy
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.secret import Secret
 
 
 async def test_429_is_retried_until_it_succeeds(graph: GraphDirectory, emu: Emulator) -> None:
@@ -166,7 +166,7 @@ async def test_untrusted_graph_certificate_is_named(emu: Emulator) -> None:
 
 
 async def test_warm_up_parses_without_network(tmp_path: Path) -> None:
-    from bgwizard.domain.profile import Profile
+    from bgwizard.profile.model import Profile
 
     graph = GraphDirectory(Profile(), credential=None)
     await graph.warm_up()
@@ -180,8 +180,8 @@ def test_importing_the_services_loads_neither_msgraph_nor_textual() -> None:
     import sys
 
     code = (
-        "import sys, bgwizard.services.graph, bgwizard.services.auth, "
-        "bgwizard.services.auth_app; "
+        "import sys, bgwizard.graph.directory, bgwizard.auth.service, "
+        "bgwizard.auth.app_only; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('msgraph', 'kiota_http', 'msal', 'textual')))"
     )

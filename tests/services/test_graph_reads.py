@@ -17,12 +17,12 @@ from service_support import (
     tenant_with_policies,
 )
 
-from bgwizard.domain.directory import PASSWORD_METHOD_ID
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.errors import NotFound
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.graph import GraphDirectory
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.graph.model import PASSWORD_METHOD_ID
 
 INITIAL = next(d["id"] for d in SAMPLE["tenant"]["domains"] if d.get("isInitial"))
 

@@ -11,13 +11,13 @@ import pytest
 from service_support import ADMIN, FAST, NOBODY, SAMPLE, device_sign_in, profile_for
 from service_support import tenant_with_policies as make_tenant
 
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.secret import Secret
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator, Fault
 from bgwizard.errors import NetworkDown, PermissionMissing
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.graph_client import RetryPolicy
+from bgwizard.graph.client import RetryPolicy
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.secret import Secret
 
 INITIAL = next(d["id"] for d in SAMPLE["tenant"]["domains"] if d.get("isInitial"))
 BG_UPN = f"bg-test-01@{INITIAL}"

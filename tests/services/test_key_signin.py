@@ -15,15 +15,15 @@ import pytest
 from drill_support import BG_PASSWORD, BreakGlass, drill_checks, set_up_break_glass, sign_in_as
 from soft_authenticator import SoftCtapDevice, SoftKey
 
-from bgwizard.domain.drill import ItemResult
-from bgwizard.domain.secret import Secret
+from bgwizard.demo.approver import EmulatorApprover, KeyApprover
+from bgwizard.drill.model import ItemResult
+from bgwizard.drill.service import DrillChecks
 from bgwizard.emulator import Emulator
 from bgwizard.errors import AuthError
-from bgwizard.services.demo import EmulatorApprover, KeyApprover
-from bgwizard.services.drill import DrillChecks
-from bgwizard.services.fido_device import HidKeyDevice
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.passkeys import KeyDevice, KeyDeviceError, PasskeyGraph, enrol_key
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.passkeys.service import KeyDevice, KeyDeviceError, PasskeyGraph, enrol_key
+from bgwizard.passkeys.usb_device import HidKeyDevice
+from bgwizard.secret import Secret
 
 PIN = Secret("48151623")
 

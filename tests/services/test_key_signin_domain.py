@@ -8,12 +8,12 @@ import hashlib
 import pytest
 from soft_authenticator import SoftKey
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain import passkey_assert as pka
-from bgwizard.domain.drill import CHECKLIST, Drill, passed, warned
-from bgwizard.domain.drill_checks import check_portal_sign_in, sign_in_method
-from bgwizard.domain.identity import SignedInIdentity
-from bgwizard.domain.secret import Secret
+from bgwizard.auth.identity import SignedInIdentity
+from bgwizard.drill.checks import check_portal_sign_in, sign_in_method
+from bgwizard.drill.model import CHECKLIST, Drill, passed, warned
+from bgwizard.passkeys import assertion as pka
+from bgwizard.passkeys import webauthn as pk
+from bgwizard.secret import Secret
 
 PIN = "48151623"
 CHALLENGE = bytes(range(32))

@@ -11,16 +11,16 @@ import pytest
 import sshsig
 from ledger_support import build_log, pinned_key, ssh_keygen_verify, ticking_clock
 
-from bgwizard.domain.ledger import NAMESPACE, Signer
-from bgwizard.domain.secret import Secret
-from bgwizard.services.ledger import DrillLog, LogError, LogRefused
-from bgwizard.services.ledger_sshsig import (
+from bgwizard.ledger.chain import NAMESPACE, Signer
+from bgwizard.ledger.sshsig import (
     SignerKeyError,
     create_key,
     fingerprint,
     load_key,
     verify,
 )
+from bgwizard.ledger.store import DrillLog, LogError, LogRefused
+from bgwizard.secret import Secret
 
 OPERATOR = "alice@contoso.example"
 
@@ -212,7 +212,7 @@ def test_wrong_namespace_and_noncanonical_armor_are_rejected() -> None:
     with pytest.raises(ValueError, match="exact armored form"):
         verify(b"m", other)
     assert verify(b"m", other, strict=False) == key.public_line
-    from bgwizard.services.ledger_sshsig import sign
+    from bgwizard.ledger.sshsig import sign
 
     with pytest.raises(ValueError, match="namespace 'git'"):
         verify(b"m", sign(key.private, b"m", namespace="git"))

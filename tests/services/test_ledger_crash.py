@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ledger_support import build_log, pinned_key
 
-from bgwizard.services.ledger import DrillLog
+from bgwizard.ledger.store import DrillLog
 
 _APPENDER = textwrap.dedent(
     """
@@ -21,7 +21,7 @@ _APPENDER = textwrap.dedent(
     sys.path.insert(0, {support!r})
     from pathlib import Path
     from ledger_support import pinned_key
-    from bgwizard.services.ledger import DrillLog
+    from bgwizard.ledger.store import DrillLog
 
     mode, path = sys.argv[1], Path(sys.argv[2])
     real_write, real_replace = os.write, os.replace

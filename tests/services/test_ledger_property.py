@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_support import pinned_key, ticking_clock
 
-from bgwizard.domain.ledger import JsonValue, line_hash
-from bgwizard.services.ledger import DrillLog
+from bgwizard.ledger.chain import JsonValue, line_hash
+from bgwizard.ledger.store import DrillLog
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 _PAYLOAD = st.dictionaries(

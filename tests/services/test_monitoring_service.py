@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 import trustme
 
-from bgwizard.domain.monitoring import make_ref
-from bgwizard.domain.monitoring_arm import build_export
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.errors import AuthError
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.monitoring import MonitoringService, arm_token_from
+from bgwizard.monitoring.arm import build_export
+from bgwizard.monitoring.rules import make_ref
+from bgwizard.monitoring.service import MonitoringService, arm_token_from
 
 ROUTE = "/arm/providers/microsoft.aadiam/diagnosticSettings"
 WS = "/subscriptions/1/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws"

@@ -13,13 +13,13 @@ import pytest
 from service_support import ADMIN, FAST, NOBODY, profile_for, sign_in
 from soft_authenticator import SoftKey
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain.passkey_policy import Fido2Policy
-from bgwizard.domain.secret import Secret
 from bgwizard.emulator import Emulator
 from bgwizard.errors import PermissionMissing
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.passkeys import STEPS, KeyDeviceError, PasskeyGraph, enrol_key
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.passkeys import webauthn as pk
+from bgwizard.passkeys.policy import Fido2Policy
+from bgwizard.passkeys.service import STEPS, KeyDeviceError, PasskeyGraph, enrol_key
+from bgwizard.secret import Secret
 
 PIN = Secret("48151623")
 

@@ -10,10 +10,10 @@ import pytest
 from service_support import NOBODY
 from soft_authenticator import SoftCtapDevice, SoftKey
 
-from bgwizard.domain.secret import Secret
-from bgwizard.services.fido_device import HidKeyDevice
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.passkeys import KeyDeviceError, PasskeyGraph, enrol_key
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.passkeys.service import KeyDeviceError, PasskeyGraph, enrol_key
+from bgwizard.passkeys.usb_device import HidKeyDevice
+from bgwizard.secret import Secret
 
 PIN = Secret("48151623")
 

@@ -10,17 +10,17 @@ import pypdfium2 as pdfium
 import pytest
 from soft_authenticator import SoftKey
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.domain.passkey_policy import Fido2Policy, permission_problem
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SecurityKeyRecord
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.sheet import security_key_line
-from bgwizard.services.fido_device import _ctap_message, list_keys
-from bgwizard.services.pdf import render_sheet
-from bgwizard.services.pin_sheet import PinSheet, render_pin_sheet
-from bgwizard.services.profile_store import TomlProfileStore
-from bgwizard.services.sheets import SheetService
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.passkeys import webauthn as pk
+from bgwizard.passkeys.policy import Fido2Policy, permission_problem
+from bgwizard.passkeys.usb_device import _ctap_message, list_keys
+from bgwizard.profile.model import BreakGlassAccount, Profile, SecurityKeyRecord
+from bgwizard.profile.store import TomlProfileStore
+from bgwizard.secret import Secret
+from bgwizard.sheets.model import security_key_line
+from bgwizard.sheets.pdf import render_sheet
+from bgwizard.sheets.pin_sheet import PinSheet, render_pin_sheet
+from bgwizard.sheets.service import SheetService
 
 AAGUID = "ee882879-721c-4913-9775-3dfcce97072a"
 KEY = SecurityKeyRecord(

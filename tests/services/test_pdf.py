@@ -13,12 +13,12 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from bgwizard.domain.password import PasswordPolicy, generate_password
-from bgwizard.domain.profile import BreakGlassAccount, Profile
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.sheet import SheetContent
-from bgwizard.services.pdf import PAPER_SIZES, RenderedSheet, render_sheet
-from bgwizard.services.sheets import SheetError, SheetService
+from bgwizard.profile.model import BreakGlassAccount, Profile
+from bgwizard.secret import Secret
+from bgwizard.sheets.model import SheetContent
+from bgwizard.sheets.password import PasswordPolicy, generate_password
+from bgwizard.sheets.pdf import PAPER_SIZES, RenderedSheet, render_sheet
+from bgwizard.sheets.service import SheetError, SheetService
 
 DAY = dt.date(2026, 11, 27)
 LINE_RE = re.compile(r"(?<!\S)(\d{1,2})((?: \S{1,4}){1,4}) check (\d\d)(?!\S)")
@@ -188,7 +188,7 @@ def test_render_is_fast(password: Secret) -> None:
 
 def test_reportlab_is_imported_lazily() -> None:
     code = (
-        "import sys, bgwizard.services.sheets, bgwizard.services.pdf, bgwizard.screens.sheets;"
+        "import sys, bgwizard.sheets.service, bgwizard.sheets.pdf, bgwizard.screens.sheets.screen;"
         "print('reportlab' in sys.modules, 'segno' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from bgwizard.cli_print import test_sheet as run_test_sheet
+from bgwizard.cli.print_sheet import test_sheet as run_test_sheet
 
 FAKE_LP = """#!/bin/sh
 cat > "$FAKE_LP_DIR/job.pdf"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bgwizard.services.printing import (
+from bgwizard.printing import (
     PrintError,
     Spooler,
     find_spooler,

@@ -22,13 +22,13 @@ import pytest
 from service_support import ADMIN
 from setup_support import Rig, make_rig, verify
 
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.password import generate_password
-from bgwizard.domain.profile import BreakGlassAccount, SheetRecord
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.emulator import Emulator
 from bgwizard.errors import AuthError
-from bgwizard.services.setup_rotate import RotationService
-from bgwizard.widgets.status import OVERDUE_MARK, status_lines
+from bgwizard.profile.model import BreakGlassAccount, SheetRecord
+from bgwizard.rotation.service import RotationService
+from bgwizard.screens.widgets.status import OVERDUE_MARK, status_lines
+from bgwizard.sheets.password import generate_password
 
 UPN = "svc-iam-recovery01@contosologistics.onmicrosoft.com"
 OLD_SERIAL = "S-OLD-0001"
@@ -40,13 +40,13 @@ CHILD = textwrap.dedent(
     """
     import asyncio, datetime, os, sys, time
     from pathlib import Path
-    from bgwizard.domain.profile import SheetRecord
-    from bgwizard.domain.secret import Secret
-    from bgwizard.services.auth import MsalAuthenticator
-    from bgwizard.services.graph import GraphDirectory
-    from bgwizard.services.graph_client import RetryPolicy
-    from bgwizard.services.profile_store import TomlProfileStore
-    from bgwizard.services.setup_rotate import RotationService
+    from bgwizard.profile.model import SheetRecord
+    from bgwizard.secret import Secret
+    from bgwizard.auth.service import MsalAuthenticator
+    from bgwizard.graph.directory import GraphDirectory
+    from bgwizard.graph.client import RetryPolicy
+    from bgwizard.profile.store import TomlProfileStore
+    from bgwizard.rotation.service import RotationService
 
     async def main(path, upn, serial):
         store = TomlProfileStore(Path(path))

@@ -24,11 +24,11 @@ from runbook_sample import (
     contoso_profile,
 )
 
-from bgwizard.domain.runbook import RUNBOOK_SECTIONS
-from bgwizard.services.pdf import PAPER_SIZES
-from bgwizard.services.printing import PrintError
-from bgwizard.services.runbook import RunbookError, RunbookService, drill_record
-from bgwizard.services.runbook_pdf import column_widths, render_runbook_pdf
+from bgwizard.printing import PrintError
+from bgwizard.runbook.model import RUNBOOK_SECTIONS
+from bgwizard.runbook.pdf import column_widths, render_runbook_pdf
+from bgwizard.runbook.service import RunbookError, RunbookService, drill_record
+from bgwizard.sheets.pdf import PAPER_SIZES
 
 FAKE_LP = '#!/bin/sh\ncat > "$LP_OUT"\necho "request id is fake-3 (1 file(s))"\n'
 
@@ -178,7 +178,8 @@ def test_draw_is_fast_once_warm(service: RunbookService) -> None:
 
 def test_importing_the_services_loads_neither_reportlab_nor_jinja2() -> None:
     code = (
-        "import sys, bgwizard.services.runbook, bgwizard.services.templates, bgwizard.cli_runbook;"
+        "import sys, bgwizard.runbook.service, bgwizard.runbook.templates;"
+        "import bgwizard.cli.print_runbook;"
         "print([m for m in ('reportlab', 'jinja2', 'textual') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -187,7 +188,7 @@ def test_importing_the_services_loads_neither_reportlab_nor_jinja2() -> None:
 
 def test_an_account_with_a_current_security_key_signs_in_with_its_passkey() -> None:
     """The register says "passkey" only for an account whose key is registered and not retired."""
-    from bgwizard.domain.profile import SecurityKeyRecord
+    from bgwizard.profile.model import SecurityKeyRecord
 
     profile = contoso_profile()
     alpha, bravo = profile.accounts

@@ -19,17 +19,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from runbook_sample import LAST_DRILL, contoso_profile
 from service_support import profile_for
 
-from bgwizard.domain.ledger import JsonValue
-from bgwizard.domain.profile import BreakGlassAccount
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.sheet import blocks
 from bgwizard.emulator import Emulator
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.ledger import DrillLog
-from bgwizard.services.ledger_sshsig import SigningKey
-from bgwizard.services.runbook import RunbookService, drill_history
-from bgwizard.services.sheets import SheetService
-from bgwizard.services.templates import TemplateStore
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.ledger.chain import JsonValue
+from bgwizard.ledger.sshsig import SigningKey
+from bgwizard.ledger.store import DrillLog
+from bgwizard.profile.model import BreakGlassAccount
+from bgwizard.runbook.service import RunbookService, drill_history
+from bgwizard.runbook.templates import TemplateStore
+from bgwizard.secret import Secret
+from bgwizard.sheets.model import blocks
+from bgwizard.sheets.service import SheetService
 
 SET_UP_DAY = dt.date(2026, 8, 3)
 DRILL_DAY = dt.date(2026, 11, 2)

@@ -19,23 +19,23 @@ import pytest
 from service_support import ADMIN, FAST, SAMPLE, device_sign_in, profile_for
 from setup_support import UNDISTURBED, Rig, changes, end_state
 
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.profile_store import TomlProfileStore
-from bgwizard.services.setup import SetupService
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.profile.store import TomlProfileStore
+from bgwizard.setup.service import SetupService
 
 CHILD = textwrap.dedent(
     """
     import asyncio, sys, time
     from pathlib import Path
-    from bgwizard.domain.password import generate_password
-    from bgwizard.domain.setup_names import suggest_names
-    from bgwizard.services.auth import MsalAuthenticator
-    from bgwizard.services.graph import GraphDirectory
-    from bgwizard.services.graph_client import RetryPolicy
-    from bgwizard.services.profile_store import TomlProfileStore
-    from bgwizard.services.setup import SetupService
+    from bgwizard.sheets.password import generate_password
+    from bgwizard.setup.names import suggest_names
+    from bgwizard.auth.service import MsalAuthenticator
+    from bgwizard.graph.directory import GraphDirectory
+    from bgwizard.graph.client import RetryPolicy
+    from bgwizard.profile.store import TomlProfileStore
+    from bgwizard.setup.service import SetupService
 
     async def main(path):
         store = TomlProfileStore(Path(path))

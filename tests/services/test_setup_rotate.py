@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from setup_support import Rig, make_rig, verify
 
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.password import generate_password
-from bgwizard.domain.profile import BreakGlassAccount, PendingRotation, SheetRecord
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.emulator import Emulator, Fault
 from bgwizard.errors import AuthError, BgWizardError, Throttled
-from bgwizard.services.setup_rotate import RotationError, RotationService
+from bgwizard.profile.model import BreakGlassAccount, PendingRotation, SheetRecord
+from bgwizard.rotation.service import RotationError, RotationService
+from bgwizard.sheets.password import generate_password
 
 UPN = "svc-iam-recovery01@contosologistics.onmicrosoft.com"
 TODAY = dt.date(2026, 11, 27)

@@ -25,13 +25,13 @@ from setup_support import (
     verify,
 )
 
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.profile import BreakGlassAccount
-from bgwizard.domain.setup_ca import BACKUP_FORMAT
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.emulator import Emulator
 from bgwizard.errors import AuthError
-from bgwizard.services.setup import SetupError
-from bgwizard.services.setup_ca import CaStepError
+from bgwizard.profile.model import BreakGlassAccount
+from bgwizard.setup.ca_plan import BACKUP_FORMAT
+from bgwizard.setup.ca_step import CaStepError
+from bgwizard.setup.service import SetupError
 
 PRIYA = next(u for u in SAMPLE["users"] if u["userPrincipalName"].startswith("priya."))
 
@@ -117,7 +117,7 @@ async def test_names_taken_custom_domain_and_purpose_words(rig: Rig) -> None:
 async def test_an_admin_without_roles_is_told_what_is_missing(fresh_emu: Emulator) -> None:
     nobody = await sign_in(fresh_emu, NOBODY)
     assert nobody.identity is not None
-    from bgwizard.domain.setup_checks import missing_for_setup
+    from bgwizard.setup.checks import missing_for_setup
 
     problems = missing_for_setup(nobody.identity)
     assert any("Global Administrator or User Administrator" in p for p in problems)

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from runbook_sample import ALPHA, BRAVO, NEXT_DUE, SERIALS, TODAY, contoso_profile
 
-from bgwizard.domain.runbook import (
+from bgwizard.runbook.model import (
     CHECKLIST_SECTIONS,
     RUNBOOK_SECTIONS,
     build_context,
     profile_drills,
 )
-from bgwizard.services.runbook import RunbookService
-from bgwizard.services.templates import PACKAGED, USER, TemplateError, TemplateStore, format_date
+from bgwizard.runbook.service import RunbookService
+from bgwizard.runbook.templates import PACKAGED, USER, TemplateError, TemplateStore, format_date
 
 PACKAGED_NAMES = sorted({*RUNBOOK_SECTIONS, *CHECKLIST_SECTIONS})
 

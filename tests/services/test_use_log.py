@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from ledger_support import pinned_key, ssh_keygen_verify, ticking_clock
 
-from bgwizard import cli_log
-from bgwizard.domain.audit import DrillRecord, Finding, run_audit
-from bgwizard.domain.drill_events import rotation_data, use_data
-from bgwizard.domain.ledger import JsonValue
-from bgwizard.domain.profile import Profile
-from bgwizard.services.drill import LogDrillSource
-from bgwizard.services.drill_record import DrillRecorder
-from bgwizard.services.ledger import DrillLog, LogRefused
-from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.audit.model import DrillRecord, Finding, run_audit
+from bgwizard.cli import log as cli_log
+from bgwizard.drill.events import rotation_data, use_data
+from bgwizard.drill.record import DrillRecorder
+from bgwizard.drill.service import LogDrillSource
+from bgwizard.ledger.chain import JsonValue
+from bgwizard.ledger.store import DrillLog, LogRefused
+from bgwizard.profile.model import Profile
+from bgwizard.profile.store import TomlProfileStore
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "unit"))
 from audit_factory import DOMAIN, IDS, NOW, account, snapshot

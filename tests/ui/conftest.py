@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fakes import AppFactory, FakeServices, fake_services, frozen_clock, sample_profile
 
-from bgwizard.app import JOURNEY_SCREENS, BgWizardApp
-from bgwizard.domain.demo import DemoInfo
-from bgwizard.domain.profile import Profile
+from bgwizard.demo.info import DemoInfo
+from bgwizard.profile.model import Profile
+from bgwizard.tui.app import JOURNEY_SCREENS, BgWizardApp
 
 
 @pytest.fixture(autouse=True)

@@ -17,19 +17,19 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
-from bgwizard.app import BgWizardApp
-from bgwizard.domain.demo import DEMO_ADMIN_UPN, DemoInfo
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.sheet import blocks
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.demo.approver import EmulatorApprover
+from bgwizard.demo.info import DEMO_ADMIN_UPN, DemoInfo
 from bgwizard.emulator import Emulator
-from bgwizard.screens.sheets import SheetsScreen
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.demo import EmulatorApprover
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.graph_client import RetryPolicy
-from bgwizard.services.profile_store import TomlProfileStore
-from bgwizard.services.protocols import Services
+from bgwizard.graph.client import RetryPolicy
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.ports import Services
+from bgwizard.profile.model import Profile
+from bgwizard.profile.store import TomlProfileStore
+from bgwizard.screens.sheets.screen import SheetsScreen
+from bgwizard.sheets.model import blocks
+from bgwizard.tui.app import BgWizardApp
 
 SAMPLE = json.loads((Path(__file__).parents[2] / "bgwizard/data/sample_tenant.json").read_text())
 ADMIN_PASSWORD = next(
@@ -203,7 +203,7 @@ async def admin_and_account(
     Returns:
         The stack and the new account's object id (the profile names no account yet).
     """
-    from bgwizard.domain.secret import Secret
+    from bgwizard.secret import Secret
 
     stack = build(emu, tmp_path)
     auth = stack.app.services.auth

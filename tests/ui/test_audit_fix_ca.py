@@ -12,8 +12,8 @@ from services.audit_support import audit_profile, bg_tenant, write_tenant
 from textual.pilot import Pilot
 
 from bgwizard.emulator import Emulator
+from bgwizard.graph.directory import GraphDirectory
 from bgwizard.screens.audit import AuditScreen
-from bgwizard.services.graph import GraphDirectory
 from ui.setup_pilot import Stack, build, continue_shown, on, press, until
 
 
@@ -31,7 +31,7 @@ def _ca_rules(screen: Any) -> list[str]:
 async def _sign_in(stack: Stack, pilot: Pilot[Any]) -> None:
     import asyncio
 
-    from bgwizard.domain.demo import DEMO_ADMIN_UPN
+    from bgwizard.demo.info import DEMO_ADMIN_UPN
     from ui.setup_pilot import ADMIN_PASSWORD
 
     prompt = await stack.app.services.auth.start_device_code()

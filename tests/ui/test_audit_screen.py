@@ -10,7 +10,7 @@ from textual.app import App
 from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
-from bgwizard.domain.audit import AuditReport, Finding, PolicyRef, sort_findings
+from bgwizard.audit.model import AuditReport, Finding, PolicyRef, sort_findings
 from bgwizard.errors import BgWizardError, PermissionMissing
 from bgwizard.screens.audit import AuditScreen
 

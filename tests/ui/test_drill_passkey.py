@@ -17,17 +17,17 @@ import pytest
 from soft_authenticator import SoftKey
 from textual.widgets import Button, Input, Select, Static
 
-from bgwizard.app import BgWizardApp
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.secret import Secret
 from bgwizard.emulator import Emulator
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.ledger.store import DrillLog
+from bgwizard.passkeys.service import PasskeyGraph, enrol_key
+from bgwizard.profile.model import Profile
 from bgwizard.screens.approve import ApproveDialog
-from bgwizard.screens.drill import DrillScreen, make_drill_screen
-from bgwizard.screens.drill_items import ManualItem
-from bgwizard.screens.drill_sign import SignDialog
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.ledger import DrillLog
-from bgwizard.services.passkeys import PasskeyGraph, enrol_key
+from bgwizard.screens.drill.checklist import DrillScreen, make_drill_screen
+from bgwizard.screens.drill.items import ManualItem
+from bgwizard.screens.drill.sign_dialog import SignDialog
+from bgwizard.secret import Secret
+from bgwizard.tui.app import BgWizardApp
 from ui.test_drill_screen import PASSPHRASE, _app, _fill_before, _profile, _status, _until
 
 PIN = "48151623"

@@ -8,11 +8,11 @@ from pathlib import Path
 from fakes import SIZE, AppFactory, FakeServices, sample_profile, settle
 from textual.widgets import Button, Select, Static
 
-from bgwizard.domain.secret import Secret
-from bgwizard.screens.drill import DrillScreen
-from bgwizard.screens.drill_sign import SignDialog
-from bgwizard.services.ledger import DrillLog
-from bgwizard.services.ledger_sshsig import create_key
+from bgwizard.ledger.sshsig import create_key
+from bgwizard.ledger.store import DrillLog
+from bgwizard.screens.drill.checklist import DrillScreen
+from bgwizard.screens.drill.sign_dialog import SignDialog
+from bgwizard.secret import Secret
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
 from ledger_support import build_log

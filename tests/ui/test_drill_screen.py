@@ -17,19 +17,19 @@ import pytest
 from fakes import SIZE, FakeProfileStore
 from textual.widgets import Button, Input, Select, Static
 
-from bgwizard.app import BgWizardApp
-from bgwizard.domain.demo import DemoInfo
-from bgwizard.domain.profile import Profile
+from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.demo.approver import EmulatorApprover
+from bgwizard.demo.info import DemoInfo
 from bgwizard.emulator import Emulator
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.ledger.store import DrillLog
+from bgwizard.ports import Services
+from bgwizard.profile.model import Profile
 from bgwizard.screens.approve import ApproveDialog
-from bgwizard.screens.drill import DrillScreen
-from bgwizard.screens.drill_items import ManualItem
-from bgwizard.screens.drill_sign import SignDialog
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.demo import EmulatorApprover
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.ledger import DrillLog
-from bgwizard.services.protocols import Services
+from bgwizard.screens.drill.checklist import DrillScreen
+from bgwizard.screens.drill.items import ManualItem
+from bgwizard.screens.drill.sign_dialog import SignDialog
+from bgwizard.tui.app import BgWizardApp
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
 from drill_support import BG_PASSWORD, remove_global_admin, set_up_break_glass

@@ -8,7 +8,7 @@ from fakes import SIZE, AppFactory, FakeServices, settle
 from textual.pilot import Pilot
 from textual.widgets import Select
 
-from bgwizard.screens.drill import DrillScreen
+from bgwizard.screens.drill.checklist import DrillScreen
 
 
 async def _open_drill(pilot: Pilot[Any]) -> None:

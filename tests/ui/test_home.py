@@ -19,14 +19,14 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Static
 
-from bgwizard.app import JOURNEY_SCREENS, BgWizardApp
-from bgwizard.domain.profile import PendingRotation, Profile
 from bgwizard.errors import NetworkDown
+from bgwizard.profile.model import PendingRotation, Profile
 from bgwizard.screens.home import HomeScreen
 from bgwizard.screens.placeholder import PlaceholderScreen
 from bgwizard.screens.signin import SignInScreen
-from bgwizard.widgets.journey_menu import JOURNEYS, JourneyMenu
-from bgwizard.widgets.status import StatusPanel
+from bgwizard.screens.widgets.journey_menu import JOURNEYS, JourneyMenu
+from bgwizard.screens.widgets.status import StatusPanel
+from bgwizard.tui.app import JOURNEY_SCREENS, BgWizardApp
 
 
 def status_text(app: BgWizardApp) -> str:

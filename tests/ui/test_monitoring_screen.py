@@ -12,11 +12,11 @@ from pathlib import Path
 from textual.app import App
 from textual.widgets import Button, Input, OptionList, Static, TextArea
 
-from bgwizard.domain.monitoring_arm import ExportFile
-from bgwizard.domain.monitoring_diagnostics import DiagnosticSettingsReport, not_checked
-from bgwizard.domain.profile import BreakGlassAccount, Profile
+from bgwizard.monitoring.arm import ExportFile
+from bgwizard.monitoring.diagnostics import DiagnosticSettingsReport, not_checked
+from bgwizard.monitoring.service import MonitoringService
+from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.monitoring import MonitoringScreen
-from bgwizard.services.monitoring import MonitoringService
 
 SIZE = (120, 40)
 ID_A = "aaaaaaaa-1111-4222-8333-444444444444"

@@ -10,13 +10,13 @@ import pytest
 from soft_authenticator import SoftKey
 from textual.widgets import Button, Input, Static
 
-from bgwizard.domain.demo import DEMO_ADMIN_UPN
-from bgwizard.domain.profile import BreakGlassAccount, Profile
-from bgwizard.domain.secret import Secret
+from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.demo.info import DEMO_ADMIN_UPN
 from bgwizard.emulator import Emulator
+from bgwizard.passkeys.service import KeyDevice
+from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.passkey import PasskeyScreen
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.passkeys import KeyDevice
+from bgwizard.secret import Secret
 from ui.setup_pilot import ADMIN_PASSWORD, SIZE, Stack, build, fake_printer, press, until
 
 TARGET = "tom.becker@contosologistics.com"

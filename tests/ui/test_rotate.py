@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import Select, Static
 
-from bgwizard.domain.profile import BreakGlassAccount, SheetRecord
+from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
+from bgwizard.profile.model import BreakGlassAccount, SheetRecord
+from bgwizard.profile.store import TomlProfileStore
 from bgwizard.screens.rotate import RotateScreen
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.profile_store import TomlProfileStore
 from ui.setup_pilot import (
     SIZE,
     Stack,

@@ -15,13 +15,13 @@ import pytest
 from fakes import FROZEN_NOW, AppFactory, FakeServices, sample_profile
 from textual.widgets import Button, Input, Static
 
-from bgwizard.domain.profile import BreakGlassAccount, SheetRecord
 from bgwizard.emulator import Emulator
-from bgwizard.screens.log_event import EventSignDialog
+from bgwizard.ledger.store import DrillLog
+from bgwizard.profile.model import BreakGlassAccount, SheetRecord
+from bgwizard.profile.store import TomlProfileStore
+from bgwizard.rotation.service import Rotated
+from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.rotate import RotateScreen
-from bgwizard.services.ledger import DrillLog
-from bgwizard.services.profile_store import TomlProfileStore
-from bgwizard.services.setup_rotate import Rotated
 from ui.setup_pilot import (
     SIZE,
     Stack,

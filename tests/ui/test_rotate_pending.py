@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Select, Static
 
-from bgwizard.domain.profile import BreakGlassAccount, PendingRotation, SheetRecord
-from bgwizard.domain.secret import Secret
 from bgwizard.emulator import Emulator
+from bgwizard.profile.model import BreakGlassAccount, PendingRotation, SheetRecord
+from bgwizard.profile.store import TomlProfileStore
 from bgwizard.screens.rotate import RotateScreen
 from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
-from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.secret import Secret
 from ui.setup_pilot import (
     SIZE,
     Stack,

@@ -17,11 +17,11 @@ from runbook_sample import ALPHA, BRAVO, SERIALS, TODAY, contoso_profile
 from textual.app import App
 from textual.widgets import Button, Input, Markdown, Select, Static
 
-from bgwizard.domain.profile import Profile
+from bgwizard.profile.model import Profile
+from bgwizard.runbook.service import RunbookService
 from bgwizard.screens.home import HomeScreen
 from bgwizard.screens.runbook import RunbookScreen
-from bgwizard.services.runbook import RunbookService
-from bgwizard.widgets.journey_menu import JOURNEYS, JourneyMenu
+from bgwizard.screens.widgets.journey_menu import JOURNEYS, JourneyMenu
 
 FAKE_LP = '#!/bin/sh\ncat > "$LP_OUT"\necho "request id is fake-5 (1 file(s))"\n'
 SNAP_SIZE = (100, 40)

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from bgwizard.domain.demo import DEMO_ADMIN_UPN
-from bgwizard.domain.identity import SignedInIdentity
-from bgwizard.domain.password import generate_password
-from bgwizard.domain.setup_names import suggest_names
+from bgwizard.auth.identity import SignedInIdentity
+from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.demo.info import DEMO_ADMIN_UPN
 from bgwizard.emulator import Emulator, Fault
 from bgwizard.screens.setup_wizard.rail import ProgressRail
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.setup import SetupService
+from bgwizard.setup.names import suggest_names
+from bgwizard.setup.service import SetupService
+from bgwizard.sheets.password import generate_password
 from ui.setup_pilot import (
     ADMIN_PASSWORD,
     SAMPLE,

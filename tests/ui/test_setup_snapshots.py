@@ -9,9 +9,9 @@ from typing import Any
 from fakes import SIZE, AppFactory, FakeServices, sample_profile, settle
 from textual.pilot import Pilot
 
-from bgwizard.app import BgWizardApp
-from bgwizard.domain.profile import SheetRecord
+from bgwizard.profile.model import SheetRecord
 from bgwizard.screens.setup_wizard.session import WizardSession
+from bgwizard.tui.app import BgWizardApp
 
 ALPHA = "bg-alpha@contosologistics.onmicrosoft.com"
 

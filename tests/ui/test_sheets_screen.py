@@ -17,13 +17,13 @@ import pytest
 from textual.app import App
 from textual.widgets import Button, Input, Select, Static
 
-from bgwizard.domain.password import PasswordPolicy
-from bgwizard.domain.profile import BreakGlassAccount, Profile
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.sheet import blocks
-from bgwizard.screens.sheets import SheetOutcome, SheetsScreen
-from bgwizard.screens.sheets_readback import ReadBackPanel
-from bgwizard.services.sheets import SheetService
+from bgwizard.profile.model import BreakGlassAccount, Profile
+from bgwizard.screens.sheets.readback import ReadBackPanel
+from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
+from bgwizard.secret import Secret
+from bgwizard.sheets.model import blocks
+from bgwizard.sheets.password import PasswordPolicy
+from bgwizard.sheets.service import SheetService
 
 SIZE = (110, 60)
 DAY = dt.date(2026, 11, 27)

@@ -21,15 +21,15 @@ from PIL import Image
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
-from bgwizard import messages
-from bgwizard.app import BgWizardApp
-from bgwizard.domain.identity import DeviceCodePrompt
+from bgwizard.auth.identity import DeviceCodePrompt
 from bgwizard.errors import AuthError, NetworkDown, PermissionMissing
+from bgwizard.screens import messages
 from bgwizard.screens.approve import ApproveDialog
 from bgwizard.screens.home import HomeScreen
 from bgwizard.screens.signin import SignInScreen, countdown_text
-from bgwizard.widgets.qr import DARK, LIGHT, QrCode, qr_matrix
-from bgwizard.widgets.status import StatusPanel
+from bgwizard.screens.widgets.qr import DARK, LIGHT, QrCode, qr_matrix
+from bgwizard.screens.widgets.status import StatusPanel
+from bgwizard.tui.app import BgWizardApp
 
 
 def text_of(app: BgWizardApp, selector: str) -> str:

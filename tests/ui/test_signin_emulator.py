@@ -16,19 +16,19 @@ import pytest
 from fakes import SIZE, FakeProfileStore, settle
 from textual.widgets import Static
 
-from bgwizard.app import BgWizardApp
-from bgwizard.domain.demo import DEMO_ADMIN_UPN, DemoInfo
-from bgwizard.domain.profile import Profile
+from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.demo.approver import EmulatorApprover
+from bgwizard.demo.info import DEMO_ADMIN_UPN, DemoInfo
 from bgwizard.emulator import Emulator
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.ports import Services
+from bgwizard.profile.model import Profile
 from bgwizard.screens.approve import ApproveDialog
 from bgwizard.screens.home import HomeScreen
 from bgwizard.screens.signin import SignInScreen
-from bgwizard.services.auth import MsalAuthenticator
-from bgwizard.services.demo import EmulatorApprover
-from bgwizard.services.graph import GraphDirectory
-from bgwizard.services.protocols import Services
-from bgwizard.widgets.qr import QrCode
-from bgwizard.widgets.status import StatusPanel
+from bgwizard.screens.widgets.qr import QrCode
+from bgwizard.screens.widgets.status import StatusPanel
+from bgwizard.tui.app import BgWizardApp
 
 SAMPLE = json.loads((Path(__file__).parents[2] / "bgwizard/data/sample_tenant.json").read_text())
 
@@ -114,9 +114,9 @@ async def _workers_then(
 async def test_every_journey_opens_its_real_screen_on_the_emulator(emu: Emulator) -> None:
     """Signed in on the real stack, each journey on the home screen opens its own screen
     (none is a placeholder any more) and the app survives it: no worker or handler crashes."""
-    from bgwizard.app import JOURNEY_SCREENS
     from bgwizard.screens.placeholder import PlaceholderScreen
-    from bgwizard.widgets.journey_menu import JOURNEYS
+    from bgwizard.screens.widgets.journey_menu import JOURNEYS
+    from bgwizard.tui.app import JOURNEY_SCREENS
 
     profile = emulator_profile(emu)
     auth = MsalAuthenticator(profile)

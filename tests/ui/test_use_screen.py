@@ -11,12 +11,12 @@ from typing import Any
 from fakes import SIZE, AppFactory, FakeServices, sample_profile, settle
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from bgwizard.app import BgWizardApp
-from bgwizard.domain.profile import Profile
-from bgwizard.screens.log_event import EventSignDialog
+from bgwizard.ledger.store import DrillLog
+from bgwizard.profile.model import Profile
+from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.rotate import RotateScreen
 from bgwizard.screens.use import UseScreen
-from bgwizard.services.ledger import DrillLog
+from bgwizard.tui.app import BgWizardApp
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
 from ledger_support import build_log, ssh_keygen_verify

@@ -7,16 +7,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Final
 
-from bgwizard.domain.audit import AccountSnapshot, AuditSnapshot, DrillRecord
-from bgwizard.domain.directory import (
+from bgwizard.audit.model import AccountSnapshot, AuditSnapshot, DrillRecord
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.graph.model import (
     AuthMethod,
     CaPolicy,
     DirectoryUser,
     RoleAssignment,
     RoleSchedule,
 )
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.profile import BreakGlassAccount
+from bgwizard.profile.model import BreakGlassAccount
 
 NOW: Final = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
 DOMAIN: Final = "contosologistics.onmicrosoft.com"

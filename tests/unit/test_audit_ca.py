@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from audit_factory import FIXTURES, IDS, J0EYV_BG_GROUP, NOW, account, policy, snapshot
 
-from bgwizard.domain.audit import (
+from bgwizard.audit.exports import groups_of, parse_policies
+from bgwizard.audit.model import (
     AccountSnapshot,
     AuditReport,
     AuditSnapshot,
@@ -15,10 +16,9 @@ from bgwizard.domain.audit import (
     Unread,
     run_audit,
 )
-from bgwizard.domain.audit_import import groups_of, parse_policies
-from bgwizard.domain.directory import CaPolicy, GroupRef
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.profile import BreakGlassAccount
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.graph.model import CaPolicy, GroupRef
+from bgwizard.profile.model import BreakGlassAccount
 
 BG_GROUP = "99999999-0000-0000-0000-00000000bbbb"
 OUTER = "99999999-0000-0000-0000-00000000cccc"

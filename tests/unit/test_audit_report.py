@@ -8,8 +8,7 @@ import json
 import pytest
 from audit_factory import FIXTURES, IDS, account, policy, snapshot
 
-from bgwizard.domain.audit import Unread, run_audit
-from bgwizard.domain.audit_import import (
+from bgwizard.audit.exports import (
     PolicyFileError,
     decode,
     groups_of,
@@ -17,8 +16,9 @@ from bgwizard.domain.audit_import import (
     parse_groups,
     parse_policies,
 )
-from bgwizard.domain.audit_render import to_json, to_json_data, to_text
-from bgwizard.domain.directory import AuthMethod
+from bgwizard.audit.model import Unread, run_audit
+from bgwizard.audit.render import to_json, to_json_data, to_text
+from bgwizard.graph.model import AuthMethod
 
 FINDING_KEYS = {"rule", "severity", "account", "policy", "message", "evidence", "fix"}
 

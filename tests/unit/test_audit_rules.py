@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from audit_factory import DOMAIN, IDS, NOW, account, snapshot, user
 
-from bgwizard.domain.audit import (
+from bgwizard.audit.model import (
     AuditReport,
     AuditSnapshot,
     DrillRecord,
@@ -16,9 +16,9 @@ from bgwizard.domain.audit import (
     Unread,
     run_audit,
 )
-from bgwizard.domain.directory import AuthMethod, GroupRef, RoleSchedule
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.domain.profile import BreakGlassAccount
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.graph.model import AuthMethod, GroupRef, RoleSchedule
+from bgwizard.profile.model import BreakGlassAccount
 
 
 def findings(report: AuditReport, rule: str, n: int | None = 1) -> list[Finding]:
@@ -175,7 +175,7 @@ def test_activated_from_eligibility_is_an_error() -> None:
 
 
 def test_global_admin_at_a_narrow_scope_is_an_error() -> None:
-    from bgwizard.domain.directory import RoleAssignment
+    from bgwizard.graph.model import RoleAssignment
 
     scoped = (RoleAssignment("ra", IDS[0], GLOBAL_ADMIN_ROLE_ID, "/administrativeUnits/x"),)
     found = only(with_account1(assignments=scoped), "role.global_admin")

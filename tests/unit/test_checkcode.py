@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bgwizard.domain.checkcode import (
+from bgwizard.sheets.checkcode import (
     MAX_LINE,
     MODULUS,
     UnknownCharacter,
     check_code,
     check_value,
 )
-from bgwizard.domain.password import FULL_ALPHABET
+from bgwizard.sheets.password import FULL_ALPHABET
 
 lines = st.text(alphabet=FULL_ALPHABET, min_size=2, max_size=16)
 long_lines = st.text(alphabet=FULL_ALPHABET, min_size=2, max_size=MAX_LINE)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bgwizard.domain.drill import (
+from bgwizard.drill.model import (
     CHECKLIST,
     PHASES,
     Drill,

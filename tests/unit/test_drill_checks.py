@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bgwizard.domain.audit import AuditReport, Finding, Unread
-from bgwizard.domain.directory import AuditRecord, SignInRecord
-from bgwizard.domain.drill_checks import (
+from bgwizard.audit.model import AuditReport, Finding, Unread
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.drill.checks import (
     check_audit,
     check_ca_readable,
     check_global_admin,
@@ -15,8 +15,8 @@ from bgwizard.domain.drill_checks import (
     check_sign_in_evidence,
     check_token,
 )
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.domain.profile import BreakGlassAccount, SheetRecord
+from bgwizard.graph.model import AuditRecord, SignInRecord
+from bgwizard.profile.model import BreakGlassAccount, SheetRecord
 
 T0 = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)
 T1 = T0 + dt.timedelta(minutes=20)

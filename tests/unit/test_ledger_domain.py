@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bgwizard.domain.ledger import (
+from bgwizard.ledger.chain import (
     GENESIS,
     Entry,
     LedgerError,

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bgwizard.domain.monitoring import (
+from bgwizard.monitoring.arm import build_export
+from bgwizard.monitoring.rules import (
     ACCOUNT_CHANGE_ACTIVITIES,
     AccountRef,
     MonitoringError,
@@ -22,8 +23,7 @@ from bgwizard.domain.monitoring import (
     kql_string,
     make_ref,
 )
-from bgwizard.domain.monitoring_arm import build_export
-from bgwizard.domain.profile import BreakGlassAccount
+from bgwizard.profile.model import BreakGlassAccount
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden" / "monitoring"
 UPDATE_GOLDEN = os.environ.get("BGWIZARD_UPDATE_GOLDEN") == "1"

@@ -6,9 +6,9 @@ import json
 import re
 from typing import Any
 
-from bgwizard.domain.monitoring import account_refs, build_rules
-from bgwizard.domain.monitoring_arm import build_export
-from bgwizard.domain.profile import BreakGlassAccount
+from bgwizard.monitoring.arm import build_export
+from bgwizard.monitoring.rules import account_refs, build_rules
+from bgwizard.profile.model import BreakGlassAccount
 
 ACCOUNTS = account_refs(
     [

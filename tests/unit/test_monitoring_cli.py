@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bgwizard.cli_monitoring import parse_accounts, run
-from bgwizard.domain.monitoring import MonitoringError
-from bgwizard.domain.profile import BreakGlassAccount, Profile
-from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.cli.monitoring import parse_accounts, run
+from bgwizard.monitoring.rules import MonitoringError
+from bgwizard.profile.model import BreakGlassAccount, Profile
+from bgwizard.profile.store import TomlProfileStore
 
 ID_A = "aaaaaaaa-1111-4222-8333-444444444444"
 ID_B = "bbbbbbbb-1111-4222-8333-444444444444"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bgwizard.domain.monitoring_diagnostics import evaluate_diagnostic_settings, not_checked
+from bgwizard.monitoring.diagnostics import evaluate_diagnostic_settings, not_checked
 
 WS = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws"
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from bgwizard.domain.monitoring import account_refs, build_rules, make_ref
-from bgwizard.domain.profile import BreakGlassAccount
+from bgwizard.monitoring.rules import account_refs, build_rules, make_ref
+from bgwizard.profile.model import BreakGlassAccount
 
 KQL_DIR = Path(__file__).resolve().parents[1] / "kql"
 PINNED = (

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bgwizard.domain import password as pw
-from bgwizard.domain.password import (
+from bgwizard.secret import Secret
+from bgwizard.sheets import password as pw
+from bgwizard.sheets.password import (
     DEFAULT_ALPHABET,
     DIGITS,
     LOWER,
@@ -25,7 +26,6 @@ from bgwizard.domain.password import (
     generate_password,
     meets_entra_rules,
 )
-from bgwizard.domain.secret import Secret
 
 LOOK_ALIKES_AND_MOVERS = "0Oo1lIyzYZ"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bgwizard.domain.profile import BreakGlassAccount, PendingRotation, Profile, SheetRecord
 from bgwizard.errors import ProfileError
-from bgwizard.services.profile_store import TomlProfileStore
+from bgwizard.profile.model import BreakGlassAccount, PendingRotation, Profile, SheetRecord
+from bgwizard.profile.store import TomlProfileStore
 
 
 def _profile() -> Profile:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bgwizard.domain.profile import BreakGlassAccount, PendingRotation, SheetRecord
-from bgwizard.domain.rotation import (
+from bgwizard.profile.model import BreakGlassAccount, PendingRotation, SheetRecord
+from bgwizard.rotation.journal import (
     abandon_rotation,
     begin_rotation,
     finish_rotation,

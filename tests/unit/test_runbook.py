@@ -18,8 +18,8 @@ from runbook_sample import (
     contoso_profile,
 )
 
-from bgwizard.domain.profile import Profile
-from bgwizard.domain.runbook import (
+from bgwizard.profile.model import Profile
+from bgwizard.runbook.model import (
     DEVICE_LOGIN,
     RECENT_DRILLS,
     AccountEntry,

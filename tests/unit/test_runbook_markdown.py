@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bgwizard.domain import runbook_markdown as md
+from bgwizard.runbook import markdown as md
 
 
 def test_headings_paragraphs_and_rules() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bgwizard.domain.secret import REDACTED, Secret
+from bgwizard.secret import REDACTED, Secret
 
 VALUE = "Hx7kP2mQ9vR4tWa8Nd3cBf6gJs5uLe2X"
 
@@ -93,7 +93,7 @@ def test_crash_in_textual_with_a_secret_local_prints_no_password(tmp_path: Path)
         """
         import sys
         from textual.app import App
-        from bgwizard.domain.secret import Secret
+        from bgwizard.secret import Secret
 
         class Crash(App[None]):
             def on_mount(self) -> None:
@@ -118,9 +118,9 @@ def test_crash_in_the_sheet_step_prints_no_password(tmp_path: Path) -> None:
         """
         import asyncio, pathlib, sys
         from textual.app import App
-        from bgwizard.domain.profile import BreakGlassAccount, Profile
-        from bgwizard.screens.sheets import SheetsScreen
-        from bgwizard.services.sheets import SheetService
+        from bgwizard.profile.model import BreakGlassAccount, Profile
+        from bgwizard.screens.sheets.screen import SheetsScreen
+        from bgwizard.sheets.service import SheetService
 
         account = BreakGlassAccount("bg@contoso.onmicrosoft.com", locations=["Safe A", "Safe B"])
         screen = SheetsScreen(Profile(tenant_name="Contoso"), account, SheetService())
@@ -159,9 +159,9 @@ def test_crash_inside_pdf_drawing_prints_no_password(tmp_path: Path) -> None:
         """
         import datetime as dt, sys
         from textual.app import App
-        from bgwizard.domain.profile import BreakGlassAccount, Profile
-        from bgwizard.domain.secret import Secret
-        from bgwizard.services import sheets
+        from bgwizard.profile.model import BreakGlassAccount, Profile
+        from bgwizard.secret import Secret
+        from bgwizard.sheets import service as sheets
 
         def broken_render(content, paper):
             plain = content.password.reveal()

@@ -9,18 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bgwizard.domain.directory import AuthMethod, CaPolicy, RoleAssignment, RoleSchedule
-from bgwizard.domain.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
-from bgwizard.domain.setup import STEP_IDS, SetupJournal, set_accounts
-from bgwizard.domain.setup_ca import (
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.graph.model import AuthMethod, CaPolicy, RoleAssignment, RoleSchedule
+from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.setup.ca_plan import (
     BACKUP_FORMAT,
     BackupError,
     backup_document,
     plan_exclusions,
     restore_patches,
 )
-from bgwizard.domain.setup_checks import (
+from bgwizard.setup.checks import (
     MFA_WARNING,
     apply_rotation,
     method_warnings,
@@ -28,7 +27,8 @@ from bgwizard.domain.setup_checks import (
     role_status,
     sign_in_problems,
 )
-from bgwizard.domain.setup_names import (
+from bgwizard.setup.journal import STEP_IDS, SetupJournal, set_accounts
+from bgwizard.setup.names import (
     check_names,
     check_upn,
     count_warning,

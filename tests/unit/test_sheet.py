@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bgwizard.domain.checkcode import check_code
-from bgwizard.domain.password import FULL_ALPHABET, PasswordPolicy, generate_password
-from bgwizard.domain.secret import Secret
-from bgwizard.domain.sheet import (
+from bgwizard.secret import Secret
+from bgwizard.sheets.checkcode import check_code
+from bgwizard.sheets.model import (
     CUSTODY_FIELDS,
     QR_WARNING,
     TITLE,
@@ -23,6 +22,7 @@ from bgwizard.domain.sheet import (
     normalise_typed,
     typed_code,
 )
+from bgwizard.sheets.password import FULL_ALPHABET, PasswordPolicy, generate_password
 
 PASSWORD = "ABCDEFGHJKLMNPQRabcdefghijkmnpqr23456789STUVWXstuvwxABCDEFGHJKLM"
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from bgwizard.domain.password import PasswordPolicy
-from bgwizard.domain.profile import BreakGlassAccount, Profile, SheetRecord
-from bgwizard.domain.secret import Secret
-from bgwizard.services import sheets
-from bgwizard.services.sheets import SheetError, SheetService
+from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.secret import Secret
+from bgwizard.sheets import service as sheets
+from bgwizard.sheets.password import PasswordPolicy
+from bgwizard.sheets.service import SheetError, SheetService
 
 DAY = dt.date(2026, 11, 27)
 PASSWORD = Secret("K7mPqR4tVx9bNc3dHj8sWf2gLa6eTu5x" + "Ab3dEf4hJk5mNp6q" * 2)

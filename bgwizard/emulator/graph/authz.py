@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from bgwizard.emulator import catalog as c
-from bgwizard.emulator.catalog import BUILTIN_ROLES
-from bgwizard.emulator.http import HttpError, Request, graph_error
-from bgwizard.emulator.jwt import TokenError, decode
-from bgwizard.emulator.records import Caller
-from bgwizard.emulator.state import TenantState
+from bgwizard.emulator.http.core import HttpError, Request, graph_error
+from bgwizard.emulator.identity.jwt import TokenError, decode
+from bgwizard.emulator.tenant import catalog as c
+from bgwizard.emulator.tenant.catalog import BUILTIN_ROLES
+from bgwizard.emulator.tenant.records import Caller
+from bgwizard.emulator.tenant.state import TenantState
 
 _READ_DIR = ("Directory.Read.All", "Directory.ReadWrite.All")
 

@@ -9,7 +9,7 @@ from email.message import Message
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from bgwizard.emulator.http import HttpError, Request, Response, graph_error, json_response
+from bgwizard.emulator.http.core import HttpError, Request, Response, graph_error, json_response
 
 MAX_REQUESTS = 20
 Handle = Callable[[Request], Response | None]

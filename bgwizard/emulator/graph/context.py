@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bgwizard.emulator import authz
-from bgwizard.emulator.http import HttpError, Request, Response, Router, graph_error, json_response
-from bgwizard.emulator.odata import Collection, apply_query, page, select_fields, shape
-from bgwizard.emulator.records import Caller
-from bgwizard.emulator.state import JsonDict, TenantState
+from bgwizard.emulator.graph import authz
+from bgwizard.emulator.graph.odata import Collection, apply_query, page, select_fields, shape
+from bgwizard.emulator.http.core import (
+    HttpError,
+    Request,
+    Response,
+    Router,
+    graph_error,
+    json_response,
+)
+from bgwizard.emulator.tenant.records import Caller
+from bgwizard.emulator.tenant.state import JsonDict, TenantState
 
 V1 = r"/v1\.0"
 ID = r"(?P<id>[^/]+)"
@@ -85,13 +92,11 @@ class GraphContext:
 
 def register_graph(router: Router, state: TenantState, graph_url: Callable[[], str]) -> None:
     """Add every Graph route to ``router``."""
-    from bgwizard.emulator import (
-        graph_directory,
-        graph_logs,
-        graph_passkeys,
-        graph_policies,
-        graph_roles,
-    )
+    from bgwizard.emulator.graph import directory as graph_directory
+    from bgwizard.emulator.graph import logs as graph_logs
+    from bgwizard.emulator.graph import passkeys as graph_passkeys
+    from bgwizard.emulator.graph import policies as graph_policies
+    from bgwizard.emulator.graph import roles as graph_roles
 
     ctx = GraphContext(state, graph_url)
     for module in (graph_directory, graph_roles, graph_policies, graph_logs, graph_passkeys):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
-from bgwizard.emulator import authz, catalog, graph_users
-from bgwizard.emulator.authz import Need
-from bgwizard.emulator.graph import ID, V1, GraphContext
-from bgwizard.emulator.http import Request, Response, Router, json_response
-from bgwizard.emulator.odata import Collection
-from bgwizard.emulator.records import record_audit, target
-from bgwizard.emulator.state import JsonDict, iso, new_id, utcnow
+from bgwizard.emulator.graph import authz
+from bgwizard.emulator.graph import users as graph_users
+from bgwizard.emulator.graph.authz import Need
+from bgwizard.emulator.graph.context import ID, V1, GraphContext
+from bgwizard.emulator.graph.odata import Collection
+from bgwizard.emulator.http.core import Request, Response, Router, json_response
+from bgwizard.emulator.tenant import catalog
+from bgwizard.emulator.tenant.records import record_audit, target
+from bgwizard.emulator.tenant.state import JsonDict, iso, new_id, utcnow
 
 DOMAINS = Collection("domain", "domains", {"id", "isInitial", "isDefault", "isVerified"})
 ORGANIZATION = Collection("organization", "organization")

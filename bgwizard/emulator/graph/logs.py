@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from bgwizard.emulator import authz
-from bgwizard.emulator.graph import ID, V1, GraphContext
-from bgwizard.emulator.http import Request, Response, Router
-from bgwizard.emulator.odata import Collection
-from bgwizard.emulator.state import JsonDict
+from bgwizard.emulator.graph import authz
+from bgwizard.emulator.graph.context import ID, V1, GraphContext
+from bgwizard.emulator.graph.odata import Collection
+from bgwizard.emulator.http.core import Request, Response, Router
+from bgwizard.emulator.tenant.state import JsonDict
 
 SIGN_INS = Collection(
     "signIn",

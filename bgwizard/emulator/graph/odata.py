@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bgwizard.emulator.http import HttpError, Request, graph_error
-from bgwizard.emulator.odata_filter import FilterError, parse_filter
-from bgwizard.emulator.state import JsonDict
+from bgwizard.emulator.graph.odata_filter import FilterError, parse_filter
+from bgwizard.emulator.http.core import HttpError, Request, graph_error
+from bgwizard.emulator.tenant.state import JsonDict
 
 
 @dataclass

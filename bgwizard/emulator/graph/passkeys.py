@@ -18,12 +18,21 @@ import re
 import secrets
 from typing import Any, Final
 
-from bgwizard.domain import passkey as pk
-from bgwizard.emulator import authz, catalog, graph_users
-from bgwizard.emulator.graph import ID, V1, GraphContext
-from bgwizard.emulator.http import HttpError, Request, Response, Router, graph_error, json_response
-from bgwizard.emulator.records import Caller, record_audit, target
-from bgwizard.emulator.state import JsonDict, TenantState, iso, new_id, utcnow
+from bgwizard.emulator.graph import authz
+from bgwizard.emulator.graph import users as graph_users
+from bgwizard.emulator.graph.context import ID, V1, GraphContext
+from bgwizard.emulator.http.core import (
+    HttpError,
+    Request,
+    Response,
+    Router,
+    graph_error,
+    json_response,
+)
+from bgwizard.emulator.tenant import catalog
+from bgwizard.emulator.tenant.records import Caller, record_audit, target
+from bgwizard.emulator.tenant.state import JsonDict, TenantState, iso, new_id, utcnow
+from bgwizard.passkeys import webauthn as pk
 
 _METHODS = V1 + r"/users/" + ID + r"/authentication/fido2Methods"
 _POLICY = V1 + r"/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/fido2"

@@ -13,12 +13,12 @@ import json
 import re
 from typing import Any
 
-from bgwizard.emulator import authz
-from bgwizard.emulator.graph import ID, V1, GraphContext
-from bgwizard.emulator.http import Request, Response, Router
-from bgwizard.emulator.odata import Collection
-from bgwizard.emulator.records import record_audit, target
-from bgwizard.emulator.state import JsonDict, iso, utcnow
+from bgwizard.emulator.graph import authz
+from bgwizard.emulator.graph.context import ID, V1, GraphContext
+from bgwizard.emulator.graph.odata import Collection
+from bgwizard.emulator.http.core import Request, Response, Router
+from bgwizard.emulator.tenant.records import record_audit, target
+from bgwizard.emulator.tenant.state import JsonDict, iso, utcnow
 
 _BASE = V1 + r"/identity/conditionalAccess/policies"
 POLICY_PROPERTIES = {

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from bgwizard.emulator import authz
-from bgwizard.emulator.graph import ID, V1, GraphContext
-from bgwizard.emulator.graph_directory import typed
-from bgwizard.emulator.http import Request, Response, Router, json_response
-from bgwizard.emulator.odata import Collection
-from bgwizard.emulator.records import Caller, record_audit, target
-from bgwizard.emulator.state import JsonDict, iso, new_id, utcnow
+from bgwizard.emulator.graph import authz
+from bgwizard.emulator.graph.context import ID, V1, GraphContext
+from bgwizard.emulator.graph.directory import typed
+from bgwizard.emulator.graph.odata import Collection
+from bgwizard.emulator.http.core import Request, Response, Router, json_response
+from bgwizard.emulator.tenant.records import Caller, record_audit, target
+from bgwizard.emulator.tenant.state import JsonDict, iso, new_id, utcnow
 
 _BASE = V1 + r"/roleManagement/directory"
 _FILTERABLE = {"principalId", "roleDefinitionId", "directoryScopeId", "id"}

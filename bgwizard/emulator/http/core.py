@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from bgwizard.emulator.state import iso, new_id, utcnow
+from bgwizard.emulator.tenant.state import iso, new_id, utcnow
 
 
 @dataclass

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from bgwizard.emulator.http import Request, Response, graph_error
+from bgwizard.emulator.http.core import Request, Response, graph_error
 
 FAULT_KINDS = ("429", "503", "403", "delay", "drop", "drop_after")
 """``drop`` closes the connection unanswered; ``drop_after`` carries the request out first

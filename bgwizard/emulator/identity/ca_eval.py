@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bgwizard.emulator.catalog import GRAPH_RESOURCE_ID
-from bgwizard.emulator.state import JsonDict, TenantState
+from bgwizard.emulator.tenant.catalog import GRAPH_RESOURCE_ID
+from bgwizard.emulator.tenant.state import JsonDict, TenantState
 
 
 def applied_policies(state: TenantState, user: JsonDict, app_id: str) -> list[JsonDict]:

@@ -6,10 +6,10 @@ import html
 import re
 from typing import Any
 
-from bgwizard.emulator.http import Request, Response, Router, json_response
-from bgwizard.emulator.login import Login
-from bgwizard.emulator.records import FAILURE_REASONS
-from bgwizard.emulator.state import DeviceCode, iso, utcnow
+from bgwizard.emulator.http.core import Request, Response, Router, json_response
+from bgwizard.emulator.identity.login import Login
+from bgwizard.emulator.tenant.records import FAILURE_REASONS
+from bgwizard.emulator.tenant.state import DeviceCode, iso, utcnow
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in — bgwizard emulator</title>

@@ -24,12 +24,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Final
 
-from bgwizard.domain import passkey as pk
-from bgwizard.domain import passkey_assert as pka
-from bgwizard.emulator.device import DeviceApprovals
-from bgwizard.emulator.http import Request, Response, Router, json_response
-from bgwizard.emulator.records import record_sign_in
-from bgwizard.emulator.state import DeviceCode, JsonDict, iso, utcnow
+from bgwizard.emulator.http.core import Request, Response, Router, json_response
+from bgwizard.emulator.identity.device import DeviceApprovals
+from bgwizard.emulator.tenant.records import record_sign_in
+from bgwizard.emulator.tenant.state import DeviceCode, JsonDict, iso, utcnow
+from bgwizard.passkeys import assertion as pka
+from bgwizard.passkeys import webauthn as pk
 
 KEY_AMR: Final = ("fido", "mfa")
 """The ``amr`` of a token from a security key sign-in."""

@@ -13,7 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from bgwizard.emulator.state import AppCertificate
+from bgwizard.emulator.tenant.state import AppCertificate
 
 
 class TokenError(Exception):

@@ -8,12 +8,12 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from bgwizard.emulator import tokens
-from bgwizard.emulator.http import HttpError, Request, Response, Router, json_response
-from bgwizard.emulator.jwt import TokenError, verify_client_assertion
-from bgwizard.emulator.records import record_sign_in
-from bgwizard.emulator.secrets import verify_secret
-from bgwizard.emulator.state import App, DeviceCode, JsonDict, TenantState, utcnow
+from bgwizard.emulator.http.core import HttpError, Request, Response, Router, json_response
+from bgwizard.emulator.identity import tokens
+from bgwizard.emulator.identity.jwt import TokenError, verify_client_assertion
+from bgwizard.emulator.identity.passwords import verify_secret
+from bgwizard.emulator.tenant.records import record_sign_in
+from bgwizard.emulator.tenant.state import App, DeviceCode, JsonDict, TenantState, utcnow
 
 _CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 _LOCKOUT_THRESHOLD = 10
@@ -315,6 +315,6 @@ class Login:
 
 def tokens_reason(code: int) -> str:
     """The failure reason text for an AADSTS code."""
-    from bgwizard.emulator.records import FAILURE_REASONS
+    from bgwizard.emulator.tenant.records import FAILURE_REASONS
 
     return FAILURE_REASONS.get(code, "Sign-in failed.")

@@ -7,9 +7,9 @@ import secrets
 import time
 from typing import Any
 
-from bgwizard.emulator.catalog import ARM_AUDIENCE, GRAPH_AUDIENCE
-from bgwizard.emulator.jwt import b64url, encode_unsigned
-from bgwizard.emulator.state import App, JsonDict, RefreshGrant, TenantState, new_id
+from bgwizard.emulator.identity.jwt import b64url, encode_unsigned
+from bgwizard.emulator.tenant.catalog import ARM_AUDIENCE, GRAPH_AUDIENCE
+from bgwizard.emulator.tenant.state import App, JsonDict, RefreshGrant, TenantState, new_id
 
 RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
 

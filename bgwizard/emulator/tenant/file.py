@@ -11,9 +11,9 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from bgwizard.emulator import catalog
-from bgwizard.emulator.secrets import hash_secret
-from bgwizard.emulator.state import (
+from bgwizard.emulator.identity.passwords import hash_secret
+from bgwizard.emulator.tenant import catalog
+from bgwizard.emulator.tenant.state import (
     App,
     AppCertificate,
     JsonDict,

@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m bgwizard.emulator.import_fixtures
+    python -m bgwizard.emulator.tenant.import_fixtures
 
 It reads the IntuneManagement export in
 ``tests/fixtures/ca-policies/j0eyv-ConditionalAccessBaseline``
@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bgwizard.emulator.csdl import Schema, load_schema, prune
+from bgwizard.emulator.tenant.csdl import Schema, load_schema, prune
 
 SOURCE = Path("tests/fixtures/ca-policies/j0eyv-ConditionalAccessBaseline")
 CSDL = Path("tests/fixtures/graph_csdl/graph-v1.0-subset.xml")

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bgwizard.emulator.ca_eval import applied_policies
-from bgwizard.emulator.catalog import GRAPH_RESOURCE_ID
-from bgwizard.emulator.state import App, JsonDict, TenantState, iso, new_id, utcnow
+from bgwizard.emulator.identity.ca_eval import applied_policies
+from bgwizard.emulator.tenant.catalog import GRAPH_RESOURCE_ID
+from bgwizard.emulator.tenant.state import App, JsonDict, TenantState, iso, new_id, utcnow
 
 FAILURE_REASONS = {
     50034: "The user account does not exist in the directory.",
