@@ -6,33 +6,81 @@ Kept apart from ``__main__`` so the CLI parser stays import-light (``--help`` an
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
+from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.demo.info import DemoInfo
 from bgwizard.graph.directory import GraphDirectory
-from bgwizard.ports import DemoApprover, ProfileStore, Services
+from bgwizard.ports import Authenticator, DemoApprover, DirectoryGateway, ProfileStore
 from bgwizard.profile.model import Profile
 from bgwizard.profile.store import TomlProfileStore
 
 
-def build_services(
-    profile: Profile, profiles: ProfileStore, demo: DemoApprover | None = None
-) -> Services:
-    """The service bundle for ``profile``.
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
-    Args:
-        profile: the loaded profile (authority, Graph URL, CA bundle).
-        profiles: where the profile is saved.
-        demo: the emulator approver, in demo mode.
 
-    Returns:
-        The services the app and its screens use.
+class Container:
+    """Every service of the TUI, built on first use from one profile (implements ``Services``).
+
+    Each port is a ``cached_property`` whose service module is imported inside it: the home
+    screen's first frame needs only ``auth``, ``directory`` and ``profiles``, so the other
+    service modules (and the libraries behind them) load when their journey first opens.
     """
-    auth = MsalAuthenticator(profile)
-    directory = GraphDirectory(profile, auth.credential())
-    return Services(auth=auth, directory=directory, profiles=profiles, demo=demo)
+
+    def __init__(
+        self,
+        profile: Profile,
+        profiles: ProfileStore,
+        *,
+        demo: DemoApprover | None = None,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        """Wire the services for ``profile``.
+
+        Args:
+            profile: the loaded profile (shared, mutated in place by the services).
+            profiles: where the profile is saved.
+            demo: the emulator approver, in demo mode.
+            clock: the current time (tests freeze it).
+        """
+        self.profile, self._profiles, self._demo, self.clock = profile, profiles, demo, clock
+
+    @cached_property
+    def auth(self) -> Authenticator:
+        """The administrator's msal sign-in."""
+        return self._msal
+
+    @cached_property
+    def _msal(self) -> MsalAuthenticator:
+        return MsalAuthenticator(self.profile)
+
+    @cached_property
+    def _graph(self) -> GraphDirectory:
+        return GraphDirectory(self.profile, self._msal.credential())
+
+    @cached_property
+    def directory(self) -> DirectoryGateway:
+        """Microsoft Graph for the signed-in administrator."""
+        return self._graph
+
+    @property
+    def profiles(self) -> ProfileStore:
+        """Where the profile is saved."""
+        return self._profiles
+
+    @property
+    def demo(self) -> DemoApprover | None:
+        """The emulator's approver (demo mode only)."""
+        return self._demo
+
+    # The remaining ports (sheets, setup, rotation, verifier, passkeys, keys, audit, drill,
+    # recorder, runbook, monitoring) are added by the screen rewrite: each builds here what a
+    # screen builds today.
 
 
 def run_app(profile_path: Path | None = None) -> int:
@@ -45,7 +93,7 @@ def run_app(profile_path: Path | None = None) -> int:
 
     store = TomlProfileStore(profile_path)
     profile = store.load()
-    BgWizardApp(build_services(profile, store), profile).run()
+    BgWizardApp(Container(profile, store), profile).run()
     return 0
 
 
@@ -71,7 +119,7 @@ def run_demo(tenant_file: Path | None = None, port: int = 0) -> int:
             profile.signer_key = str(Path(state) / "training-drill-key")
             store = TomlProfileStore(Path(state) / "profile.toml")
             store.save(profile)
-            services = build_services(profile, store, EmulatorApprover(emulator))
+            services = Container(profile, store, demo=EmulatorApprover(emulator))
             BgWizardApp(services, profile, demo=DemoInfo(base_url=emulator.base_url)).run()
     return 0
 

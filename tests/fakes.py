@@ -180,10 +180,22 @@ class FakeServices:
     directory: FakeDirectory
     profiles: FakeProfileStore
     demo: FakeDemoApprover | None = None
+    # Fakes of the other ports, filled in per screen (None: the screen under test needs none).
+    sheets: Any = None
+    setup: Any = None
+    rotation: Any = None
+    verifier: Any = None
+    passkeys: Any = None
+    keys: Any = None
+    audit: Any = None
+    drill: Any = None
+    recorder: Any = None
+    runbook: Any = None
+    monitoring: Any = None
 
     def bundle(self) -> Services:
         """The bundle the app takes."""
-        return Services(self.auth, self.directory, self.profiles, self.demo)
+        return self
 
 
 DEMO_PASSWORD: Final = "Demo-Pass-2026!"

@@ -19,12 +19,12 @@ from textual.widgets import Button, Input
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.container import Container
 from bgwizard.demo.approver import EmulatorApprover
 from bgwizard.demo.info import DEMO_ADMIN_UPN, DemoInfo
 from bgwizard.emulator import Emulator
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
-from bgwizard.ports import Services
 from bgwizard.profile.model import Profile
 from bgwizard.profile.store import TomlProfileStore
 from bgwizard.screens.sheets.screen import SheetsScreen
@@ -78,7 +78,8 @@ def build(emu: Emulator, tmp_path: Path, profile: Profile | None = None) -> Stac
         store.save(profile)
     auth = MsalAuthenticator(profile)
     directory = GraphDirectory(profile, auth.credential(), retry=FAST)
-    services = Services(auth, directory, store, EmulatorApprover(emu))
+    services = Container(profile, store, demo=EmulatorApprover(emu))
+    services.__dict__.update(_msal=auth, _graph=directory)  # fast retries (FAST)
     app = BgWizardApp(services, profile, demo=DemoInfo(emu.base_url), sign_in_on_start=False)
     return Stack(emu, app, store, profile, directory)
 

@@ -17,13 +17,12 @@ import pytest
 from fakes import SIZE, FakeProfileStore
 from textual.widgets import Button, Input, Select, Static
 
-from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.container import Container
 from bgwizard.demo.approver import EmulatorApprover
 from bgwizard.demo.info import DemoInfo
 from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.ledger.store import DrillLog
-from bgwizard.ports import Services
 from bgwizard.profile.model import Profile
 from bgwizard.screens.approve import ApproveDialog
 from bgwizard.screens.drill.checklist import DrillScreen
@@ -59,10 +58,8 @@ async def _profile(emu: Emulator, tmp_path: Path, *, exclude: bool = True) -> Pr
 
 
 def _app(emu: Emulator, profile: Profile) -> tuple[BgWizardApp, FakeProfileStore]:
-    auth = MsalAuthenticator(profile)
     store = FakeProfileStore(profile)
-    services = Services(auth, GraphDirectory(profile, auth.credential()), store,
-                        EmulatorApprover(emu))  # fmt: skip
+    services = Container(profile, store, demo=EmulatorApprover(emu))
     return BgWizardApp(
         services, profile, demo=DemoInfo(emu.base_url), sign_in_on_start=False
     ), store

@@ -17,11 +17,11 @@ from fakes import SIZE, FakeProfileStore, settle
 from textual.widgets import Static
 
 from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.container import Container
 from bgwizard.demo.approver import EmulatorApprover
 from bgwizard.demo.info import DEMO_ADMIN_UPN, DemoInfo
 from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
-from bgwizard.ports import Services
 from bgwizard.profile.model import Profile
 from bgwizard.screens.approve import ApproveDialog
 from bgwizard.screens.home import HomeScreen
@@ -59,7 +59,8 @@ async def test_demo_sign_in_through_the_emulator(emu: Emulator) -> None:
     profile = emulator_profile(emu)
     auth = MsalAuthenticator(profile)
     directory = GraphDirectory(profile, auth.credential())
-    services = Services(auth, directory, FakeProfileStore(profile), EmulatorApprover(emu))
+    services = Container(profile, FakeProfileStore(profile), demo=EmulatorApprover(emu))
+    services.__dict__.update(_msal=auth, _graph=directory)
     app = BgWizardApp(services, profile, demo=DemoInfo(emu.base_url))
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -121,7 +122,8 @@ async def test_every_journey_opens_its_real_screen_on_the_emulator(emu: Emulator
     profile = emulator_profile(emu)
     auth = MsalAuthenticator(profile)
     directory = GraphDirectory(profile, auth.credential())
-    services = Services(auth, directory, FakeProfileStore(profile), EmulatorApprover(emu))
+    services = Container(profile, FakeProfileStore(profile), demo=EmulatorApprover(emu))
+    services.__dict__.update(_msal=auth, _graph=directory)
     app = BgWizardApp(services, profile, demo=DemoInfo(emu.base_url))
     try:
         async with app.run_test(size=(110, 40)) as pilot:
