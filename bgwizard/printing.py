@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import PrintError
 
 SPOOLERS: Final = ("lp", "lpr")
 """Tried in this order."""
@@ -25,10 +25,6 @@ SAVE_WARNING: Final = (
     "A saved file is a digital copy of the password. Save only to media you control"
     " (an encrypted USB stick you will wipe), print it, then delete it for good."
 )
-
-
-class PrintError(BgWizardError):
-    """The sheet could not be printed or saved; nothing was written anywhere else."""
 
 
 @dataclass(frozen=True)

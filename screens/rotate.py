@@ -23,8 +23,7 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static
 
 from bgwizard.drill.events import rotation_data
 from bgwizard.drill.record import DrillRecorder, RecordedDrill
-from bgwizard.errors import BgWizardError
-from bgwizard.ledger.chain import LedgerError
+from bgwizard.errors import BgWizardError, LedgerError
 from bgwizard.rotation.journal import pending_sentence
 from bgwizard.rotation.service import Rotated, RotationService
 from bgwizard.screens.drill.log_event import EventSignDialog

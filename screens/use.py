@@ -21,7 +21,8 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Sele
 
 from bgwizard.drill.events import use_data
 from bgwizard.drill.record import DrillRecorder, RecordedDrill
-from bgwizard.ledger.chain import JsonValue, LedgerError
+from bgwizard.errors import LedgerError
+from bgwizard.ledger.chain import JsonValue
 from bgwizard.profile.model import Profile
 from bgwizard.screens.drill.log_event import EventSignDialog
 

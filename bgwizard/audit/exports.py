@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import PolicyFileError
 from bgwizard.graph.model import CaPolicy
 
 _BOMS: Final = (
@@ -25,10 +25,6 @@ _BOMS: Final = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _LIST_KEYS: Final = ("value", "conditional_access_policies", "policies")
-
-
-class PolicyFileError(BgWizardError):
-    """An exported policy or group file cannot be read."""
 
 
 def decode(data: bytes, source: str = "the file") -> str:

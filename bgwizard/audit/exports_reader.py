@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bgwizard.audit.exports import PolicyFileError, names_from, parse_groups, parse_policies
+from bgwizard.audit.exports import names_from, parse_groups, parse_policies
+from bgwizard.errors import PolicyFileError
 from bgwizard.graph.model import CaPolicy
 
 

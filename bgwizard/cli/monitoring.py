@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bgwizard.errors import BgWizardError
-from bgwizard.monitoring.rules import AccountRef, MonitoringError, account_refs, make_ref
+from bgwizard.errors import BgWizardError, MonitoringError
+from bgwizard.monitoring.rules import AccountRef, account_refs, make_ref
 from bgwizard.monitoring.service import MonitoringService
 from bgwizard.profile.store import TomlProfileStore
 

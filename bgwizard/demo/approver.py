@@ -6,9 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from bgwizard.errors import AuthError
+from bgwizard.errors import AuthError, BgWizardError
 from bgwizard.passkeys import assertion as pka
-from bgwizard.passkeys import webauthn as pk
 from bgwizard.passkeys.service import KeyDevice, sign_in_with_key
 from bgwizard.secret import Secret
 
@@ -87,9 +86,11 @@ class EmulatorApprover:
         if user_code not in pending:
             raise AuthError("That sign-in code is unknown or has expired; start the sign-in again.")
         emulator = self._emulator
+        # The emulator refuses with KeySignInRefused. Its module is not imported here: that
+        # would load the whole emulator with the approve screen, so catch its base instead.
         try:
             doc = await asyncio.to_thread(emulator.key_assertion_options, user_code, username)
-        except pk.PasskeyError as exc:
+        except BgWizardError as exc:
             raise AuthError(str(exc)) from None
         options = pka.AssertionOptions.from_json(doc)
         assertion = await sign_in_with_key(device, options, pin, on_touch)

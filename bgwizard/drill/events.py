@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Final
 
-from bgwizard.ledger.chain import JsonValue, LedgerError
+from bgwizard.errors import LedgerError
+from bgwizard.ledger.chain import JsonValue
 
 USE_FIELDS: Final = ("incident", "reason", "who", "actions", "lessons")
 """Post-mortem fields a real use must record (all required)."""

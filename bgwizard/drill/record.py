@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from bgwizard.drill.model import Drill
+from bgwizard.errors import LogRefused
 from bgwizard.ledger.chain import Entry, JsonValue, Verification
 from bgwizard.ledger.sshsig import (
     SigningKey,
@@ -21,7 +22,7 @@ from bgwizard.ledger.sshsig import (
     key_needs_passphrase,
     load_key,
 )
-from bgwizard.ledger.store import DrillLog, LogRefused, default_key_path, profile_log_path
+from bgwizard.ledger.store import DrillLog, default_key_path, profile_log_path
 from bgwizard.ports import ProfileStore
 from bgwizard.profile.model import Profile
 from bgwizard.secret import Secret

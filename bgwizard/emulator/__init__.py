@@ -7,6 +7,5 @@ from __future__ import annotations
 
 from bgwizard.emulator.http.faults import Fault
 from bgwizard.emulator.server import Emulator
-from bgwizard.emulator.tenant.file import TenantFileError
 
-__all__ = ["Emulator", "Fault", "TenantFileError"]
+__all__ = ["Emulator", "Fault"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import time
 
+from bgwizard.emulator.errors import TokenError
 from bgwizard.emulator.http.core import HttpError, Request, Response, Router, json_response
-from bgwizard.emulator.identity.jwt import TokenError, decode
+from bgwizard.emulator.identity.jwt import decode
 from bgwizard.emulator.tenant import catalog as c
 from bgwizard.emulator.tenant.state import TenantState
 

@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from bgwizard.emulator.errors import TenantFileError
 from bgwizard.emulator.server import Emulator
-from bgwizard.emulator.tenant.file import TenantFileError
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from bgwizard.errors import LedgerError
+
 NAMESPACE: Final = "bgwizard-drill"
 """SSHSIG namespace of every signature (``ssh-keygen -n``)."""
 FORMAT_VERSION: Final = 1
@@ -33,10 +35,6 @@ _PRINCIPAL: Final = re.compile(r"^[A-Za-z0-9._@+-]{1,128}$")
 JsonValue = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 SignatureCheck = Callable[[bytes, str], str]
 """``check(message, armored_signature) -> signer public key line``; raises ``LedgerError``."""
-
-
-class LedgerError(ValueError):
-    """A log entry, or a value meant for one, is invalid (one sentence)."""
 
 
 def check_principal(name: str) -> str:

@@ -20,8 +20,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from bgwizard.errors import BgWizardError
-from bgwizard.ledger.chain import NAMESPACE, LedgerError
+from bgwizard.errors import LedgerError, SignerKeyError
+from bgwizard.ledger.chain import NAMESPACE
 from bgwizard.secret import Secret
 
 _MAGIC: Final = b"SSHSIG"
@@ -29,10 +29,6 @@ _HASH: Final = b"sha512"
 _BEGIN: Final = "-----BEGIN SSH SIGNATURE-----"
 _END: Final = "-----END SSH SIGNATURE-----"
 _KEY_TYPE: Final = b"ssh-ed25519"
-
-
-class SignerKeyError(BgWizardError):
-    """The signing key cannot be created, read or unlocked (one sentence)."""
 
 
 def _string(data: bytes) -> bytes:

@@ -19,12 +19,11 @@ from typing import Final
 
 import platformdirs
 
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import LedgerError, LogError, LogRefused
 from bgwizard.ledger.chain import (
     GENESIS,
     Entry,
     JsonValue,
-    LedgerError,
     Signer,
     Verification,
     encode_line,
@@ -38,22 +37,6 @@ from bgwizard.ledger.sshsig import SigningKey, verify
 from bgwizard.profile.model import Profile
 
 APP_NAME: Final = "bgwizard"
-
-
-class LogError(BgWizardError):
-    """The drill log cannot be read or written (one sentence)."""
-
-
-class LogRefused(LogError):
-    """The log does not verify, so nothing is appended to it."""
-
-    def __init__(self, path: Path, result: Verification) -> None:
-        super().__init__(
-            f"Refusing to append to {path}: entry {result.first_bad} fails ({result.reason}); "
-            "keep that file as evidence and start a new log linked to it "
-            "(Drill screen: 'Start a new linked log')."
-        )
-        self.result = result
 
 
 def _data_dir(training: bool) -> Path:
@@ -255,8 +238,6 @@ def _fsync_dir(directory: Path) -> None:
 
 __all__ = [
     "DrillLog",
-    "LogError",
-    "LogRefused",
     "default_key_path",
     "default_log_path",
     "line_hash",

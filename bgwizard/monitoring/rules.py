@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import MonitoringError
 from bgwizard.profile.model import BreakGlassAccount
 
 #: Repeated failed sign-ins within the Sentinel query period that count as probing.
@@ -62,10 +62,6 @@ ACCOUNT_CHANGE_ACTIVITIES: Final[tuple[str, ...]] = (
 
 #: Audit activity for a Conditional Access policy change.
 CA_POLICY_UPDATE_ACTIVITY: Final = "Update conditional access policy"
-
-
-class MonitoringError(BgWizardError):
-    """The accounts given cannot produce alert rules (missing or malformed ids)."""
 
 
 @dataclass(frozen=True)

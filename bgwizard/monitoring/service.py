@@ -17,14 +17,14 @@ from typing import Final, Protocol
 
 import httpx
 
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import BgWizardError, MonitoringError
 from bgwizard.monitoring.arm import ExportFile, build_export
 from bgwizard.monitoring.diagnostics import (
     DiagnosticSettingsReport,
     evaluate_diagnostic_settings,
     not_checked,
 )
-from bgwizard.monitoring.rules import AccountRef, MonitoringError, account_refs
+from bgwizard.monitoring.rules import AccountRef, account_refs
 from bgwizard.profile.model import BreakGlassAccount
 
 PUBLIC_ARM_URL: Final = "https://management.azure.com"

@@ -14,11 +14,11 @@ from typing import Any, Final
 
 from fido2.webauthn import AuthenticatorData
 
+from bgwizard.errors import PasskeyError
 from bgwizard.passkeys.webauthn import (
     CHALLENGE_MINUTES,
     ORIGIN,
     RP_ID,
-    PasskeyError,
     b64url,
     check_client_data,
     rp_id_hash,

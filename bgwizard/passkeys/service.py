@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-from bgwizard.errors import BgWizardError, GraphError
+from bgwizard.errors import GraphError, PasskeyError
 from bgwizard.graph.base import GraphBase
 from bgwizard.graph.translate import Operation, translate_exception
 from bgwizard.passkeys import assertion as pka
@@ -37,10 +37,6 @@ OP_REGISTER: Final = Operation(
 )
 STEPS: Final = ("key", "pin", "options", "touch", "register", "done")
 """Progress steps ``enrol_key`` reports, in order."""
-
-
-class KeyDeviceError(BgWizardError):
-    """The security key refused or failed an operation (wrong PIN, timeout, unplugged)."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +151,7 @@ def _translated(op: Operation, host: str) -> Iterator[None]:
         if isinstance(error, GraphError) and error.status == 400 and op is OP_REGISTER:
             message = _server_message(exc)
             if message:
-                error = pk.PasskeyError(message, "refused")
+                error = PasskeyError(message, "refused")
         if error is exc:
             raise
         raise error from exc
@@ -277,7 +273,7 @@ async def enrol_key(
         BgWizardError: Graph failed.
     """
     if problem := pk.pin_problem(pin.reveal()):
-        raise pk.PasskeyError(problem, "pin")
+        raise PasskeyError(problem, "pin")
     on_step("key")
     info = await asyncio.to_thread(device.info)
     pin_was_set = False
@@ -321,7 +317,7 @@ async def sign_in_with_key(
         KeyDeviceError: the key refused (wrong PIN, not registered here, not touched).
     """
     if problem := pk.pin_problem(pin.reveal()):
-        raise pk.PasskeyError(problem, "pin")
+        raise PasskeyError(problem, "pin")
     client_data = pka.client_data_get(options.challenge)
     client_hash = hashlib.sha256(client_data).digest()
     got = await asyncio.to_thread(device.get_assertion, client_hash, options, pin, on_touch)

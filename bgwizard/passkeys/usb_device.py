@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from bgwizard.errors import KeyDeviceError
 from bgwizard.passkeys import assertion as pka
 from bgwizard.passkeys import webauthn as pk
-from bgwizard.passkeys.service import KeyAssertion, KeyDeviceError, KeyInfo, MadeCredential
+from bgwizard.passkeys.service import KeyAssertion, KeyInfo, MadeCredential
 from bgwizard.secret import Secret
 
 T = TypeVar("T")

@@ -24,7 +24,7 @@ from fido2.attestation.packed import PackedAttestation
 from fido2.utils import websafe_decode, websafe_encode
 from fido2.webauthn import AuthenticatorData
 
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import PasskeyError
 from bgwizard.secret import Secret
 
 RP_ID: Final = "login.microsoft.com"
@@ -40,14 +40,6 @@ ALGORITHM_NAMES: Final[Mapping[int, str]] = {ES256: "ES256", RS256: "RS256", EDD
 _B64URL: Final = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 PIN_LENGTH: Final = 8
 """Digits of a generated security key PIN (CTAP2 needs 4-63; 8 digits read well on paper)."""
-
-
-class PasskeyError(BgWizardError):
-    """A passkey registration cannot go on; ``str()`` is one sentence, ``reason`` a short code."""
-
-    def __init__(self, message: str, reason: str = "invalid") -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 def b64url(data: bytes) -> str:

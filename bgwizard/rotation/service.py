@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from bgwizard.auth.identity import SignedInIdentity
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import BgWizardError, RotationError
 from bgwizard.ports import ProfileStore
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.rotation.journal import begin_rotation, finish_rotation
@@ -26,10 +26,6 @@ from bgwizard.secret import Secret
 from bgwizard.setup.checks import sign_in_problems
 from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import account
-
-
-class RotationError(BgWizardError):
-    """A rotation step could not be done; the message says what to do."""
 
 
 @dataclass(frozen=True)

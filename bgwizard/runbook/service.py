@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import LogError, RunbookError
 from bgwizard.printing import (
     SPOOLERS,
     Spooler,
@@ -40,10 +40,6 @@ from bgwizard.runbook.templates import TemplateStore
 from bgwizard.sheets.pdf import PAPER_SIZES
 
 """Profile ``extra`` key: UPNs of the accounts that sign in with a passkey."""
-
-
-class RunbookError(BgWizardError):
-    """The runbook could not be drawn."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +82,7 @@ def drill_history(profile: Profile, log_path: Path | None = None) -> DrillHistor
         The history. A log that does not verify or cannot be read is not used: the note says
         why and the profile's last drill stands in.
     """
-    from bgwizard.ledger.store import DrillLog, LogError, default_log_path
+    from bgwizard.ledger.store import DrillLog, default_log_path
 
     path = log_path or (Path(profile.drill_log).expanduser() if profile.drill_log else None)
     log = DrillLog(path or default_log_path())

@@ -20,7 +20,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import TemplateError
 
 if TYPE_CHECKING:
     import jinja2
@@ -31,17 +31,6 @@ SUFFIX: Final = ".md.j2"
 NOT_RECORDED: Final = "(not recorded)"
 PACKAGED: Final = "packaged"
 USER: Final = "user"
-
-
-class TemplateError(BgWizardError):
-    """A runbook template is missing, broken, or failed while rendering."""
-
-    def __init__(self, message: str, *, filename: str = "", line: int | None = None) -> None:
-        super().__init__(message)
-        self.filename = filename
-        """The template file at fault (a path for user templates)."""
-        self.line = line
-        """The 1-based line at fault, when known."""
 
 
 def format_date(value: object) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bgwizard.errors import BackupError
 from bgwizard.graph.model import CaPolicy
 
 BACKUP_FORMAT: Final = "bgwizard-ca-backup/1"
@@ -131,10 +132,6 @@ def backup_document(
         "created": when.isoformat(),
         "policies": [dict(p.raw) for p in policies],
     }
-
-
-class BackupError(ValueError):
-    """A backup document that cannot be restored; the message is one sentence."""
 
 
 def restore_patches(

@@ -13,25 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import BackupError, CaStepError
 from bgwizard.graph.model import CaPolicy
 from bgwizard.profile.model import Profile
-from bgwizard.setup.ca_plan import (
-    BackupError,
-    CaPlan,
-    backup_document,
-    plan_exclusions,
-    restore_patches,
-)
+from bgwizard.setup.ca_plan import CaPlan, backup_document, plan_exclusions, restore_patches
 from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import SetupJournal
 
 BACKUPS_KEY = "setup_ca_backups"
 """``Profile.extra`` key listing the backup files written (newest last)."""
-
-
-class CaStepError(BgWizardError):
-    """The Conditional Access step could not be completed or restored."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import SetupError
 from bgwizard.graph.model import NEVER_EXPIRE_POLICY, AuthMethod, DirectoryUser
 from bgwizard.ports import ProfileStore
 from bgwizard.profile.model import Profile
@@ -37,10 +37,6 @@ from bgwizard.setup.names import (
     check_upn,
     display_name,
 )
-
-
-class SetupError(BgWizardError):
-    """A set-up step could not be completed; the message says what to do."""
 
 
 def utc_now() -> dt.datetime:

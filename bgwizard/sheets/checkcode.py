@@ -18,24 +18,13 @@ from __future__ import annotations
 
 from typing import Final
 
+from bgwizard.errors import UnknownCharacter
 from bgwizard.sheets.password import FULL_ALPHABET
 
 MODULUS: Final = 59
 """A prime larger than the alphabet (58) and than the longest line the guarantee covers."""
 MAX_LINE: Final = MODULUS - 1
 _INDEX: Final = {c: i for i, c in enumerate(FULL_ALPHABET)}
-
-
-class UnknownCharacter(ValueError):
-    """A line holds a character no generated password uses."""
-
-    def __init__(self, char: str, position: int) -> None:
-        super().__init__(
-            f"Character {position + 1} ({char!r}) never appears on a sheet"
-            " (sheets never use 0 O o 1 l I y Y z Z)."
-        )
-        self.char = char
-        self.position = position
 
 
 def check_value(line: str) -> int:

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from bgwizard.errors import UnknownCharacter
 from bgwizard.profile.model import SecurityKeyRecord, SheetRecord
 from bgwizard.secret import Secret
-from bgwizard.sheets.checkcode import UnknownCharacter, check_code
+from bgwizard.sheets.checkcode import check_code
 from bgwizard.sheets.password import DIGITS, UPPER
 
 LINE_LENGTH: Final = 16
@@ -115,7 +116,7 @@ def typed_code(text: str) -> str:
     """The check code of a typed line, for live display next to the input; ``??`` if invalid."""
     try:
         return check_code(normalise_typed(text))
-    except ValueError:
+    except (UnknownCharacter, ValueError):  # a character no sheet uses, or a line too long
         return "??"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import SheetError
 from bgwizard.printing import (
     SPOOLERS,
     Spooler,
@@ -38,10 +38,6 @@ from bgwizard.sheets.pdf import PAPER_SIZES, RenderedSheet, register_fonts, rend
 
 JOB_TITLE: Final = "sheet {serial}"
 """Print queue title: neutral, never the account or the password."""
-
-
-class SheetError(BgWizardError):
-    """The sheet could not be drawn."""
 
 
 class SheetService:

@@ -20,10 +20,9 @@ from textual.widgets import Button, Input, Label, Static
 
 from bgwizard.drill.model import Drill
 from bgwizard.drill.record import DrillRecorder, RecordedDrill
-from bgwizard.errors import BgWizardError
-from bgwizard.ledger.chain import LedgerError, check_principal
+from bgwizard.errors import BgWizardError, LedgerError, LogRefused
+from bgwizard.ledger.chain import check_principal
 from bgwizard.ledger.sshsig import SigningKey
-from bgwizard.ledger.store import LogRefused
 from bgwizard.secret import Secret
 
 

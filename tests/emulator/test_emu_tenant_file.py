@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bgwizard.emulator import Emulator, TenantFileError
+from bgwizard.emulator import Emulator
+from bgwizard.emulator.errors import TenantFileError
 from bgwizard.emulator.tenant.csdl import load_schema
 from bgwizard.emulator.tenant.file import bundled_sample, load_tenant
 from bgwizard.emulator.tenant.import_fixtures import read_export_json, rebuild

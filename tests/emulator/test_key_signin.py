@@ -17,7 +17,7 @@ import pytest
 from soft_authenticator import SoftKey
 
 from bgwizard.emulator import Emulator
-from bgwizard.emulator.identity.device_keys import KeySignInRefused
+from bgwizard.emulator.errors import KeySignInRefused
 from bgwizard.passkeys import assertion as pka
 from bgwizard.passkeys import webauthn as pk
 from bgwizard.secret import Secret

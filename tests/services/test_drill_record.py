@@ -12,8 +12,8 @@ from bgwizard.drill.events import rotation_data
 from bgwizard.drill.model import CHECKLIST, Drill, ItemResult, passed
 from bgwizard.drill.record import DrillRecorder
 from bgwizard.drill.service import LogDrillSource
-from bgwizard.ledger.sshsig import SignerKeyError
-from bgwizard.ledger.store import DrillLog, LogRefused
+from bgwizard.errors import LogRefused, SignerKeyError
+from bgwizard.ledger.store import DrillLog
 from bgwizard.profile.model import Profile
 from bgwizard.profile.store import TomlProfileStore
 from bgwizard.secret import Secret

@@ -19,9 +19,9 @@ from bgwizard.demo.approver import EmulatorApprover, KeyApprover
 from bgwizard.drill.model import ItemResult
 from bgwizard.drill.service import DrillChecks
 from bgwizard.emulator import Emulator
-from bgwizard.errors import AuthError
+from bgwizard.errors import AuthError, KeyDeviceError
 from bgwizard.graph.directory import GraphDirectory
-from bgwizard.passkeys.service import KeyDevice, KeyDeviceError, PasskeyGraph, enrol_key
+from bgwizard.passkeys.service import KeyDevice, PasskeyGraph, enrol_key
 from bgwizard.passkeys.usb_device import HidKeyDevice
 from bgwizard.secret import Secret
 

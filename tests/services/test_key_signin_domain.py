@@ -11,6 +11,7 @@ from soft_authenticator import SoftKey
 from bgwizard.auth.identity import SignedInIdentity
 from bgwizard.drill.checks import check_portal_sign_in, sign_in_method
 from bgwizard.drill.model import CHECKLIST, Drill, passed, warned
+from bgwizard.errors import PasskeyError
 from bgwizard.passkeys import assertion as pka
 from bgwizard.passkeys import webauthn as pk
 from bgwizard.secret import Secret
@@ -80,14 +81,14 @@ def test_each_tampering_is_named(change: str, reason: str) -> None:
             assertion.auth_data,
             _assertion(other).signature,
         )
-    with pytest.raises(pk.PasskeyError) as caught:
+    with pytest.raises(PasskeyError) as caught:
         pka.verify_assertion(assertion, expected)
     assert caught.value.reason == reason
     assert str(caught.value).endswith(".") and "\n" not in str(caught.value)
 
 
 def test_a_missing_member_is_one_sentence() -> None:
-    with pytest.raises(pk.PasskeyError, match=r"^The assertion has no signature\.$"):
+    with pytest.raises(PasskeyError, match=r"^The assertion has no signature\.$"):
         pka.Assertion.from_json({"credentialId": "AA", "clientDataJSON": "AA",
                                 "authenticatorData": "AA"})  # fmt: skip
 

@@ -11,15 +11,10 @@ import pytest
 import sshsig
 from ledger_support import build_log, pinned_key, ssh_keygen_verify, ticking_clock
 
+from bgwizard.errors import LedgerError, LogError, LogRefused, SignerKeyError
 from bgwizard.ledger.chain import NAMESPACE, Signer
-from bgwizard.ledger.sshsig import (
-    SignerKeyError,
-    create_key,
-    fingerprint,
-    load_key,
-    verify,
-)
-from bgwizard.ledger.store import DrillLog, LogError, LogRefused
+from bgwizard.ledger.sshsig import create_key, fingerprint, load_key, verify
+from bgwizard.ledger.store import DrillLog
 from bgwizard.secret import Secret
 
 OPERATOR = "alice@contoso.example"
@@ -209,12 +204,12 @@ def test_fingerprint_matches_ssh_keygen(tmp_path: Path) -> None:
 def test_wrong_namespace_and_noncanonical_armor_are_rejected() -> None:
     key = pinned_key(1)
     other = key.sign(b"m").replace("\n", "\r\n")
-    with pytest.raises(ValueError, match="exact armored form"):
+    with pytest.raises(LedgerError, match="exact armored form"):
         verify(b"m", other)
     assert verify(b"m", other, strict=False) == key.public_line
     from bgwizard.ledger.sshsig import sign
 
-    with pytest.raises(ValueError, match="namespace 'git'"):
+    with pytest.raises(LedgerError, match="namespace 'git'"):
         verify(b"m", sign(key.private, b"m", namespace="git"))
 
 

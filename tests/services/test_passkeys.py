@@ -14,11 +14,10 @@ from service_support import ADMIN, FAST, NOBODY, profile_for, sign_in
 from soft_authenticator import SoftKey
 
 from bgwizard.emulator import Emulator
-from bgwizard.errors import PermissionMissing
+from bgwizard.errors import KeyDeviceError, PasskeyError, PermissionMissing
 from bgwizard.graph.directory import GraphDirectory
-from bgwizard.passkeys import webauthn as pk
 from bgwizard.passkeys.policy import Fido2Policy
-from bgwizard.passkeys.service import STEPS, KeyDeviceError, PasskeyGraph, enrol_key
+from bgwizard.passkeys.service import STEPS, PasskeyGraph, enrol_key
 from bgwizard.secret import Secret
 
 PIN = Secret("48151623")
@@ -73,7 +72,7 @@ async def test_an_expired_challenge_is_refused_in_one_sentence(
     passkeys: PasskeyGraph, fresh_emu: Emulator
 ) -> None:
     fresh_emu.state.settings.passkey_challenge_seconds = 0
-    with pytest.raises(pk.PasskeyError) as caught:
+    with pytest.raises(PasskeyError) as caught:
         await enrol_key(passkeys, SoftKey(pin=PIN.reveal()), user_id=NOBODY.id, label="k", pin=PIN)
     message = str(caught.value)
     assert message.startswith("The passkey registration was refused: the challenge expired at ")
@@ -83,7 +82,7 @@ async def test_an_expired_challenge_is_refused_in_one_sentence(
 
 async def test_a_wrong_rp_id_is_refused(passkeys: PasskeyGraph) -> None:
     key = SoftKey(pin=PIN.reveal(), rp_id_override="login.microsoftonline.com")
-    with pytest.raises(pk.PasskeyError) as caught:
+    with pytest.raises(PasskeyError) as caught:
         await enrol_key(passkeys, key, user_id=NOBODY.id, label="k", pin=PIN)
     assert str(caught.value) == (
         "The passkey registration was refused: the credential was made for another relying "
@@ -98,7 +97,7 @@ async def test_a_wrong_pin_stops_before_graph_is_asked_to_register(
     with pytest.raises(KeyDeviceError, match="PIN is wrong; the key allows 7 more tries"):
         await enrol_key(passkeys, key, user_id=NOBODY.id, label="k", pin=PIN)
     assert not [m for m in await fresh_graph.list_auth_methods(NOBODY.id) if m.kind == "fido2"]
-    with pytest.raises(pk.PasskeyError, match="at least 4"):
+    with pytest.raises(PasskeyError, match="at least 4"):
         await enrol_key(passkeys, key, user_id=NOBODY.id, label="k", pin=Secret("12"))
 
 

@@ -10,8 +10,9 @@ import pytest
 from service_support import NOBODY
 from soft_authenticator import SoftCtapDevice, SoftKey
 
+from bgwizard.errors import KeyDeviceError
 from bgwizard.graph.directory import GraphDirectory
-from bgwizard.passkeys.service import KeyDeviceError, PasskeyGraph, enrol_key
+from bgwizard.passkeys.service import PasskeyGraph, enrol_key
 from bgwizard.passkeys.usb_device import HidKeyDevice
 from bgwizard.secret import Secret
 

@@ -11,6 +11,7 @@ import pytest
 from soft_authenticator import SoftKey
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.errors import PasskeyError
 from bgwizard.passkeys import webauthn as pk
 from bgwizard.passkeys.policy import Fido2Policy, permission_problem
 from bgwizard.passkeys.usb_device import _ctap_message, list_keys
@@ -89,9 +90,9 @@ def test_creation_options_round_trip_and_malformed() -> None:
         expires=dt.datetime(2026, 11, 27, 10, 5, tzinfo=dt.UTC),
     )
     assert pk.CreationOptions.from_graph(options.to_graph()) == options
-    with pytest.raises(pk.PasskeyError, match="no publicKey"):
+    with pytest.raises(PasskeyError, match="no publicKey"):
         pk.CreationOptions.from_graph({})
-    with pytest.raises(pk.PasskeyError, match="malformed"):
+    with pytest.raises(PasskeyError, match="malformed"):
         pk.CreationOptions.from_graph({"publicKey": {"challenge": "AAAA"}})
 
 
@@ -109,16 +110,16 @@ def test_verify_registration_directly() -> None:
     )
     assert verified.aaguid == key.aaguid and verified.algorithm == pk.ES256
     assert verified.user_verified and not verified.attested
-    with pytest.raises(pk.PasskeyError, match="credential id does not match"):
+    with pytest.raises(PasskeyError, match="credential id does not match"):
         pk.verify_registration(pk.b64url(b"other"), client_data, attestation, expected)
-    with pytest.raises(pk.PasskeyError, match="ES256, which was not offered"):
+    with pytest.raises(PasskeyError, match="ES256, which was not offered"):
         pk.verify_registration(
             pk.b64url(made.credential_id),
             client_data,
             attestation,
             pk.Expectation(challenge=options.challenge, algorithms=(pk.RS256,)),
         )
-    with pytest.raises(pk.PasskeyError, match="not valid CBOR"):
+    with pytest.raises(PasskeyError, match="not valid CBOR"):
         pk.verify_registration(pk.b64url(made.credential_id), client_data, b"\xff", expected)
 
 

@@ -13,12 +13,13 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
+from bgwizard.errors import SheetError
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.secret import Secret
 from bgwizard.sheets.model import SheetContent
 from bgwizard.sheets.password import PasswordPolicy, generate_password
 from bgwizard.sheets.pdf import PAPER_SIZES, RenderedSheet, render_sheet
-from bgwizard.sheets.service import SheetError, SheetService
+from bgwizard.sheets.service import SheetService
 
 DAY = dt.date(2026, 11, 27)
 LINE_RE = re.compile(r"(?<!\S)(\d{1,2})((?: \S{1,4}){1,4}) check (\d\d)(?!\S)")

@@ -13,9 +13,9 @@ from setup_support import Rig, make_rig, verify
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.emulator import Emulator, Fault
-from bgwizard.errors import AuthError, BgWizardError, Throttled
+from bgwizard.errors import AuthError, BgWizardError, RotationError, Throttled
 from bgwizard.profile.model import BreakGlassAccount, PendingRotation, SheetRecord
-from bgwizard.rotation.service import RotationError, RotationService
+from bgwizard.rotation.service import RotationService
 from bgwizard.sheets.password import generate_password
 
 UPN = "svc-iam-recovery01@contosologistics.onmicrosoft.com"

@@ -27,11 +27,9 @@ from setup_support import (
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.emulator import Emulator
-from bgwizard.errors import AuthError
+from bgwizard.errors import AuthError, CaStepError, SetupError
 from bgwizard.profile.model import BreakGlassAccount
 from bgwizard.setup.ca_plan import BACKUP_FORMAT
-from bgwizard.setup.ca_step import CaStepError
-from bgwizard.setup.service import SetupError
 
 PRIYA = next(u for u in SAMPLE["users"] if u["userPrincipalName"].startswith("priya."))
 

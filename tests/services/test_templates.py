@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from runbook_sample import ALPHA, BRAVO, NEXT_DUE, SERIALS, TODAY, contoso_profile
 
+from bgwizard.errors import TemplateError
 from bgwizard.runbook.model import (
     CHECKLIST_SECTIONS,
     RUNBOOK_SECTIONS,
@@ -14,7 +15,7 @@ from bgwizard.runbook.model import (
     profile_drills,
 )
 from bgwizard.runbook.service import RunbookService
-from bgwizard.runbook.templates import PACKAGED, USER, TemplateError, TemplateStore, format_date
+from bgwizard.runbook.templates import PACKAGED, USER, TemplateStore, format_date
 
 PACKAGED_NAMES = sorted({*RUNBOOK_SECTIONS, *CHECKLIST_SECTIONS})
 

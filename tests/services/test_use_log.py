@@ -20,8 +20,9 @@ from bgwizard.cli import log as cli_log
 from bgwizard.drill.events import rotation_data, use_data
 from bgwizard.drill.record import DrillRecorder
 from bgwizard.drill.service import LogDrillSource
+from bgwizard.errors import LogRefused
 from bgwizard.ledger.chain import JsonValue
-from bgwizard.ledger.store import DrillLog, LogRefused
+from bgwizard.ledger.store import DrillLog
 from bgwizard.profile.model import Profile
 from bgwizard.profile.store import TomlProfileStore
 

@@ -8,13 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bgwizard.sheets.checkcode import (
-    MAX_LINE,
-    MODULUS,
-    UnknownCharacter,
-    check_code,
-    check_value,
-)
+from bgwizard.errors import UnknownCharacter
+from bgwizard.sheets.checkcode import MAX_LINE, MODULUS, check_code, check_value
 from bgwizard.sheets.password import FULL_ALPHABET
 
 lines = st.text(alphabet=FULL_ALPHABET, min_size=2, max_size=16)

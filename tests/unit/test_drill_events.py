@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from bgwizard.drill.events import USE_FIELDS, rotation_data, use_data
-from bgwizard.ledger.chain import LedgerError, canonical_json
+from bgwizard.errors import LedgerError
+from bgwizard.ledger.chain import canonical_json
 
 T0 = dt.datetime(2026, 5, 1, 3, 0, tzinfo=dt.UTC)
 

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from bgwizard.errors import LedgerError
 from bgwizard.ledger.chain import (
     GENESIS,
     Entry,
-    LedgerError,
     Signer,
     canonical_json,
     check_principal,

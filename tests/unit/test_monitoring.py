@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from bgwizard.errors import MonitoringError
 from bgwizard.monitoring.arm import build_export
 from bgwizard.monitoring.rules import (
     ACCOUNT_CHANGE_ACTIVITIES,
     AccountRef,
-    MonitoringError,
     account_refs,
     build_rules,
     kql_string,

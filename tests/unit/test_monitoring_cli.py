@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bgwizard.cli.monitoring import parse_accounts, run
-from bgwizard.monitoring.rules import MonitoringError
+from bgwizard.errors import MonitoringError
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.profile.store import TomlProfileStore
 

@@ -10,15 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
+from bgwizard.errors import BackupError
 from bgwizard.graph.model import AuthMethod, CaPolicy, RoleAssignment, RoleSchedule
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
-from bgwizard.setup.ca_plan import (
-    BACKUP_FORMAT,
-    BackupError,
-    backup_document,
-    plan_exclusions,
-    restore_patches,
-)
+from bgwizard.setup.ca_plan import BACKUP_FORMAT, backup_document, plan_exclusions, restore_patches
 from bgwizard.setup.checks import (
     MFA_WARNING,
     apply_rotation,

@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 
+from bgwizard.errors import SheetError
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.secret import Secret
 from bgwizard.sheets import service as sheets
 from bgwizard.sheets.password import PasswordPolicy
-from bgwizard.sheets.service import SheetError, SheetService
+from bgwizard.sheets.service import SheetService
 
 DAY = dt.date(2026, 11, 27)
 PASSWORD = Secret("K7mPqR4tVx9bNc3dHj8sWf2gLa6eTu5x" + "Ab3dEf4hJk5mNp6q" * 2)

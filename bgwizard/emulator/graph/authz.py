@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from bgwizard.emulator.errors import TokenError
 from bgwizard.emulator.http.core import HttpError, Request, graph_error
-from bgwizard.emulator.identity.jwt import TokenError, decode
+from bgwizard.emulator.identity.jwt import decode
 from bgwizard.emulator.tenant import catalog as c
 from bgwizard.emulator.tenant.catalog import BUILTIN_ROLES
 from bgwizard.emulator.tenant.records import Caller

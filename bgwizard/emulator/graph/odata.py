@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bgwizard.emulator.graph.odata_filter import FilterError, parse_filter
+from bgwizard.emulator.errors import FilterError
+from bgwizard.emulator.graph.odata_filter import parse_filter
 from bgwizard.emulator.http.core import HttpError, Request, graph_error
 from bgwizard.emulator.tenant.state import JsonDict
 

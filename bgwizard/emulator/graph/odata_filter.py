@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bgwizard.emulator.errors import FilterError
+
 Predicate = Callable[[Any], bool]
 
 _TOKEN = re.compile(
@@ -23,10 +25,6 @@ _TOKEN = re.compile(
 )
 _COMPARE = {"eq", "ne", "gt", "ge", "lt", "le"}
 _FUNCTIONS = {"startswith", "endswith", "contains"}
-
-
-class FilterError(ValueError):
-    """The filter is malformed or uses a property the collection cannot filter on."""
 
 
 def parse_filter(text: str, allowed: set[str], resource: str) -> Predicate:

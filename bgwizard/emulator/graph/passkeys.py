@@ -32,6 +32,7 @@ from bgwizard.emulator.http.core import (
 from bgwizard.emulator.tenant import catalog
 from bgwizard.emulator.tenant.records import Caller, record_audit, target
 from bgwizard.emulator.tenant.state import JsonDict, TenantState, iso, new_id, utcnow
+from bgwizard.errors import PasskeyError
 from bgwizard.passkeys import webauthn as pk
 
 _METHODS = V1 + r"/users/" + ID + r"/authentication/fido2Methods"
@@ -145,7 +146,7 @@ class _Passkeys:
             expected = self._take_challenge(client_data, str(user["id"]))
             try:
                 verified = pk.verify_registration(cred_id, client_data, attestation, expected)
-            except pk.PasskeyError as exc:
+            except PasskeyError as exc:
                 raise _refused(
                     f"The passkey registration was refused: {_lower(str(exc))}"
                 ) from None
@@ -217,7 +218,7 @@ class _Passkeys:
         try:
             client_data = pk.unb64url(str(parts[1]), "clientDataJSON")
             attestation = pk.unb64url(str(parts[2]), "attestationObject")
-        except pk.PasskeyError as exc:
+        except PasskeyError as exc:
             raise self.ctx.bad_request(str(exc), "badRequest") from None
         return display_name.strip(), str(parts[0]), client_data, attestation
 

@@ -24,10 +24,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bgwizard.emulator.errors import KeySignInRefused
 from bgwizard.emulator.http.core import Request, Response, Router, json_response
 from bgwizard.emulator.identity.device import DeviceApprovals
 from bgwizard.emulator.tenant.records import record_sign_in
 from bgwizard.emulator.tenant.state import DeviceCode, JsonDict, iso, utcnow
+from bgwizard.errors import PasskeyError
 from bgwizard.passkeys import assertion as pka
 from bgwizard.passkeys import webauthn as pk
 
@@ -35,10 +37,6 @@ KEY_AMR: Final = ("fido", "mfa")
 """The ``amr`` of a token from a security key sign-in."""
 KEY_FAILURE_CODE: Final = 500121
 """AADSTS500121: authentication failed during the strong authentication request."""
-
-
-class KeySignInRefused(pk.PasskeyError):
-    """The emulator refused a security key step; ``str()`` is one sentence."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +111,7 @@ class DeviceKeys:
             user = self.state.find_user(username.strip())
             try:
                 stored, count = self._check(flow, user, username.strip(), assertion)
-            except pk.PasskeyError as exc:
+            except (KeySignInRefused, PasskeyError) as exc:  # refused, or not an assertion
                 reason = _lower(str(exc))
                 self._record(flow, user, username.strip(), reason)
                 return f"Sign-in failed: {reason}"
@@ -168,7 +166,7 @@ class DeviceKeys:
         )
         try:
             verified = pka.verify_assertion(assertion, expected)
-        except pk.PasskeyError as exc:
+        except PasskeyError as exc:
             raise KeySignInRefused(_lower(str(exc))) from None
         return stored, verified.sign_count
 
@@ -242,7 +240,7 @@ def _challenge_of(client_data: bytes) -> str:
     try:
         data = json.loads(client_data)
         return pk.b64url(pk.unb64url(str(data["challenge"]), "challenge"))
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError, pk.PasskeyError):
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError, PasskeyError):
         raise KeySignInRefused("the clientDataJSON carries no challenge.") from None
 
 

@@ -13,11 +13,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from bgwizard.emulator.errors import TokenError
 from bgwizard.emulator.tenant.state import AppCertificate
-
-
-class TokenError(Exception):
-    """A token or assertion is malformed or fails a check; the message says which."""
 
 
 def b64url(data: bytes) -> str:

@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from bgwizard.emulator.errors import ScopeError, TokenError
 from bgwizard.emulator.http.core import HttpError, Request, Response, Router, json_response
 from bgwizard.emulator.identity import tokens
-from bgwizard.emulator.identity.jwt import TokenError, verify_client_assertion
+from bgwizard.emulator.identity.jwt import verify_client_assertion
 from bgwizard.emulator.identity.passwords import verify_secret
 from bgwizard.emulator.tenant.records import record_sign_in
 from bgwizard.emulator.tenant.state import App, DeviceCode, JsonDict, TenantState, utcnow
@@ -116,7 +117,7 @@ class Login:
         scope = form.get("scope", "")
         try:
             tokens.delegated_scopes(app, scope)
-        except tokens.ScopeError as exc:
+        except ScopeError as exc:
             return oauth_error("invalid_scope", str(exc), 65001)
         life = self.state.settings.device_code_lifetime
         user_code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(9))
@@ -169,7 +170,7 @@ class Login:
     ) -> Response:
         try:
             body = tokens.user_tokens(self.state, self.base_url(), user, app, scope, amr)
-        except tokens.ScopeError as exc:
+        except ScopeError as exc:
             return oauth_error("invalid_grant", str(exc), 65001)
         return json_response(200, body)
 

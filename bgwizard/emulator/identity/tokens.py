@@ -7,15 +7,12 @@ import secrets
 import time
 from typing import Any
 
+from bgwizard.emulator.errors import ScopeError
 from bgwizard.emulator.identity.jwt import b64url, encode_unsigned
 from bgwizard.emulator.tenant.catalog import ARM_AUDIENCE, GRAPH_AUDIENCE
 from bgwizard.emulator.tenant.state import App, JsonDict, RefreshGrant, TenantState, new_id
 
 RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
-
-
-class ScopeError(Exception):
-    """A requested scope is not consented for the app; the message names it."""
 
 
 def graph_scopes(scope: str) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from bgwizard.emulator.errors import TenantFileError
 from bgwizard.emulator.identity.passwords import hash_secret
 from bgwizard.emulator.tenant import catalog
 from bgwizard.emulator.tenant.state import (
@@ -23,7 +24,6 @@ from bgwizard.emulator.tenant.state import (
     new_id,
     utcnow,
 )
-from bgwizard.errors import BgWizardError
 
 USER_DEFAULTS: JsonDict = {
     "accountEnabled": True,
@@ -41,10 +41,6 @@ USER_DEFAULTS: JsonDict = {
     "usageLocation": None,
     "department": None,
 }
-
-
-class TenantFileError(BgWizardError):
-    """The tenant file is missing, not JSON, or not a valid tenant."""
 
 
 def bundled_sample() -> Path:
