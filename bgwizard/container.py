@@ -15,7 +15,17 @@ from pathlib import Path
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.demo.info import DemoInfo
 from bgwizard.graph.directory import GraphDirectory
-from bgwizard.ports import Authenticator, DemoApprover, DirectoryGateway, ProfileStore
+from bgwizard.ports import (
+    AuditRunner,
+    Authenticator,
+    DemoApprover,
+    DirectoryGateway,
+    DrillChecksFactory,
+    LogRecorder,
+    MonitoringActions,
+    ProfileStore,
+    RunbookMaker,
+)
 from bgwizard.profile.model import Profile
 from bgwizard.profile.store import TomlProfileStore
 
@@ -81,6 +91,72 @@ class Container:
     # The remaining ports (sheets, setup, rotation, verifier, passkeys, keys, audit, drill,
     # recorder, runbook, monitoring) are added by the screen rewrite: each builds here what a
     # screen builds today.
+
+    # -- A2's ports: audit, drill, recorder, runbook, monitoring --------------------------
+    # Each imports its service module inside the property on purpose (lazy loading): the
+    # audit, drill, ledger, runbook and monitoring modules, and reportlab, jinja2, httpx and
+    # cryptography behind them, load when their journey first opens, not before the first frame.
+
+    @cached_property
+    def audit(self) -> AuditRunner:
+        """The audit on the admin's Graph, judging drills from the profile's signed log.
+
+        Imports ``bgwizard.audit.service`` and ``bgwizard.drill.service`` lazily (start-up).
+        """
+        from bgwizard.audit.service import AuditService
+        from bgwizard.drill.service import ProfileDrillSource
+
+        drills = ProfileDrillSource(self.profile)
+        return AuditService(self._graph, self.profile, clock=self.clock, drills=drills)
+
+    @cached_property
+    def drill(self) -> DrillChecksFactory:
+        """The drill's checks; each account signs in apart from the admin, through
+        ``MsalAuthenticator.separate()`` (same tenant and cache settings, its own session).
+
+        Imports ``bgwizard.drill.service`` lazily (start-up).
+        """
+        from bgwizard.drill.service import DrillChecksMaker
+
+        return DrillChecksMaker(self.profile, self._msal.separate, clock=self.clock)
+
+    @cached_property
+    def recorder(self) -> LogRecorder:
+        """The signed log's writer for the profile's log and key (a training log in demo mode).
+
+        Imports ``bgwizard.drill.record`` (and the ledger, cryptography) lazily (start-up).
+        """
+        from bgwizard.drill.record import DrillRecorder
+
+        return DrillRecorder(self.profile, self._profiles, clock=self.clock)
+
+    @cached_property
+    def runbook(self) -> RunbookMaker:
+        """The offline runbook of the profile, dated by the clock.
+
+        Imports ``bgwizard.runbook.service`` (jinja2, reportlab behind it) lazily (start-up).
+        """
+        from bgwizard.runbook.service import RunbookService
+
+        return RunbookService(self.profile, today=lambda: self.clock().date())
+
+    @cached_property
+    def monitoring(self) -> MonitoringActions:
+        """The monitoring export, and the ARM check with the admin's token once signed in.
+
+        Imports ``bgwizard.monitoring.service`` (httpx) lazily (start-up).
+        """
+        from bgwizard.monitoring.service import MonitoringService, arm_token_from
+
+        msal, profile = self._msal, self.profile
+        return MonitoringService(
+            arm_token_from(msal),
+            arm_url=profile.arm_url,
+            ca_bundle=profile.ca_bundle,
+            signed_in=lambda: msal.identity is not None,
+        )
+
+    # -- end of A2's ports ------------------------------------------------------------------
 
 
 def run_app(profile_path: Path | None = None) -> int:

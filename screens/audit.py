@@ -1,14 +1,14 @@
 """The audit screen: summary counts, the findings by severity, and each finding's details.
 
-The audit runs in a worker through an injected ``AuditRunner`` (``AuditService`` in the app,
-a fake in tests). "Fix CA exclusions" posts ``AuditScreen.FixCaExclusions`` with the gaps;
-the app routes it to the set-up wizard's Conditional Access step.
+The audit runs in a worker through the injected ``AuditRunner`` port (``AuditService`` from the
+container, a fake in tests). "Fix CA exclusions" posts ``AuditScreen.FixCaExclusions`` with the
+gaps; the app routes it to the set-up wizard's Conditional Access step.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Protocol
+from typing import ClassVar, Final
 
 from rich.text import Text
 from textual import on, work
@@ -22,9 +22,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from bgwizard.audit.model import AuditReport, Finding, Severity
 from bgwizard.errors import BgWizardError
-
-if TYPE_CHECKING:
-    from bgwizard.tui.app import BgWizardApp
+from bgwizard.ports import AuditRunner
 
 COUNTS: Final[tuple[tuple[Severity, str, str], ...]] = (
     ("error", "error", "errors"),
@@ -47,14 +45,6 @@ VERDICTS: Final = {
     "fail": "Fail: errors were found.",
     "incomplete": "Incomplete: some checks could not run, so the audit cannot pass.",
 }
-
-
-class AuditRunner(Protocol):
-    """Runs one audit (``bgwizard.audit.service.AuditService``)."""
-
-    async def run(self) -> AuditReport:
-        """Read the tenant and judge it."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -260,20 +250,3 @@ def details_text(finding: Finding) -> str:
     if finding.fix:
         lines += ["", f"Fix: {finding.fix}"]
     return "\n".join(lines)
-
-
-def make_audit_screen(app: BgWizardApp) -> AuditScreen:
-    """The audit screen on the app's Graph gateway and profile (for ``JOURNEY_SCREENS``).
-
-    Args:
-        app: the running app.
-
-    Returns:
-        The screen.
-    """
-    from bgwizard.audit.service import AuditService
-    from bgwizard.drill.service import drill_source_for
-
-    directory: Any = app.services.directory
-    drills = drill_source_for(app.profile)
-    return AuditScreen(AuditService(directory, app.profile, clock=app.clock, drills=drills))

@@ -1,13 +1,18 @@
-"""The home screen: the journeys, and a status panel of tenant, admin, accounts and drill."""
+"""The home screen: the journeys, and a status panel of tenant, admin, accounts and drill.
+
+It needs no app class: it follows the app's ``identity`` and ``tenant`` reactives by name and
+posts ``HomeScreen.JourneyChosen``, which the app turns into the journey's screen.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 
@@ -16,9 +21,6 @@ from bgwizard.demo.info import DemoInfo
 from bgwizard.profile.model import Profile
 from bgwizard.screens.widgets.journey_menu import JourneyMenu
 from bgwizard.screens.widgets.status import StatusPanel
-
-if TYPE_CHECKING:
-    from bgwizard.tui.app import BgWizardApp
 
 
 def demo_banner_text(demo: DemoInfo) -> str:
@@ -38,6 +40,13 @@ class HomeScreen(Screen[None]):
 
     CSS_PATH = "home.tcss"
 
+    @dataclass
+    class JourneyChosen(Message):
+        """The user chose a journey in the menu."""
+
+        journey_id: str
+        """The ``Journey.id`` to open."""
+
     def __init__(self, profile: Profile, *, demo: DemoInfo | None, today: dt.date) -> None:
         """Show the journeys and the status of ``profile``.
 
@@ -50,11 +59,6 @@ class HomeScreen(Screen[None]):
         self._profile = profile
         self._demo = demo
         self._today = today
-
-    @property
-    def bg_app(self) -> BgWizardApp:
-        """The app, typed."""
-        return cast("BgWizardApp", self.app)
 
     def compose(self) -> ComposeResult:
         """Header, demo banner, journeys beside the status panel, footer."""
@@ -93,4 +97,4 @@ class HomeScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#journeys")
     def _open_chosen_journey(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
-            self.bg_app.action_open_journey(event.option.id)
+            self.post_message(self.JourneyChosen(event.option.id))

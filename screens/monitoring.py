@@ -1,7 +1,7 @@
 """The Monitoring screen: preview each alert rule and template, copy it, save them all.
 
 Used on its own (home → Monitoring) and as the set-up wizard's monitoring step. It takes the
-profile and a monitoring service (``bgwizard.monitoring.service.MonitoringGateway``); saving
+profile and the ``MonitoringActions`` port (``MonitoringService`` from the container); saving
 runs in a thread worker, the diagnostic-settings check in an async worker. Dismissed with the
 paths saved (empty when nothing was saved).
 """
@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from bgwizard.errors import BgWizardError
 from bgwizard.monitoring.arm import ExportFile
 from bgwizard.monitoring.diagnostics import DiagnosticSettingsReport
-from bgwizard.monitoring.service import MonitoringGateway
+from bgwizard.ports import MonitoringActions
 from bgwizard.profile.model import Profile
 
 INTRO = (
@@ -57,7 +57,7 @@ class MonitoringScreen(Screen[list[Path]]):
     """The last diagnostic-settings result, if checked."""
 
     def __init__(
-        self, profile: Profile, service: MonitoringGateway, *, default_dir: str = ""
+        self, profile: Profile, service: MonitoringActions, *, default_dir: str = ""
     ) -> None:
         """Show the monitoring export for ``profile``'s accounts.
 

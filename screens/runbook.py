@@ -8,7 +8,7 @@ messages. The runbook holds no password: it says where the sheets are, never wha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,11 +19,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Markdown, Select, Static
 
 from bgwizard.errors import BgWizardError
+from bgwizard.ports import RunbookMaker
 from bgwizard.runbook.markdown import PAGE_BREAK
-from bgwizard.runbook.service import RunbookDocument, RunbookService
-
-if TYPE_CHECKING:
-    from bgwizard.tui.app import BgWizardApp
+from bgwizard.runbook.model import RunbookDocument
 
 SAVE_NOTE = (
     "The runbook holds no password, but it names the accounts and where their sheets are kept:"
@@ -67,7 +65,7 @@ class RunbookScreen(Screen[None]):
 
         said: str
 
-    def __init__(self, service: RunbookService, *, paper: str = "a4") -> None:
+    def __init__(self, service: RunbookMaker, *, paper: str = "a4") -> None:
         """Build the screen.
 
         Args:
@@ -209,16 +207,3 @@ class RunbookScreen(Screen[None]):
     def _done(self, message: Done) -> None:
         self._status(message.said)
         self.notify(message.said, title="Runbook")
-
-
-def make_runbook_screen(app: BgWizardApp) -> RunbookScreen:
-    """The runbook screen on the app's profile and clock (for ``JOURNEY_SCREENS``).
-
-    Args:
-        app: the running app.
-
-    Returns:
-        The screen.
-    """
-    service = RunbookService(app.profile, today=lambda: app.clock().date())
-    return RunbookScreen(service, paper=app.profile.sheet_paper)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,14 +20,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from bgwizard.drill.events import use_data
-from bgwizard.drill.record import DrillRecorder, RecordedDrill
+from bgwizard.drill.model import RecordedDrill
 from bgwizard.errors import LedgerError
 from bgwizard.ledger.chain import JsonValue
+from bgwizard.ports import LogRecorder
 from bgwizard.profile.model import Profile
 from bgwizard.screens.drill.log_event import EventSignDialog
-
-if TYPE_CHECKING:
-    from bgwizard.tui.app import BgWizardApp
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 TIME_HINT = "YYYY-MM-DD HH:MM, UTC"
@@ -70,7 +68,7 @@ class UseScreen(Screen[None]):
     def __init__(
         self,
         profile: Profile,
-        recorder: DrillRecorder,
+        recorder: LogRecorder,
         *,
         clock: Callable[[], dt.datetime],
         open_rotate: RotateOpener | None = None,
@@ -193,15 +191,3 @@ class UseScreen(Screen[None]):
     def action_leave(self) -> None:
         """Back to the home screen."""
         self.dismiss(None)
-
-
-def make_use_screen(app: BgWizardApp) -> Screen[Any]:
-    """The use screen on the app's profile (the journey registry calls this)."""
-
-    def open_rotate(upn: str, reason: str) -> None:
-        from bgwizard.screens.rotate import RotateScreen
-
-        app.switch_screen(RotateScreen(app, reason=reason, upn=upn))
-
-    recorder = DrillRecorder(app.profile, app.services.profiles, clock=app.clock)
-    return UseScreen(app.profile, recorder, clock=app.clock, open_rotate=open_rotate)

@@ -181,6 +181,8 @@ class FakeServices:
     profiles: FakeProfileStore
     demo: FakeDemoApprover | None = None
     # Fakes of the other ports, filled in per screen (None: the screen under test needs none).
+    # audit, drill, recorder and monitoring: see tests/fakes_drill.py (FakeAuditRunner,
+    # FakeDrillChecksFactory, FakeLogRecorder, FakeMonitoring, real_recorder).
     sheets: Any = None
     setup: Any = None
     rotation: Any = None

@@ -31,7 +31,7 @@ Result = Literal["pass", "fail", "incomplete"]
 
 SEVERITY_ORDER: Final[tuple[Severity, ...]] = ("error", "warning", "not_checked", "info", "ok")
 EXIT_CODES: Final[dict[Result, int]] = {"pass": 0, "fail": 1, "incomplete": 2}
-"""Exit code of ``bgwizard audit`` per result (DESIGN.md)."""
+"""Exit code of ``bgwizard audit`` per result (the README's command table)."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ class AuditReport:
 
     @property
     def exit_code(self) -> int:
-        """0 pass, 1 errors found, 2 incomplete (DESIGN.md)."""
+        """0 pass, 1 errors found, 2 incomplete (the README's command table)."""
         return EXIT_CODES[self.result]
 
 

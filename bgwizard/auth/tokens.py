@@ -11,22 +11,15 @@ import base64
 import json
 import time
 from collections.abc import Mapping
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from bgwizard.auth.identity import SignedInIdentity
 from bgwizard.errors import AuthError
+from bgwizard.ports import TokenSource
 
 GRAPH_SCOPES: Final = ("https://graph.microsoft.com/.default",)
 """What bgwizard asks for: the Graph permissions consented to the client app."""
 _UNREADABLE: Final = "The sign-in service returned an access token bgwizard cannot read."
-
-
-class TokenSource(Protocol):
-    """Anything that hands out access tokens (blocking; called from a thread)."""
-
-    def token(self, scopes: tuple[str, ...] = GRAPH_SCOPES) -> tuple[str, int]:
-        """An access token for ``scopes`` and its expiry as a Unix time."""
-        ...
 
 
 def token_claims(token: str) -> dict[str, Any]:

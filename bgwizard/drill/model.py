@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Final, Literal
 
-from bgwizard.ledger.chain import JsonValue
+from bgwizard.ledger.chain import Entry, JsonValue
 from bgwizard.profile.model import DRILL_INTERVAL_DAYS
 
 Phase = Literal["before", "during", "after"]
@@ -227,6 +228,18 @@ class Drill:
             "notes": self.notes,
             "items": [self.item(spec.id).to_json() for spec in CHECKLIST],
         }
+
+
+@dataclass(frozen=True)
+class RecordedDrill:
+    """A drill (or a rotation, or a real use) written to the signed log."""
+
+    entry: Entry
+    head: str
+    """SHA-256 of the new last line: note it to detect entries cut off later (``--head``)."""
+    log_path: Path
+    next_due: dt.date | None
+    """The profile's next due date after this entry."""
 
 
 def next_due(last: dt.date) -> dt.date:

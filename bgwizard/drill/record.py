@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+# RecordedDrill lives with the model (screens show it); re-exported for the callers of old.
 from bgwizard.drill.model import Drill
+from bgwizard.drill.model import RecordedDrill as RecordedDrill
 from bgwizard.errors import LogRefused
 from bgwizard.ledger.chain import Entry, JsonValue, Verification
 from bgwizard.ledger.sshsig import (
@@ -29,18 +30,6 @@ from bgwizard.secret import Secret
 
 _EXTRA: Final = "drill"
 """Profile section (``extra``) with the last signer name."""
-
-
-@dataclass(frozen=True)
-class RecordedDrill:
-    """A drill written to the log."""
-
-    entry: Entry
-    head: str
-    """SHA-256 of the new last line: note it to detect entries cut off later (``--head``)."""
-    log_path: Path
-    next_due: dt.date | None
-    """The profile's next due date after this drill."""
 
 
 def _utcnow() -> dt.datetime:
@@ -148,11 +137,73 @@ class DrillRecorder:
             LogRefused: the log does not verify.
             LogError: the entry or the file could not be written.
         """
+        return self._append_event(kind, data, key, operator).entry
+
+    def _append_event(
+        self, kind: str, data: dict[str, JsonValue], key: SigningKey, operator: str
+    ) -> RecordedDrill:
         log = DrillLog(self.log_path, self._clock)
         self._check_head(log)
         entry = log.append(key, operator, kind, data)
-        self._remember(operator)
-        return entry
+        head = self._remember(operator)
+        return RecordedDrill(entry, head, log.path, self.profile.next_drill_due())
+
+    def _unlock_for(
+        self, signer: str, key_path: Path, passphrase: Secret | None, relink: bool
+    ) -> SigningKey:
+        key = self.unlock(passphrase, key_path, comment=signer)
+        if relink:
+            self.start_linked_log(key, signer)
+        return key
+
+    def sign_drill(
+        self,
+        drill: Drill,
+        signer: str,
+        key_path: Path,
+        passphrase: Secret | None,
+        *,
+        relink: bool = False,
+    ) -> RecordedDrill:
+        """Unlock (or create) the key at ``key_path``, then append ``drill`` as ``signer``.
+
+        One call for the signing dialog's worker, so the key never leaves this module.
+
+        Args:
+            drill: the finished drill.
+            signer: the principal named in ``allowed_signers``.
+            key_path: the signing key (created, encrypted with ``passphrase``, when missing).
+            passphrase: the key's passphrase (None for an unencrypted key).
+            relink: first start a new log linked to the current one (which was refused).
+
+        Raises:
+            SignerKeyError: wrong passphrase, not Ed25519, or it cannot be created.
+            LogRefused: the log does not verify (nothing appended).
+            LogError: the entry or the file could not be written.
+            ProfileError: the profile could not be saved.
+        """
+        key = self._unlock_for(signer, key_path, passphrase, relink)
+        return self.record(drill, key, signer)
+
+    def sign_event(
+        self,
+        kind: str,
+        data: dict[str, JsonValue],
+        signer: str,
+        key_path: Path,
+        passphrase: Secret | None,
+        *,
+        relink: bool = False,
+    ) -> RecordedDrill:
+        """Like ``sign_drill`` for a ``rotation``, ``use``, ``key-change`` or ``note`` entry.
+
+        Raises:
+            SignerKeyError: wrong passphrase, not Ed25519, or it cannot be created.
+            LogRefused: the log does not verify (nothing appended).
+            LogError: the entry or the file could not be written.
+        """
+        key = self._unlock_for(signer, key_path, passphrase, relink)
+        return self._append_event(kind, data, key, signer)
 
     def start_linked_log(self, key: SigningKey, operator: str) -> Path:
         """Start a new log linked to the current one (which is kept, untouched, as evidence).

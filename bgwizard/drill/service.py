@@ -29,6 +29,7 @@ from bgwizard.drill.model import ItemResult, failed, not_run, passed
 from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
 from bgwizard.graph.model import AuditRecord, CaPolicy, SignInRecord
 from bgwizard.ledger.store import DrillLog, profile_log_path
+from bgwizard.ports import SeparateSignIn
 from bgwizard.profile.model import BreakGlassAccount, Profile
 
 
@@ -49,30 +50,6 @@ class DrillGateway(AuditGateway, Protocol):
 
     async def close(self) -> None:
         """Release the HTTP client."""
-        ...
-
-
-class SeparateSignIn(Protocol):
-    """A device code sign-in of its own (``MsalAuthenticator.separate()``)."""
-
-    async def start_device_code(self, login_hint: str | None = None) -> DeviceCodePrompt:
-        """Start a device code sign-in."""
-        ...
-
-    async def finish_device_code(self, prompt: DeviceCodePrompt) -> SignedInIdentity:
-        """Wait for it to complete."""
-        ...
-
-    def cancel(self, prompt: DeviceCodePrompt) -> None:
-        """Stop waiting."""
-        ...
-
-    def sign_out(self) -> None:
-        """Forget the account's tokens."""
-        ...
-
-    def credential(self) -> Any:
-        """An async token credential for msgraph-sdk."""
         ...
 
 
@@ -235,6 +212,38 @@ class DrillChecks:
         if self._gateway is not None:
             await self._gateway.close()
             self._gateway = None
+
+
+class DrillChecksMaker:
+    """The ``DrillChecksFactory`` port: fresh ``DrillChecks`` per account, each with a fresh
+    separate sign-in from ``sign_in`` (the composition root decides what that is)."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        sign_in: Callable[[], SeparateSignIn],
+        *,
+        clock: Callable[[], dt.datetime] = _utcnow,
+    ) -> None:
+        """Args: profile: the tenant; sign_in: a new separate sign-in; clock: UTC now."""
+        self._profile, self._sign_in, self._clock = profile, sign_in, clock
+
+    def checks_for(self, account: BreakGlassAccount) -> DrillChecks:
+        """The checks for one drill of ``account``."""
+        return DrillChecks(self._profile, account, self._sign_in(), clock=self._clock)
+
+
+class ProfileDrillSource:
+    """The audit's ``DrillSource`` that follows the profile: the log is looked up at each read,
+    so an audit built once still reads a linked log started later."""
+
+    def __init__(self, profile: Profile) -> None:
+        """Read the drills of ``profile``'s log."""
+        self._profile = profile
+
+    def drill_records(self) -> tuple[DrillRecord, ...]:
+        """See ``LogDrillSource.drill_records`` (raises ``LogError`` for a broken log)."""
+        return drill_source_for(self._profile).drill_records()
 
 
 def drill_source_for(profile: Profile) -> LogDrillSource:

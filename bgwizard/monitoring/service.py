@@ -13,7 +13,7 @@ import ssl
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final
 
 import httpx
 
@@ -25,6 +25,7 @@ from bgwizard.monitoring.diagnostics import (
     not_checked,
 )
 from bgwizard.monitoring.rules import AccountRef, account_refs
+from bgwizard.ports import TokenSource
 from bgwizard.profile.model import BreakGlassAccount
 
 PUBLIC_ARM_URL: Final = "https://management.azure.com"
@@ -35,14 +36,6 @@ DIAGNOSTIC_SETTINGS_API: Final = "2017-04-01"
 
 #: Returns a bearer token for Azure Resource Manager (raises BgWizardError when it cannot).
 ArmTokenProvider = Callable[[], Awaitable[str]]
-
-
-class TokenSource(Protocol):
-    """Anything that hands out tokens for scopes, blocking (``MsalAuthenticator`` does)."""
-
-    def token(self, scopes: tuple[str, ...]) -> tuple[str, int]:
-        """An access token for ``scopes`` and its expiry (raises AuthError)."""
-        ...
 
 
 def arm_token_from(source: TokenSource) -> ArmTokenProvider:
@@ -60,22 +53,6 @@ def arm_token_from(source: TokenSource) -> ArmTokenProvider:
         return token
 
     return arm_token
-
-
-class MonitoringGateway(Protocol):
-    """What the Monitoring screen and the CLI need (tests give a fake with this shape)."""
-
-    def export_files(self, accounts: Iterable[BreakGlassAccount]) -> list[ExportFile]:
-        """Every export file for the accounts (raises MonitoringError on bad accounts)."""
-        ...
-
-    def save(self, files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
-        """Write the files into ``out_dir`` and return their paths."""
-        ...
-
-    async def check_diagnostic_settings(self) -> DiagnosticSettingsReport:
-        """Whether SignInLogs and AuditLogs reach a workspace; never raises."""
-        ...
 
 
 def write_export(files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
@@ -140,6 +117,7 @@ class MonitoringService:
         arm_url: str = PUBLIC_ARM_URL,
         ca_bundle: str = "",
         timeout: float = 20.0,
+        signed_in: Callable[[], bool] = lambda: True,
     ) -> None:
         """Create the service.
 
@@ -149,11 +127,14 @@ class MonitoringService:
             arm_url: ARM base URL (the emulator's ``{base}/arm`` in demo and tests).
             ca_bundle: PEM file of the CA to trust (the emulator's); empty for the real cloud.
             timeout: Seconds for the whole ARM request.
+            signed_in: Whether someone is signed in now; asked at each check, because the
+                composition root builds this service once, before anyone signs in.
         """
         self._arm_token = arm_token
         self._arm_url = arm_url.rstrip("/")
         self._ca_bundle = ca_bundle
         self._timeout = timeout
+        self._signed_in = signed_in
 
     @property
     def diagnostic_settings_url(self) -> str:
@@ -178,7 +159,7 @@ class MonitoringService:
         Returns:
             ``ok``/``missing`` from the settings, or ``not_checked`` with the reason.
         """
-        if self._arm_token is None:
+        if self._arm_token is None or not self._signed_in():
             return not_checked("nobody is signed in to Azure Resource Manager.")
         try:
             token = await self._arm_token()

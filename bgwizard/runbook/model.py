@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Final
 
 from bgwizard.profile.model import DRILL_INTERVAL_DAYS, BreakGlassAccount, Profile
+from bgwizard.runbook.markdown import PAGE_BREAK
 
 ENTRA_ADMIN_CENTER: Final = "https://entra.microsoft.com"
 AZURE_PORTAL: Final = "https://portal.azure.com"
@@ -217,3 +218,24 @@ def profile_drills(profile: Profile) -> list[DrillRecord]:
     if profile.last_drill is None:
         return []
     return [DrillRecord(profile.last_drill, NOT_RECORDED, RESULT_PASS, "from the profile")]
+
+
+@dataclass(frozen=True)
+class RunbookDocument:
+    """A rendered document: the runbook or the checklist, as Markdown sections."""
+
+    kind: str
+    """``runbook`` or ``checklist``."""
+    title: str
+    sections: tuple[str, ...]
+    """One Markdown text per template, in order."""
+    context: RunbookContext
+
+    def markdown(self) -> str:
+        """The whole document as one Markdown file (sections split by page-break comments)."""
+        head = (
+            f"{self.title} · {self.context.tenant_label}"
+            f" · printed on {self.context.printed_on.isoformat()}"
+        )
+        body = f"\n{PAGE_BREAK}\n\n".join(self.sections)
+        return f"{head}\n\n---\n\n{body}"

@@ -22,7 +22,6 @@ from bgwizard.printing import (
     send_to_spooler,
 )
 from bgwizard.profile.model import Profile
-from bgwizard.runbook.markdown import PAGE_BREAK
 from bgwizard.runbook.model import (
     DOCUMENT_TITLES,
     DOCUMENTS,
@@ -32,6 +31,7 @@ from bgwizard.runbook.model import (
     RUNBOOK_SECTIONS,
     DrillRecord,
     RunbookContext,
+    RunbookDocument,
     build_context,
     profile_drills,
 )
@@ -48,27 +48,6 @@ class DrillHistory:
 
     drills: tuple[DrillRecord, ...]
     note: str = ""
-
-
-@dataclass(frozen=True)
-class RunbookDocument:
-    """A rendered document: the runbook or the checklist, as Markdown sections."""
-
-    kind: str
-    """``runbook`` or ``checklist``."""
-    title: str
-    sections: tuple[str, ...]
-    """One Markdown text per template, in order."""
-    context: RunbookContext
-
-    def markdown(self) -> str:
-        """The whole document as one Markdown file (sections split by page-break comments)."""
-        head = (
-            f"{self.title} · {self.context.tenant_label}"
-            f" · printed on {self.context.printed_on.isoformat()}"
-        )
-        body = f"\n{PAGE_BREAK}\n\n".join(self.sections)
-        return f"{head}\n\n---\n\n{body}"
 
 
 def drill_history(profile: Profile, log_path: Path | None = None) -> DrillHistory:

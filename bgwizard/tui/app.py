@@ -1,8 +1,8 @@
 """``BgWizardApp``: themes, key bindings, the journey registry and the app-wide workers. No I/O.
 
-The app receives its services from the composition root (``bgwizard.cli.main``) and hands
-each screen only what it needs. Heavy libraries (msgraph, msal, reportlab) are never imported
-here: they load inside the services, after the first frame.
+The app receives its services from the composition root (``bgwizard.container``) and hands
+each screen only what it needs (``bgwizard.tui.journeys``). Heavy libraries (msgraph, msal,
+reportlab) are never imported here: they load inside the services, after the first frame.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from textual import on, work
 from textual.app import App
@@ -25,9 +25,12 @@ from bgwizard.errors import BgWizardError
 from bgwizard.ports import Services
 from bgwizard.profile.model import Profile
 from bgwizard.screens import messages
-from bgwizard.screens.widgets.journey_menu import Journey, journey
+from bgwizard.screens.widgets.journey_menu import Journey
 from bgwizard.tui.commands import BgWizardCommands
 from bgwizard.tui.journeys import DEFAULT_JOURNEYS
+
+if TYPE_CHECKING:
+    from bgwizard.screens.home import HomeScreen
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time, timezone-aware (injected so tests can freeze it)."""
@@ -38,8 +41,7 @@ THEMES: Final = ("textual-dark", "textual-light")
 """The two themes bgwizard supports; ``toggle_theme`` switches between them."""
 
 JOURNEY_SCREENS: dict[str, ScreenFactory] = dict(DEFAULT_JOURNEYS)
-"""Journey id → screen factory (``bgwizard.tui.journeys``). A journey missing here opens its
-placeholder; tests replace entries."""
+"""Journey id → screen factory (``bgwizard.tui.journeys``); tests replace entries."""
 
 
 def utc_now() -> dt.datetime:
@@ -161,18 +163,19 @@ class BgWizardApp(App[None]):
             self.action_show_help_panel()
 
     def action_open_journey(self, journey_id: str) -> None:
-        """Open a journey's screen, or its placeholder while a later issue builds it.
+        """Open a journey's screen.
 
         Args:
             journey_id: a ``Journey.id``.
-        """
-        factory = JOURNEY_SCREENS.get(journey_id)
-        if factory is not None:
-            self.push_screen(factory(self))
-            return
-        from bgwizard.screens.placeholder import PlaceholderScreen
 
-        self.push_screen(PlaceholderScreen(journey(journey_id)))
+        Raises:
+            KeyError: no journey has that id.
+        """
+        self.push_screen(JOURNEY_SCREENS[journey_id](self))
+
+    def on_home_screen_journey_chosen(self, message: HomeScreen.JourneyChosen) -> None:
+        """The home menu's choice: open that journey (handled by name, so no screen import)."""
+        self.action_open_journey(message.journey_id)
 
     def palette_commands(self, screen: Screen[Any]) -> Iterator[tuple[str, str, Callable[[], Any]]]:
         """Every action offered in the command palette: (title, help, callback).

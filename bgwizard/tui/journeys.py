@@ -1,5 +1,6 @@
-"""The journeys' screens, registered with the app. Each factory imports its screen lazily,
-so start-up loads none of them (nor reportlab, msgraph or jinja2 behind them)."""
+"""The journeys' screens, registered with the app. Each factory hands its screen the ports it
+needs (``app.services.<port>``) and the app's state (profile, clock, demo), and imports the
+screen lazily, so start-up loads none of them (nor reportlab, msgraph or jinja2 behind them)."""
 
 from __future__ import annotations
 
@@ -12,22 +13,15 @@ if TYPE_CHECKING:
 
 
 def _audit(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.audit import make_audit_screen
+    from bgwizard.screens.audit import AuditScreen
 
-    return make_audit_screen(app)
+    return AuditScreen(app.services.audit)
 
 
 def _monitoring(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.monitoring.service import MonitoringService, arm_token_from
     from bgwizard.screens.monitoring import MonitoringScreen
 
-    auth: Any = app.services.auth
-    service = MonitoringService(
-        arm_token_from(auth) if app.identity is not None else None,
-        arm_url=app.profile.arm_url,
-        ca_bundle=app.profile.ca_bundle,
-    )
-    return MonitoringScreen(app.profile, service)
+    return MonitoringScreen(app.profile, app.services.monitoring)
 
 
 def _setup(app: BgWizardApp) -> Screen[Any]:
@@ -43,21 +37,29 @@ def _rotate(app: BgWizardApp) -> Screen[Any]:
 
 
 def _drill(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.drill.checklist import make_drill_screen
+    from bgwizard.screens.drill.checklist import DrillScreen
 
-    return make_drill_screen(app)
+    services = app.services
+    return DrillScreen(
+        app.profile, services.drill, services.recorder, approver=services.demo, clock=app.clock
+    )
 
 
 def _use(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.use import make_use_screen
+    from bgwizard.screens.use import UseScreen
 
-    return make_use_screen(app)
+    def open_rotate(upn: str, reason: str) -> None:
+        from bgwizard.screens.rotate import RotateScreen
+
+        app.switch_screen(RotateScreen(app, reason=reason, upn=upn))
+
+    return UseScreen(app.profile, app.services.recorder, clock=app.clock, open_rotate=open_rotate)
 
 
 def _runbook(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.runbook import make_runbook_screen
+    from bgwizard.screens.runbook import RunbookScreen
 
-    return make_runbook_screen(app)
+    return RunbookScreen(app.services.runbook, paper=app.profile.sheet_paper)
 
 
 def _passkey(app: BgWizardApp) -> Screen[Any]:
@@ -76,4 +78,4 @@ DEFAULT_JOURNEYS: dict[str, ScreenFactory] = {
     "monitoring": _monitoring,
     "runbook": _runbook,
 }
-"""Journey id → screen factory for the journeys built so far."""
+"""Journey id → screen factory for every journey."""

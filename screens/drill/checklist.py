@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,19 +25,13 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static
 
 from bgwizard.auth.identity import DeviceCodePrompt
 from bgwizard.drill.checks import check_serial
-from bgwizard.drill.model import CHECKLIST, Drill, ItemResult
-from bgwizard.drill.record import DrillRecorder, RecordedDrill
-from bgwizard.drill.service import DrillChecks
+from bgwizard.drill.model import CHECKLIST, Drill, ItemResult, RecordedDrill
 from bgwizard.errors import BgWizardError, SignInCancelled
-from bgwizard.ports import DemoApprover
+from bgwizard.ports import DemoApprover, DrillChecker, DrillChecksFactory, LogRecorder
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.approve import FindKeys, usb_keys
 from bgwizard.screens.drill.items import ItemRow, ManualItem
 
-if TYPE_CHECKING:
-    from bgwizard.tui.app import BgWizardApp
-
-ChecksFactory = Callable[[BreakGlassAccount], DrillChecks]
 _AUTOMATIC = [s for s in CHECKLIST if s.automatic]
 _PHASE_TITLES = {"before": "1  Before", "during": "2  During", "after": "3  After"}
 
@@ -66,8 +60,8 @@ class DrillScreen(Screen[None]):
     def __init__(
         self,
         profile: Profile,
-        checks_factory: ChecksFactory,
-        recorder: DrillRecorder,
+        checks: DrillChecksFactory,
+        recorder: LogRecorder,
         *,
         approver: DemoApprover | None = None,
         clock: Callable[[], dt.datetime],
@@ -77,7 +71,7 @@ class DrillScreen(Screen[None]):
 
         Args:
             profile: names the accounts and their sheets.
-            checks_factory: builds the checks (with a separate sign-in) for an account.
+            checks: builds the checks (with a separate sign-in) for an account.
             recorder: signs the drill into the log.
             approver: approves the code in the emulator (demo and training mode only).
             clock: current UTC time.
@@ -85,9 +79,9 @@ class DrillScreen(Screen[None]):
                 tests give a software key).
         """
         super().__init__()
-        self._profile, self._factory, self._recorder = profile, checks_factory, recorder
+        self._profile, self._factory, self._recorder = profile, checks, recorder
         self._approver, self._clock, self._find_keys = approver, clock, find_keys
-        self._checks: DrillChecks | None = None
+        self._checks: DrillChecker | None = None
         self._window_start: dt.datetime | None = None
         self.recorded: RecordedDrill | None = None
 
@@ -174,12 +168,12 @@ class DrillScreen(Screen[None]):
             return
         self._record_manual("before")
         self._record([check_serial(account, self.query_one("#serial", Input).value)])
-        self._checks = self._factory(account)
+        self._checks = self._factory.checks_for(account)
         self._window_start = self._clock() - dt.timedelta(minutes=1)
         self._run_sign_in(self._checks)
 
     @work(exclusive=True, group="drill-sign-in")
-    async def _run_sign_in(self, checks: DrillChecks) -> None:
+    async def _run_sign_in(self, checks: DrillChecker) -> None:
         try:
             prompt = await checks.start_sign_in()
         except BgWizardError as error:
@@ -242,7 +236,7 @@ class DrillScreen(Screen[None]):
         self._run_after(self._checks, self._window_start)
 
     @work(exclusive=True, group="drill-after")
-    async def _run_after(self, checks: DrillChecks, start: dt.datetime) -> None:
+    async def _run_after(self, checks: DrillChecker, start: dt.datetime) -> None:
         try:
             self._record(await checks.after_checks(start, self._clock()))
         except BgWizardError as error:
@@ -307,28 +301,3 @@ class DrillScreen(Screen[None]):
         action = actions.get(event.button.id or "")
         if action is not None:
             action()
-
-
-def make_drill_screen(app: BgWizardApp, find_keys: FindKeys = usb_keys) -> DrillScreen:
-    """The drill screen on the app's profile and services (for ``JOURNEY_SCREENS``).
-
-    The checks sign in separately: ``MsalAuthenticator.separate()`` of the app's authenticator
-    when it has one, else a new ``MsalAuthenticator`` for the profile. ``find_keys`` lists the
-    security keys for a demo approval with the key (USB; tests give a software key).
-    """
-    profile, auth = app.profile, app.services.auth
-    separate = getattr(auth, "separate", None)
-
-    def checks(account: BreakGlassAccount) -> DrillChecks:
-        if callable(separate):
-            sign_in: Any = separate()
-        else:
-            from bgwizard.auth.service import MsalAuthenticator
-
-            sign_in = MsalAuthenticator(profile)
-        return DrillChecks(profile, account, sign_in, clock=app.clock)
-
-    recorder = DrillRecorder(profile, app.services.profiles, clock=app.clock)
-    return DrillScreen(
-        profile, checks, recorder, approver=app.services.demo, clock=app.clock, find_keys=find_keys
-    )

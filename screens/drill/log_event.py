@@ -7,11 +7,13 @@ not verify is not appended to, and the dialog offers a new log linked to it. Dis
 
 from __future__ import annotations
 
-from bgwizard.drill.record import DrillRecorder, RecordedDrill
+from pathlib import Path
+
+from bgwizard.drill.model import RecordedDrill
 from bgwizard.ledger.chain import JsonValue
-from bgwizard.ledger.sshsig import SigningKey
-from bgwizard.ledger.store import DrillLog
+from bgwizard.ports import LogRecorder
 from bgwizard.screens.drill.sign_dialog import SignDialog
+from bgwizard.secret import Secret
 
 HEADINGS = {
     "rotation": "Sign the rotation into the log",
@@ -23,7 +25,7 @@ class EventSignDialog(SignDialog):
     """Unlock (or create) the signing key and append a ``rotation`` or ``use`` entry."""
 
     def __init__(
-        self, recorder: DrillRecorder, kind: str, data: dict[str, JsonValue], signer: str
+        self, recorder: LogRecorder, kind: str, data: dict[str, JsonValue], signer: str
     ) -> None:
         """Append ``data`` as a ``kind`` entry; ``signer`` is the suggested signer name."""
         super().__init__(recorder, None, signer)
@@ -33,8 +35,9 @@ class EventSignDialog(SignDialog):
         """What is signed."""
         return HEADINGS.get(self._kind, f"Sign the {self._kind} entry into the log")
 
-    def _append(self, key: SigningKey, signer: str) -> RecordedDrill:
-        recorder = self._recorder
-        entry = recorder.record_event(self._kind, self._data, key, signer)
-        head = DrillLog(recorder.log_path).verify().head
-        return RecordedDrill(entry, head, recorder.log_path, recorder.profile.next_drill_due())
+    def _append(
+        self, signer: str, key_path: Path, passphrase: Secret | None, relink: bool
+    ) -> RecordedDrill:
+        return self._recorder.sign_event(
+            self._kind, self._data, signer, key_path, passphrase, relink=relink
+        )

@@ -2,6 +2,7 @@
 linked log. Dismisses with the ``RecordedDrill``, or None when closed.
 
 Subclasses sign other entries (rotations, real uses) by overriding ``heading`` and ``_append``.
+The dialog takes the ``LogRecorder`` port; the key is unlocked and used inside the recorder.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from bgwizard.drill.model import Drill
-from bgwizard.drill.record import DrillRecorder, RecordedDrill
+from bgwizard.drill.model import Drill, RecordedDrill
 from bgwizard.errors import BgWizardError, LedgerError, LogRefused
 from bgwizard.ledger.chain import check_principal
-from bgwizard.ledger.sshsig import SigningKey
+from bgwizard.ports import LogRecorder
 from bgwizard.secret import Secret
 
 
@@ -52,7 +52,7 @@ class SignDialog(ModalScreen[RecordedDrill | None]):
 
         reason: str
 
-    def __init__(self, recorder: DrillRecorder, drill: Drill | None, signer: str) -> None:
+    def __init__(self, recorder: LogRecorder, drill: Drill | None, signer: str) -> None:
         """Sign ``drill`` through ``recorder``; ``signer`` is the suggested signer name.
 
         ``drill`` is None only in subclasses that override ``_append``.
@@ -120,12 +120,8 @@ class SignDialog(ModalScreen[RecordedDrill | None]):
 
     @work(thread=True, exclusive=True, group="drill-sign")
     def _record(self, signer: str, key_path: Path, passphrase: Secret | None, relink: bool) -> None:
-        recorder = self._recorder
         try:
-            key = recorder.unlock(passphrase, key_path, comment=signer)
-            if relink:
-                recorder.start_linked_log(key, signer)
-            recorded = self._append(key, signer)
+            recorded = self._append(signer, key_path, passphrase, relink)
         except LogRefused as refused:
             self.post_message(self.Refused(str(refused)))
             return
@@ -134,11 +130,18 @@ class SignDialog(ModalScreen[RecordedDrill | None]):
             return
         self.post_message(self.Done(recorded))
 
-    def _append(self, key: SigningKey, signer: str) -> RecordedDrill:
-        """Append the entry (in the worker thread); raises what ``DrillRecorder`` raises."""
+    def _append(
+        self, signer: str, key_path: Path, passphrase: Secret | None, relink: bool
+    ) -> RecordedDrill:
+        """Unlock the key and append the entry (in the worker thread).
+
+        Raises:
+            LogRefused: the log does not verify.
+            BgWizardError: what ``LogRecorder.sign_drill`` raises.
+        """
         if self._drill is None:
             raise BgWizardError("There is no drill to sign.")
-        return self._recorder.record(self._drill, key, signer)
+        return self._recorder.sign_drill(self._drill, signer, key_path, passphrase, relink=relink)
 
     @on(Done)
     def _done(self, message: Done) -> None:

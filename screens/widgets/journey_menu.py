@@ -19,10 +19,6 @@ class Journey:
     """Short name shown in the menu."""
     summary: str
     """One line saying what the journey does."""
-    issue: int
-    """The issue that builds the journey's screen (shown while it is a placeholder)."""
-    feature: str
-    """The feature that issue builds, in a few words."""
 
 
 JOURNEYS: Final[tuple[Journey, ...]] = (
@@ -30,57 +26,41 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
         "setup",
         "Set up",
         "Create the accounts, print the sheets, assign Global Admin, exclude them from CA.",
-        4,
-        "the set-up wizard",
     ),
     Journey(
         "drill",
         "Quarterly drill",
         "Sign in with a sheet, check the alert fired, sign the drill log.",
-        7,
-        "the quarterly drill with automatic checks and a signed log",
     ),
     Journey(
         "audit",
         "Audit",
         "Check every break glass rule against the tenant now.",
-        5,
-        "the audit of every break glass rule",
     ),
     Journey(
         "rotate",
         "Rotate",
         "New password and sheets after a real use or a lost sheet.",
-        4,
-        "rotation in the set-up wizard",
     ),
     Journey(
         "use",
         "Record a use",
         "Post-mortem of a real emergency, signed into the log.",
-        7,
-        "recording real uses in the signed log",
     ),
     Journey(
         "passkey",
         "Security keys",
         "Register a FIDO2 security key on an account (the admin portals demand MFA).",
-        9,
-        "passkey registration for the accounts",
     ),
     Journey(
         "monitoring",
         "Monitoring",
         "Alerts on every sign-in and every change to the accounts.",
-        6,
-        "monitoring queries and deployable alert templates",
     ),
     Journey(
         "runbook",
         "Print runbook",
         "Offline runbook sheets from editable templates.",
-        8,
-        "offline runbook sheets from templates",
     ),
 )
 

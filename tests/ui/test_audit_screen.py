@@ -1,17 +1,18 @@
-"""The audit screen with a fake runner: counts, the findings table, details, fix CA, errors."""
+"""The audit screen with a fake ``AuditRunner`` (tests/fakes_drill.py): counts, the findings
+table, details, fix CA, errors."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 
+from fakes_drill import FakeAuditRunner
 from textual.app import App
 from textual.message import Message
 from textual.widgets import Button, DataTable, Static
 
 from bgwizard.audit.model import AuditReport, Finding, PolicyRef, sort_findings
-from bgwizard.errors import BgWizardError, PermissionMissing
+from bgwizard.errors import PermissionMissing
 from bgwizard.screens.audit import AuditScreen
 
 SIZE = (110, 36)
@@ -47,26 +48,10 @@ INCOMPLETE = report(
 )
 
 
-class FakeRunner:
-    """Returns the reports it is given, one per run, or raises an error."""
-
-    def __init__(self, *outcomes: AuditReport | BgWizardError) -> None:
-        self.outcomes = list(outcomes)
-        self.runs = 0
-
-    async def run(self) -> AuditReport:
-        await asyncio.sleep(0)
-        self.runs += 1
-        outcome = self.outcomes[min(self.runs, len(self.outcomes)) - 1]
-        if isinstance(outcome, BgWizardError):
-            raise outcome
-        return outcome
-
-
 class Host(App[None]):
     """Pushes the audit screen and records the fix requests it posts."""
 
-    def __init__(self, runner: FakeRunner) -> None:
+    def __init__(self, runner: FakeAuditRunner) -> None:
         super().__init__()
         self.runner = runner
         self.fix_requests: list[AuditScreen.FixCaExclusions] = []
@@ -88,7 +73,7 @@ def text(app: App[Any], selector: str) -> str:
 
 
 async def test_counts_verdict_and_table_by_severity() -> None:
-    app = Host(FakeRunner(FAILING))
+    app = Host(FakeAuditRunner(FAILING))
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         assert text(app, "#audit-status").startswith("Fail")
@@ -104,7 +89,7 @@ async def test_counts_verdict_and_table_by_severity() -> None:
 
 
 async def test_details_show_the_evidence_and_the_fix_of_the_highlighted_row() -> None:
-    app = Host(FakeRunner(FAILING))
+    app = Host(FakeAuditRunner(FAILING))
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         details = text(app, "#details")
@@ -118,7 +103,7 @@ async def test_details_show_the_evidence_and_the_fix_of_the_highlighted_row() ->
 
 
 async def test_fix_ca_posts_the_gaps_for_the_wizard() -> None:
-    app = Host(FakeRunner(FAILING))
+    app = Host(FakeAuditRunner(FAILING))
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         assert not app.screen.query_one("#fix-ca", Button).disabled
@@ -130,7 +115,7 @@ async def test_fix_ca_posts_the_gaps_for_the_wizard() -> None:
 
 
 async def test_fix_ca_is_off_without_gaps_and_incomplete_never_reads_as_pass() -> None:
-    app = Host(FakeRunner(INCOMPLETE))
+    app = Host(FakeAuditRunner(INCOMPLETE))
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         assert text(app, "#audit-status").startswith("Incomplete")
@@ -141,7 +126,7 @@ async def test_fix_ca_is_off_without_gaps_and_incomplete_never_reads_as_pass() -
 
 
 async def test_show_passed_and_run_again() -> None:
-    runner = FakeRunner(FAILING, INCOMPLETE)
+    runner = FakeAuditRunner(FAILING, INCOMPLETE)
     app = Host(runner)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
@@ -156,7 +141,7 @@ async def test_show_passed_and_run_again() -> None:
 
 async def test_an_audit_that_cannot_run_says_why() -> None:
     error = PermissionMissing("reading Conditional Access policies", "Policy.Read.All")
-    app = Host(FakeRunner(error))
+    app = Host(FakeAuditRunner(error))
     notes: list[Message] = []
     async with app.run_test(size=SIZE, message_hook=notes.append) as pilot:
         await settled(pilot)
@@ -181,4 +166,4 @@ def test_audit_screen_snapshot(snap_compare: Any) -> None:
     async def settle(pilot: Any) -> None:
         await settled(pilot)
 
-    assert snap_compare(Host(FakeRunner(FAILING)), terminal_size=SIZE, run_before=settle)
+    assert snap_compare(Host(FakeAuditRunner(FAILING)), terminal_size=SIZE, run_before=settle)

@@ -23,7 +23,7 @@ from bgwizard.ledger.store import DrillLog
 from bgwizard.passkeys.service import PasskeyGraph, enrol_key
 from bgwizard.profile.model import Profile
 from bgwizard.screens.approve import ApproveDialog
-from bgwizard.screens.drill.checklist import DrillScreen, make_drill_screen
+from bgwizard.screens.drill.checklist import DrillScreen
 from bgwizard.screens.drill.items import ManualItem
 from bgwizard.screens.drill.sign_dialog import SignDialog
 from bgwizard.secret import Secret
@@ -55,7 +55,15 @@ async def _register_key(emu: Emulator, profile: Profile) -> SoftKey:
 
 
 async def _open(app: BgWizardApp, pilot: Any, key: SoftKey) -> DrillScreen:
-    screen = make_drill_screen(app, find_keys=lambda: [key])
+    services = app.services  # the real Container: the drill's checks sign in through msal
+    screen = DrillScreen(
+        app.profile,
+        services.drill,
+        services.recorder,
+        approver=services.demo,
+        clock=app.clock,
+        find_keys=lambda: [key],
+    )
     app.push_screen(screen)
     await _until(pilot, lambda: app.screen is screen and bool(screen.query("#verdict")))
     screen.query_one("#account", Select).value = app.profile.accounts[0].upn

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from fakes import SIZE, AppFactory, FakeServices, sample_profile, settle
+from fakes_drill import FakeDrillChecksFactory, real_recorder
 from textual.widgets import Button, Select, Static
 
 from bgwizard.ledger.sshsig import create_key
@@ -30,6 +31,8 @@ async def test_refused_log_offers_a_linked_log(
     profile = sample_profile()
     profile.drill_log, profile.signer_key = str(old.path), str(tmp_path / "key")
     profile.extra["drill"] = {"operator": "alice"}
+    fakes.drill = FakeDrillChecksFactory()
+    real_recorder(fakes, profile)  # the refusal and the linked log are checked on real files
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
         app.action_open_journey("drill")

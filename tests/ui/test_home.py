@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 import pytest
 from fakes import (
@@ -15,6 +16,7 @@ from fakes import (
     sample_profile,
     settle,
 )
+from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Static
@@ -22,7 +24,6 @@ from textual.widgets import Static
 from bgwizard.errors import NetworkDown
 from bgwizard.profile.model import PendingRotation, Profile
 from bgwizard.screens.home import HomeScreen
-from bgwizard.screens.placeholder import PlaceholderScreen
 from bgwizard.screens.signin import SignInScreen
 from bgwizard.screens.widgets.journey_menu import JOURNEYS, JourneyMenu
 from bgwizard.screens.widgets.status import StatusPanel
@@ -51,27 +52,49 @@ async def test_home_lists_every_journey_in_order(fakes: FakeServices, make_app: 
         ]
 
 
+class StubJourney(Screen[None]):
+    """Stands in for a journey's screen: the tests check which journey the app opened."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Back", id="leave_stub", tooltip="Back home.")
+    ]
+
+    def __init__(self, journey_id: str) -> None:
+        super().__init__()
+        self.journey_id = journey_id
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+
+def _stub_every_journey() -> None:
+    for item in JOURNEYS:
+        JOURNEY_SCREENS[item.id] = lambda app, journey_id=item.id: StubJourney(journey_id)
+
+
 @pytest.mark.parametrize("index", range(len(JOURNEYS)))
-async def test_each_journey_opens_a_placeholder_naming_its_issue(
+async def test_each_journey_in_the_menu_opens_its_registered_screen(
     fakes: FakeServices, make_app: AppFactory, index: int
 ) -> None:
-    JOURNEY_SCREENS.clear()  # every journey unbuilt: each must still say what will build it
+    _stub_every_journey()  # the menu opens what the registry says, through the app
     app = make_app(fakes)
     expected = JOURNEYS[index]
     async with app.run_test(size=SIZE) as pilot:
         app.screen.query_one(JourneyMenu).focus()
         await pilot.press(*["down"] * index, "enter")
-        await settle(pilot, lambda: isinstance(app.screen, PlaceholderScreen))
-        assert isinstance(app.screen, PlaceholderScreen)
-        assert app.screen.journey == expected
-        text = str(app.screen.query_one("#placeholder-text", Static).render())
-        assert f"Issue {expected.issue} builds it" in text
-        assert "not built yet" in text
+        await settle(pilot, lambda: isinstance(app.screen, StubJourney))
+        assert isinstance(app.screen, StubJourney)
+        assert app.screen.journey_id == expected.id
         await pilot.press("escape")
         await settle(pilot, lambda: isinstance(app.screen, HomeScreen))
 
 
-async def test_a_registered_journey_screen_replaces_the_placeholder(
+def test_every_journey_is_built() -> None:
+    """No journey is a placeholder any more: the registry has a screen for each."""
+    assert set(JOURNEY_SCREENS) == {item.id for item in JOURNEYS}
+
+
+async def test_a_registered_journey_screen_is_opened(
     fakes: FakeServices, make_app: AppFactory
 ) -> None:
     class AuditScreen(Screen[None]):
@@ -213,7 +236,7 @@ async def test_every_binding_has_an_id_a_description_and_a_palette_entry(
     app = make_app(fakes)
     async with app.run_test(size=SIZE):
         titles = {title for title, _, _ in app.palette_commands(app.screen)}
-    for binding in BgWizardApp.BINDINGS + SignInScreen.BINDINGS + PlaceholderScreen.BINDINGS:
+    for binding in BgWizardApp.BINDINGS + SignInScreen.BINDINGS + StubJourney.BINDINGS:
         assert binding.id and binding.description  # type: ignore[union-attr]
     assert {"Sign in", "Theme", "Keys", "Quit"} <= titles
     assert {f"Open {j.title}" for j in JOURNEYS} <= titles
@@ -221,12 +244,12 @@ async def test_every_binding_has_an_id_a_description_and_a_palette_entry(
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("Open Audit", PlaceholderScreen), ("Sign in", SignInScreen)],
+    [("Open Audit", StubJourney), ("Sign in", SignInScreen)],
 )
 async def test_command_palette_finds_and_runs_actions(
     fakes: FakeServices, make_app: AppFactory, query: str, expected: type[Screen[object]]
 ) -> None:
-    JOURNEY_SCREENS.clear()  # the palette opens what the registry says; here: placeholders
+    _stub_every_journey()  # the palette opens what the registry says; here: stubs
     app = make_app(fakes)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")

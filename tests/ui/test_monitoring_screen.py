@@ -1,20 +1,19 @@
 """Pilot tests of the Monitoring screen: preview, copy, save to a typed directory, log check.
 
-The screen gets the real export and the real file writer; only the ARM check is canned
+The screen gets the real export and the real file writer through ``FakeMonitoring``
+(tests/fakes_drill.py); only the ARM check is canned
 (its HTTP side is tested in tests/services/test_monitoring_service.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from fakes_drill import FakeMonitoring
 from textual.app import App
 from textual.widgets import Button, Input, OptionList, Static, TextArea
 
-from bgwizard.monitoring.arm import ExportFile
 from bgwizard.monitoring.diagnostics import DiagnosticSettingsReport, not_checked
-from bgwizard.monitoring.service import MonitoringService
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.monitoring import MonitoringScreen
 
@@ -31,25 +30,6 @@ def profile(*accounts: BreakGlassAccount) -> Profile:
             BreakGlassAccount("bg-b@contoso.onmicrosoft.com", ID_B),
         ]
     )
-
-
-class CannedMonitoring:
-    """The real export and writer; a canned diagnostic-settings answer."""
-
-    def __init__(self, report: DiagnosticSettingsReport) -> None:
-        self._real = MonitoringService(None)
-        self.report = report
-        self.checks = 0
-
-    def export_files(self, accounts: Iterable[BreakGlassAccount]) -> list[ExportFile]:
-        return self._real.export_files(accounts)
-
-    def save(self, files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
-        return self._real.save(files, out_dir)
-
-    async def check_diagnostic_settings(self) -> DiagnosticSettingsReport:
-        self.checks += 1
-        return self.report
 
 
 class Host(App[None]):
@@ -69,8 +49,8 @@ def host(
     prof: Profile | None = None,
     report: DiagnosticSettingsReport | None = None,
     default_dir: str = "",
-) -> tuple[Host, CannedMonitoring]:
-    service = CannedMonitoring(report or not_checked("nobody is signed in."))
+) -> tuple[Host, FakeMonitoring]:
+    service = FakeMonitoring(report)
     screen = MonitoringScreen(prof or profile(), service, default_dir=default_dir)
     return Host(screen), service
 

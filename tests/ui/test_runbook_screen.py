@@ -59,7 +59,9 @@ def status(app: Host) -> str:
 async def test_opens_from_the_home_menu_with_a_preview(
     fakes: FakeServices, make_app: AppFactory
 ) -> None:
-    app = make_app(fakes, contoso_profile())
+    profile = contoso_profile()
+    fakes.runbook = RunbookService(profile, today=lambda: TODAY, log_path=Path("/nonexistent"))
+    app = make_app(fakes, profile)
     index = [j.id for j in JOURNEYS].index("runbook")
     async with app.run_test(size=SIZE) as pilot:
         app.screen.query_one(JourneyMenu).focus()

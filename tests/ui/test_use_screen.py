@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fakes import SIZE, AppFactory, FakeServices, sample_profile, settle
+from fakes_drill import real_recorder
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from bgwizard.ledger.store import DrillLog
@@ -79,6 +80,7 @@ async def test_a_real_use_is_signed_and_rotation_is_offered(
     tmp_path: Path, fakes: FakeServices, make_app: AppFactory
 ) -> None:
     profile = _profile(tmp_path)
+    real_recorder(fakes, profile)  # the signed file is verified with ssh-keygen
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(app, pilot)
@@ -111,6 +113,7 @@ async def test_a_missing_post_mortem_field_is_named_and_nothing_is_signed(
     tmp_path: Path, fakes: FakeServices, make_app: AppFactory
 ) -> None:
     profile = _profile(tmp_path)
+    real_recorder(fakes, profile)  # the signed file is verified with ssh-keygen
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(app, pilot, lessons="  ", who="")
@@ -139,6 +142,7 @@ async def test_a_refused_log_offers_a_linked_log_and_an_already_rotated_use(
     old.path.write_bytes(old.path.read_bytes().replace(b"pass", b"PASS", 1))
     before = old.path.read_bytes()
     profile = _profile(tmp_path)
+    real_recorder(fakes, profile)  # the signed file is verified with ssh-keygen
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(app, pilot)
