@@ -29,7 +29,7 @@ async def test_refused_log_offers_a_linked_log(
     create_key(tmp_path / "key", Secret(PASSPHRASE), "alice")
     profile = sample_profile()
     profile.drill_log, profile.signer_key = str(old.path), str(tmp_path / "key")
-    profile.extra["drill"] = {"operator": "alice"}
+    profile.drill.operator = "alice"
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
         app.action_open_journey("drill")
