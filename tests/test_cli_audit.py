@@ -35,10 +35,10 @@ WEAK_APP = "0f0f0f0f-0000-4000-8000-00000000000f"
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bgwizard.cli.audit`` with ``args``."""
+    """Run ``python -m bgwizard audit`` with ``args``."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "bgwizard.cli.audit", *args],
+        [sys.executable, "-m", "bgwizard", "audit", *args],
         capture_output=True,
         text=True,
         env=full_env,
@@ -240,7 +240,7 @@ def test_admin_device_code_sign_in_prints_the_prompt_on_stderr(
     emu, profile = tenant_dir
     admin = next(u for u in SAMPLE["users"] if u["userPrincipalName"].startswith("admin@"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "bgwizard.cli.audit", "--profile", str(profile), "--format", "json"],
+        [sys.executable, "-m", "bgwizard", "audit", "--profile", str(profile), "--format", "json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

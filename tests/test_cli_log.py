@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
-from bgwizard.cli import log as cli_log
+from bgwizard.cli.main import main
 from bgwizard.profile.model import Profile
 from bgwizard.profile.store import TomlProfileStore
 
@@ -19,7 +20,8 @@ from ledger_support import build_log, pinned_key, ssh_keygen_verify
 
 def _run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = cli_log.run(list(argv), out=out, err=err)
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["log", *argv])
     return code, out.getvalue(), err.getvalue()
 
 
@@ -81,9 +83,8 @@ def test_missing_file_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("argv", [["--help"], ["verify", "--help"], ["signers", "--help"]])
 def test_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        cli_log.run(argv)
-    assert exit_info.value.code == 0 and "usage: bgwizard log" in capsys.readouterr().out
+    code = main(["log", *argv])
+    assert code == 0 and "usage: bgwizard log" in capsys.readouterr().out
 
 
 def test_console_entry_point(tmp_path: Path) -> None:

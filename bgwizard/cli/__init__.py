@@ -1,1 +1,1 @@
-"""cli."""
+"""The command line: one parser tree (``main``), one ``Parser``, one module per command."""

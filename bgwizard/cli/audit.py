@@ -9,36 +9,33 @@ The report goes to stdout; errors are one sentence on stderr with exit code 2.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, NoReturn
+from typing import TYPE_CHECKING, Final
 
-from bgwizard.audit.model import AuditReport
+from bgwizard.cli.parser import EXIT_FAILED, add_profile_option, usage_error
 from bgwizard.errors import BgWizardError, ProfileError
-from bgwizard.profile.model import BreakGlassAccount, Profile
 
 if TYPE_CHECKING:
+    from bgwizard.audit.model import AuditReport
     from bgwizard.auth.tokens import MsalTokenCredential
+    from bgwizard.cli.parser import Subparsers
+    from bgwizard.profile.model import Profile
 
 PROG: Final = "bgwizard audit"
-EXIT_FAILED: Final = 2
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-sentence errors and exit code 2."""
+def add_parser(subparsers: Subparsers) -> None:
+    """Add ``bgwizard audit`` to the command tree.
 
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_FAILED, f"{self.prog}: {message[:1].upper()}{message[1:]}. See --help.\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``bgwizard audit`` arguments."""
-    parser = _Parser(
-        prog=PROG,
+    Args:
+        subparsers: the top-level commands.
+    """
+    parser = subparsers.add_parser(
+        "audit",
+        help="check every break glass rule (exit 0 good, 1 findings, 2 not run)",
         description=(
             "Check the break glass accounts named in the profile: existence, hygiene, "
             "permanent Global Administrator, Conditional Access exclusions (every policy), "
@@ -47,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
             "run and no error was found."
         ),
     )
-    parser.add_argument("--profile", type=Path, help="profile file (default: the config dir)")
+    add_profile_option(parser, "profile file (default: the config dir)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="report format")
     parser.add_argument("--client-id", metavar="ID", help="app registration for app-only sign-in")
     secret = parser.add_mutually_exclusive_group()
@@ -61,19 +58,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--accounts", metavar="ID,ID", help="object ids of the break glass accounts"
     )
     offline.add_argument("--groups", type=Path, metavar="FILE", help="group id → member ids JSON")
-    return parser
+    parser.set_defaults(run=run)
 
 
-def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+def _misuse(args: argparse.Namespace) -> str:
+    """What is wrong with a combination of options argparse cannot check; '' when none."""
     secret_given = args.certificate is not None or args.secret_env is not None
     if args.client_id and not secret_given:
-        parser.error("--client-id needs --certificate PEM or --secret-env VAR")
+        return "--client-id needs --certificate PEM or --secret-env VAR"
     if secret_given and not args.client_id:
-        parser.error("--certificate and --secret-env need --client-id")
+        return "--certificate and --secret-env need --client-id"
     if args.policies is None and (args.accounts or args.groups):
-        parser.error("--accounts and --groups go with --policies DIR")
+        return "--accounts and --groups go with --policies DIR"
     if args.policies is not None and args.client_id:
-        parser.error("--policies audits files offline and takes no sign-in")
+        return "--policies audits files offline and takes no sign-in"
+    return ""
 
 
 def _load_profile(path: Path | None, *, required: bool) -> Profile | None:
@@ -92,6 +91,7 @@ def _offline(args: argparse.Namespace) -> AuditReport:
     from bgwizard.audit.exports_reader import load_groups, load_policy_folder
     from bgwizard.audit.model import run_audit
     from bgwizard.audit.offline import offline_snapshot
+    from bgwizard.profile.model import BreakGlassAccount
 
     if args.accounts:
         ids = [i.strip() for i in str(args.accounts).split(",") if i.strip()]
@@ -163,31 +163,21 @@ def _render(report: AuditReport, form: str) -> str:
     return to_json(report) if form == "json" else to_text(report)
 
 
-def run(argv: Sequence[str]) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``bgwizard audit``.
 
     Args:
-        argv: the arguments after ``audit``.
+        args: the parsed command line.
 
     Returns:
         0 pass, 1 errors found, 2 could not run or incomplete.
     """
-    parser = build_parser()
-    args = parser.parse_args(list(argv))
-    _check(args, parser)
+    if misuse := _misuse(args):
+        return usage_error(PROG, misuse)
     try:
-        if args.policies is not None:
-            report = _offline(args)
-        else:
-            profile = _load_profile(args.profile, required=True)
-            assert profile is not None
-            report = asyncio.run(_online(args, profile))
+        report = _report(args)
     except BgWizardError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        if args.format == "json":
-            from bgwizard.audit.render import failure_json
-
-            sys.stdout.write(failure_json(str(exc)))
+        _say_failure(exc, args.format)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
@@ -196,5 +186,21 @@ def run(argv: Sequence[str]) -> int:
     return report.exit_code
 
 
-if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]))
+def _report(args: argparse.Namespace) -> AuditReport:
+    """Audit the exported policies (``--policies``) or, signed in, the tenant."""
+    if args.policies is not None:
+        return _offline(args)
+    import asyncio
+
+    profile = _load_profile(args.profile, required=True)
+    assert profile is not None
+    return asyncio.run(_online(args, profile))
+
+
+def _say_failure(error: BgWizardError, form: str) -> None:
+    """One sentence on stderr; with ``--format json`` also an ``incomplete`` report on stdout."""
+    print(f"{PROG}: {error}", file=sys.stderr)
+    if form == "json":
+        from bgwizard.audit.render import failure_json
+
+        sys.stdout.write(failure_json(str(error)))

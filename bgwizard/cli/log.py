@@ -11,33 +11,37 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Final
 
+from bgwizard.cli.parser import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, add_profile_option
 from bgwizard.errors import BgWizardError
-from bgwizard.ledger.chain import Entry, parse_line
-from bgwizard.ledger.sshsig import fingerprint
-from bgwizard.ledger.store import DrillLog, default_log_path, read_allowed_signers
-from bgwizard.profile.store import TomlProfileStore
 
-EXIT_OK = 0
-EXIT_BAD_LOG = 1
-EXIT_ERROR = 2
+if TYPE_CHECKING:
+    from bgwizard.cli.parser import Subparsers
+    from bgwizard.ledger.chain import Entry
+    from bgwizard.ledger.store import DrillLog
+
+PROG: Final = "bgwizard log"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bgwizard log",
+def add_parser(subparsers: Subparsers) -> None:
+    """Add ``bgwizard log verify|signers|show`` to the command tree.
+
+    Args:
+        subparsers: the top-level commands.
+    """
+    parser = subparsers.add_parser(
+        "log",
+        help="the signed drill log",
         description="The signed drill log: verify it, or print its allowed_signers lines.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="log_command", required=True, metavar="COMMAND")
     verify = commands.add_parser(
         "verify",
         help="check the hash chain and every signature; exit 1 naming the first bad entry",
         description="Check the hash chain and every signature of the drill log.",
     )
-    verify.add_argument("file", nargs="?", type=Path, help="the log (default: the profile's)")
     verify.add_argument(
         "--allowed-signers",
         type=Path,
@@ -55,16 +59,15 @@ def _parser() -> argparse.ArgumentParser:
         help="print the allowed_signers lines of everyone who signed the log",
         description="Print one allowed_signers line per operator key that signed the log.",
     )
-    signers.add_argument("file", nargs="?", type=Path, help="the log (default: the profile's)")
     show = commands.add_parser(
         "show",
         help="list the entries: seq, time, kind, operator, summary",
         description="List the entries of the drill log that verify (exit 1 if one fails).",
     )
-    show.add_argument("file", nargs="?", type=Path, help="the log (default: the profile's)")
     for sub in (verify, signers, show):
-        sub.add_argument("--profile", type=Path, metavar="FILE", help="profile file to read")
-    return parser
+        sub.add_argument("file", nargs="?", type=Path, help="the log (default: the profile's)")
+        add_profile_option(sub, "profile file to read")
+        sub.set_defaults(run=run)
 
 
 def resolve_log_path(file: Path | None, profile_path: Path | None) -> Path:
@@ -73,6 +76,9 @@ def resolve_log_path(file: Path | None, profile_path: Path | None) -> Path:
     Raises:
         ProfileError: the profile exists but cannot be read.
     """
+    from bgwizard.ledger.store import default_log_path
+    from bgwizard.profile.store import TomlProfileStore
+
     if file is not None:
         return file
     store = TomlProfileStore(profile_path)
@@ -82,78 +88,80 @@ def resolve_log_path(file: Path | None, profile_path: Path | None) -> Path:
     return default_log_path()
 
 
-def run(argv: Sequence[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run ``bgwizard log …``; ``argv`` is everything after ``log``.
+def run(args: argparse.Namespace) -> int:
+    """Run ``bgwizard log verify|signers|show``.
+
+    Args:
+        args: the parsed command line.
 
     Returns:
         0 when the log verifies (or signers were printed), 1 when it does not verify, 2 on errors.
     """
-    out, err = out or sys.stdout, err or sys.stderr
-    args = _parser().parse_args(list(argv))
+    from bgwizard.ledger.store import DrillLog
+
     try:
-        path = resolve_log_path(args.file, args.profile)
-        if args.command == "signers":
-            return _signers(path, out)
-        if args.command == "show":
-            return _show(path, out, err)
-        return _verify(path, args.allowed_signers, args.head, out, err)
+        log = DrillLog(resolve_log_path(args.file, args.profile))
+        if args.log_command == "signers":
+            return _signers(log)
+        if args.log_command == "show":
+            return _show(log)
+        return _verify(log, args.allowed_signers, args.head)
     except BgWizardError as exc:
-        print(f"bgwizard log: {exc}", file=err)
-        return EXIT_ERROR
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
-def _verify(
-    path: Path, allowed_file: Path | None, head: str | None, out: TextIO, err: TextIO
-) -> int:
+def _verify(log: DrillLog, allowed_file: Path | None, head: str | None) -> int:
+    from bgwizard.ledger.sshsig import fingerprint
+    from bgwizard.ledger.store import read_allowed_signers
+
     allowed = read_allowed_signers(allowed_file) if allowed_file else None
-    log = DrillLog(path)
     result = log.verify(allowed)
     if not result.ok:
-        print(f"bgwizard log: {path}: {result.describe()}", file=err)
+        print(f"{PROG}: {log.path}: {result.describe()}", file=sys.stderr)
         if result.entries:
-            print(f"bgwizard log: entries 1-{result.entries} verify.", file=err)
-        return EXIT_BAD_LOG
+            print(f"{PROG}: entries 1-{result.entries} verify.", file=sys.stderr)
+        return EXIT_FINDINGS
     if head and head.lower() not in log.line_hashes():
         print(
-            f"bgwizard log: {path}: no entry has head {head}; entries after entry "
+            f"{PROG}: {log.path}: no entry has head {head}; entries after entry "
             f"{result.entries} were cut off, or this is another log.",
-            file=err,
+            file=sys.stderr,
         )
-        return EXIT_BAD_LOG
-    print(f"{path}: {result.describe()}", file=out)
+        return EXIT_FINDINGS
+    print(f"{log.path}: {result.describe()}")
     for signer in result.signers:
-        print(f"  signed by {signer.operator} ({fingerprint(signer.key)})", file=out)
-    print(f"  head {result.head}", file=out)
+        print(f"  signed by {signer.operator} ({fingerprint(signer.key)})")
+    print(f"  head {result.head}")
     return EXIT_OK
 
 
-def _signers(path: Path, out: TextIO) -> int:
-    log = DrillLog(path)
+def _signers(log: DrillLog) -> int:
     result = log.verify()
     for signer in result.signers:
-        print(signer.allowed_signers_line(), file=out)
+        print(signer.allowed_signers_line())
     if not result.ok:
-        print(f"bgwizard log: {path}: {result.describe()}", file=sys.stderr)
-        return EXIT_BAD_LOG
+        print(f"{PROG}: {log.path}: {result.describe()}", file=sys.stderr)
+        return EXIT_FINDINGS
     return EXIT_OK
 
 
-def _show(path: Path, out: TextIO, err: TextIO) -> int:
-    log = DrillLog(path)
+def _show(log: DrillLog) -> int:
+    from bgwizard.ledger.chain import parse_line
+
     result = log.verify()
-    lines = path.read_bytes().split(b"\n")[: result.entries]
+    lines = log.path.read_bytes().split(b"\n")[: result.entries]
     entries = [parse_line(line).entry for line in lines]
     width = max((len(e.operator) for e in entries), default=8)
-    print(f"{'SEQ':>4}  {'TIME':<20}  {'KIND':<10}  {'OPERATOR':<{width}}  SUMMARY", file=out)
+    print(f"{'SEQ':>4}  {'TIME':<20}  {'KIND':<10}  {'OPERATOR':<{width}}  SUMMARY")
     for entry in entries:
         print(
             f"{entry.seq:>4}  {entry.time:<20}  {entry.kind:<10}  {entry.operator:<{width}}  "
-            f"{summary(entry)}",
-            file=out,
+            f"{summary(entry)}"
         )
     if not result.ok:
-        print(f"bgwizard log: {path}: {result.describe()}", file=err)
-        return EXIT_BAD_LOG
+        print(f"{PROG}: {log.path}: {result.describe()}", file=sys.stderr)
+        return EXIT_FINDINGS
     return EXIT_OK
 
 

@@ -8,26 +8,32 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Final
 
-from bgwizard.errors import BgWizardError, MonitoringError
-from bgwizard.monitoring.rules import AccountRef, account_refs, make_ref
-from bgwizard.monitoring.service import MonitoringService
-from bgwizard.profile.store import TomlProfileStore
+from bgwizard.cli.parser import EXIT_FAILED, EXIT_OK, add_profile_option
+from bgwizard.errors import BgWizardError
 
-EXIT_OK = 0
-EXIT_ERROR = 2
+if TYPE_CHECKING:
+    from bgwizard.cli.parser import Subparsers
+    from bgwizard.monitoring.rules import AccountRef
+
+PROG: Final = "bgwizard monitoring"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bgwizard monitoring",
+def add_parser(subparsers: Subparsers) -> None:
+    """Add ``bgwizard monitoring export`` to the command tree.
+
+    Args:
+        subparsers: the top-level commands.
+    """
+    parser = subparsers.add_parser(
+        "monitoring",
+        help="alert queries and deployable templates",
         description="Alert rules for the break glass accounts: KQL, ARM templates for Azure "
         "Monitor and Microsoft Sentinel, and how to deploy them.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="monitoring_command", required=True, metavar="COMMAND")
     export = commands.add_parser(
         "export",
         help="write the KQL, the ARM templates and DEPLOY.md into a directory",
@@ -39,8 +45,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="UPN=OBJECTID,...",
         help="the accounts to watch; default: the accounts in the profile",
     )
-    export.add_argument("--profile", type=Path, metavar="FILE", help="profile file to read")
-    return parser
+    add_profile_option(export, "profile file to read")
+    export.set_defaults(run=run)
 
 
 def parse_accounts(text: str) -> list[AccountRef]:
@@ -49,6 +55,8 @@ def parse_accounts(text: str) -> list[AccountRef]:
     Raises:
         MonitoringError: an entry is not ``UPN=OBJECTID`` or a value is malformed.
     """
+    from bgwizard.monitoring.rules import MonitoringError, make_ref
+
     refs: dict[str, AccountRef] = {}
     for entry in filter(None, (part.strip() for part in text.split(","))):
         upn, sep, object_id = entry.partition("=")
@@ -62,33 +70,36 @@ def parse_accounts(text: str) -> list[AccountRef]:
 
 
 def _accounts(args: argparse.Namespace) -> list[AccountRef]:
+    from bgwizard.monitoring.rules import account_refs
+    from bgwizard.profile.store import TomlProfileStore
+
     if args.accounts is not None:
         return parse_accounts(args.accounts)
     profile = TomlProfileStore(args.profile).load()
     return account_refs(profile.accounts)
 
 
-def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Run ``bgwizard monitoring`` with ``argv`` (the words after ``monitoring``).
+def run(args: argparse.Namespace) -> int:
+    """Run ``bgwizard monitoring export``.
+
+    Args:
+        args: the parsed command line.
 
     Returns:
-        0 when the files were written, 2 on any error (argparse's own usage errors too).
+        0 when the files were written, 2 on any error.
     """
-    out, err = stdout or sys.stdout, stderr or sys.stderr
-    try:
-        args = _parser().parse_args(list(argv))
-    except SystemExit as exc:
-        return EXIT_OK if exc.code in (0, None) else EXIT_ERROR
+    from bgwizard.monitoring.service import MonitoringService
+
     try:
         refs = _accounts(args)
         service = MonitoringService(arm_token=None)
         paths = service.save(service.export_for_refs(refs), args.out)
     except BgWizardError as exc:
-        print(f"bgwizard monitoring: {exc}", file=err)
-        return EXIT_ERROR
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     accounts = "1 account" if len(refs) == 1 else f"{len(refs)} accounts"
-    print(f"Wrote {len(paths)} files for {accounts} to {args.out}:", file=out)
+    print(f"Wrote {len(paths)} files for {accounts} to {args.out}:")
     for path in paths:
-        print(f"  {path.name}", file=out)
-    print(f"Next: follow {args.out / 'DEPLOY.md'}", file=out)
+        print(f"  {path.name}")
+    print(f"Next: follow {args.out / 'DEPLOY.md'}")
     return EXIT_OK

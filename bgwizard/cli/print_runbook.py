@@ -9,37 +9,47 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Final, NoReturn
+from typing import TYPE_CHECKING, Final
 
+from bgwizard.cli.parser import EXIT_FINDINGS, EXIT_OK, add_profile_option
 from bgwizard.errors import BgWizardError
 
 if TYPE_CHECKING:
+    from bgwizard.cli.parser import Subparsers
     from bgwizard.runbook.service import RunbookService
 
-DOCUMENTS: Final = ("runbook", "checklist")
-EXIT_OK: Final = 0
-EXIT_FAILED: Final = 1
-EXIT_USAGE: Final = 2
+DOCUMENTS: Final = {
+    "runbook": (
+        "the offline break glass runbook",
+        "Print the offline break glass runbook (emergency procedure, account register,"
+        " drill record with a blank checklist, contacts)",
+    ),
+    "checklist": (
+        "a blank drill checklist",
+        "Print a blank pen-and-paper drill checklist for the next quarterly drill",
+    ),
+}
+"""Each document: its help line, and the start of its description."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message[:1].upper()}{message[1:]}. See --help.\n")
+def add_parser(subparsers: Subparsers) -> None:
+    """Add ``bgwizard print runbook`` and ``bgwizard print checklist`` to the command tree.
 
-
-def _parser(what: str) -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog=f"bgwizard print {what}",
-        description=(
-            "Print the offline break glass runbook (emergency procedure, account register,"
-            " drill record with a blank checklist, contacts)"
-            if what == "runbook"
-            else "Print a blank pen-and-paper drill checklist for the next quarterly drill"
+    Args:
+        subparsers: the documents of ``bgwizard print``.
+    """
+    for what, (help_text, description) in DOCUMENTS.items():
+        parser = subparsers.add_parser(
+            what,
+            help=help_text,
+            description=description
+            + ", from the packaged templates and your own (profile setting runbook_templates_dir).",
         )
-        + ", from the packaged templates and your own (profile setting runbook_templates_dir).",
-    )
+        _add_options(parser)
+        parser.set_defaults(run=run)
+
+
+def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", metavar="FILE", help="save to FILE (a new file; '-' for standard output)"
     )
@@ -49,33 +59,27 @@ def _parser(what: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--paper", choices=("a4", "letter"), help="paper size (default: the profile's, else a4)"
     )
-    parser.add_argument("--profile", type=Path, help="profile file (default: the config dir)")
+    add_profile_option(parser, "profile file (default: the config dir)")
     parser.add_argument("--printer", metavar="NAME", help="printer name (default: the system's)")
     parser.add_argument(
         "--templates", metavar="DIR", help="your template directory (overrides the profile's)"
     )
-    return parser
 
 
-def run(what: str, argv: Sequence[str]) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``bgwizard print runbook`` or ``bgwizard print checklist``.
 
     Args:
-        what: ``runbook`` or ``checklist``.
-        argv: the arguments after ``what``.
+        args: the parsed command line (``args.document`` says which).
 
     Returns:
-        The exit status: 0 printed or saved, 1 failed, 2 bad usage.
+        The exit status: 0 printed or saved, 1 failed.
     """
-    if what not in DOCUMENTS:
-        print(f"bgwizard: Unknown sheet {what!r}; use runbook or checklist.", file=sys.stderr)
-        return EXIT_USAGE
-    args = _parser(what).parse_args(list(argv))
     try:
-        return _produce(what, args)
+        return _produce(args.document, args)
     except BgWizardError as exc:
         print(f"bgwizard: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_FINDINGS
 
 
 def _produce(what: str, args: argparse.Namespace) -> int:

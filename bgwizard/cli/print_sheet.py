@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
+from bgwizard.cli.parser import EXIT_FINDINGS, EXIT_OK
 from bgwizard.errors import BgWizardError
-from bgwizard.profile.model import BreakGlassAccount, Profile
-from bgwizard.sheets.model import blocks
 
-PROG: Final = "bgwizard print test-sheet"
+if TYPE_CHECKING:
+    from bgwizard.cli.parser import Subparsers
+    from bgwizard.sheets.model import SheetContent
+
 DUMMY_UPN: Final = "test-sheet@example.invalid"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
+def add_parser(subparsers: Subparsers) -> None:
+    """Add ``bgwizard print test-sheet`` to the command tree.
+
+    Args:
+        subparsers: the documents of ``bgwizard print``.
+    """
+    parser = subparsers.add_parser(
+        "test-sheet",
+        help="a test credential sheet with a dummy password (printer check)",
         description=(
             "Print a test credential sheet with a dummy password, to check the printer and"
             " the font before printing the real thing. The dummy password is also printed here."
@@ -35,19 +42,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--printer", metavar="NAME", help="printer name (default: the system's)")
     parser.add_argument("--no-qr", action="store_true", help="leave the QR code off")
-    return parser
+    parser.set_defaults(run=run)
 
 
-def test_sheet(argv: Sequence[str]) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``bgwizard print test-sheet``.
 
     Args:
-        argv: the arguments after ``test-sheet``.
+        args: the parsed command line.
 
     Returns:
-        The exit status: 0 printed or saved, 1 failed (one sentence on stderr), 2 bad usage.
+        The exit status: 0 printed or saved, 1 failed (one sentence on stderr).
     """
-    args = _parser().parse_args(list(argv))
+    from bgwizard.profile.model import BreakGlassAccount, Profile
     from bgwizard.sheets.service import SheetService
 
     service = SheetService(printer=args.printer)
@@ -63,9 +70,16 @@ def test_sheet(argv: Sequence[str]) -> int:
             where = service.print_sheet(sheet) or "sent to the printer"
     except BgWizardError as exc:
         print(f"bgwizard: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FINDINGS
     print(f"Test sheet {content.serial} ({content.copies} pages, {args.paper}): {where}")
+    _print_dummy_password(content)
+    return EXIT_OK
+
+
+def _print_dummy_password(content: SheetContent) -> None:
+    """Print the dummy password in the sheet's blocks, to compare with the printed lines."""
+    from bgwizard.sheets.model import blocks
+
     print("Dummy password (NOT a credential), to compare with the printed lines:")
     for line, code in zip(content.lines(), content.check_codes(), strict=True):
         print(f"  {' '.join(blocks(line.reveal()))}   check {code}")
-    return 0

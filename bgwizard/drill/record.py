@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Final
 
 # RecordedDrill lives with the model (screens show it); re-exported for the callers of old.
 from bgwizard.drill.model import Drill
@@ -27,9 +27,6 @@ from bgwizard.ledger.store import DrillLog, default_key_path, profile_log_path
 from bgwizard.ports import ProfileStore
 from bgwizard.profile.model import Profile
 from bgwizard.secret import Secret
-
-_EXTRA: Final = "drill"
-"""Profile section (``extra``) with the last signer name."""
 
 
 def _utcnow() -> dt.datetime:
@@ -57,18 +54,14 @@ class DrillRecorder:
             return Path(self.profile.signer_key)
         return default_key_path(training=self.profile.demo)
 
-    def _section(self) -> dict[str, object]:
-        section = self.profile.extra.get(_EXTRA)
-        return section if isinstance(section, dict) else {}
-
     @property
     def last_signer(self) -> str:
         """The signer name used last time ('' on the first drill)."""
-        return str(self._section().get("operator", ""))
+        return self.profile.drill.operator
 
     def _check_head(self, log: DrillLog) -> None:
         """Refuse a log that lost the last entry this profile wrote (cut off at its end)."""
-        head = str(self._section().get("head", ""))
+        head = self.profile.drill.head
         if not head or not log.exists() or head in log.line_hashes():
             return
         result = log.verify()
@@ -227,7 +220,7 @@ class DrillRecorder:
         """Save where the log is, who signed, and its head (to notice a cut-off end later)."""
         self.profile.drill_log = str(self.log_path)
         head = DrillLog(self.log_path).verify().head
-        self.profile.extra[_EXTRA] = {"operator": operator, "head": head}
+        self.profile.drill = replace(self.profile.drill, operator=operator, head=head)
         self._store.save(self.profile)
         return head
 

@@ -1,4 +1,8 @@
-"""``bgwizard emulator``: run the emulator alone until Ctrl-C or SIGTERM."""
+"""``bgwizard emulator``: run the emulator alone until Ctrl-C or SIGTERM.
+
+Its options are in ``bgwizard.cli.emulator`` (the command tree); this module runs it, and
+imports nothing from ``bgwizard.cli``.
+"""
 
 from __future__ import annotations
 
@@ -6,59 +10,47 @@ import argparse
 import signal
 import sys
 import threading
-from pathlib import Path
 from types import FrameType
 
 from bgwizard.emulator.errors import TenantFileError
 from bgwizard.emulator.server import Emulator
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bgwizard emulator",
-        description="Run the loopback Entra ID + Microsoft Graph emulator (demo, training, "
-        "tests). It listens on 127.0.0.1 only.",
-    )
-    parser.add_argument(
-        "--tenant",
-        type=Path,
-        metavar="FILE",
-        help="tenant file (JSON); default: the bundled sample tenant",
-    )
-    parser.add_argument(
-        "--port", type=int, default=0, metavar="N", help="port to listen on; default: any free port"
-    )
-    parser.add_argument(
-        "--state-dir",
-        type=Path,
-        metavar="DIR",
-        help="where to write emulator-ca.pem; default: a private temp dir",
-    )
-    return parser
-
-
-def run(argv: list[str]) -> int:
+def run(args: argparse.Namespace) -> int:
     """Start the emulator, print its addresses, and serve until interrupted.
+
+    Args:
+        args: the parsed command line.
 
     Returns:
         0 after Ctrl-C/SIGTERM, 2 when the tenant file or port is unusable.
     """
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:  # --help (0) or a bad argument (2, usage already printed)
-        return int(exc.code or 0)
     if not 0 <= args.port <= 65535:
         print("The port must be between 0 and 65535.", file=sys.stderr)
         return 2
+    emu = _start(args)
+    if emu is None:
+        return 2
+    _serve(emu)
+    return 0
+
+
+def _start(args: argparse.Namespace) -> Emulator | None:
+    """The started emulator, or None after saying in one sentence why it cannot start."""
     try:
         emu = Emulator(args.tenant, port=args.port, state_dir=args.state_dir)
         emu.start()
     except TenantFileError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return None
     except OSError as exc:
         print(f"Cannot start the emulator on port {args.port}: {exc.strerror}.", file=sys.stderr)
-        return 2
+        return None
+    return emu
+
+
+def _serve(emu: Emulator) -> None:
+    """Print the addresses and serve until Ctrl-C or SIGTERM, then stop the emulator."""
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -79,8 +71,3 @@ def run(argv: list[str]) -> int:
         pass
     finally:
         emu.stop()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]))

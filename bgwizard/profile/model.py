@@ -1,6 +1,8 @@
 """The profile: what bgwizard remembers about a tenant between runs. Never a secret.
 
-Pure data. Reading and writing the TOML file is ``bgwizard.profile.store``.
+Pure data. Reading and writing the TOML file is ``bgwizard.profile.store``. Each section this
+version knows is a typed dataclass (``UiPrefs`` is ``[ui]``, ``DrillLogHead`` is ``[drill]``);
+``extra`` holds only what a later version wrote, so saving never loses it.
 """
 
 from __future__ import annotations
@@ -88,6 +90,33 @@ class BreakGlassAccount:
 
 
 @dataclass
+class UiPrefs:
+    """The ``[ui]`` section: how the TUI looks and which keys it answers to."""
+
+    theme: str = ""
+    """Textual theme name (``textual-dark`` or ``textual-light``); empty for the default."""
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id → keys (``{"toggle_theme": "f9"}``), applied with ``App.set_keymap``."""
+    extra: dict[str, object] = field(default_factory=dict)
+    """Keys a later version added to ``[ui]``; kept on save."""
+
+
+@dataclass
+class DrillLogHead:
+    """The ``[drill]`` section: who signed the drill log last, and its head at that moment.
+
+    The head lets the next recording notice entries cut off the end of the log.
+    """
+
+    operator: str = ""
+    """The signer name used last time; offered again at the next signing."""
+    head: str = ""
+    """SHA-256 of the log's last line after this profile's last entry; empty before one."""
+    extra: dict[str, object] = field(default_factory=dict)
+    """Keys a later version added to ``[drill]``; kept on save."""
+
+
+@dataclass
 class Profile:
     """Everything bgwizard keeps for one tenant."""
 
@@ -115,8 +144,14 @@ class Profile:
     """Paper size of credential sheets: ``a4`` or ``letter``."""
     runbook_templates_dir: str = ""
     """The user's runbook template directory: its ``*.md.j2`` files override or add sections."""
+    setup_ca_backups: list[str] = field(default_factory=list)
+    """Conditional Access backup files the set-up wrote before patching, oldest first."""
+    ui: UiPrefs = field(default_factory=UiPrefs)
+    """Theme and key remapping (``[ui]``)."""
+    drill: DrillLogHead = field(default_factory=DrillLogHead)
+    """Last signer and log head (``[drill]``)."""
     extra: dict[str, object] = field(default_factory=dict)
-    """Sections written by later features that this version does not know; kept on save."""
+    """Top-level keys a later version wrote that this version does not know; kept on save."""
 
     @property
     def authority(self) -> str:

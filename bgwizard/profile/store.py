@@ -1,7 +1,9 @@
 """Reads and writes the profile TOML: atomically, mode 0600, never a secret.
 
 A crash or a full disk during ``save`` leaves the previous file whole (temp file in the same
-directory, fsync, rename). A corrupt file raises ``ProfileError`` and is left untouched.
+directory, fsync, rename). A corrupt file, or a section with a value of the wrong type, raises
+``ProfileError`` and is left untouched. Keys this version does not know are written back as
+they were read, so an older bgwizard never drops what a newer one saved.
 """
 
 from __future__ import annotations
@@ -21,14 +23,18 @@ import tomli_w
 from bgwizard.errors import ProfileError
 from bgwizard.profile.model import (
     BreakGlassAccount,
+    DrillLogHead,
     PendingRotation,
     Profile,
     SecurityKeyRecord,
     SheetRecord,
+    UiPrefs,
 )
 
 APP_NAME: Final = "bgwizard"
-_PROFILE_FIELDS: Final = frozenset(f.name for f in fields(Profile)) - {"accounts", "extra"}
+_SECTIONS: Final = frozenset({"accounts", "setup_ca_backups", "ui", "drill", "extra"})
+"""Profile fields with their own reader and writer (``extra`` is the unknown keys)."""
+_PROFILE_FIELDS: Final = frozenset(f.name for f in fields(Profile)) - _SECTIONS
 _ACCOUNT_FIELDS: Final = frozenset(f.name for f in fields(BreakGlassAccount)) - {
     "sheets",
     "security_keys",
@@ -99,8 +105,21 @@ class TomlProfileStore:
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
-    """The TOML document for ``profile`` (None values left out, as TOML has no null)."""
-    out: dict[str, Any] = dict(profile.extra)
+    """The TOML document for ``profile`` (None values left out, as TOML has no null).
+
+    Sections come first, then unknown keys, in the order earlier versions wrote them, so a
+    file saved again without a change keeps its bytes.
+    """
+    out: dict[str, Any] = {}
+    if profile.setup_ca_backups:
+        out["setup_ca_backups"] = list(profile.setup_ca_backups)
+    for name, section in (
+        ("ui", _ui_to_dict(profile.ui)),
+        ("drill", _drill_to_dict(profile.drill)),
+    ):
+        if section:
+            out[name] = section
+    out.update(profile.extra)
     for name in sorted(_PROFILE_FIELDS):
         value = getattr(profile, name)
         if value is not None:
@@ -134,14 +153,54 @@ def profile_from_dict(data: dict[str, Any]) -> Profile:
         ValueError: a field has the wrong type.
     """
     known = {k: v for k, v in data.items() if k in _PROFILE_FIELDS}
-    extra = {k: v for k, v in data.items() if k not in _PROFILE_FIELDS and k != "accounts"}
+    extra = {k: v for k, v in data.items() if k not in _PROFILE_FIELDS | _SECTIONS}
     for key in ("last_drill",):
         if key in known:
             known[key] = _as_date(known[key], key)
     accounts = [_account_from_dict(a) for a in _as_list(data.get("accounts", []), "accounts")]
-    profile = Profile(**known, accounts=accounts, extra=extra)
+    profile = Profile(
+        **known,
+        accounts=accounts,
+        setup_ca_backups=_as_strings(data.get("setup_ca_backups", []), "setup_ca_backups"),
+        ui=_ui_from_dict(data.get("ui", {})),
+        drill=_drill_from_dict(data.get("drill", {})),
+        extra=extra,
+    )
     _check_types(profile)
     return profile
+
+
+def _ui_from_dict(data: Any) -> UiPrefs:
+    rest = dict(_as_table(data, "ui"))
+    theme = rest.pop("theme", "")
+    if not isinstance(theme, str):
+        raise ValueError("ui.theme must be a string")
+    keymap = _as_table(rest.pop("keymap", {}), "ui.keymap")
+    if not all(isinstance(keys, str) for keys in keymap.values()):
+        raise ValueError("every ui.keymap value must be a string of keys")
+    return UiPrefs(theme=theme, keymap=dict(keymap), extra=rest)
+
+
+def _ui_to_dict(ui: UiPrefs) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if ui.theme:
+        out["theme"] = ui.theme
+    if ui.keymap:
+        out["keymap"] = dict(ui.keymap)
+    return {**out, **ui.extra}
+
+
+def _drill_from_dict(data: Any) -> DrillLogHead:
+    rest = dict(_as_table(data, "drill"))
+    operator, head = rest.pop("operator", ""), rest.pop("head", "")
+    if not isinstance(operator, str) or not isinstance(head, str):
+        raise ValueError("drill.operator and drill.head must be strings")
+    return DrillLogHead(operator=operator, head=head, extra=rest)
+
+
+def _drill_to_dict(drill: DrillLogHead) -> dict[str, Any]:
+    out = {k: v for k, v in (("operator", drill.operator), ("head", drill.head)) if v}
+    return {**out, **drill.extra}
 
 
 def _account_from_dict(data: Any) -> BreakGlassAccount:
@@ -196,6 +255,19 @@ def _as_list(value: Any, name: str) -> list[Any]:
     if not isinstance(value, list):
         raise ValueError(f"{name} must be a list")
     return value
+
+
+def _as_table(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a table")
+    return value
+
+
+def _as_strings(value: Any, name: str) -> list[str]:
+    items = _as_list(value, name)
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError(f"{name} must be a list of strings")
+    return list(items)
 
 
 def _as_date(value: Any, name: str) -> dt.date:

@@ -39,8 +39,6 @@ from bgwizard.runbook.pdf import RenderedRunbook, render_runbook_pdf
 from bgwizard.runbook.templates import TemplateStore
 from bgwizard.sheets.pdf import PAPER_SIZES
 
-"""Profile ``extra`` key: UPNs of the accounts that sign in with a passkey."""
-
 
 @dataclass(frozen=True)
 class DrillHistory:

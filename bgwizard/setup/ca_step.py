@@ -20,9 +20,6 @@ from bgwizard.setup.ca_plan import CaPlan, backup_document, plan_exclusions, res
 from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import SetupJournal
 
-BACKUPS_KEY = "setup_ca_backups"
-"""``Profile.extra`` key listing the backup files written (newest last)."""
-
 
 @dataclass(frozen=True)
 class CaResult:
@@ -114,8 +111,7 @@ class CaStep:
     @property
     def backups(self) -> list[str]:
         """Backup files written by this profile's set-ups, oldest first."""
-        value = self._profile.extra.get(BACKUPS_KEY)
-        return [str(v) for v in value] if isinstance(value, list) else []
+        return list(self._profile.setup_ca_backups)
 
     async def plan_ca(self) -> CaPlan:
         """Read every policy and each account's groups; plan the direct exclusions.
@@ -160,7 +156,7 @@ class CaStep:
             backup = await asyncio.to_thread(
                 write_backup, self._backup_dir, document, self._clock()
             )
-            self._profile.extra[BACKUPS_KEY] = [*self.backups, str(backup)]
+            self._profile.setup_ca_backups = [*self.backups, str(backup)]
         patched = []
         for change in todo.changes:
             after = await self._directory.patch_ca_policy(change.policy_id, change.patch)

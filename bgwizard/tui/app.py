@@ -99,10 +99,8 @@ class BgWizardApp(App[None]):
         self.profile = profile
         self.demo = demo
         self.clock = clock
-        ui = _ui_config(profile)
-        self._keymap = {**_str_map(ui.get("keymap")), **(keymap or {})}
-        theme = ui.get("theme")
-        self.theme = theme if theme in THEMES else THEMES[0]
+        self._keymap = {**profile.ui.keymap, **(keymap or {})}
+        self.theme = profile.ui.theme if profile.ui.theme in THEMES else THEMES[0]
         self._sign_in_on_start = demo is not None if sign_in_on_start is None else sign_in_on_start
         self.set_reactive(BgWizardApp.identity, services.auth.identity)
 
@@ -150,10 +148,8 @@ class BgWizardApp(App[None]):
     def action_toggle_theme(self) -> None:
         """Switch between the dark and the light theme and remember the choice."""
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
-        ui = self.profile.extra.setdefault("ui", {})
-        if isinstance(ui, dict):
-            ui["theme"] = self.theme
-            self._save_profile()
+        self.profile.ui.theme = self.theme
+        self._save_profile()
 
     def action_help(self) -> None:
         """Show or hide the panel listing the keys of the current screen."""
@@ -266,14 +262,3 @@ def _runner(app: BgWizardApp, action: str, node: Any) -> Callable[[], Any]:
 
 def _journey_opener(app: BgWizardApp, item: Journey) -> Callable[[], None]:
     return lambda: app.action_open_journey(item.id)
-
-
-def _ui_config(profile: Profile) -> dict[str, object]:
-    ui = profile.extra.get("ui")
-    return ui if isinstance(ui, dict) else {}
-
-
-def _str_map(value: object) -> dict[str, str]:
-    if not isinstance(value, dict):
-        return {}
-    return {str(k): v for k, v in value.items() if isinstance(v, str)}

@@ -12,7 +12,6 @@ from bgwizard.errors import BgWizardError
 from bgwizard.profile.model import Profile
 from bgwizard.screens.setup_wizard.base import WizardStep
 from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
-from bgwizard.setup.ca_step import BACKUPS_KEY
 from bgwizard.setup.journal import StepId
 
 
@@ -148,9 +147,8 @@ def summary_lines(profile: Profile) -> list[str]:
             f"  custodians  {', '.join(item.custodians) or '(not recorded)'}",
             f"  created     {item.created or '-'}",
         ]
-    backups = profile.extra.get(BACKUPS_KEY)
-    if isinstance(backups, list) and backups:
-        lines += ["", f"Conditional Access backup: {backups[-1]}"]
+    if profile.setup_ca_backups:
+        lines += ["", f"Conditional Access backup: {profile.setup_ca_backups[-1]}"]
     return lines
 
 

@@ -11,13 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from bgwizard.emulator.cli import run
+from bgwizard.cli.main import main
 
-COMMAND = [
-    sys.executable,
-    "-c",
-    "import sys; from bgwizard.emulator.cli import run; sys.exit(run(sys.argv[1:]))",
-]
+COMMAND = [sys.executable, "-m", "bgwizard", "emulator"]
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
@@ -61,5 +57,5 @@ def test_bad_tenant_file_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_bad_arguments_exit_2(capsys: object) -> None:
-    assert run(["--port", "99999"]) == 2
-    assert run(["--bogus"]) == 2
+    assert main(["emulator", "--port", "99999"]) == 2
+    assert main(["emulator", "--bogus"]) == 2

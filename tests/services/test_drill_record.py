@@ -14,7 +14,7 @@ from bgwizard.drill.record import DrillRecorder
 from bgwizard.drill.service import LogDrillSource
 from bgwizard.errors import LogRefused, SignerKeyError
 from bgwizard.ledger.store import DrillLog
-from bgwizard.profile.model import Profile
+from bgwizard.profile.model import DrillLogHead, Profile
 from bgwizard.profile.store import TomlProfileStore
 from bgwizard.secret import Secret
 
@@ -48,7 +48,7 @@ def test_first_drill_creates_key_and_log_and_moves_last_drill(tmp_path: Path) ->
     assert recorded.entry.seq == 2 and recorded.next_due == dt.date(2026, 6, 30)
     saved = store.load()
     assert saved.last_drill == dt.date(2026, 4, 1) and saved.signer_key == str(tmp_path / "key")
-    assert saved.extra["drill"] == {"operator": "alice", "head": recorded.head}
+    assert saved.drill == DrillLogHead("alice", recorded.head)
     signers = "".join(
         s.allowed_signers_line() + "\n" for s in DrillLog(recorded.log_path).signers()
     )
@@ -112,7 +112,7 @@ def test_entries_cut_off_the_end_are_noticed_through_the_remembered_head(tmp_pat
     recorder, store = _recorder(tmp_path)
     recorder.record(_drill(), pinned_key(1), "alice")
     recorded = recorder.record(_drill(), pinned_key(1), "alice")
-    assert store.load().extra["drill"] == {"operator": "alice", "head": recorded.head}
+    assert store.load().drill == DrillLogHead("alice", recorded.head)
     lines = recorder.log_path.read_bytes().splitlines(keepends=True)
     recorder.log_path.write_bytes(b"".join(lines[:2]))
     assert DrillLog(recorder.log_path).verify().ok

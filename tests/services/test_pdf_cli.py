@@ -11,12 +11,17 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from bgwizard.cli.print_sheet import test_sheet as run_test_sheet
+from bgwizard.cli.main import main
 
 FAKE_LP = """#!/bin/sh
 cat > "$FAKE_LP_DIR/job.pdf"
 echo "request id is fake-9 (1 file(s))"
 """
+
+
+def run_test_sheet(argv: list[str]) -> int:
+    """``bgwizard print test-sheet ARGV…``, in this process."""
+    return main(["print", "test-sheet", *argv])
 
 
 def dummy_lines(stdout: str) -> list[str]:
@@ -95,7 +100,5 @@ def test_no_qr_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_bad_paper_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as info:
-        run_test_sheet(["--paper", "a5"])
-    assert info.value.code == 2
+    assert run_test_sheet(["--paper", "a5"]) == 2
     assert "invalid choice: 'a5'" in capsys.readouterr().err

@@ -10,13 +10,14 @@ import dataclasses
 import datetime as dt
 import io
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 from ledger_support import pinned_key, ssh_keygen_verify, ticking_clock
 
 from bgwizard.audit.model import DrillRecord, Finding, run_audit
-from bgwizard.cli import log as cli_log
+from bgwizard.cli.main import main
 from bgwizard.drill.events import rotation_data, use_data
 from bgwizard.drill.record import DrillRecorder
 from bgwizard.drill.service import LogDrillSource
@@ -83,14 +84,16 @@ def test_log_show_lists_every_entry(tmp_path: Path) -> None:
     recorder = _recorder(tmp_path)
     recorder.record_event("use", _use(), pinned_key(1), "alice")
     out, err = io.StringIO(), io.StringIO()
-    assert cli_log.run(["show", str(recorder.log_path)], out, err) == 0
+    with redirect_stdout(out), redirect_stderr(err):
+        assert main(["log", "show", str(recorder.log_path)]) == 0
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["SEQ", "TIME", "KIND", "OPERATOR", "SUMMARY"]
     assert lines[2].split()[:4] == ["2", "2026-01-05T09:02:00Z", "use", "alice"]
     assert "INC-4711" in lines[2] and f"kestrel1@{DOMAIN}" in lines[2]
     recorder.log_path.write_bytes(recorder.log_path.read_bytes().replace(b"INC", b"INK", 1))
     out, err = io.StringIO(), io.StringIO()
-    assert cli_log.run(["show", str(recorder.log_path)], out, err) == 1
+    with redirect_stdout(out), redirect_stderr(err):
+        assert main(["log", "show", str(recorder.log_path)]) == 1
     assert "Entry 2 fails" in err.getvalue()
     assert [line.split()[0] for line in out.getvalue().splitlines()] == ["SEQ", "1"]
 

@@ -93,7 +93,7 @@ async def _finish(app: BgWizardApp, pilot: Any, screen: DrillScreen) -> None:
 
 async def test_a_drill_signed_in_with_the_security_key(emu: Emulator, tmp_path: Path) -> None:
     profile = await _profile(emu, tmp_path)
-    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    profile.drill.operator = "alice@contoso.example"
     key = await _register_key(emu, profile)
     app, _ = _app(emu, profile)
     async with app.run_test(size=(120, 50)) as pilot:
@@ -133,7 +133,7 @@ async def test_a_password_drill_warns_that_the_portals_refuse_it(
     from ui.test_drill_screen import BG_PASSWORD
 
     profile = await _profile(emu, tmp_path)
-    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    profile.drill.operator = "alice@contoso.example"
     key = await _register_key(emu, profile)
     app, _ = _app(emu, profile)
     async with app.run_test(size=(120, 50)) as pilot:

@@ -30,7 +30,7 @@ async def test_refused_log_offers_a_linked_log(
     create_key(tmp_path / "key", Secret(PASSPHRASE), "alice")
     profile = sample_profile()
     profile.drill_log, profile.signer_key = str(old.path), str(tmp_path / "key")
-    profile.extra["drill"] = {"operator": "alice"}
+    profile.drill.operator = "alice"
     fakes.drill = FakeDrillChecksFactory()
     real_recorder(fakes, profile)  # the refusal and the linked log are checked on real files
     app = make_app(fakes, profile)

@@ -133,7 +133,7 @@ async def _drill(
 
 async def test_full_drill_passes_and_is_signed(emu: Emulator, tmp_path: Path) -> None:
     profile = await _profile(emu, tmp_path)
-    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    profile.drill.operator = "alice@contoso.example"
     app, store = _app(emu, profile)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _drill(app, pilot, serial="cur1-0002", password=BG_PASSWORD)
@@ -155,7 +155,7 @@ async def test_full_drill_passes_and_is_signed(emu: Emulator, tmp_path: Path) ->
 
 async def test_wrong_password_fails_the_drill(emu: Emulator, tmp_path: Path) -> None:
     profile = await _profile(emu, tmp_path)
-    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    profile.drill.operator = "alice@contoso.example"
     app, store = _app(emu, profile)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _drill(app, pilot, serial="CUR1-0002", password="Not-The-Sheet-1!")
@@ -173,7 +173,7 @@ async def test_wrong_password_fails_the_drill(emu: Emulator, tmp_path: Path) -> 
 
 async def test_retired_serial_and_missed_alert_fail(emu: Emulator, tmp_path: Path) -> None:
     profile = await _profile(emu, tmp_path)
-    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    profile.drill.operator = "alice@contoso.example"
     app, _ = _app(emu, profile)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _drill(app, pilot, serial="OLD1-0001", password=BG_PASSWORD, alert=False)
@@ -186,7 +186,7 @@ async def test_retired_serial_and_missed_alert_fail(emu: Emulator, tmp_path: Pat
 
 async def test_global_admin_removed_before_the_drill_fails(emu: Emulator, tmp_path: Path) -> None:
     profile = await _profile(emu, tmp_path)
-    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    profile.drill.operator = "alice@contoso.example"
     assert remove_global_admin(emu, profile.accounts[0].object_id) == 1
     app, _ = _app(emu, profile)
     async with app.run_test(size=SIZE) as pilot:
@@ -200,7 +200,7 @@ async def test_global_admin_removed_before_the_drill_fails(emu: Emulator, tmp_pa
 
 async def test_account_excluded_from_no_policy_fails(emu: Emulator, tmp_path: Path) -> None:
     profile = await _profile(emu, tmp_path, exclude=False)
-    profile.extra["drill"] = {"operator": "alice@contoso.example"}
+    profile.drill.operator = "alice@contoso.example"
     app, _ = _app(emu, profile)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _drill(app, pilot, serial="CUR1-0002", password=BG_PASSWORD)

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from bgwizard.errors import NetworkDown
-from bgwizard.profile.model import PendingRotation, Profile
+from bgwizard.profile.model import PendingRotation, Profile, UiPrefs
 from bgwizard.screens.home import HomeScreen
 from bgwizard.screens.signin import SignInScreen
 from bgwizard.screens.widgets.journey_menu import JOURNEYS, JourneyMenu
@@ -198,7 +198,7 @@ async def test_theme_toggle_switches_and_remembers(
         await pilot.press("ctrl+t")
         assert app.theme == "textual-light"
         await app.workers.wait_for_complete()
-        assert fakes.profiles.saved[-1].extra["ui"] == {"theme": "textual-light"}
+        assert fakes.profiles.saved[-1].ui == UiPrefs(theme="textual-light")
         await pilot.press("ctrl+t")
         assert app.theme == "textual-dark"
 
@@ -206,7 +206,7 @@ async def test_theme_toggle_switches_and_remembers(
 async def test_theme_and_keymap_come_from_the_profile(
     fakes: FakeServices, make_app: AppFactory
 ) -> None:
-    profile = Profile(extra={"ui": {"theme": "textual-light", "keymap": {"toggle_theme": "f9"}}})
+    profile = Profile(ui=UiPrefs(theme="textual-light", keymap={"toggle_theme": "f9"}))
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
         assert app.theme == "textual-light"

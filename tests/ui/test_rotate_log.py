@@ -58,7 +58,7 @@ async def _prepared(emu: Emulator, tmp_path: Path) -> Stack:
     ]
     profile.drill_log = str(tmp_path / "drill-log.jsonl")
     profile.signer_key = str(tmp_path / "signing-key")
-    profile.extra["drill"] = {"operator": "alice"}
+    profile.drill.operator = "alice"
     stack.store.save(profile)
     return stack
 
@@ -180,7 +180,7 @@ async def test_a_rotation_without_a_reason_asks_for_one_before_signing(
     profile = sample_profile()
     profile.drill_log = str(tmp_path / "drill-log.jsonl")
     profile.signer_key = str(tmp_path / "signing-key")
-    profile.extra["drill"] = {"operator": "alice"}
+    profile.drill.operator = "alice"
     upn = profile.accounts[0].upn
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:

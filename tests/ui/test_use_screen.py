@@ -39,7 +39,7 @@ def _profile(tmp_path: Path) -> Profile:
     profile = sample_profile()
     profile.drill_log = str(tmp_path / "drill-log.jsonl")
     profile.signer_key = str(tmp_path / "use-key")
-    profile.extra["drill"] = {"operator": "alice"}
+    profile.drill.operator = "alice"
     return profile
 
 
@@ -104,7 +104,7 @@ async def test_a_real_use_is_signed_and_rotation_is_offered(
     assert (data["started"], data["ended"]) == ("2026-11-27T07:10:00Z", "2026-11-27T08:25:00Z")
     assert data["incident"] == "INC-4711" and data["password_rotated"] is False
     assert entries[1].operator == "alice"
-    assert fakes.profiles.profile.extra["drill"]["head"] == log.verify().head  # type: ignore[index]
+    assert fakes.profiles.profile.drill.head == log.verify().head
     signers = "".join(s.allowed_signers_line() + "\n" for s in log.signers())
     assert ssh_keygen_verify(log.path, tmp_path, signers) == [0, 0]
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
-from bgwizard.cli.monitoring import parse_accounts, run
+from bgwizard.cli.main import main
+from bgwizard.cli.monitoring import parse_accounts
 from bgwizard.errors import MonitoringError
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.profile.store import TomlProfileStore
@@ -29,7 +31,8 @@ EXPECTED = {
 
 def call(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = run(list(argv), stdout=out, stderr=err)
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["monitoring", *argv])
     return code, out.getvalue(), err.getvalue()
 
 
