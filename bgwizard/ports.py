@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity, TenantInfo
-from bgwizard.profile.model import BreakGlassAccount, Profile
+from bgwizard.auth.identity import (
+    DeviceCodePrompt,
+    SignedInIdentity,
+    TenantInfo,
+)
+from bgwizard.profile.model import BreakGlassAccount, ProfileStore
 from bgwizard.secret import Secret
 
 if TYPE_CHECKING:
@@ -63,18 +67,6 @@ class DirectoryGateway(Protocol):
         ...
 
 
-class ProfileStore(Protocol):
-    """Loads and saves the profile atomically."""
-
-    def load(self) -> Profile:
-        """Read the profile (a new empty one when the file does not exist yet)."""
-        ...
-
-    def save(self, profile: Profile) -> None:
-        """Write the profile atomically with mode 0600."""
-        ...
-
-
 class DemoApprover(Protocol):
     """Approves a pending device code in the emulator, as a user would in a browser (demo only)."""
 
@@ -117,46 +109,6 @@ class KeyFinder(Protocol):
 
 
 # -- A2's ports: audit, drill, recorder, runbook, monitoring ------------------------------
-
-
-class TokenSource(Protocol):
-    """Anything that hands out access tokens, blocking (``MsalAuthenticator``; call it from a
-    thread). The one definition for the Graph credential and the ARM token."""
-
-    def token(self, scopes: tuple[str, ...] = ...) -> tuple[str, int]:
-        """An access token for ``scopes`` (default: Graph) and its expiry as a Unix time.
-
-        Raises:
-            AuthError: nobody is signed in, or the session can no longer be refreshed.
-        """
-        ...
-
-
-class SeparateSignIn(Protocol):
-    """A device code sign-in of its own, apart from the admin's (``MsalAuthenticator.separate()``).
-
-    Defined here by A2 as exactly what the drill's checks need; A1's verifier uses the same role.
-    """
-
-    async def start_device_code(self, login_hint: str | None = None) -> DeviceCodePrompt:
-        """Start a device code sign-in."""
-        ...
-
-    async def finish_device_code(self, prompt: DeviceCodePrompt) -> SignedInIdentity:
-        """Wait for it to complete."""
-        ...
-
-    def cancel(self, prompt: DeviceCodePrompt) -> None:
-        """Stop waiting."""
-        ...
-
-    def sign_out(self) -> None:
-        """Forget the account's tokens."""
-        ...
-
-    def credential(self) -> Any:
-        """An async token credential for msgraph-sdk (its type lives in azure-core)."""
-        ...
 
 
 class AuditRunner(Protocol):

@@ -1,10 +1,10 @@
-"""Who is signed in, and the prompt a device code sign-in shows. Pure data."""
+"""Who is signed in, the prompt a device code sign-in shows, and the sign-in roles."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final, Protocol
 
 GLOBAL_ADMIN_ROLE_ID: Final = "62e90394-69f5-4237-9190-012177145e10"
 
@@ -50,3 +50,43 @@ class TenantInfo:
     display_name: str
     initial_domain: str
     """The ``*.onmicrosoft.com`` domain marked ``isInitial``."""
+
+
+class TokenSource(Protocol):
+    """Anything that hands out access tokens, blocking (``MsalAuthenticator``; call it from a
+    thread). The one definition for the Graph credential and the ARM token."""
+
+    def token(self, scopes: tuple[str, ...] = ...) -> tuple[str, int]:
+        """An access token for ``scopes`` (default: Graph) and its expiry as a Unix time.
+
+        Raises:
+            AuthError: nobody is signed in, or the session can no longer be refreshed.
+        """
+        ...
+
+
+class SeparateSignIn(Protocol):
+    """A device code sign-in of its own, apart from the admin's (``MsalAuthenticator.separate()``).
+
+    The drill's checks and the set-up's sign-in verification both use this one role.
+    """
+
+    async def start_device_code(self, login_hint: str | None = None) -> DeviceCodePrompt:
+        """Start a device code sign-in."""
+        ...
+
+    async def finish_device_code(self, prompt: DeviceCodePrompt) -> SignedInIdentity:
+        """Wait for it to complete."""
+        ...
+
+    def cancel(self, prompt: DeviceCodePrompt) -> None:
+        """Stop waiting."""
+        ...
+
+    def sign_out(self) -> None:
+        """Forget the account's tokens."""
+        ...
+
+    def credential(self) -> Any:
+        """An async token credential for msgraph-sdk (its type lives in azure-core)."""
+        ...

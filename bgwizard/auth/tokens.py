@@ -13,9 +13,8 @@ import time
 from collections.abc import Mapping
 from typing import Any, Final
 
-from bgwizard.auth.identity import SignedInIdentity
+from bgwizard.auth.identity import SignedInIdentity, TokenSource
 from bgwizard.errors import AuthError
-from bgwizard.ports import TokenSource
 
 GRAPH_SCOPES: Final = ("https://graph.microsoft.com/.default",)
 """What bgwizard asks for: the Graph permissions consented to the client app."""

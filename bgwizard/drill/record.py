@@ -24,8 +24,7 @@ from bgwizard.ledger.sshsig import (
     load_key,
 )
 from bgwizard.ledger.store import DrillLog, default_key_path, profile_log_path
-from bgwizard.ports import ProfileStore
-from bgwizard.profile.model import Profile
+from bgwizard.profile.model import Profile, ProfileStore
 from bgwizard.secret import Secret
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from bgwizard.audit.model import AuditReport, DrillRecord, Unread
 from bgwizard.audit.service import AuditGateway, AuditService, read
-from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.auth.identity import DeviceCodePrompt, SeparateSignIn, SignedInIdentity
 from bgwizard.drill.checks import (
     check_audit,
     check_ca_readable,
@@ -29,7 +29,6 @@ from bgwizard.drill.model import ItemResult, failed, not_run, passed
 from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
 from bgwizard.graph.model import AuditRecord, CaPolicy, SignInRecord
 from bgwizard.ledger.store import DrillLog, profile_log_path
-from bgwizard.ports import SeparateSignIn
 from bgwizard.profile.model import BreakGlassAccount, Profile
 
 

@@ -12,7 +12,7 @@ for a failed request that carried one has no link to the SDK's exception or its 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from bgwizard.auth.identity import TenantInfo
 from bgwizard.errors import AuthError, BgWizardError, GraphError, PermissionMissing
@@ -253,9 +253,3 @@ def _select(builder: Any, fields: tuple[str, ...]) -> Any:
     from bgwizard.graph.base import request_config
 
     return request_config(builder, select=list(fields))
-
-
-if TYPE_CHECKING:
-    from bgwizard.ports import DirectoryGateway
-
-    _conforms: type[DirectoryGateway] = GraphDirectory

@@ -17,6 +17,7 @@ from typing import Final
 
 import httpx
 
+from bgwizard.auth.identity import TokenSource
 from bgwizard.errors import BgWizardError, MonitoringError
 from bgwizard.monitoring.arm import ExportFile, build_export
 from bgwizard.monitoring.diagnostics import (
@@ -25,7 +26,6 @@ from bgwizard.monitoring.diagnostics import (
     not_checked,
 )
 from bgwizard.monitoring.rules import AccountRef, account_refs
-from bgwizard.ports import TokenSource
 from bgwizard.profile.model import BreakGlassAccount
 
 PUBLIC_ARM_URL: Final = "https://management.azure.com"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 PUBLIC_AUTHORITY_HOST: Final = "https://login.microsoftonline.com"
 PUBLIC_GRAPH_URL: Final = "https://graph.microsoft.com/v1.0"
@@ -163,3 +163,15 @@ class Profile:
         if self.last_drill is None:
             return None
         return self.last_drill + dt.timedelta(days=DRILL_INTERVAL_DAYS)
+
+
+class ProfileStore(Protocol):
+    """Loads and saves the profile atomically."""
+
+    def load(self) -> Profile:
+        """Read the profile (a new empty one when the file does not exist yet)."""
+        ...
+
+    def save(self, profile: Profile) -> None:
+        """Write the profile atomically with mode 0600."""
+        ...

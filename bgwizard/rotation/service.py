@@ -19,8 +19,7 @@ from typing import Final
 
 from bgwizard.auth.identity import SignedInIdentity
 from bgwizard.errors import BgWizardError, RotationError
-from bgwizard.ports import ProfileStore
-from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.profile.model import BreakGlassAccount, Profile, ProfileStore, SheetRecord
 from bgwizard.rotation.journal import begin_rotation, finish_rotation
 from bgwizard.secret import Secret
 from bgwizard.setup.checks import sign_in_problems

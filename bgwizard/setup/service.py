@@ -17,8 +17,7 @@ from pathlib import Path
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
 from bgwizard.errors import SetupError
 from bgwizard.graph.model import NEVER_EXPIRE_POLICY, AuthMethod, DirectoryUser
-from bgwizard.ports import ProfileStore
-from bgwizard.profile.model import Profile
+from bgwizard.profile.model import Profile, ProfileStore
 from bgwizard.secret import Secret
 from bgwizard.setup.ca_step import CaStep
 from bgwizard.setup.checks import (
