@@ -11,8 +11,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from bgwizard.emulator.identity.passwords import hash_secret
 from bgwizard.emulator.tenant import catalog
+from bgwizard.emulator.tenant.passwords import hash_secret
 from bgwizard.emulator.tenant.state import (
     App,
     AppCertificate,
