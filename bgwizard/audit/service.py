@@ -13,13 +13,13 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
+from bgwizard.audit.engine import run_audit
 from bgwizard.audit.model import (
     AccountSnapshot,
     AuditReport,
     AuditSnapshot,
     DrillRecord,
     Unread,
-    run_audit,
 )
 from bgwizard.auth.identity import TenantInfo
 from bgwizard.errors import AuthError, BgWizardError, NotFound, PermissionMissing
