@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from bgwizard.audit.model import AuditReport, DrillRecord, Unread
-from bgwizard.audit.service import AuditGateway, AuditService, read
+from bgwizard.audit.service import AuditService, read
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.drill.checks import (
     check_audit,
@@ -27,6 +27,7 @@ from bgwizard.drill.checks import (
 )
 from bgwizard.drill.model import ItemResult, failed, not_run, passed
 from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
+from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import AuditRecord, CaPolicy, SignInRecord
 from bgwizard.ledger.store import DrillLog, profile_log_path
 from bgwizard.profile.model import BreakGlassAccount, Profile
