@@ -245,8 +245,3 @@ __all__ = [
     "MsalTokenCredential",
     "identity_from_claims",
 ]
-
-if TYPE_CHECKING:
-    from bgwizard.ports import Authenticator
-
-    _conforms: type[Authenticator] = MsalAuthenticator
