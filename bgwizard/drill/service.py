@@ -27,6 +27,7 @@ from bgwizard.drill.checks import (
 )
 from bgwizard.drill.model import ItemResult, failed, not_run, passed
 from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
+from bgwizard.graph.directory import GraphDirectory
 from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import AuditRecord, CaPolicy, SignInRecord
 from bgwizard.ledger.store import DrillLog, profile_log_path
@@ -81,8 +82,6 @@ GatewayFactory = Callable[[Profile, Any], DrillGateway]
 
 
 def _graph_gateway(profile: Profile, credential: Any) -> DrillGateway:
-    from bgwizard.graph.directory import GraphDirectory
-
     return GraphDirectory(profile, credential)
 
 
