@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 
-.PHONY: check-site help setup run demo dev lint typecheck test snapshot-update checkall check bench lock system-deps
+.PHONY: check-site help setup run demo dev lint imports typecheck test snapshot-update checkall check bench lock system-deps
 
 help: # help: list the targets
 	@grep -E '^[a-z-]+:.*# help:' Makefile | sed -E 's/:.*# help:/\t/'
@@ -42,11 +42,14 @@ check-site: setup
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --no-build-isolation --target build/check/site .
 	@rm -rf build/lib build/bdist* *.egg-info
 
-lint: setup check-site # help: ruff, import contracts, codespell
+lint: setup # help: ruff, import contracts, codespell
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd build/check && PYTHONPATH=site ../../$(BIN)/lint-imports --no-cache ../../pyproject.toml
+	$(MAKE) --no-print-directory imports
 	$(BIN)/codespell bgwizard screens runbook_templates tests README.md docs
+
+imports: setup check-site # help: the import-linter contracts of pyproject.toml
+	cd build/check && PYTHONPATH=site ../../$(BIN)/lint-imports --no-cache ../../pyproject.toml
 
 typecheck: setup check-site # help: mypy --strict on a non-editable install of the package
 	cd build/check && MYPYPATH=site ../../$(BIN)/mypy --config-file ../../pyproject.toml -p bgwizard

@@ -1,10 +1,10 @@
 """The audit of break glass accounts: findings, the snapshot they are judged on, the report.
 
 Pure data and rules. The service (``bgwizard.audit.service``) reads the tenant into an
-``AuditSnapshot``; ``run_audit`` applies every rule (``audit_rules``, ``audit_ca``) to it and
-returns an ``AuditReport``. A read that failed is an ``Unread`` with the reason, and every rule
-that needs it reports "not checked" instead of passing: the overall result is then never
-``pass``.
+``AuditSnapshot``; ``bgwizard.audit.engine.run_audit`` applies every rule (``rules``,
+``ca_rule``) to it and returns an ``AuditReport``. A read that failed is an ``Unread`` with
+the reason, and every rule that needs it reports "not checked" instead of passing: the
+overall result is then never ``pass``.
 """
 
 from __future__ import annotations
@@ -258,29 +258,4 @@ def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
                 f.policy.display_name if f.policy else "",
             ),
         )
-    )
-
-
-def run_audit(snapshot: AuditSnapshot) -> AuditReport:
-    """Apply every rule to the snapshot.
-
-    Args:
-        snapshot: what was read from the tenant (or the offline files).
-
-    Returns:
-        The report.
-    """
-    from bgwizard.audit import ca_rule as audit_ca
-    from bgwizard.audit import rules as audit_rules
-
-    findings = [*audit_rules.evaluate(snapshot), *audit_ca.evaluate(snapshot)]
-    policies = snapshot.policies
-    return AuditReport(
-        findings=sort_findings(findings),
-        generated=snapshot.now,
-        tenant_id=snapshot.tenant_id,
-        tenant_name=snapshot.tenant_name,
-        accounts=tuple((a.object_id, a.upn) for a in snapshot.accounts),
-        policy_count=None if isinstance(policies, Unread) else len(policies),
-        offline=snapshot.offline,
     )

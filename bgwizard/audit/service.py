@@ -13,69 +13,24 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
+from bgwizard.audit.engine import run_audit
 from bgwizard.audit.model import (
     AccountSnapshot,
     AuditReport,
     AuditSnapshot,
     DrillRecord,
     Unread,
-    run_audit,
 )
 from bgwizard.auth.identity import TenantInfo
 from bgwizard.errors import AuthError, BgWizardError, NotFound, PermissionMissing
+from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import (
-    AuthMethod,
     CaPolicy,
     DirectoryUser,
-    GroupRef,
-    RoleAssignment,
-    RoleSchedule,
 )
 from bgwizard.profile.model import BreakGlassAccount, Profile
 
 T = TypeVar("T")
-
-
-class AuditGateway(Protocol):
-    """The Graph reads the audit makes (``GraphDirectory`` has them all)."""
-
-    async def tenant_info(self) -> TenantInfo:
-        """The tenant's id, name and initial domain."""
-        ...
-
-    async def get_user(self, user_id: str, *, sign_in_activity: bool = True) -> DirectoryUser:
-        """A user by object id (``NotFound`` when there is none)."""
-        ...
-
-    async def list_ca_policies(self) -> list[CaPolicy]:
-        """Every Conditional Access policy."""
-        ...
-
-    async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
-        """Groups and roles the user belongs to, nesting resolved."""
-        ...
-
-    async def list_role_assignments(
-        self, principal_id: str | None = None, role_definition_id: str | None = None
-    ) -> list[RoleAssignment]:
-        """Active role assignments."""
-        ...
-
-    async def list_role_eligibility_schedules(
-        self, principal_id: str | None = None
-    ) -> list[RoleSchedule]:
-        """PIM eligibility schedules."""
-        ...
-
-    async def list_role_assignment_schedules(
-        self, principal_id: str | None = None
-    ) -> list[RoleSchedule]:
-        """PIM active assignment schedules."""
-        ...
-
-    async def list_auth_methods(self, user_id: str) -> list[AuthMethod]:
-        """Registered authentication methods."""
-        ...
 
 
 class DrillSource(Protocol):

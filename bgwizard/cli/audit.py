@@ -88,8 +88,8 @@ def _load_profile(path: Path | None, *, required: bool) -> Profile | None:
 
 
 def _offline(args: argparse.Namespace) -> AuditReport:
+    from bgwizard.audit.engine import run_audit
     from bgwizard.audit.exports_reader import load_groups, load_policy_folder
-    from bgwizard.audit.model import run_audit
     from bgwizard.audit.offline import offline_snapshot
     from bgwizard.profile.model import BreakGlassAccount
 

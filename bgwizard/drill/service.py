@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from bgwizard.audit.model import AuditReport, DrillRecord, Unread
-from bgwizard.audit.service import AuditGateway, AuditService, read
+from bgwizard.audit.service import AuditService, read
 from bgwizard.auth.identity import DeviceCodePrompt, SeparateSignIn, SignedInIdentity
 from bgwizard.drill.checks import (
     check_audit,
@@ -27,6 +27,8 @@ from bgwizard.drill.checks import (
 )
 from bgwizard.drill.model import ItemResult, failed, not_run, passed
 from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
+from bgwizard.graph.directory import GraphDirectory
+from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import AuditRecord, CaPolicy, SignInRecord
 from bgwizard.ledger.store import DrillLog, profile_log_path
 from bgwizard.profile.model import BreakGlassAccount, Profile
@@ -56,8 +58,6 @@ GatewayFactory = Callable[[Profile, Any], DrillGateway]
 
 
 def _graph_gateway(profile: Profile, credential: Any) -> DrillGateway:
-    from bgwizard.graph.directory import GraphDirectory
-
     return GraphDirectory(profile, credential)
 
 

@@ -17,7 +17,7 @@ import trustme
 
 from bgwizard.emulator.arm import Arm
 from bgwizard.emulator.graph.batch import run_batch
-from bgwizard.emulator.graph.context import register_graph
+from bgwizard.emulator.graph.routes import register_graph
 from bgwizard.emulator.http.core import (
     HttpsServer,
     Request,
@@ -30,8 +30,8 @@ from bgwizard.emulator.http.faults import Fault, FaultTable
 from bgwizard.emulator.identity.device import DeviceApprovals
 from bgwizard.emulator.identity.device_keys import DeviceKeys
 from bgwizard.emulator.identity.login import Login
-from bgwizard.emulator.identity.passwords import hash_secret
 from bgwizard.emulator.tenant.file import load_tenant
+from bgwizard.emulator.tenant.passwords import hash_secret
 from bgwizard.emulator.tenant.state import TenantState
 from bgwizard.profile.model import DEFAULT_CLIENT_ID
 

@@ -20,17 +20,16 @@ import asyncio
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
+from typing import Any, Final, Generic, TypeVar, cast
 
 from bgwizard.errors import AuthError, BgWizardError
 from bgwizard.graph import convert
 from bgwizard.graph.base import DEFAULT_LIMIT, GraphBase, odata_quote, request_config
 from bgwizard.graph.batch_reads import AuditReads
+from bgwizard.graph.convert import USER_FIELDS
+from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import CaPolicy
 from bgwizard.graph.translate import OPERATIONS, api_error, translate_exception
-
-if TYPE_CHECKING:
-    from bgwizard.audit.service import AuditGateway
 
 T = TypeVar("T")
 
@@ -43,30 +42,22 @@ _RETRYABLE: Final = frozenset({429, 503, 504})
 
 @dataclass(frozen=True)
 class _Kind(Generic[T]):
-    """One kind of per-account read: its operation, URL, model and converter."""
+    """One kind of per-account read: its operation, URL and converter (model: ``batch_models``)."""
 
     operation: str
     """A key of ``graph_errors.OPERATIONS`` (the same as the single call's)."""
     builder: Callable[[Any, str], Any]
     query: Callable[[str], dict[str, Any]]
-    model: str
-    """``module:Class`` of the msgraph model the body parses to."""
     convert: Callable[[Any], T]
     paged: bool = True
 
 
 def _user_fields() -> list[str]:
-    from bgwizard.graph.directory import USER_FIELDS  # graph.py imports this module
-
     return [*USER_FIELDS, "signInActivity"]
 
 
 def _principal(oid: str) -> dict[str, Any]:
     return {"filter": f"principalId eq {odata_quote(oid)}"}
-
-
-def _models(name: str) -> str:
-    return f"msgraph.generated.models.{name}"
 
 
 def _role_dir(client: Any) -> Any:
@@ -78,7 +69,6 @@ KINDS: Final[Mapping[str, _Kind[Any]]] = {
         "get_user_activity",
         lambda c, oid: c.users.by_user_id(oid),
         lambda oid: {"select": _user_fields()},
-        _models("user:User"),
         convert.user,
         paged=False,
     ),
@@ -86,43 +76,30 @@ KINDS: Final[Mapping[str, _Kind[Any]]] = {
         "list_role_assignments",
         lambda c, oid: _role_dir(c).role_assignments,
         _principal,
-        _models(
-            "unified_role_assignment_collection_response:UnifiedRoleAssignmentCollectionResponse"
-        ),
         convert.role_assignment,
     ),
     "eligibilities": _Kind(
         "role_eligibility",
         lambda c, oid: _role_dir(c).role_eligibility_schedules,
         _principal,
-        _models(
-            "unified_role_eligibility_schedule_collection_response:"
-            "UnifiedRoleEligibilityScheduleCollectionResponse"
-        ),
         lambda m: convert.role_schedule(m, "eligible"),
     ),
     "schedules": _Kind(
         "role_assignment_schedules",
         lambda c, oid: _role_dir(c).role_assignment_schedules,
         _principal,
-        _models(
-            "unified_role_assignment_schedule_collection_response:"
-            "UnifiedRoleAssignmentScheduleCollectionResponse"
-        ),
         lambda m: convert.role_schedule(m, "active"),
     ),
     "groups": _Kind(
         "member_of",
         lambda c, oid: c.users.by_user_id(oid).transitive_member_of,
         lambda oid: {"top": POLICY_PAGE},
-        _models("directory_object_collection_response:DirectoryObjectCollectionResponse"),
         convert.group_ref,
     ),
     "methods": _Kind(
         "auth_methods",
         lambda c, oid: c.users.by_user_id(oid).authentication.methods,
         lambda oid: {},
-        _models("authentication_method_collection_response:AuthenticationMethodCollectionResponse"),
         convert.auth_method,
     ),
 }
@@ -181,16 +158,12 @@ def _inner_error(answer: _Answer) -> _InnerError:
     )
 
 
-def _parse(model: str, body: Any) -> Any:
+def _parse(kind: str, body: Any) -> Any:
     """Parse a JSON body into an msgraph model, as the request adapter does."""
-    import importlib
+    # msgraph's generated models are heavy: loaded on the first answer, not at start-up.
+    from bgwizard.graph.batch_models import parse
 
-    from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
-
-    module, name = model.split(":")
-    cls = getattr(importlib.import_module(module), name)
-    node = JsonParseNodeFactory().get_root_parse_node("application/json", json.dumps(body).encode())
-    return node.get_object_value(cls)
+    return parse(kind, json.dumps(body).encode())
 
 
 class AuditBatch(GraphBase):
@@ -296,7 +269,7 @@ class AuditBatch(GraphBase):
             return exc
 
     async def _value(self, spec: _Kind[Any], read: _Read, body: Any) -> Any:
-        page = _parse(spec.model, body)
+        page = _parse(read.kind, body)
         if not spec.paged:
             return spec.convert(page)
         items: list[Any] = list(getattr(page, "value", None) or [])
@@ -308,7 +281,7 @@ class AuditBatch(GraphBase):
 
 def _fallback(directory: AuditBatch) -> AuditGateway:
     """The directory itself (``AuditBatch`` is mixed into ``GraphDirectory``: every read)."""
-    return cast("AuditGateway", directory)
+    return cast(AuditGateway, directory)
 
 
 def _retryable(answer: _Answer | Exception) -> bool:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from bgwizard.auth.identity import TenantInfo
 from bgwizard.errors import BgWizardError
+from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import (
     AuthMethod,
     CaPolicy,
@@ -22,9 +23,6 @@ from bgwizard.graph.model import (
     RoleAssignment,
     RoleSchedule,
 )
-
-if TYPE_CHECKING:
-    from bgwizard.audit.service import AuditGateway
 
 T = TypeVar("T")
 

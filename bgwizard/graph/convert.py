@@ -23,6 +23,19 @@ from bgwizard.graph.model import (
     SignInRecord,
 )
 
+USER_FIELDS: Final = (
+    "id",
+    "userPrincipalName",
+    "displayName",
+    "accountEnabled",
+    "passwordPolicies",
+    "onPremisesSyncEnabled",
+    "userType",
+    "createdDateTime",
+    "lastPasswordChangeDateTime",
+)
+"""The user properties bgwizard reads (``signInActivity`` is added on request)."""
+
 
 def _text(value: Any) -> str:
     """An enum's value or a plain value as text ('' for None)."""

@@ -12,31 +12,19 @@ for a failed request that carried one has no link to the SDK's exception or its 
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import Any
 
 from bgwizard.auth.identity import TenantInfo
 from bgwizard.errors import AuthError, BgWizardError, GraphError, PermissionMissing
 from bgwizard.graph import convert
-from bgwizard.graph.base import odata_quote
+from bgwizard.graph.base import odata_quote, request_config
 from bgwizard.graph.batch import AuditBatch
 from bgwizard.graph.client import DEFAULT_RETRY, RetryPolicy
+from bgwizard.graph.convert import USER_FIELDS
 from bgwizard.graph.model import NEVER_EXPIRE_POLICY, CreateOutcome, DirectoryUser, DomainInfo
 from bgwizard.graph.policies import DirectoryPolicies
 from bgwizard.profile.model import Profile
 from bgwizard.secret import Secret
-
-USER_FIELDS: Final = (
-    "id",
-    "userPrincipalName",
-    "displayName",
-    "accountEnabled",
-    "passwordPolicies",
-    "onPremisesSyncEnabled",
-    "userType",
-    "createdDateTime",
-    "lastPasswordChangeDateTime",
-)
-"""The user properties bgwizard reads (``signInActivity`` is added on request)."""
 
 
 def mail_nickname(upn: str) -> str:
@@ -250,6 +238,4 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
 
 
 def _select(builder: Any, fields: tuple[str, ...]) -> Any:
-    from bgwizard.graph.base import request_config
-
     return request_config(builder, select=list(fields))

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from cryptography.exceptions import InvalidSignature
+from fido2.cose import CoseKey
 from fido2.webauthn import AuthenticatorData
 
 from bgwizard.errors import PasskeyError
@@ -190,9 +192,6 @@ def verify_assertion(assertion: Assertion, expected: AssertionExpectation) -> Ve
 
 
 def _check_signature(assertion: Assertion, public_key: Mapping[int, Any]) -> None:
-    from cryptography.exceptions import InvalidSignature
-    from fido2.cose import CoseKey
-
     signed = assertion.auth_data + hashlib.sha256(assertion.client_data).digest()
     try:
         CoseKey.parse(dict(public_key)).verify(signed, assertion.signature)

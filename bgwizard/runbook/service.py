@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bgwizard.errors import LogError, RunbookError
+from bgwizard.ledger.store import DrillLog, default_log_path
 from bgwizard.printing import (
     SPOOLERS,
     Spooler,
@@ -37,7 +38,7 @@ from bgwizard.runbook.model import (
 )
 from bgwizard.runbook.pdf import RenderedRunbook, render_runbook_pdf
 from bgwizard.runbook.templates import TemplateStore
-from bgwizard.sheets.pdf import PAPER_SIZES
+from bgwizard.sheets.pdf import PAPER_SIZES, register_fonts
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,6 @@ def drill_history(profile: Profile, log_path: Path | None = None) -> DrillHistor
         The history. A log that does not verify or cannot be read is not used: the note says
         why and the profile's last drill stands in.
     """
-    from bgwizard.ledger.store import DrillLog, default_log_path
-
     path = log_path or (Path(profile.drill_log).expanduser() if profile.drill_log else None)
     log = DrillLog(path or default_log_path())
     if not log.exists():
@@ -201,8 +200,6 @@ class RunbookService:
     def warm_up(self) -> None:
         """Import reportlab and jinja2 and load the fonts, so the first draw is quick."""
         import jinja2  # noqa: F401
-
-        from bgwizard.sheets.pdf import register_fonts
 
         register_fonts()
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.errors import AuthError
 from bgwizard.graph.client import DEFAULT_RETRY, RetryPolicy
+from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
 
 
@@ -111,8 +112,6 @@ class SignInVerifier:
         if session is None:
             raise AuthError("That sign-in was not started here; start again.")
         identity = await session.finish_device_code(prompt)
-        from bgwizard.graph.directory import GraphDirectory
-
         directory = GraphDirectory(self._profile, session.credential(), retry=self._retry)
         try:
             policies = await directory.list_ca_policies()

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from ledger_support import pinned_key, ssh_keygen_verify, ticking_clock
 
-from bgwizard.audit.model import DrillRecord, Finding, run_audit
+from bgwizard.audit.engine import run_audit
+from bgwizard.audit.model import DrillRecord, Finding
 from bgwizard.cli.main import main
 from bgwizard.drill.events import rotation_data, use_data
 from bgwizard.drill.record import DrillRecorder

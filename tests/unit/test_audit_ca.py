@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from audit_factory import FIXTURES, IDS, J0EYV_BG_GROUP, NOW, account, policy, snapshot
 
+from bgwizard.audit.engine import run_audit
 from bgwizard.audit.exports import groups_of, parse_policies
 from bgwizard.audit.model import (
     AccountSnapshot,
@@ -14,7 +15,6 @@ from bgwizard.audit.model import (
     AuditSnapshot,
     Finding,
     Unread,
-    run_audit,
 )
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.graph.model import CaPolicy, GroupRef

@@ -8,8 +8,9 @@ import json
 import pytest
 from audit_factory import FIXTURES, IDS, account, policy, snapshot
 
+from bgwizard.audit.engine import run_audit
 from bgwizard.audit.exports import decode, groups_of, normalize, parse_groups, parse_policies
-from bgwizard.audit.model import Unread, run_audit
+from bgwizard.audit.model import Unread
 from bgwizard.audit.render import to_json, to_json_data, to_text
 from bgwizard.errors import PolicyFileError
 from bgwizard.graph.model import AuthMethod

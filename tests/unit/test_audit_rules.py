@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from audit_factory import DOMAIN, IDS, NOW, account, snapshot, user
 
+from bgwizard.audit.engine import run_audit
 from bgwizard.audit.model import (
     AuditReport,
     AuditSnapshot,
     DrillRecord,
     Finding,
     Unread,
-    run_audit,
 )
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.graph.model import AuthMethod, GroupRef, RoleSchedule

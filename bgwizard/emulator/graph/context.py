@@ -1,4 +1,8 @@
-"""Microsoft Graph v1.0 on the emulator: shared context and route registration."""
+"""Microsoft Graph v1.0 on the emulator: the context every route module shares.
+
+Routes are registered by ``bgwizard.emulator.graph.routes``, which imports the route modules;
+they import this module, never the other way round.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from bgwizard.emulator.http.core import (
     HttpError,
     Request,
     Response,
-    Router,
     graph_error,
     json_response,
 )
@@ -88,16 +91,3 @@ class GraphContext:
         if not isinstance(body, dict):
             raise self.bad_request("The request body must be a JSON object.", "BadRequest")
         return body
-
-
-def register_graph(router: Router, state: TenantState, graph_url: Callable[[], str]) -> None:
-    """Add every Graph route to ``router``."""
-    from bgwizard.emulator.graph import directory as graph_directory
-    from bgwizard.emulator.graph import logs as graph_logs
-    from bgwizard.emulator.graph import passkeys as graph_passkeys
-    from bgwizard.emulator.graph import policies as graph_policies
-    from bgwizard.emulator.graph import roles as graph_roles
-
-    ctx = GraphContext(state, graph_url)
-    for module in (graph_directory, graph_roles, graph_policies, graph_logs, graph_passkeys):
-        module.register(router, ctx)

@@ -11,10 +11,10 @@ from bgwizard.emulator.graph import authz
 from bgwizard.emulator.graph.context import ID, V1, GraphContext
 from bgwizard.emulator.graph.odata import Collection
 from bgwizard.emulator.http.core import HttpError, Request, Response, Router, json_response
-from bgwizard.emulator.identity.passwords import hash_secret, password_complexity_error
 from bgwizard.emulator.tenant import catalog
 from bgwizard.emulator.tenant.catalog import USER_PROPERTIES
 from bgwizard.emulator.tenant.file import USER_DEFAULTS
+from bgwizard.emulator.tenant.passwords import hash_secret, password_complexity_error
 from bgwizard.emulator.tenant.records import Caller, record_audit, target
 from bgwizard.emulator.tenant.state import JsonDict, iso, new_id, utcnow
 

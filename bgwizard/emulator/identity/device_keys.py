@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -171,8 +172,6 @@ class DeviceKeys:
         return stored, verified.sign_count
 
     def _account_usable(self, user: JsonDict) -> None:
-        import time
-
         if self.state.locked_until.get(str(user["id"]), 0.0) > time.monotonic():
             raise KeySignInRefused("the account is locked after too many failed sign-ins.")
         if not user.get("accountEnabled", True):

@@ -12,8 +12,8 @@ from bgwizard.emulator.errors import ScopeError, TokenError
 from bgwizard.emulator.http.core import HttpError, Request, Response, Router, json_response
 from bgwizard.emulator.identity import tokens
 from bgwizard.emulator.identity.jwt import verify_client_assertion
-from bgwizard.emulator.identity.passwords import verify_secret
-from bgwizard.emulator.tenant.records import record_sign_in
+from bgwizard.emulator.tenant.passwords import verify_secret
+from bgwizard.emulator.tenant.records import FAILURE_REASONS, record_sign_in
 from bgwizard.emulator.tenant.state import App, DeviceCode, JsonDict, TenantState, utcnow
 
 _CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
@@ -316,6 +316,4 @@ class Login:
 
 def tokens_reason(code: int) -> str:
     """The failure reason text for an AADSTS code."""
-    from bgwizard.emulator.tenant.records import FAILURE_REASONS
-
     return FAILURE_REASONS.get(code, "Sign-in failed.")

@@ -12,8 +12,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from bgwizard.emulator.errors import TenantFileError
-from bgwizard.emulator.identity.passwords import hash_secret
 from bgwizard.emulator.tenant import catalog
+from bgwizard.emulator.tenant.passwords import hash_secret
 from bgwizard.emulator.tenant.state import (
     App,
     AppCertificate,

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from bgwizard.emulator.identity.ca_eval import applied_policies
+from bgwizard.emulator.tenant.ca_eval import applied_policies
 from bgwizard.emulator.tenant.catalog import GRAPH_RESOURCE_ID
 from bgwizard.emulator.tenant.state import App, JsonDict, TenantState, iso, new_id, utcnow
 

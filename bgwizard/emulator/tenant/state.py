@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from bgwizard.emulator.identity.passwords import SecretHash
+from bgwizard.emulator.tenant.passwords import SecretHash
 
 JsonDict = dict[str, Any]
 
