@@ -13,7 +13,8 @@ from typing import Any, Final, TypeVar
 
 from bgwizard.passkeys import assertion as pka
 from bgwizard.passkeys import webauthn as pk
-from bgwizard.passkeys.service import KeyAssertion, KeyDeviceError, KeyInfo, MadeCredential
+from bgwizard.passkeys.device import KeyAssertion, KeyInfo, MadeCredential
+from bgwizard.passkeys.service import KeyDeviceError
 from bgwizard.secret import Secret
 
 T = TypeVar("T")

@@ -14,14 +14,13 @@ import asyncio
 import copy
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Final
 
 from bgwizard.auth.identity import SignedInIdentity
 from bgwizard.errors import BgWizardError
 from bgwizard.ports import ProfileStore
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
-from bgwizard.rotation.journal import begin_rotation, finish_rotation
+from bgwizard.rotation.journal import Rotated, begin_rotation, finish_rotation
 from bgwizard.secret import Secret
 from bgwizard.setup.checks import sign_in_problems
 from bgwizard.setup.directory_port import SetupDirectory
@@ -30,15 +29,6 @@ from bgwizard.setup.journal import account
 
 class RotationError(BgWizardError):
     """A rotation step could not be done; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Rotated:
-    """What a completed password reset recorded."""
-
-    upn: str
-    new_serial: str
-    retired: tuple[str, ...]
 
 
 CLOCK_SLACK: Final = dt.timedelta(minutes=5)

@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from bgwizard.setup.ca_plan import (
 )
 from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import SetupJournal
+from bgwizard.setup.results import CaResult
 
 BACKUPS_KEY = "setup_ca_backups"
 """``Profile.extra`` key listing the backup files written (newest last)."""
@@ -32,18 +32,6 @@ BACKUPS_KEY = "setup_ca_backups"
 
 class CaStepError(BgWizardError):
     """The Conditional Access step could not be completed or restored."""
-
-
-@dataclass(frozen=True)
-class CaResult:
-    """What applying the plan did."""
-
-    backup: Path | None
-    """The backup written before the first PATCH; None when nothing needed a change."""
-    patched: tuple[str, ...]
-    """Display names of the policies changed now."""
-    total: int
-    """Policies that now exclude every account directly (all of them)."""
 
 
 def write_backup(directory: Path, document: Mapping[str, Any], when: dt.datetime) -> Path:

@@ -9,13 +9,13 @@ session is signed out again when the check is over.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.errors import AuthError
 from bgwizard.graph.client import DEFAULT_RETRY, RetryPolicy
 from bgwizard.profile.model import Profile
+from bgwizard.setup.results import VerifiedSignIn
 
 
 class SeparateSession(Protocol):
@@ -48,15 +48,6 @@ class Separable(Protocol):
     def separate(self) -> Any:
         """A new, signed-out authenticator for the same tenant."""
         ...
-
-
-@dataclass(frozen=True)
-class VerifiedSignIn:
-    """What a verification sign-in proved."""
-
-    identity: SignedInIdentity
-    policies_read: int
-    """How many CA policies the account's own token could read."""
 
 
 class SignInVerifier:
