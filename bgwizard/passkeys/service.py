@@ -136,6 +136,18 @@ class PasskeyGraph:
             doc = await self._dir._raw(request)
         return _registered(doc)
 
+    async def enrol(
+        self,
+        device: KeyDevice,
+        *,
+        user_id: str,
+        label: str,
+        pin: Secret,
+        on_step: Callable[[str], None],
+    ) -> Enrolment:
+        """``enrol_key`` through this Graph (the ``PasskeyRegistrar`` port)."""
+        return await enrol_key(self, device, user_id=user_id, label=label, pin=pin, on_step=on_step)
+
 
 def _registered(doc: Mapping[str, Any]) -> RegisteredKey:
     created = doc.get("createdDateTime")

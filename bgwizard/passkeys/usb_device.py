@@ -56,6 +56,14 @@ def list_keys() -> list[HidKeyDevice]:
         ) from None
 
 
+class UsbKeys:
+    """The ``KeyFinder`` port over USB HID."""
+
+    def list_keys(self) -> list[HidKeyDevice]:
+        """See ``list_keys``."""
+        return list_keys()
+
+
 class HidKeyDevice:
     """One USB security key, speaking CTAP2."""
 

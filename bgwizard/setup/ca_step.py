@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from bgwizard.errors import BgWizardError
 from bgwizard.graph.model import CaPolicy
 from bgwizard.profile.model import Profile
@@ -32,6 +34,18 @@ BACKUPS_KEY = "setup_ca_backups"
 
 class CaStepError(BgWizardError):
     """The Conditional Access step could not be completed or restored."""
+
+
+def backup_dir_for(profiles: object) -> Path:
+    """Where CA backups go: beside the profile file, else in the user's data dir.
+
+    Args:
+        profiles: the profile store (``TomlProfileStore`` has a ``path``).
+    """
+    path = getattr(profiles, "path", None)
+    if isinstance(path, Path):
+        return path.parent / "ca-backups"
+    return Path(platformdirs.user_data_dir("bgwizard")) / "ca-backups"
 
 
 def write_backup(directory: Path, document: Mapping[str, Any], when: dt.datetime) -> Path:
