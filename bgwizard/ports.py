@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     # A1's ports (sheets, setup, rotation, verifier, passkeys, keys) name these only in
     # signatures: importing them at start-up would load fido2, reportlab's wrapper and the
     # set-up modules the home screen does not need (see ``Container``).
+    from bgwizard.ledger.chain import Verification
     from bgwizard.passkeys.device import Enrolment, KeyDevice
     from bgwizard.passkeys.policy import Fido2Policy
     from bgwizard.printing import Spooler
@@ -380,6 +381,17 @@ class DrillChecksFactory(Protocol):
 
 class LogRecorder(Protocol):
     """Signs drills, rotations and real uses into the log (replaces ``DrillRecorder``)."""
+
+    # A1 added only what screens/rotate.py calls; A2's full Protocol replaces this body.
+
+    @property
+    def last_signer(self) -> str:
+        """The signer name used last time ('' on the first entry)."""
+        ...
+
+    def log_state(self) -> Verification | None:
+        """The log's verification, or None when there is no log yet."""
+        ...
 
 
 class RunbookMaker(Protocol):

@@ -21,15 +21,18 @@ from textual.widgets import Button, Input, Label, Static
 
 from bgwizard.demo.approver import KeyApprover
 from bgwizard.errors import BgWizardError
-from bgwizard.passkeys.service import KeyDevice
-from bgwizard.ports import DemoApprover
+from bgwizard.passkeys.device import KeyDevice
+from bgwizard.ports import DemoApprover, KeyFinder
 from bgwizard.secret import Secret
 
+# -- Transition shim: screens/drill/checklist.py and screens/signin.py (A2's) do not pass the
+# ``keys`` port yet. Remove ``FindKeys``, ``usb_keys`` and ``find_keys`` once they do: a
+# screen must not reach the USB layer itself.
 FindKeys = Callable[[], Sequence[KeyDevice]]
 
 
 def usb_keys() -> list[KeyDevice]:
-    """The FIDO2 keys plugged in over USB."""
+    """The FIDO2 keys plugged in over USB (shim, see above)."""
     from bgwizard.passkeys.usb_device import list_keys
 
     return list(list_keys())
@@ -49,6 +52,7 @@ class ApproveDialog(ModalScreen[bool]):
         user_code: str,
         *,
         username: str = "",
+        keys: KeyFinder | None = None,
         find_keys: FindKeys = usb_keys,
     ) -> None:
         """Approve ``user_code`` through ``approver``.
@@ -57,13 +61,14 @@ class ApproveDialog(ModalScreen[bool]):
             approver: the emulator's approval service.
             user_code: the device code the sign-in screen shows.
             username: the account to suggest.
-            find_keys: lists the security keys plugged in (USB; tests give a software key).
+            keys: the security keys plugged in (USB; tests give a software key).
+            find_keys: the same as a function (transition shim; ignored when ``keys`` is given).
         """
         super().__init__()
         self._approver = approver
         self._user_code = user_code
         self._username = username
-        self._find_keys = find_keys
+        self._find_keys = keys.list_keys if keys is not None else find_keys
         self._keys = isinstance(approver, KeyApprover)
         self.method = ""
         """How the code was approved: ``password`` or ``security key`` (empty until then)."""

@@ -198,9 +198,10 @@ def make_use_screen(app: BgWizardApp) -> Screen[Any]:
     """The use screen on the app's profile (the journey registry calls this)."""
 
     def open_rotate(upn: str, reason: str) -> None:
-        from bgwizard.screens.rotate import RotateScreen
+        # A1, temporary: A2 moves this factory into tui/journeys (use ``rotate_screen`` there).
+        from bgwizard.tui.journeys import rotate_screen
 
-        app.switch_screen(RotateScreen(app, reason=reason, upn=upn))
+        app.switch_screen(rotate_screen(app, reason=reason, upn=upn))
 
     recorder = DrillRecorder(app.profile, app.services.profiles, clock=app.clock)
     return UseScreen(app.profile, recorder, clock=app.clock, open_rotate=open_rotate)

@@ -27,7 +27,7 @@ from bgwizard.profile.model import Profile
 from bgwizard.screens import messages
 from bgwizard.screens.widgets.journey_menu import Journey, journey
 from bgwizard.tui.commands import BgWizardCommands
-from bgwizard.tui.journeys import DEFAULT_JOURNEYS
+from bgwizard.tui.journeys import DEFAULT_JOURNEYS, wizard_session
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time, timezone-aware (injected so tests can freeze it)."""
@@ -213,10 +213,8 @@ class BgWizardApp(App[None]):
 
         Handled by name (``AuditScreen.FixCaExclusions``) so the app imports no screen here.
         """
-        from bgwizard.screens.setup_wizard.session import WizardSession
-
         message.stop()
-        self.push_screen(WizardSession(self).screen_for("ca"))
+        self.push_screen(wizard_session(self).screen_for("ca"))
 
     @on(messages.SignedIn)
     def _load_tenant_after_sign_in(self, message: messages.SignedIn) -> None:
