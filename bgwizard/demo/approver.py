@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from bgwizard.errors import AuthError
 from bgwizard.passkeys import assertion as pka
 from bgwizard.passkeys import webauthn as pk
-from bgwizard.passkeys.service import KeyDevice, sign_in_with_key
+from bgwizard.passkeys.device import KeyDevice
+from bgwizard.passkeys.service import sign_in_with_key
 from bgwizard.secret import Secret
 
 if TYPE_CHECKING:

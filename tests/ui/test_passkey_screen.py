@@ -7,13 +7,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from fakes_setup import FakeKeys
 from soft_authenticator import SoftKey
 from textual.widgets import Button, Input, Static
 
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.demo.info import DEMO_ADMIN_UPN
 from bgwizard.emulator import Emulator
-from bgwizard.passkeys.service import KeyDevice
+from bgwizard.passkeys.device import KeyDevice
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.passkey import PasskeyScreen
 from bgwizard.secret import Secret
@@ -58,7 +59,18 @@ async def _sign_in(stack: Stack) -> None:
 
 
 def _screen(stack: Stack, keys: Sequence[KeyDevice]) -> PasskeyScreen:
-    return PasskeyScreen(stack.app, upn=TARGET, find_keys=lambda: keys, new_pin=lambda: Secret(PIN))
+    services = stack.app.services
+    return PasskeyScreen(
+        stack.profile,
+        passkeys=services.passkeys,
+        keys=FakeKeys(keys),
+        sheets=services.sheets,
+        profiles=services.profiles,
+        auth=services.auth,
+        clock=stack.app.clock,
+        upn=TARGET,
+        new_pin=lambda: Secret(PIN),
+    )
 
 
 def _text(screen: PasskeyScreen, selector: str) -> str:
