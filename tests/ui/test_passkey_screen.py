@@ -116,23 +116,6 @@ async def test_a_new_key_is_registered_and_recorded(
     assert PIN not in stack.store.path.read_text()
 
 
-async def test_checks_say_what_is_missing(emu: Emulator, tmp_path: Path) -> None:
-    stack = _stack(emu, tmp_path)
-    emu.state.auth_method_configs["fido2"]["state"] = "disabled"
-    async with stack.app.run_test(size=SIZE) as pilot:
-        await _sign_in(stack)
-        screen = _screen(stack, [])
-        stack.app.push_screen(screen)
-        await until(pilot, lambda: screen.is_mounted)
-        await press(pilot, "#check")
-        await until(pilot, lambda: "Fix what is marked" in _text(screen, "#passkey-status"))
-        checks = _text(screen, "#checks")
-        assert "✗ Passkeys (FIDO2) are disabled: enable them in Entra admin center" in checks
-        assert "✗ No security key found" in checks
-        assert "✓ Entra ID's challenge is valid for 5 minutes" in checks
-        assert screen.query_one("#register", Button).disabled
-
-
 async def test_an_expired_challenge_is_reported_and_can_be_retried(
     emu: Emulator, tmp_path: Path
 ) -> None:
