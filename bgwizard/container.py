@@ -20,6 +20,7 @@ from bgwizard.ports import (
     DemoApprover,
     DirectoryGateway,
     KeyFinder,
+    LogRecorder,
     PasskeyRegistrar,
     ProfileStore,
     RotationActions,
@@ -146,6 +147,15 @@ class Container:
         from bgwizard.passkeys.usb_device import UsbKeys
 
         return UsbKeys()
+
+    # -- stand-in until A2's ports land: A2's identical ``recorder`` replaces this at merge.
+
+    @cached_property
+    def recorder(self) -> LogRecorder:
+        """The signed log's writer (rotation signs into it; lazy import: ledger, cryptography)."""
+        from bgwizard.drill.record import DrillRecorder
+
+        return DrillRecorder(self.profile, self._profiles, clock=self.clock)
 
 
 def run_app(profile_path: Path | None = None) -> int:
