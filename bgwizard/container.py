@@ -21,10 +21,16 @@ from bgwizard.ports import (
     DemoApprover,
     DirectoryGateway,
     DrillChecksFactory,
+    KeyFinder,
     LogRecorder,
     MonitoringActions,
+    PasskeyRegistrar,
     ProfileStore,
+    RotationActions,
     RunbookMaker,
+    SetupActions,
+    SheetMaker,
+    SignInVerifying,
 )
 from bgwizard.profile.model import Profile
 from bgwizard.profile.store import TomlProfileStore
@@ -88,11 +94,65 @@ class Container:
         """The emulator's approver (demo mode only)."""
         return self._demo
 
-    # The remaining ports (sheets, setup, rotation, verifier, passkeys, keys, audit, drill,
-    # recorder, runbook, monitoring) are added by the screen rewrite: each builds here what a
-    # screen builds today.
+    # -- sheets, setup, rotation, verifier, passkeys, keys ---------------------------------
+    # Each imports its service module inside the property: deliberate lazy loading, so the
+    # first frame loads neither reportlab, fido2 nor the set-up modules (start-up time).
 
-    # -- A2's ports: audit, drill, recorder, runbook, monitoring --------------------------
+    @cached_property
+    def sheets(self) -> SheetMaker:
+        """Credential and PIN sheets, dated by the app's clock (``SheetService``; lazy import)."""
+        from bgwizard.sheets.service import SheetService
+
+        return SheetService(today=lambda: self.clock().date())
+
+    @cached_property
+    def setup(self) -> SetupActions:
+        """The set-up wizard's tenant changes (``SetupService``; lazy import).
+
+        CA backups go beside the profile file (see ``backup_dir_for``).
+        """
+        from bgwizard.setup.ca_step import backup_dir_for
+        from bgwizard.setup.service import SetupService
+
+        backups = backup_dir_for(self._profiles)
+        return SetupService(
+            self._graph, self.profile, self._profiles, backup_dir=backups, clock=self.clock
+        )
+
+    @cached_property
+    def rotation(self) -> RotationActions:
+        """Password rotation through Graph (``RotationService``; lazy import)."""
+        from bgwizard.rotation.service import RotationService
+
+        return RotationService(
+            self._graph, self.profile, self._profiles, today=lambda: self.clock().date()
+        )
+
+    @cached_property
+    def verifier(self) -> SignInVerifying:
+        """Break glass sign-ins on sessions separate from the admin's (lazy import).
+
+        One verifier, one sign-in at a time: ``start`` closes the previous one.
+        """
+        from bgwizard.setup.verify import SignInVerifier
+
+        return SignInVerifier(self.profile, self._msal.separate)
+
+    @cached_property
+    def passkeys(self) -> PasskeyRegistrar:
+        """Security key registration over the admin's Graph client (lazy import)."""
+        from bgwizard.passkeys.service import PasskeyGraph
+
+        return PasskeyGraph(self._graph)
+
+    @cached_property
+    def keys(self) -> KeyFinder:
+        """The USB security keys plugged in (lazy import: fido2's HID layer)."""
+        from bgwizard.passkeys.usb_device import UsbKeys
+
+        return UsbKeys()
+
+    # -- audit, drill, recorder, runbook, monitoring -------------------------------------
     # Each imports its service module inside the property on purpose (lazy loading): the
     # audit, drill, ledger, runbook and monitoring modules, and reportlab, jinja2, httpx and
     # cryptography behind them, load when their journey first opens, not before the first frame.
@@ -155,8 +215,6 @@ class Container:
             ca_bundle=profile.ca_bundle,
             signed_in=lambda: msal.identity is not None,
         )
-
-    # -- end of A2's ports ------------------------------------------------------------------
 
 
 def run_app(profile_path: Path | None = None) -> int:

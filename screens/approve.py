@@ -9,7 +9,6 @@ here), as the browser does on ``login.microsoft.com``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual import on, work
@@ -19,20 +18,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from bgwizard.demo.approver import KeyApprover
 from bgwizard.errors import BgWizardError
-from bgwizard.passkeys.service import KeyDevice
-from bgwizard.ports import DemoApprover
+from bgwizard.passkeys.device import KeyDevice
+from bgwizard.ports import DemoApprover, KeyApprover, KeyFinder
 from bgwizard.secret import Secret
-
-FindKeys = Callable[[], Sequence[KeyDevice]]
-
-
-def usb_keys() -> list[KeyDevice]:
-    """The FIDO2 keys plugged in over USB."""
-    from bgwizard.passkeys.usb_device import list_keys
-
-    return list(list_keys())
 
 
 class ApproveDialog(ModalScreen[bool]):
@@ -49,7 +38,7 @@ class ApproveDialog(ModalScreen[bool]):
         user_code: str,
         *,
         username: str = "",
-        find_keys: FindKeys = usb_keys,
+        keys: KeyFinder,
     ) -> None:
         """Approve ``user_code`` through ``approver``.
 
@@ -57,13 +46,13 @@ class ApproveDialog(ModalScreen[bool]):
             approver: the emulator's approval service.
             user_code: the device code the sign-in screen shows.
             username: the account to suggest.
-            find_keys: lists the security keys plugged in (USB; tests give a software key).
+            keys: the security keys plugged in (USB; tests give a software key).
         """
         super().__init__()
         self._approver = approver
         self._user_code = user_code
         self._username = username
-        self._find_keys = find_keys
+        self._find_keys = keys.list_keys
         self._keys = isinstance(approver, KeyApprover)
         self.method = ""
         """How the code was approved: ``password`` or ``security key`` (empty until then)."""

@@ -10,8 +10,9 @@ recorded in the profile. The PIN is shown once, for the paper; it is never saved
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+import datetime as dt
+from collections.abc import Callable
+from typing import ClassVar, Final
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,18 +22,14 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 
 from bgwizard.errors import BgWizardError
-from bgwizard.graph.base import GraphBase
 from bgwizard.passkeys import webauthn as pk
+from bgwizard.passkeys.device import KeyDevice, KeyInfo
 from bgwizard.passkeys.policy import WINDOW_TEXT, Fido2Policy, permission_problem
-from bgwizard.passkeys.service import KeyDevice, KeyInfo, PasskeyGraph, enrol_key
-from bgwizard.profile.model import BreakGlassAccount, SecurityKeyRecord
+from bgwizard.ports import Authenticator, KeyFinder, PasskeyRegistrar, ProfileStore, SheetMaker
+from bgwizard.profile.model import BreakGlassAccount, Profile, SecurityKeyRecord
 from bgwizard.secret import Secret
 from bgwizard.sheets.model import blocks
-from bgwizard.sheets.pin_sheet import PinSheet, render_pin_sheet
-from bgwizard.sheets.service import SheetService
-
-if TYPE_CHECKING:
-    from bgwizard.tui.app import BgWizardApp
+from bgwizard.sheets.pin_sheet import PinSheet
 
 STEP_TEXT: Final = {
     "key": "Reading the security key…",
@@ -48,12 +45,6 @@ WHY: Final = (
 )
 
 
-def _usb_keys() -> list[KeyDevice]:
-    from bgwizard.passkeys.usb_device import list_keys
-
-    return list(list_keys())
-
-
 class PasskeyScreen(Screen[SecurityKeyRecord | None]):
     """Registers a security key on one break glass account; dismisses with its record."""
 
@@ -64,29 +55,36 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
 
     def __init__(
         self,
-        app: BgWizardApp,
+        profile: Profile,
         *,
+        passkeys: PasskeyRegistrar,
+        keys: KeyFinder,
+        sheets: SheetMaker,
+        profiles: ProfileStore,
+        auth: Authenticator,
+        clock: Callable[[], dt.datetime],
         upn: str = "",
-        find_keys: Callable[[], Sequence[KeyDevice]] = _usb_keys,
         new_pin: Callable[[], Secret] = pk.generate_pin,
-        sheets: SheetService | None = None,
     ) -> None:
-        """Register keys on accounts of ``app``'s profile.
+        """Register keys on accounts of ``profile``.
 
         Args:
-            app: the running app (services, profile, identity, clock).
+            profile: the profile (the key is recorded on its account, then saved).
+            passkeys: the Graph side of the registration.
+            keys: lists the keys plugged in (USB HID; tests give a software key).
+            sheets: prints the PIN sheet.
+            profiles: saves the profile.
+            auth: the administrator's sign-in (whose roles the pre-check reads).
+            clock: the current time (the PIN sheet's and the record's date).
             upn: the account to preselect (the wizard passes the one it is on).
-            find_keys: lists the keys plugged in (USB HID; tests give a software key).
             new_pin: makes the PIN for a key that has none.
-            sheets: prints the PIN sheet (tests choose the spooler).
         """
         super().__init__()
-        self._bg = app
-        self._profile = app.profile
+        self._profile = profile
+        self._passkeys, self._keys, self._sheets = passkeys, keys, sheets
+        self._profiles, self._auth, self._clock = profiles, auth, clock
         self._upn = upn
-        self._find_keys = find_keys
         self._new_pin_source = new_pin
-        self._sheets = sheets or SheetService()
         self._device: KeyDevice | None = None
         self._info: KeyInfo | None = None
         self._new_pin: Secret | None = None
@@ -138,10 +136,6 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
         value = self.query_one("#account", Select).value
         return next((a for a in self._profile.accounts if a.upn == value), None)
 
-    def _passkeys(self) -> PasskeyGraph | None:
-        directory = self._bg.services.directory
-        return PasskeyGraph(directory) if isinstance(directory, GraphBase) else None
-
     # -- pre-checks -------------------------------------------------------------------------
 
     @on(Button.Pressed, "#check")
@@ -175,17 +169,13 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
 
     async def _checks(self, account: BreakGlassAccount) -> list[tuple[bool, str]]:
         found: list[tuple[bool, str]] = []
-        denied = permission_problem(self._bg.identity)
+        denied = permission_problem(self._auth.identity)
         found.append((denied is None, denied or "The signed-in admin may register keys."))
-        passkeys = self._passkeys()
         policy: Fido2Policy | None = None
-        if passkeys is None:
-            found.append((False, "Registering a key needs Microsoft Graph; sign in first."))
-        else:
-            try:
-                policy = await passkeys.fido2_policy()
-            except BgWizardError as error:
-                found.append((False, str(error)))
+        try:
+            policy = await self._passkeys.fido2_policy()
+        except BgWizardError as error:
+            found.append((False, str(error)))
         if policy is not None:
             issues = policy.problems()
             found.extend((False, p) for p in issues)
@@ -198,7 +188,7 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
     async def _key_check(self, policy: Fido2Policy | None) -> tuple[bool, str]:
         self._device = self._info = None
         try:
-            devices = list(await asyncio.to_thread(self._find_keys))
+            devices = list(await asyncio.to_thread(self._keys.list_keys))
             if len(devices) != 1:
                 return False, (
                     "No security key found: plug one into this workstation, then press Check."
@@ -247,7 +237,7 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
             model=info.product,
             aaguid=info.aaguid,
             pin=pin,
-            generated=self._bg.clock().date(),
+            generated=self._clock().date(),
             tenant_name=self._profile.tenant_name,
         )
         self._print(sheet)
@@ -255,7 +245,9 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
     @work(exclusive=True, group="pin-sheet")
     async def _print(self, sheet: PinSheet) -> None:
         try:
-            rendered = await asyncio.to_thread(render_pin_sheet, sheet, self._profile.sheet_paper)
+            rendered = await asyncio.to_thread(
+                self._sheets.render_pin, sheet, self._profile.sheet_paper
+            )
             job = await asyncio.to_thread(self._sheets.print_sheet, rendered)
         except BgWizardError as error:
             self._say(str(error), error=True)
@@ -267,8 +259,8 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
     @on(Button.Pressed, "#register")
     def register(self) -> None:
         """Register the key with the PIN typed."""
-        account, device, passkeys = self._account(), self._device, self._passkeys()
-        if account is None or device is None or passkeys is None or self.stage != "ready":
+        account, device = self._account(), self._device
+        if account is None or device is None or self.stage != "ready":
             self._say("Press Check first.", error=True)
             return
         pin_input = self.query_one("#pin", Input)
@@ -282,12 +274,11 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
             self._say(problem, error=True)
             return
         label = self.query_one("#label", Input).value.strip()
-        self._enrol(passkeys, device, account, label, pin)
+        self._enrol(device, account, label, pin)
 
     @work(exclusive=True, group="passkey")
     async def _enrol(
         self,
-        passkeys: PasskeyGraph,
         device: KeyDevice,
         account: BreakGlassAccount,
         label: str,
@@ -301,8 +292,8 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
             loop.call_soon_threadsafe(self._progress, name)
 
         try:
-            done = await enrol_key(
-                passkeys, device, user_id=account.object_id, label=label, pin=pin, on_step=step
+            done = await self._passkeys.enrol(
+                device, user_id=account.object_id, label=label, pin=pin, on_step=step
             )
         except BgWizardError as error:
             self.stage = "choose"
@@ -311,7 +302,7 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
             return
         finally:
             del pin
-        self._finish(account, done.record(label, self._bg.clock().date()))
+        self._finish(account, done.record(label, self._clock().date()))
 
     def _progress(self, name: str) -> None:
         self.query_one("#progress", Static).update(STEP_TEXT.get(name, ""))
@@ -323,7 +314,7 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
         self.query_one("#pin-box").display = False
         self.stage = "done"
         try:
-            self._bg.services.profiles.save(self._profile)
+            self._profiles.save(self._profile)
         except BgWizardError as error:
             self._say(f"The key is registered but the profile was not saved: {error}", error=True)
             return
@@ -336,8 +327,3 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
     def action_leave(self) -> None:
         """Back, with the registered key's record (None when none was registered)."""
         self.dismiss(self.result)
-
-
-def passkey_screen(app: BgWizardApp) -> Screen[Any]:
-    """The passkey screen for the app's profile (the journey registry calls this)."""
-    return PasskeyScreen(app)

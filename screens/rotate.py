@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,20 +23,25 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 
 from bgwizard.drill.events import rotation_data
-from bgwizard.drill.record import DrillRecorder, RecordedDrill
 from bgwizard.errors import BgWizardError, LedgerError
-from bgwizard.rotation.journal import pending_sentence
-from bgwizard.rotation.service import Rotated, RotationService
+from bgwizard.ports import (
+    DemoApprover,
+    KeyFinder,
+    LogRecorder,
+    RotationActions,
+    SheetMaker,
+    SignInVerifying,
+)
+from bgwizard.profile.model import Profile
+from bgwizard.rotation.journal import Rotated, pending_sentence
 from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
 from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
-from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import account
-from bgwizard.setup.verify import verifier_for
-from bgwizard.sheets.service import SheetService
 
 if TYPE_CHECKING:
-    from bgwizard.tui.app import BgWizardApp
+    # A type only: the recorder's module is A2's service side.
+    from bgwizard.drill.record import RecordedDrill
 
 
 class RotateScreen(Screen[None]):
@@ -48,35 +54,37 @@ class RotateScreen(Screen[None]):
 
     def __init__(
         self,
-        app: BgWizardApp,
+        profile: Profile,
         *,
-        sheets: SheetService | None = None,
-        recorder: DrillRecorder | None = None,
+        rotation: RotationActions,
+        sheets: SheetMaker,
+        recorder: LogRecorder,
+        verifier: SignInVerifying,
+        approver: DemoApprover | None,
+        keys: KeyFinder,
+        clock: Callable[[], dt.datetime],
         reason: str = "",
         upn: str = "",
     ) -> None:
-        """Rotate accounts of ``app``'s profile.
+        """Rotate accounts of ``profile``.
 
         Args:
-            app: the running app (services, profile, clock).
-            sheets: the sheet service (tests pin serials).
-            recorder: signs the rotation into the log (default: the profile's log and key).
+            profile: the profile (changed in place by ``rotation``).
+            rotation: resets the password through Graph and journals it.
+            sheets: makes the new sheets.
+            recorder: signs the rotation into the log.
+            verifier: the new password's sign-in, on a session of its own.
+            approver: the emulator's approval (demo mode), else None.
+            keys: the security keys plugged in (for the emulator's approval with a key).
+            clock: the current time (the rotation's time in the log).
             reason: the rotation's reason, prefilled (e.g. after recording a real use).
             upn: the account to preselect.
         """
         super().__init__()
-        self._bg = app
-        self._profile = app.profile
-        self._sheets = sheets or SheetService(today=lambda: app.clock().date())
-        self._rotation = RotationService(
-            cast(SetupDirectory, app.services.directory),
-            app.profile,
-            app.services.profiles,
-            today=lambda: app.clock().date(),
-        )
-        self._recorder = recorder or DrillRecorder(
-            app.profile, app.services.profiles, clock=app.clock
-        )
+        self._profile = profile
+        self._rotation, self._sheets, self._recorder = rotation, sheets, recorder
+        self._verifier, self._approver, self._keys = verifier, approver, keys
+        self._clock = clock
         self._reason, self._preselect = reason, upn
         self._upn = ""
         self._finishing = ""
@@ -123,11 +131,7 @@ class RotateScreen(Screen[None]):
                 "" if created else "No created account in this profile.", id="rotate-status"
             )
             yield Button("Sign the rotation into the log", id="sign-rotation", variant="primary")
-            try:
-                verifier = verifier_for(self._profile, self._bg.services.auth)
-            except BgWizardError:
-                return
-            yield VerifyPanel(verifier, self._bg.services.demo, id="rotate-verify")
+            yield VerifyPanel(self._verifier, self._approver, self._keys, id="rotate-verify")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -217,7 +221,7 @@ class RotateScreen(Screen[None]):
             self._show_pending()
             return
         self._show_pending()
-        self.rotated = (done, self._bg.clock())
+        self.rotated = (done, self._clock())
         retired = ", ".join(done.retired) or "none"
         self._say(
             f"The password of {upn} was reset. Sheet {done.new_serial} is current;"
@@ -248,7 +252,7 @@ class RotateScreen(Screen[None]):
             self._say(str(error), error=True)
             return
         self._finishing = ""
-        self.rotated = (done, self._bg.clock())
+        self.rotated = (done, self._clock())
         self._show_pending()
         self._done(upn)
 
@@ -278,7 +282,12 @@ class RotateScreen(Screen[None]):
             self._say(f"Rotation complete. To sign it into the log: {error}", error=True)
             self.query_one("#reason", Input).focus()
             return
-        dialog = EventSignDialog(self._recorder, "rotation", data, self._recorder.last_signer)
+        dialog = EventSignDialog(
+            self._recorder,  # type: ignore[arg-type]  # A2's dialog takes LogRecorder: drop at merge
+            "rotation",
+            data,
+            self._recorder.last_signer,
+        )
         self.app.push_screen(dialog, callback=self._rotation_signed)
 
     def _rotation_signed(self, recorded: RecordedDrill | None) -> None:
@@ -312,8 +321,3 @@ class RotateScreen(Screen[None]):
     def action_leave(self) -> None:
         """Back to the home screen."""
         self.dismiss(None)
-
-
-def rotate_screen(app: BgWizardApp) -> Screen[Any]:
-    """The rotation screen for the app's profile (the journey registry calls this)."""
-    return RotateScreen(app)

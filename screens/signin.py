@@ -19,7 +19,7 @@ from textual.widgets import Button, Footer, Header, Static
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.demo.info import DemoInfo
 from bgwizard.errors import BgWizardError, SignInCancelled
-from bgwizard.ports import Authenticator, DemoApprover
+from bgwizard.ports import Authenticator, DemoApprover, KeyFinder
 from bgwizard.screens import messages
 from bgwizard.screens.widgets.qr import QrCode
 
@@ -76,6 +76,7 @@ class SignInScreen(Screen[SignedInIdentity | None]):
         *,
         demo: DemoInfo | None,
         approver: DemoApprover | None,
+        keys: KeyFinder,
         clock: Callable[[], dt.datetime],
     ) -> None:
         """Sign in through ``auth``.
@@ -84,12 +85,14 @@ class SignInScreen(Screen[SignedInIdentity | None]):
             auth: the authenticator.
             demo: set in demo mode (shows who to sign in as).
             approver: approves codes in the emulator (demo mode only).
+            keys: the security keys plugged in (the emulator's approval with a key).
             clock: the current time, for the countdown.
         """
         super().__init__()
         self._auth = auth
         self._demo = demo
         self._approver = approver
+        self._keys = keys
         self._clock = clock
 
     def compose(self) -> ComposeResult:
@@ -233,7 +236,9 @@ class SignInScreen(Screen[SignedInIdentity | None]):
         from bgwizard.screens.approve import ApproveDialog
 
         hint = self._demo.admin_hint if self._demo else ""
-        self.app.push_screen(ApproveDialog(self._approver, self.prompt.user_code, username=hint))
+        self.app.push_screen(
+            ApproveDialog(self._approver, self.prompt.user_code, username=hint, keys=self._keys)
+        )
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:

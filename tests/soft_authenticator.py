@@ -26,7 +26,7 @@ from fido2.webauthn import AttestedCredentialData, AuthenticatorData
 from bgwizard.errors import KeyDeviceError
 from bgwizard.passkeys import assertion as pka
 from bgwizard.passkeys import webauthn as pk
-from bgwizard.passkeys.service import KeyAssertion, KeyInfo, MadeCredential
+from bgwizard.passkeys.device import KeyAssertion, KeyInfo, MadeCredential
 from bgwizard.secret import Secret
 
 SOFT_AAGUID = "5a0f2c1e-8b7d-4e6a-9c3b-1d2e3f4a5b6c"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from bgwizard.cli.parser import EXIT_FAILED, EXIT_OK, add_profile_option
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import BgWizardError, MonitoringError
 
 if TYPE_CHECKING:
     from bgwizard.cli.parser import Subparsers
@@ -55,7 +55,7 @@ def parse_accounts(text: str) -> list[AccountRef]:
     Raises:
         MonitoringError: an entry is not ``UPN=OBJECTID`` or a value is malformed.
     """
-    from bgwizard.monitoring.rules import MonitoringError, make_ref
+    from bgwizard.monitoring.rules import make_ref
 
     refs: dict[str, AccountRef] = {}
     for entry in filter(None, (part.strip() for part in text.split(","))):

@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 from bgwizard.errors import AuthError, BgWizardError
 from bgwizard.passkeys import assertion as pka
-from bgwizard.passkeys.service import KeyDevice, sign_in_with_key
+from bgwizard.passkeys.device import KeyDevice
+from bgwizard.passkeys.service import sign_in_with_key
 from bgwizard.secret import Secret
 
 if TYPE_CHECKING:
     from bgwizard.emulator import Emulator
-
-
-@runtime_checkable
-class KeyApprover(Protocol):
-    """A demo approver that can also approve with a security key (``EmulatorApprover``)."""
-
-    async def approve_with_key(
-        self,
-        user_code: str,
-        username: str,
-        device: KeyDevice,
-        pin: Secret,
-        on_touch: Callable[[], None] = ...,
-    ) -> None:
-        """Approve ``user_code`` as ``username`` with the key in ``device``."""
-        ...
 
 
 class EmulatorApprover:

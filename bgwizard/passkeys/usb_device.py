@@ -14,7 +14,7 @@ from typing import Any, Final, TypeVar
 from bgwizard.errors import KeyDeviceError
 from bgwizard.passkeys import assertion as pka
 from bgwizard.passkeys import webauthn as pk
-from bgwizard.passkeys.service import KeyAssertion, KeyInfo, MadeCredential
+from bgwizard.passkeys.device import KeyAssertion, KeyInfo, MadeCredential
 from bgwizard.secret import Secret
 
 T = TypeVar("T")
@@ -54,6 +54,14 @@ def list_keys() -> list[HidKeyDevice]:
             f"Cannot list USB security keys ({exc.strerror or exc}); on Linux the user needs "
             "access to /dev/hidraw* (udev rules from libfido2)."
         ) from None
+
+
+class UsbKeys:
+    """The ``KeyFinder`` port over USB HID."""
+
+    def list_keys(self) -> list[HidKeyDevice]:
+        """See ``list_keys``."""
+        return list_keys()
 
 
 class HidKeyDevice:

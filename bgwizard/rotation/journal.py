@@ -11,9 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bgwizard.profile.model import BreakGlassAccount, PendingRotation, SheetRecord
 from bgwizard.setup.checks import apply_rotation
+
+
+@dataclass(frozen=True)
+class Rotated:
+    """What a completed password reset recorded."""
+
+    upn: str
+    new_serial: str
+    retired: tuple[str, ...]
 
 
 def begin_rotation(

@@ -14,27 +14,16 @@ import asyncio
 import copy
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Final
 
 from bgwizard.auth.identity import SignedInIdentity
 from bgwizard.errors import BgWizardError, RotationError
 from bgwizard.profile.model import BreakGlassAccount, Profile, ProfileStore, SheetRecord
-from bgwizard.rotation.journal import begin_rotation, finish_rotation
+from bgwizard.rotation.journal import Rotated, begin_rotation, finish_rotation
 from bgwizard.secret import Secret
 from bgwizard.setup.checks import sign_in_problems
 from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import account
-
-
-@dataclass(frozen=True)
-class Rotated:
-    """What a completed password reset recorded."""
-
-    upn: str
-    new_serial: str
-    retired: tuple[str, ...]
-
 
 CLOCK_SLACK: Final = dt.timedelta(minutes=5)
 """How far this workstation's clock may be ahead of Entra ID's when comparing times."""

@@ -9,9 +9,10 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import platformdirs
 
 from bgwizard.errors import BackupError, CaStepError
 from bgwizard.graph.model import CaPolicy
@@ -19,18 +20,19 @@ from bgwizard.profile.model import Profile
 from bgwizard.setup.ca_plan import CaPlan, backup_document, plan_exclusions, restore_patches
 from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import SetupJournal
+from bgwizard.setup.results import CaResult
 
 
-@dataclass(frozen=True)
-class CaResult:
-    """What applying the plan did."""
+def backup_dir_for(profiles: object) -> Path:
+    """Where CA backups go: beside the profile file, else in the user's data dir.
 
-    backup: Path | None
-    """The backup written before the first PATCH; None when nothing needed a change."""
-    patched: tuple[str, ...]
-    """Display names of the policies changed now."""
-    total: int
-    """Policies that now exclude every account directly (all of them)."""
+    Args:
+        profiles: the profile store (``TomlProfileStore`` has a ``path``).
+    """
+    path = getattr(profiles, "path", None)
+    if isinstance(path, Path):
+        return path.parent / "ca-backups"
+    return Path(platformdirs.user_data_dir("bgwizard")) / "ca-backups"
 
 
 def write_backup(directory: Path, document: Mapping[str, Any], when: dt.datetime) -> Path:

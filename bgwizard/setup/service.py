@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
 from bgwizard.errors import SetupError
-from bgwizard.graph.model import NEVER_EXPIRE_POLICY, AuthMethod, DirectoryUser
+from bgwizard.graph.model import NEVER_EXPIRE_POLICY, DirectoryUser
 from bgwizard.profile.model import Profile, ProfileStore
 from bgwizard.secret import Secret
 from bgwizard.setup.ca_step import CaStep
@@ -36,39 +35,12 @@ from bgwizard.setup.names import (
     check_upn,
     display_name,
 )
+from bgwizard.setup.results import CreateResult, MethodsReview, RoleResult
 
 
 def utc_now() -> dt.datetime:
     """The current time in UTC."""
     return dt.datetime.now(dt.UTC)
-
-
-@dataclass(frozen=True)
-class CreateResult:
-    """What the create step found or did for one account."""
-
-    user: DirectoryUser
-    created: bool
-    """False when the account existed (created by an earlier, interrupted run)."""
-    fixed: tuple[str, ...] = ()
-    """Properties that were wrong on re-read and were corrected."""
-
-
-@dataclass(frozen=True)
-class RoleResult:
-    """Global Administrator before and after the role step."""
-
-    before: RoleStatus
-    after: RoleStatus
-
-
-@dataclass(frozen=True)
-class MethodsReview:
-    """One account's registered methods and the warnings about them."""
-
-    upn: str
-    methods: tuple[AuthMethod, ...]
-    warnings: tuple[str, ...]
 
 
 class SetupService(CaStep):

@@ -9,55 +9,13 @@ session is signed out again when the check is over.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
 
-from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.auth.identity import DeviceCodePrompt, SeparateSignIn
 from bgwizard.errors import AuthError
 from bgwizard.graph.client import DEFAULT_RETRY, RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
-
-
-class SeparateSession(Protocol):
-    """A sign-in of its own (``MsalAuthenticator``): device code, a credential, sign-out."""
-
-    async def start_device_code(self, login_hint: str | None = None) -> DeviceCodePrompt:
-        """Start a device code sign-in."""
-        ...
-
-    async def finish_device_code(self, prompt: DeviceCodePrompt) -> SignedInIdentity:
-        """Wait for it to complete."""
-        ...
-
-    def cancel(self, prompt: DeviceCodePrompt) -> None:
-        """Stop waiting."""
-        ...
-
-    def credential(self) -> Any:
-        """An async token credential for msgraph-sdk."""
-        ...
-
-    def sign_out(self) -> None:
-        """Forget the session's tokens."""
-        ...
-
-
-class Separable(Protocol):
-    """An authenticator that can make an independent one (``MsalAuthenticator``)."""
-
-    def separate(self) -> Any:
-        """A new, signed-out authenticator for the same tenant."""
-        ...
-
-
-@dataclass(frozen=True)
-class VerifiedSignIn:
-    """What a verification sign-in proved."""
-
-    identity: SignedInIdentity
-    policies_read: int
-    """How many CA policies the account's own token could read."""
+from bgwizard.setup.results import VerifiedSignIn
 
 
 class SignInVerifier:
@@ -66,7 +24,7 @@ class SignInVerifier:
     def __init__(
         self,
         profile: Profile,
-        new_session: Callable[[], SeparateSession],
+        new_session: Callable[[], SeparateSignIn],
         *,
         retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
@@ -81,7 +39,7 @@ class SignInVerifier:
         self._profile = profile
         self._new_session = new_session
         self._retry = retry
-        self._session: SeparateSession | None = None
+        self._session: SeparateSignIn | None = None
 
     async def start(self, upn: str) -> DeviceCodePrompt:
         """Start a device code sign-in meant for ``upn`` on a fresh session.
@@ -124,22 +82,3 @@ class SignInVerifier:
         session, self._session = self._session, None
         if session is not None:
             session.sign_out()
-
-
-def verifier_for(
-    profile: Profile, auth: object, retry: RetryPolicy = DEFAULT_RETRY
-) -> SignInVerifier:
-    """A verifier whose sessions come from the administrator's authenticator.
-
-    Args:
-        profile: the profile.
-        auth: the app's authenticator; must offer ``separate()`` (``MsalAuthenticator``).
-        retry: Graph retry settings.
-
-    Raises:
-        AuthError: the authenticator cannot make a separate session.
-    """
-    separate = getattr(auth, "separate", None)
-    if separate is None:
-        raise AuthError("This sign-in cannot open a second session to verify the account.")
-    return SignInVerifier(profile, separate, retry=retry)

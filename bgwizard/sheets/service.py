@@ -35,6 +35,7 @@ from bgwizard.sheets.model import (
 )
 from bgwizard.sheets.password import PasswordPolicy, generate_password
 from bgwizard.sheets.pdf import PAPER_SIZES, RenderedSheet, register_fonts, render_sheet
+from bgwizard.sheets.pin_sheet import PinSheet, render_pin_sheet
 
 JOB_TITLE: Final = "sheet {serial}"
 """Print queue title: neutral, never the account or the password."""
@@ -125,6 +126,21 @@ class SheetService:
         except Exception as exc:  # any library failure: report it without its frames
             failure = type(exc).__name__
         raise SheetError(f"The sheet could not be drawn ({failure}).")
+
+    def render_pin(self, sheet: PinSheet, paper: str = "a4") -> RenderedSheet:
+        """Draw a security key's PIN sheet in memory.
+
+        Raises:
+            SheetError: unknown paper size, or the PDF library failed.
+        """
+        if paper not in PAPER_SIZES:
+            raise SheetError(f"Unknown paper size {paper!r}; use a4 or letter.")
+        failure = ""
+        try:
+            return render_pin_sheet(sheet, paper)
+        except Exception as exc:  # any library failure: report it without its frames
+            failure = type(exc).__name__
+        raise SheetError(f"The PIN sheet could not be drawn ({failure}).")
 
     def spooler(self) -> Spooler | None:
         """The print spooler found on ``PATH``, or None (then offer saving to a file)."""

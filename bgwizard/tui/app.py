@@ -27,7 +27,7 @@ from bgwizard.profile.model import Profile
 from bgwizard.screens import messages
 from bgwizard.screens.widgets.journey_menu import Journey
 from bgwizard.tui.commands import BgWizardCommands
-from bgwizard.tui.journeys import DEFAULT_JOURNEYS
+from bgwizard.tui.journeys import DEFAULT_JOURNEYS, wizard_session
 
 if TYPE_CHECKING:
     from bgwizard.screens.home import HomeScreen
@@ -141,7 +141,11 @@ class BgWizardApp(App[None]):
 
         self.push_screen(
             SignInScreen(
-                self.services.auth, demo=self.demo, approver=self.services.demo, clock=self.clock
+                self.services.auth,
+                demo=self.demo,
+                approver=self.services.demo,
+                keys=self.services.keys,
+                clock=self.clock,
             )
         )
 
@@ -212,10 +216,8 @@ class BgWizardApp(App[None]):
 
         Handled by name (``AuditScreen.FixCaExclusions``) so the app imports no screen here.
         """
-        from bgwizard.screens.setup_wizard.session import WizardSession
-
         message.stop()
-        self.push_screen(WizardSession(self).screen_for("ca"))
+        self.push_screen(wizard_session(self).screen_for("ca"))
 
     @on(messages.SignedIn)
     def _load_tenant_after_sign_in(self, message: messages.SignedIn) -> None:

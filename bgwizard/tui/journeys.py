@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from bgwizard.screens.setup_wizard.session import WizardSession
     from bgwizard.tui.app import BgWizardApp, ScreenFactory
 
 
@@ -24,15 +25,42 @@ def _monitoring(app: BgWizardApp) -> Screen[Any]:
     return MonitoringScreen(app.profile, app.services.monitoring)
 
 
+# -- set-up (and its steps), rotate, passkey ---------------------------------------------
+
+
+def wizard_session(app: BgWizardApp) -> WizardSession:
+    """A new set-up wizard session on the app's ports, profile, clock and demo facts."""
+    from bgwizard.screens.setup_wizard.session import WizardSession
+
+    return WizardSession(app.services, app.profile, clock=app.clock, demo=app.demo)
+
+
 def _setup(app: BgWizardApp) -> Screen[Any]:
     from bgwizard.screens.setup_wizard import setup_screen
 
-    return setup_screen(app)
+    return setup_screen(wizard_session(app))
+
+
+def rotate_screen(app: BgWizardApp, *, reason: str = "", upn: str = "") -> Screen[Any]:
+    """The Rotate journey's screen (also opened by Use, with ``reason`` and ``upn``)."""
+    from bgwizard.screens.rotate import RotateScreen
+
+    services = app.services
+    return RotateScreen(
+        app.profile,
+        rotation=services.rotation,
+        sheets=services.sheets,
+        recorder=services.recorder,
+        verifier=services.verifier,
+        approver=services.demo,
+        keys=services.keys,
+        clock=app.clock,
+        reason=reason,
+        upn=upn,
+    )
 
 
 def _rotate(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.rotate import rotate_screen
-
     return rotate_screen(app)
 
 
@@ -41,7 +69,12 @@ def _drill(app: BgWizardApp) -> Screen[Any]:
 
     services = app.services
     return DrillScreen(
-        app.profile, services.drill, services.recorder, approver=services.demo, clock=app.clock
+        app.profile,
+        services.drill,
+        services.recorder,
+        approver=services.demo,
+        keys=services.keys,
+        clock=app.clock,
     )
 
 
@@ -49,9 +82,7 @@ def _use(app: BgWizardApp) -> Screen[Any]:
     from bgwizard.screens.use import UseScreen
 
     def open_rotate(upn: str, reason: str) -> None:
-        from bgwizard.screens.rotate import RotateScreen
-
-        app.switch_screen(RotateScreen(app, reason=reason, upn=upn))
+        app.switch_screen(rotate_screen(app, reason=reason, upn=upn))
 
     return UseScreen(app.profile, app.services.recorder, clock=app.clock, open_rotate=open_rotate)
 
@@ -63,9 +94,18 @@ def _runbook(app: BgWizardApp) -> Screen[Any]:
 
 
 def _passkey(app: BgWizardApp) -> Screen[Any]:
-    from bgwizard.screens.passkey import passkey_screen
+    from bgwizard.screens.passkey import PasskeyScreen
 
-    return passkey_screen(app)
+    services = app.services
+    return PasskeyScreen(
+        app.profile,
+        passkeys=services.passkeys,
+        keys=services.keys,
+        sheets=services.sheets,
+        profiles=services.profiles,
+        auth=services.auth,
+        clock=app.clock,
+    )
 
 
 DEFAULT_JOURNEYS: dict[str, ScreenFactory] = {

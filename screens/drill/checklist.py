@@ -27,9 +27,8 @@ from bgwizard.auth.identity import DeviceCodePrompt
 from bgwizard.drill.checks import check_serial
 from bgwizard.drill.model import CHECKLIST, Drill, ItemResult, RecordedDrill
 from bgwizard.errors import BgWizardError, SignInCancelled
-from bgwizard.ports import DemoApprover, DrillChecker, DrillChecksFactory, LogRecorder
+from bgwizard.ports import DemoApprover, DrillChecker, DrillChecksFactory, KeyFinder, LogRecorder
 from bgwizard.profile.model import BreakGlassAccount, Profile
-from bgwizard.screens.approve import FindKeys, usb_keys
 from bgwizard.screens.drill.items import ItemRow, ManualItem
 
 _AUTOMATIC = [s for s in CHECKLIST if s.automatic]
@@ -65,7 +64,7 @@ class DrillScreen(Screen[None]):
         *,
         approver: DemoApprover | None = None,
         clock: Callable[[], dt.datetime],
-        find_keys: FindKeys = usb_keys,
+        keys: KeyFinder,
     ) -> None:
         """A drill of one of ``profile``'s accounts.
 
@@ -80,7 +79,7 @@ class DrillScreen(Screen[None]):
         """
         super().__init__()
         self._profile, self._factory, self._recorder = profile, checks, recorder
-        self._approver, self._clock, self._find_keys = approver, clock, find_keys
+        self._approver, self._clock, self._keys = approver, clock, keys
         self._checks: DrillChecker | None = None
         self._window_start: dt.datetime | None = None
         self.recorded: RecordedDrill | None = None
@@ -222,7 +221,7 @@ class DrillScreen(Screen[None]):
 
         hint = self.prompt.login_hint or ""
         dialog = ApproveDialog(
-            self._approver, self.prompt.user_code, username=hint, find_keys=self._find_keys
+            self._approver, self.prompt.user_code, username=hint, keys=self._keys
         )
         self.app.push_screen(dialog)
 

@@ -1,6 +1,6 @@
 """The set-up wizard: one screen per step, a progress rail, resumable from the profile's journal.
 
-``setup_screen(app)`` is what the app's journey registry calls.
+``setup_screen(session)`` is what the app's journey registry calls.
 """
 
 from __future__ import annotations
@@ -10,19 +10,16 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import Screen
 
 if TYPE_CHECKING:
-    from bgwizard.tui.app import BgWizardApp
+    from bgwizard.screens.setup_wizard.session import WizardSession
 
 
-def setup_screen(app: BgWizardApp) -> Screen[Any]:
+def setup_screen(session: WizardSession) -> Screen[Any]:
     """The screen of the step the set-up stopped at (the first one for a new profile).
 
     Args:
-        app: the running app.
+        session: a new wizard session.
 
     Returns:
-        The step's screen, on a new wizard session.
+        The step's screen.
     """
-    from bgwizard.screens.setup_wizard.session import WizardSession
-
-    session = WizardSession(app)
     return session.screen_for(session.next_step())

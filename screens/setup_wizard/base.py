@@ -135,7 +135,15 @@ class WizardStep(Screen[None]):
 
     def proceed(self) -> None:
         """Go on to the next step the journal names."""
-        self.session.advance()
+        self.advance()
+
+    def advance(self) -> None:
+        """Replace this step's screen with the next step's."""
+        self.show(self.session.next_step())
+
+    def show(self, step: StepId) -> None:
+        """Go to ``step`` (e.g. back to the sheets when a password was lost)."""
+        self.app.switch_screen(self.session.screen_for(step))
 
     def action_leave(self) -> None:
         """Back to the home screen; the journal keeps the progress."""

@@ -1,4 +1,4 @@
-"""The wizard's session: the services, the passwords in memory, and which step comes next.
+"""The wizard's session: its ports, the passwords in memory, and which step comes next.
 
 One session lives as long as the wizard is open. Passwords made on the sheet step stay in
 ``passwords`` (``Secret``) until their account is created, then are dropped; they are never
@@ -8,63 +8,63 @@ written anywhere. The journal in the profile decides the next step, so reopening
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-import platformdirs
 from textual.screen import Screen
 
+from bgwizard.demo.info import DemoInfo
+from bgwizard.ports import Services
+from bgwizard.profile.model import Profile
 from bgwizard.secret import Secret
-from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import StepId
-from bgwizard.setup.service import SetupService
-from bgwizard.setup.verify import SignInVerifier, verifier_for
-from bgwizard.sheets.service import SheetService
 
 if TYPE_CHECKING:
-    from bgwizard.tui.app import BgWizardApp
-
-
-def backup_dir_for(profiles: object) -> Path:
-    """Where CA backups go: beside the profile file, else in the user's data dir."""
-    path = getattr(profiles, "path", None)
-    if isinstance(path, Path):
-        return path.parent / "ca-backups"
-    return Path(platformdirs.user_data_dir("bgwizard")) / "ca-backups"
+    from bgwizard.ports import SetupActions, SheetMaker
 
 
 class WizardSession:
-    """Shared state of the wizard's step screens."""
+    """Shared state of the wizard's step screens.
 
-    def __init__(self, app: BgWizardApp, *, sheets: SheetService | None = None) -> None:
-        """Build the services for ``app``'s profile.
+    The wizard opens four other screens (sign-in, sheets, approval, security key), so the
+    session holds the typed ``Services`` bundle and hands each screen the ports it needs.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        profile: Profile,
+        *,
+        clock: Callable[[], dt.datetime],
+        demo: DemoInfo | None = None,
+    ) -> None:
+        """A new session on ``profile``.
 
         Args:
-            app: the running app (services, profile, clock, demo).
-            sheets: the sheet service (tests pin serials); a default one otherwise.
+            services: the app's ports.
+            profile: the profile (its journal is the wizard's progress).
+            clock: the current time.
+            demo: the emulator's facts in demo mode, else None.
         """
-        self.app = app
-        self.profile = app.profile
-        self.service = SetupService(
-            cast(SetupDirectory, app.services.directory),
-            app.profile,
-            app.services.profiles,
-            backup_dir=backup_dir_for(app.services.profiles),
-            clock=app.clock,
-        )
-        self.sheets = sheets or SheetService(today=lambda: app.clock().date())
+        self.services = services
+        self.profile = profile
+        self.clock = clock
+        self.demo = demo
         self.passwords: dict[str, Secret] = {}
         """UPN (case-folded) → password of a sheet made in this session, until created."""
         self.connected = False
         """Whether the connect step succeeded in this session."""
-        self._verifier: SignInVerifier | None = None
 
     @property
-    def verifier(self) -> SignInVerifier:
-        """The break glass sign-in verifier (a session separate from the admin's)."""
-        if self._verifier is None:
-            self._verifier = verifier_for(self.profile, self.app.services.auth)
-        return self._verifier
+    def service(self) -> SetupActions:
+        """The set-up's tenant changes and journal."""
+        return self.services.setup
+
+    @property
+    def sheets(self) -> SheetMaker:
+        """The credential sheets."""
+        return self.services.sheets
 
     def next_step(self) -> StepId:
         """The step to show now, from the journal."""
@@ -75,11 +75,3 @@ class WizardSession:
         from bgwizard.screens.setup_wizard.steps import STEP_SCREENS
 
         return STEP_SCREENS[step](self)
-
-    def advance(self) -> None:
-        """Replace the current step's screen with the next step's."""
-        self.app.switch_screen(self.screen_for(self.next_step()))
-
-    def show(self, step: StepId) -> None:
-        """Go to ``step`` (e.g. back to the sheets when a password was lost)."""
-        self.app.switch_screen(self.screen_for(step))

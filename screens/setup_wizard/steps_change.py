@@ -55,7 +55,7 @@ class CreateStep(WizardStep):
                     " a new sheet (the old one is retired: destroy it).",
                     severity="warning",
                 )
-                session.show("sheets")
+                self.show("sheets")
                 return
             lines = []
             for upn in session.service.journal.pending_accounts("create"):

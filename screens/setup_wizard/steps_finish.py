@@ -8,7 +8,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
-from bgwizard.errors import BgWizardError
 from bgwizard.profile.model import Profile
 from bgwizard.screens.setup_wizard.base import WizardStep
 from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
@@ -28,12 +27,8 @@ class VerifyStep(WizardStep):
     def compose_body(self) -> ComposeResult:
         """Progress per account and the sign-in panel."""
         yield Static("", id="verified")
-        try:
-            verifier = self.session.verifier
-        except BgWizardError as error:
-            yield Static(str(error), classes="error")
-            return
-        yield VerifyPanel(verifier, self.session.app.services.demo, id="verify")
+        services = self.session.services
+        yield VerifyPanel(services.verifier, services.demo, services.keys, id="verify")
 
     def start(self) -> None:
         """Show the first account still to verify."""
@@ -101,11 +96,18 @@ class MethodsStep(WizardStep):
     def register_key(self) -> None:
         """Open the security key screen (issue 9) on the same app and profile."""
         from bgwizard.screens.passkey import PasskeyScreen
-        from bgwizard.tui.app import BgWizardApp
 
-        app = self.app
-        assert isinstance(app, BgWizardApp)
-        app.push_screen(PasskeyScreen(app), callback=lambda _record: self.start())
+        session, services = self.session, self.session.services
+        screen = PasskeyScreen(
+            session.profile,
+            passkeys=services.passkeys,
+            keys=services.keys,
+            sheets=services.sheets,
+            profiles=services.profiles,
+            auth=services.auth,
+            clock=session.clock,
+        )
+        self.app.push_screen(screen, callback=lambda _record: self.start())
 
     def start(self) -> None:
         """Read every account's methods."""
@@ -129,7 +131,7 @@ class MethodsStep(WizardStep):
 
         async def job() -> None:
             await self.session.service.record("methods")
-            self.session.advance()
+            self.advance()
 
         self.run(job, "Saving…")
 

@@ -35,7 +35,7 @@ class ConnectStep(WizardStep):
 
     def start(self) -> None:
         """Check the admin signed in already, or ask for a sign-in."""
-        identity = self.session.app.identity
+        identity = self.session.services.auth.identity
         if identity is not None:
             self.check(identity)
         else:
@@ -46,11 +46,15 @@ class ConnectStep(WizardStep):
         """Open the device code sign-in."""
         from bgwizard.screens.signin import SignInScreen
 
-        app = self.session.app
+        session = self.session
         screen = SignInScreen(
-            app.services.auth, demo=app.demo, approver=app.services.demo, clock=app.clock
+            session.services.auth,
+            demo=session.demo,
+            approver=session.services.demo,
+            keys=session.services.keys,
+            clock=session.clock,
         )
-        app.push_screen(screen, callback=self._signed_in)
+        self.app.push_screen(screen, callback=self._signed_in)
 
     def _signed_in(self, identity: SignedInIdentity | None) -> None:
         if identity is not None:
@@ -158,7 +162,7 @@ class NamesStep(WizardStep):
 
         async def job() -> None:
             await self.session.service.choose_names(upns, [c for c in custodians if c])
-            self.session.advance()
+            self.advance()
 
         self.run(job, "Saving the names…")
 
@@ -218,16 +222,15 @@ class SheetsStep(WizardStep):
         pending = self.pending()
         if not pending:
             return
-        app = self.session.app
         item = account(self.session.profile, pending[0])
         screen = SheetsScreen(
             self.session.profile,
             item,
             self.session.sheets,
-            profiles=app.services.profiles,
+            profiles=self.session.services.profiles,
             retire_current=True,
         )
-        app.push_screen(screen, callback=lambda outcome: self._made(item.upn, outcome))
+        self.app.push_screen(screen, callback=lambda outcome: self._made(item.upn, outcome))
 
     def _made(self, upn: str, outcome: SheetOutcome | None) -> None:
         if outcome is None:

@@ -18,9 +18,9 @@ from textual.widgets import Button, Static
 
 from bgwizard.auth.identity import DeviceCodePrompt
 from bgwizard.errors import BgWizardError, SignInCancelled
-from bgwizard.ports import DemoApprover
+from bgwizard.ports import DemoApprover, KeyFinder, SignInVerifying
 from bgwizard.screens.widgets.qr import QrCode
-from bgwizard.setup.verify import SignInVerifier, VerifiedSignIn
+from bgwizard.setup.results import VerifiedSignIn
 
 
 class VerifyPanel(Vertical):
@@ -41,18 +41,25 @@ class VerifyPanel(Vertical):
         reason: str
 
     def __init__(
-        self, verifier: SignInVerifier, approver: DemoApprover | None, *, id: str | None = None
+        self,
+        verifier: SignInVerifying,
+        approver: DemoApprover | None,
+        keys: KeyFinder,
+        *,
+        id: str | None = None,
     ) -> None:
         """Verify through ``verifier``.
 
         Args:
             verifier: the separate-session verifier.
             approver: the emulator's approval (demo mode), else None.
+            keys: the security keys plugged in (for the emulator's approval with a key).
             id: the widget id.
         """
         super().__init__(id=id)
         self._verifier = verifier
         self._approver = approver
+        self._keys = keys
         self._prompt: DeviceCodePrompt | None = None
         self.upn = ""
 
@@ -150,5 +157,7 @@ class VerifyPanel(Vertical):
         from bgwizard.screens.approve import ApproveDialog
 
         self.app.push_screen(
-            ApproveDialog(self._approver, self._prompt.user_code, username=self.upn)
+            ApproveDialog(
+                self._approver, self._prompt.user_code, username=self.upn, keys=self._keys
+            )
         )

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
 
 from bgwizard.errors import BgWizardError
-from bgwizard.ports import ProfileStore
+from bgwizard.ports import ProfileStore, SheetMaker
 from bgwizard.printing import SAVE_WARNING
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.screens.sheets.readback import ReadBackPanel
@@ -28,7 +28,6 @@ from bgwizard.secret import Secret
 from bgwizard.sheets.model import SheetContent, blocks
 from bgwizard.sheets.password import DEFAULT_LENGTH, PasswordPolicy
 from bgwizard.sheets.pdf import PAPER_SIZES, RenderedSheet
-from bgwizard.sheets.service import SheetService
 
 REVEAL_WARNING = (
     "Revealing shows the password on this screen, where a camera, a screen recorder or a"
@@ -67,7 +66,7 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         self,
         profile: Profile,
         account: BreakGlassAccount,
-        service: SheetService,
+        service: SheetMaker,
         *,
         profiles: ProfileStore | None = None,
         retire_current: bool = False,

@@ -15,7 +15,7 @@ import pytest
 from drill_support import BG_PASSWORD, BreakGlass, drill_checks, set_up_break_glass, sign_in_as
 from soft_authenticator import SoftCtapDevice, SoftKey
 
-from bgwizard.demo.approver import EmulatorApprover, KeyApprover
+from bgwizard.demo.approver import EmulatorApprover
 from bgwizard.drill.model import ItemResult
 from bgwizard.drill.service import DrillChecks
 from bgwizard.emulator import Emulator
@@ -23,6 +23,7 @@ from bgwizard.errors import AuthError, KeyDeviceError
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.passkeys.service import KeyDevice, PasskeyGraph, enrol_key
 from bgwizard.passkeys.usb_device import HidKeyDevice
+from bgwizard.ports import KeyApprover
 from bgwizard.secret import Secret
 
 PIN = Secret("48151623")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes_setup import FakeKeys
 from soft_authenticator import SoftKey
 from textual.widgets import Button, Input, Select, Static
 
@@ -62,7 +63,7 @@ async def _open(app: BgWizardApp, pilot: Any, key: SoftKey) -> DrillScreen:
         services.recorder,
         approver=services.demo,
         clock=app.clock,
-        find_keys=lambda: [key],
+        keys=FakeKeys([key]),
     )
     app.push_screen(screen)
     await _until(pilot, lambda: app.screen is screen and bool(screen.query("#verdict")))

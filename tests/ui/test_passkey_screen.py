@@ -7,13 +7,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from fakes_setup import FakeKeys
 from soft_authenticator import SoftKey
 from textual.widgets import Button, Input, Static
 
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.demo.info import DEMO_ADMIN_UPN
 from bgwizard.emulator import Emulator
-from bgwizard.passkeys.service import KeyDevice
+from bgwizard.passkeys.device import KeyDevice
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.passkey import PasskeyScreen
 from bgwizard.secret import Secret
@@ -58,7 +59,18 @@ async def _sign_in(stack: Stack) -> None:
 
 
 def _screen(stack: Stack, keys: Sequence[KeyDevice]) -> PasskeyScreen:
-    return PasskeyScreen(stack.app, upn=TARGET, find_keys=lambda: keys, new_pin=lambda: Secret(PIN))
+    services = stack.app.services
+    return PasskeyScreen(
+        stack.profile,
+        passkeys=services.passkeys,
+        keys=FakeKeys(keys),
+        sheets=services.sheets,
+        profiles=services.profiles,
+        auth=services.auth,
+        clock=stack.app.clock,
+        upn=TARGET,
+        new_pin=lambda: Secret(PIN),
+    )
 
 
 def _text(screen: PasskeyScreen, selector: str) -> str:
@@ -102,23 +114,6 @@ async def test_a_new_key_is_registered_and_recorded(
         ("BG key 1", key.aaguid, "bgwizard SoftKey")
     ]
     assert PIN not in stack.store.path.read_text()
-
-
-async def test_checks_say_what_is_missing(emu: Emulator, tmp_path: Path) -> None:
-    stack = _stack(emu, tmp_path)
-    emu.state.auth_method_configs["fido2"]["state"] = "disabled"
-    async with stack.app.run_test(size=SIZE) as pilot:
-        await _sign_in(stack)
-        screen = _screen(stack, [])
-        stack.app.push_screen(screen)
-        await until(pilot, lambda: screen.is_mounted)
-        await press(pilot, "#check")
-        await until(pilot, lambda: "Fix what is marked" in _text(screen, "#passkey-status"))
-        checks = _text(screen, "#checks")
-        assert "✗ Passkeys (FIDO2) are disabled: enable them in Entra admin center" in checks
-        assert "✗ No security key found" in checks
-        assert "✓ Entra ID's challenge is valid for 5 minutes" in checks
-        assert screen.query_one("#register", Button).disabled
 
 
 async def test_an_expired_challenge_is_reported_and_can_be_retried(

@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import FROZEN_NOW, AppFactory, FakeServices, sample_profile
+from fakes import FROZEN_NOW, AppFactory, FakeServices, frozen_clock, sample_profile
+from fakes_setup import FakeKeys, FakeVerifier
 from textual.widgets import Button, Input, Static
 
+from bgwizard.drill.record import DrillRecorder
 from bgwizard.emulator import Emulator
 from bgwizard.ledger.store import DrillLog
 from bgwizard.profile.model import BreakGlassAccount, SheetRecord
 from bgwizard.profile.store import TomlProfileStore
-from bgwizard.rotation.service import Rotated
+from bgwizard.rotation.journal import Rotated
 from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.rotate import RotateScreen
 from ui.setup_pilot import (
@@ -182,6 +184,9 @@ async def test_a_rotation_without_a_reason_asks_for_one_before_signing(
     profile.signer_key = str(tmp_path / "signing-key")
     profile.drill.operator = "alice"
     upn = profile.accounts[0].upn
+    # The real recorder on tmp_path (the log is what this test checks); fakes for the rest.
+    fakes.recorder = DrillRecorder(profile, fakes.profiles, clock=frozen_clock)
+    fakes.verifier, fakes.keys = FakeVerifier(), FakeKeys()
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
         app.action_open_journey("rotate")

@@ -1,5 +1,6 @@
-"""A step that fails in the TUI says why in one sentence and offers Retry; retried after the
-fault is gone, it completes. The wizard resumes at the step the journal names."""
+"""The Conditional Access step on the real stack: apply, restore from the backup, apply again.
+The wizard resumes at the step the journal names. (A refused step's one sentence and Retry
+are screen logic, tested on fakes in ``test_setup_fakes``.)"""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from textual.widgets import Input, Static
 from bgwizard.auth.identity import SignedInIdentity
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.demo.info import DEMO_ADMIN_UPN
-from bgwizard.emulator import Emulator, Fault
-from bgwizard.screens.setup_wizard.rail import ProgressRail
+from bgwizard.emulator import Emulator
 from bgwizard.setup.names import suggest_names
 from bgwizard.setup.service import SetupService
 from bgwizard.sheets.password import generate_password
@@ -56,36 +56,6 @@ async def created(emu: Emulator, tmp_path: Path) -> tuple[Stack, SignedInIdentit
         await service.record("sheets", upn)
         await service.create_account(upn, generate_password())
     return stack, identity, upns
-
-
-async def test_a_refused_role_step_names_the_permission_and_retries(
-    emu: Emulator, tmp_path: Path
-) -> None:
-    stack, identity, upns = await created(emu, tmp_path)
-    emu.add_fault(Fault("POST", r"/roleManagement/directory/roleAssignments$", kind="403"))
-    app = stack.app
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            app.identity = identity
-            app.action_open_journey("setup")
-            await until(pilot, on(app, "ConnectStep"))
-            await until(pilot, continue_shown(app))
-            await press(pilot, "#continue")
-            await until(pilot, on(app, "RoleStep"))  # resumed after the created accounts
-            rail = app.screen.query_one(ProgressRail).states()
-            assert rail["create"] == "done" and rail["role"] == "current"
-            await press(pilot, "#assign")
-            retry = app.screen.query_one("#retry")
-            await until(pilot, lambda: retry.display)
-            said = str(app.screen.query_one("#step-status", Static).render())
-            assert "RoleManagement.ReadWrite.Directory" in said and said.count("\n") == 0
-            emu.clear_faults()
-            await press(pilot, "#retry")
-            await until(pilot, continue_shown(app))
-            assert not retry.display
-    finally:
-        await stack.directory.close()
-    assert all(f"role:{u}" in stack.store.load().setup_steps_done for u in upns)
 
 
 async def test_restore_from_backup_in_the_conditional_access_step(

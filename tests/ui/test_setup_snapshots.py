@@ -7,11 +7,12 @@ import datetime as dt
 from typing import Any
 
 from fakes import SIZE, AppFactory, FakeServices, sample_profile, settle
+from fakes_setup import FakeSetup
 from textual.pilot import Pilot
 
 from bgwizard.profile.model import SheetRecord
-from bgwizard.screens.setup_wizard.session import WizardSession
 from bgwizard.tui.app import BgWizardApp
+from bgwizard.tui.journeys import wizard_session
 
 ALPHA = "bg-alpha@contosologistics.onmicrosoft.com"
 
@@ -21,6 +22,7 @@ def sheets_step_app(fakes: FakeServices, make_app: AppFactory) -> BgWizardApp:
     profile = sample_profile()
     profile.accounts[0].sheets = [SheetRecord("S-AAAA-0001", dt.date(2026, 11, 27))]
     profile.setup_steps_done = ["connect", "names", f"sheets:{ALPHA}"]
+    fakes.setup = FakeSetup(profile)
     return make_app(fakes, profile)
 
 
@@ -28,7 +30,7 @@ async def open_step(pilot: Pilot[Any]) -> None:
     """Open the step the journal names (the sheets), as a connected session."""
     app = pilot.app
     assert isinstance(app, BgWizardApp)
-    session = WizardSession(app)
+    session = wizard_session(app)
     session.connected = True
     await app.push_screen(session.screen_for(session.next_step()))
     await settle(pilot, lambda: type(app.screen).__name__ == "SheetsStep")

@@ -1,0 +1,60 @@
+"""What the set-up wizard's steps found or did, as frozen data (pure): the screens show it,
+``SetupService``, ``CaStep`` and ``SignInVerifier`` return it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bgwizard.auth.identity import SignedInIdentity
+from bgwizard.graph.model import AuthMethod, DirectoryUser
+from bgwizard.setup.checks import RoleStatus
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """What the create step found or did for one account."""
+
+    user: DirectoryUser
+    created: bool
+    """False when the account existed (created by an earlier, interrupted run)."""
+    fixed: tuple[str, ...] = ()
+    """Properties that were wrong on re-read and were corrected."""
+
+
+@dataclass(frozen=True)
+class RoleResult:
+    """Global Administrator before and after the role step."""
+
+    before: RoleStatus
+    after: RoleStatus
+
+
+@dataclass(frozen=True)
+class MethodsReview:
+    """One account's registered methods and the warnings about them."""
+
+    upn: str
+    methods: tuple[AuthMethod, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaResult:
+    """What applying the plan did."""
+
+    backup: Path | None
+    """The backup written before the first PATCH; None when nothing needed a change."""
+    patched: tuple[str, ...]
+    """Display names of the policies changed now."""
+    total: int
+    """Policies that now exclude every account directly (all of them)."""
+
+
+@dataclass(frozen=True)
+class VerifiedSignIn:
+    """What a verification sign-in proved."""
+
+    identity: SignedInIdentity
+    policies_read: int
+    """How many CA policies the account's own token could read."""

@@ -1,0 +1,130 @@
+"""Screen logic of the set-up wizard and the passkey screen, on in-memory fakes of their ports
+(``tests/fakes_setup.py``): no emulator, no msal. The whole stack runs in ``test_setup_wizard``,
+``test_setup_retry``, ``test_rotate*`` and ``test_passkey_screen``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakes import AppFactory, FakeServices, admin_identity, sample_profile, settle
+from fakes_setup import FakeKeys, FakePasskeys, FakeSetup, FakeVerifier
+from textual.pilot import Pilot
+from textual.widgets import Button, Static
+
+from bgwizard.errors import AuthError, BgWizardError
+from bgwizard.passkeys.policy import Fido2Policy
+from bgwizard.profile.model import Profile
+from bgwizard.screens.passkey import PasskeyScreen
+from bgwizard.screens.setup_wizard.rail import ProgressRail
+from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
+from bgwizard.tui.app import BgWizardApp
+from bgwizard.tui.journeys import wizard_session
+
+SIZE = (120, 44)
+ALPHA = "bg-alpha@contosologistics.onmicrosoft.com"
+BRAVO = "bg-bravo@contosologistics.onmicrosoft.com"
+
+
+def created_profile() -> Profile:
+    """Both accounts created (steps 1-4 journaled), Global Administrator still to assign."""
+    profile = sample_profile()
+    profile.accounts[1].object_id = "0b1e2c3d-1111-4000-8000-0000000000b2"
+    done = ["connect", "names"] + [f"{s}:{u}" for s in ("sheets", "create") for u in (ALPHA, BRAVO)]
+    profile.setup_steps_done = done
+    return profile
+
+
+async def open_wizard(pilot: Pilot[Any], name: str) -> None:
+    """Open the wizard at the step the journal names, as a connected session."""
+    app = pilot.app
+    assert isinstance(app, BgWizardApp)
+    session = wizard_session(app)
+    session.connected = True
+    await app.push_screen(session.screen_for(session.next_step()))
+    await settle(pilot, lambda: type(app.screen).__name__ == name)
+
+
+def _said(app: Any) -> str:
+    return str(app.screen.query_one("#step-status", Static).render())
+
+
+async def test_a_refused_step_says_why_in_one_sentence_and_retries(
+    fakes: FakeServices, make_app: AppFactory
+) -> None:
+    profile = created_profile()
+    setup = fakes.setup = FakeSetup(profile)
+    setup.fail_next(BgWizardError("Assigning the role needs RoleManagement.ReadWrite.Directory."))
+    app = make_app(fakes, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(pilot, "RoleStep")
+        rail = app.screen.query_one(ProgressRail).states()
+        assert rail["create"] == "done" and rail["role"] == "current"
+        app.screen.query_one("#assign", Button).press()
+        retry = app.screen.query_one("#retry")
+        await settle(pilot, lambda: retry.display)
+        said = _said(app)
+        assert "RoleManagement.ReadWrite.Directory" in said and said.count("\n") == 0
+        assert not app.screen.query_one("#continue").display
+        retry_button = app.screen.query_one("#retry", Button)
+        retry_button.press()
+        await settle(pilot, lambda: app.screen.query_one("#continue").display)
+        assert not retry.display
+    assert setup.calls == ["ensure_global_admin", "ensure_global_admin", "ensure_global_admin"]
+    assert all(f"role:{u}" in profile.setup_steps_done for u in (ALPHA, BRAVO))
+
+
+async def test_the_verify_step_shows_a_failed_sign_in_then_journals_a_good_one(
+    fakes: FakeServices, make_app: AppFactory
+) -> None:
+    profile = created_profile()
+    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["ca"]
+    fakes.setup = FakeSetup(profile)
+    verifier = fakes.verifier = FakeVerifier()
+    fakes.keys = FakeKeys()
+    app = make_app(fakes, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(pilot, "VerifyStep")
+        panel = app.screen.query_one(VerifyPanel)
+        await settle(pilot, lambda: panel.upn == ALPHA)
+        panel.query_one("#verify-start", Button).press()
+        await settle(pilot, lambda: panel.prompt is not None)
+        assert verifier.started == [ALPHA]
+        verifier.fail(AuthError("The sign-in was declined in the browser."))
+        await settle(pilot, lambda: "declined" in _said(app))
+        assert panel.prompt is None and verifier.closed == 1
+        panel.query_one("#verify-start", Button).press()
+        await settle(pilot, lambda: panel.prompt is not None)
+        verifier.approve(admin_identity(ALPHA))
+        await settle(pilot, lambda: f"verify:{ALPHA}" in profile.setup_steps_done)
+        await settle(pilot, lambda: panel.upn == BRAVO)
+        assert "Next: sign in as " + BRAVO in _said(app)
+
+
+async def test_passkey_checks_say_what_is_missing(
+    fakes: FakeServices, make_app: AppFactory
+) -> None:
+    profile = sample_profile()
+    app = make_app(fakes, profile)
+    fakes.auth.approve(admin_identity())
+    await fakes.auth.finish_device_code(await fakes.auth.start_device_code())
+    screen = PasskeyScreen(
+        profile,
+        passkeys=FakePasskeys(Fido2Policy(enabled=False)),
+        keys=FakeKeys(),
+        sheets=fakes.sheets,
+        profiles=fakes.profiles,
+        auth=fakes.auth,
+        clock=app.clock,
+        upn=ALPHA,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(screen)
+        screen.query_one("#check", Button).press()
+        status = screen.query_one("#passkey-status", Static)
+        await settle(pilot, lambda: "Fix what is marked" in str(status.render()))
+        checks = str(screen.query_one("#checks", Static).render())
+        assert "✗ Passkeys (FIDO2) are disabled: enable them in Entra admin center" in checks
+        assert "✗ No security key found" in checks
+        assert "✓ Entra ID's challenge is valid for 5 minutes" in checks
+        assert "✓ The signed-in admin may register keys." in checks
+        assert screen.query_one("#register", Button).disabled
