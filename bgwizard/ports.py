@@ -19,17 +19,14 @@ if TYPE_CHECKING:
     # Only named in signatures: importing them at start-up would load fido2, reportlab, the
     # ledger, set-up and monitoring modules the home screen does not need (see ``Container``).
     from bgwizard.audit.model import AuditReport
-    from bgwizard.drill.model import Drill, ItemResult
-    from bgwizard.drill.record import RecordedDrill
+    from bgwizard.drill.model import Drill, ItemResult, RecordedDrill
     from bgwizard.ledger.chain import JsonValue, Verification
     from bgwizard.monitoring.arm import ExportFile
     from bgwizard.monitoring.diagnostics import DiagnosticSettingsReport
     from bgwizard.passkeys.device import Enrolment, KeyDevice
     from bgwizard.passkeys.policy import Fido2Policy
-    from bgwizard.printing import Spooler
     from bgwizard.rotation.journal import Rotated
-    from bgwizard.runbook.model import RunbookDocument
-    from bgwizard.runbook.pdf import RenderedRunbook
+    from bgwizard.runbook.model import RenderedRunbook, RunbookDocument
     from bgwizard.setup.ca_plan import CaPlan
     from bgwizard.setup.journal import SetupJournal, StepId
     from bgwizard.setup.names import NameIssue
@@ -40,10 +37,8 @@ if TYPE_CHECKING:
         RoleResult,
         VerifiedSignIn,
     )
-    from bgwizard.sheets.model import ReadBack, SheetContent
+    from bgwizard.sheets.model import PinSheet, ReadBack, RenderedSheet, SheetContent, Spooler
     from bgwizard.sheets.password import PasswordPolicy
-    from bgwizard.sheets.pdf import RenderedSheet
-    from bgwizard.sheets.pin_sheet import PinSheet
 
 
 class Authenticator(Protocol):

@@ -28,8 +28,7 @@ from bgwizard.passkeys.policy import WINDOW_TEXT, Fido2Policy, permission_proble
 from bgwizard.ports import Authenticator, KeyFinder, PasskeyRegistrar, ProfileStore, SheetMaker
 from bgwizard.profile.model import BreakGlassAccount, Profile, SecurityKeyRecord
 from bgwizard.secret import Secret
-from bgwizard.sheets.model import blocks
-from bgwizard.sheets.pin_sheet import PinSheet
+from bgwizard.sheets.model import PinSheet, blocks
 
 STEP_TEXT: Final = {
     "key": "Reading the security key…",

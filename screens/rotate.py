@@ -41,7 +41,7 @@ from bgwizard.setup.journal import account
 
 if TYPE_CHECKING:
     # A type only: the recorder's module is A2's service side.
-    from bgwizard.drill.record import RecordedDrill
+    from bgwizard.drill.model import RecordedDrill
 
 
 class RotateScreen(Screen[None]):

@@ -13,8 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 # RecordedDrill lives with the model (screens show it); re-exported for the callers of old.
-from bgwizard.drill.model import Drill
-from bgwizard.drill.model import RecordedDrill as RecordedDrill
+from bgwizard.drill.model import Drill, RecordedDrill
 from bgwizard.errors import LogRefused
 from bgwizard.ledger.chain import Entry, JsonValue, Verification
 from bgwizard.ledger.sshsig import (

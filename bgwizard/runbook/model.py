@@ -239,3 +239,21 @@ class RunbookDocument:
         )
         body = f"\n{PAGE_BREAK}\n\n".join(self.sections)
         return f"{head}\n\n---\n\n{body}"
+
+
+class RenderedRunbook:
+    """PDF bytes of a runbook or checklist, with its page count."""
+
+    __slots__ = ("data", "pages", "title")
+
+    def __init__(self, data: bytes, title: str, pages: int) -> None:
+        self.data = data
+        """The PDF file's bytes."""
+        self.title = title
+        self.pages = pages
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        return f"RenderedRunbook(title={self.title!r}, pages={self.pages}, {len(self.data)} bytes)"

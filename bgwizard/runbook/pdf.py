@@ -14,7 +14,9 @@ from typing import Any, Final
 from xml.sax.saxutils import escape
 
 from bgwizard.runbook import markdown as md
-from bgwizard.sheets.pdf import MARGIN, MONO, PAPER_SIZES, SANS, SANS_BOLD, register_fonts
+from bgwizard.runbook.model import RenderedRunbook
+from bgwizard.sheets.model import PAPER_SIZES
+from bgwizard.sheets.pdf import MARGIN, MONO, SANS, SANS_BOLD, register_fonts
 
 BODY_SIZE: Final = 9.5
 HEADING_SIZES: Final = {1: 16.0, 2: 12.5, 3: 11.0}
@@ -22,24 +24,6 @@ CHECKBOX: Final = {False: "☐", True: "☑"}
 _GREY: Final = (0.93, 0.93, 0.93)
 _PAD: Final = 14.0
 """Left plus right cell padding, with a little slack."""
-
-
-class RenderedRunbook:
-    """PDF bytes of a runbook or checklist, with its page count."""
-
-    __slots__ = ("data", "pages", "title")
-
-    def __init__(self, data: bytes, title: str, pages: int) -> None:
-        self.data = data
-        """The PDF file's bytes."""
-        self.title = title
-        self.pages = pages
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __repr__(self) -> str:
-        return f"RenderedRunbook(title={self.title!r}, pages={self.pages}, {len(self.data)} bytes)"
 
 
 def render_runbook_pdf(

@@ -15,13 +15,6 @@ from typing import Any
 
 from bgwizard.errors import LogError, RunbookError
 from bgwizard.ledger.store import DrillLog, default_log_path
-from bgwizard.printing import (
-    SPOOLERS,
-    Spooler,
-    find_spooler,
-    save_to_path,
-    send_to_spooler,
-)
 from bgwizard.profile.model import Profile
 from bgwizard.runbook.model import (
     DOCUMENT_TITLES,
@@ -31,14 +24,17 @@ from bgwizard.runbook.model import (
     RESULT_PASS,
     RUNBOOK_SECTIONS,
     DrillRecord,
+    RenderedRunbook,
     RunbookContext,
     RunbookDocument,
     build_context,
     profile_drills,
 )
-from bgwizard.runbook.pdf import RenderedRunbook, render_runbook_pdf
+from bgwizard.runbook.pdf import render_runbook_pdf
 from bgwizard.runbook.templates import TemplateStore
-from bgwizard.sheets.pdf import PAPER_SIZES, register_fonts
+from bgwizard.sheets.model import PAPER_SIZES, SPOOLERS, Spooler
+from bgwizard.sheets.pdf import register_fonts
+from bgwizard.sheets.printing import find_spooler, save_to_path, send_to_spooler
 
 
 @dataclass(frozen=True)

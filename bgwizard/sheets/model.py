@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from bgwizard.errors import UnknownCharacter
@@ -189,3 +189,81 @@ def _compare_line(number: int, expected: Secret, text: str) -> LineResult:
         f"Line {number} does not match: what you typed has check code {code};"
         " compare it with the code printed after that line.",
     )
+
+
+# -- printing and rendered sheets (data only; the PDF and the spooler live in pdf.py,
+# pin_sheet.py and printing.py) -------------------------------------------------------------
+
+SPOOLERS: Final = ("lp", "lpr")
+"""Tried in this order."""
+TIMEOUT_SECONDS: Final = 60.0
+SAVE_WARNING: Final = (
+    "A saved file is a digital copy of the password. Save only to media you control"
+    " (an encrypted USB stick you will wipe), print it, then delete it for good."
+)
+
+
+@dataclass(frozen=True)
+class Spooler:
+    """A print spooler command that reads a job from standard input."""
+
+    name: str
+    """``lp`` or ``lpr``."""
+    path: str
+    """Absolute path of the executable."""
+
+    def command(self, title: str, printer: str | None = None) -> list[str]:
+        """The command line for one job titled ``title`` (never a file argument: stdin)."""
+        if self.name == "lp":
+            return [self.path, "-t", title, *(["-d", printer] if printer else [])]
+        return [self.path, "-T", title, *(["-P", printer] if printer else [])]
+
+
+PAPER_SIZES: Final = {"a4": (595.2756, 841.8898), "letter": (612.0, 792.0)}
+"""Page sizes in points (1/72 inch)."""
+
+
+class RenderedSheet:
+    """PDF bytes of a sheet; prints as a size, never as its contents (tracebacks show locals)."""
+
+    __slots__ = ("_data", "pages", "serial")
+
+    def __init__(self, data: bytes, serial: str, pages: int) -> None:
+        self._data = data
+        self.serial = serial
+        self.pages = pages
+
+    @property
+    def data(self) -> bytes:
+        """The PDF file's bytes."""
+        return self._data
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"RenderedSheet(serial={self.serial!r}, pages={self.pages}, {len(self._data)} bytes)"
+
+
+@dataclass(frozen=True)
+class PinSheet:
+    """What a PIN sheet says."""
+
+    upn: str
+    key_label: str
+    model: str
+    aaguid: str
+    pin: Secret = field(repr=False)
+    generated: dt.date
+    tenant_name: str = ""
+    serial: str = field(default_factory=new_serial)
+
+    def instructions(self) -> list[str]:
+        """The short instructions printed under the PIN."""
+        return [
+            "Keep this sheet in a different envelope or safe from the key and its account sheet.",
+            f"Sign in as {self.upn}: choose sign-in options, then security key; insert the key,"
+            " type this PIN and touch the key.",
+            "The key locks after 8 wrong PINs; a locked key must be reset and registered again.",
+            "Never photograph, scan or type this PIN into a file.",
+        ]

@@ -14,15 +14,15 @@ from typing import Any, Final
 
 from bgwizard.sheets.model import (
     CUSTODY_FIELDS,
+    PAPER_SIZES,
     QR_WARNING,
     TEST_MARK,
     TITLE,
+    RenderedSheet,
     SheetContent,
     blocks,
 )
 
-PAPER_SIZES: Final = {"a4": (595.2756, 841.8898), "letter": (612.0, 792.0)}
-"""Page sizes in points (1/72 inch)."""
 SANS: Final = "BgwSans"
 SANS_BOLD: Final = "BgwSans-Bold"
 MONO: Final = "BgwMono"
@@ -35,28 +35,6 @@ MARGIN: Final = 50.0
 NEVER_USED: Final = "Never used on sheets: 0 O o 1 l I y Y z Z."
 _fonts_lock = threading.Lock()
 _fonts_ready = False
-
-
-class RenderedSheet:
-    """PDF bytes of a sheet; prints as a size, never as its contents (tracebacks show locals)."""
-
-    __slots__ = ("_data", "pages", "serial")
-
-    def __init__(self, data: bytes, serial: str, pages: int) -> None:
-        self._data = data
-        self.serial = serial
-        self.pages = pages
-
-    @property
-    def data(self) -> bytes:
-        """The PDF file's bytes."""
-        return self._data
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"RenderedSheet(serial={self.serial!r}, pages={self.pages}, {len(self._data)} bytes)"
 
 
 def register_fonts() -> None:

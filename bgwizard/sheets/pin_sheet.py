@@ -7,42 +7,15 @@ only into the PDF's drawing calls.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-from dataclasses import dataclass, field
 from typing import Final
 
-from bgwizard.secret import Secret
-from bgwizard.sheets.model import blocks, new_serial
-from bgwizard.sheets.pdf import MARGIN, MONO, PAPER_SIZES, SANS, SANS_BOLD, RenderedSheet
+from bgwizard.sheets.model import PAPER_SIZES, PinSheet, RenderedSheet, blocks
+from bgwizard.sheets.pdf import MARGIN, MONO, SANS, SANS_BOLD
 from bgwizard.sheets.pdf import register_fonts as _register_fonts
 
 TITLE: Final = "Key PIN"
 """Neutral on purpose, like the credential sheet's title."""
-
-
-@dataclass(frozen=True)
-class PinSheet:
-    """What a PIN sheet says."""
-
-    upn: str
-    key_label: str
-    model: str
-    aaguid: str
-    pin: Secret = field(repr=False)
-    generated: dt.date
-    tenant_name: str = ""
-    serial: str = field(default_factory=new_serial)
-
-    def instructions(self) -> list[str]:
-        """The short instructions printed under the PIN."""
-        return [
-            "Keep this sheet in a different envelope or safe from the key and its account sheet.",
-            f"Sign in as {self.upn}: choose sign-in options, then security key; insert the key,"
-            " type this PIN and touch the key.",
-            "The key locks after 8 wrong PINs; a locked key must be reset and registered again.",
-            "Never photograph, scan or type this PIN into a file.",
-        ]
 
 
 def render_pin_sheet(sheet: PinSheet, paper: str = "a4") -> RenderedSheet:

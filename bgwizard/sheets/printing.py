@@ -12,35 +12,10 @@ import os
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 from bgwizard.errors import PrintError
-
-SPOOLERS: Final = ("lp", "lpr")
-"""Tried in this order."""
-TIMEOUT_SECONDS: Final = 60.0
-SAVE_WARNING: Final = (
-    "A saved file is a digital copy of the password. Save only to media you control"
-    " (an encrypted USB stick you will wipe), print it, then delete it for good."
-)
-
-
-@dataclass(frozen=True)
-class Spooler:
-    """A print spooler command that reads a job from standard input."""
-
-    name: str
-    """``lp`` or ``lpr``."""
-    path: str
-    """Absolute path of the executable."""
-
-    def command(self, title: str, printer: str | None = None) -> list[str]:
-        """The command line for one job titled ``title`` (never a file argument: stdin)."""
-        if self.name == "lp":
-            return [self.path, "-t", title, *(["-d", printer] if printer else [])]
-        return [self.path, "-T", title, *(["-P", printer] if printer else [])]
+from bgwizard.sheets.model import SPOOLERS, TIMEOUT_SECONDS, Spooler
 
 
 def find_spooler(names: Sequence[str] = SPOOLERS) -> Spooler | None:

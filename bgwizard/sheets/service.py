@@ -15,27 +15,26 @@ from pathlib import Path
 from typing import Final
 
 from bgwizard.errors import SheetError
-from bgwizard.printing import (
-    SPOOLERS,
-    Spooler,
-    find_spooler,
-    save_to_path,
-    send_to_spooler,
-)
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.secret import Secret
 from bgwizard.sheets.model import (
     DEFAULT_COPIES,
     DEFAULT_SIGN_IN_URL,
+    PAPER_SIZES,
+    SPOOLERS,
+    PinSheet,
     ReadBack,
+    RenderedSheet,
     SheetContent,
+    Spooler,
     compare_readback,
     new_serial,
     security_key_line,
 )
 from bgwizard.sheets.password import PasswordPolicy, generate_password
-from bgwizard.sheets.pdf import PAPER_SIZES, RenderedSheet, register_fonts, render_sheet
-from bgwizard.sheets.pin_sheet import PinSheet, render_pin_sheet
+from bgwizard.sheets.pdf import register_fonts, render_sheet
+from bgwizard.sheets.pin_sheet import render_pin_sheet
+from bgwizard.sheets.printing import find_spooler, save_to_path, send_to_spooler
 
 JOB_TITLE: Final = "sheet {serial}"
 """Print queue title: neutral, never the account or the password."""

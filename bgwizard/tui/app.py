@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import var
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from bgwizard.auth.identity import SignedInIdentity, TenantInfo
 from bgwizard.demo.info import DemoInfo
@@ -27,15 +27,13 @@ from bgwizard.profile.model import Profile
 from bgwizard.screens import messages
 from bgwizard.screens.widgets.journey_menu import Journey
 from bgwizard.tui.commands import BgWizardCommands
-from bgwizard.tui.journeys import DEFAULT_JOURNEYS, wizard_session
+from bgwizard.tui.journeys import DEFAULT_JOURNEYS, ScreenFactory, wizard_session
 
 if TYPE_CHECKING:
     from bgwizard.screens.home import HomeScreen
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time, timezone-aware (injected so tests can freeze it)."""
-ScreenFactory = Callable[["BgWizardApp"], Screen[Any]]
-"""Builds a journey's screen from the app (its services, profile, clock)."""
 
 THEMES: Final = ("textual-dark", "textual-light")
 """The two themes bgwizard supports; ``toggle_theme`` switches between them."""
@@ -126,8 +124,6 @@ class BgWizardApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No second sign-in while one is on screen (or a dialog is open)."""
         if action == "sign_in":
-            from textual.screen import ModalScreen
-
             from bgwizard.screens.signin import SignInScreen
 
             return not isinstance(self.screen, SignInScreen | ModalScreen)

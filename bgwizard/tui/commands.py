@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 
-if TYPE_CHECKING:
-    from bgwizard.tui.app import BgWizardApp
+Command = tuple[str, str, Callable[[], Any]]
+"""(title, help, callback) of one palette entry."""
+
+
+@runtime_checkable
+class PaletteSource(Protocol):
+    """What the palette asks the app for (``BgWizardApp``; a Protocol, so no import cycle)."""
+
+    def palette_commands(self, screen: Screen[Any]) -> Iterator[Command]:
+        """Every command to offer on ``screen``."""
+        ...
 
 
 class BgWizardCommands(Provider):
     """Offers ``BgWizardApp.palette_commands`` in the command palette."""
 
-    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        app = cast("BgWizardApp", self.app)
+    def _commands(self) -> list[Command]:
+        app = self.app
+        if not isinstance(app, PaletteSource):
+            return []
         return list(app.palette_commands(self.screen))
 
     async def discover(self) -> Hits:

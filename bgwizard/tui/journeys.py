@@ -4,22 +4,44 @@ screen lazily, so start-up loads none of them (nor reportlab, msgraph or jinja2 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bgwizard.demo.info import DemoInfo
+from bgwizard.ports import Services
+from bgwizard.profile.model import Profile
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
     from bgwizard.screens.setup_wizard.session import WizardSession
-    from bgwizard.tui.app import BgWizardApp, ScreenFactory
 
 
-def _audit(app: BgWizardApp) -> Screen[Any]:
+class JourneyHost(Protocol):
+    """What a journey's factory takes from the app (``BgWizardApp``, without importing it)."""
+
+    services: Services
+    profile: Profile
+    demo: DemoInfo | None
+    clock: Callable[[], dt.datetime]
+
+    def switch_screen(self, screen: Screen[Any]) -> Any:
+        """Replace the current screen (Textual's ``App.switch_screen``)."""
+        ...
+
+
+ScreenFactory = Callable[[JourneyHost], "Screen[Any]"]
+"""Builds a journey's screen from the app (its services, profile, clock)."""
+
+
+def _audit(app: JourneyHost) -> Screen[Any]:
     from bgwizard.screens.audit import AuditScreen
 
     return AuditScreen(app.services.audit)
 
 
-def _monitoring(app: BgWizardApp) -> Screen[Any]:
+def _monitoring(app: JourneyHost) -> Screen[Any]:
     from bgwizard.screens.monitoring import MonitoringScreen
 
     return MonitoringScreen(app.profile, app.services.monitoring)
@@ -28,20 +50,20 @@ def _monitoring(app: BgWizardApp) -> Screen[Any]:
 # -- set-up (and its steps), rotate, passkey ---------------------------------------------
 
 
-def wizard_session(app: BgWizardApp) -> WizardSession:
+def wizard_session(app: JourneyHost) -> WizardSession:
     """A new set-up wizard session on the app's ports, profile, clock and demo facts."""
-    from bgwizard.screens.setup_wizard.session import WizardSession
+    from bgwizard.screens.setup_wizard import new_session
 
-    return WizardSession(app.services, app.profile, clock=app.clock, demo=app.demo)
+    return new_session(app.services, app.profile, clock=app.clock, demo=app.demo)
 
 
-def _setup(app: BgWizardApp) -> Screen[Any]:
+def _setup(app: JourneyHost) -> Screen[Any]:
     from bgwizard.screens.setup_wizard import setup_screen
 
     return setup_screen(wizard_session(app))
 
 
-def rotate_screen(app: BgWizardApp, *, reason: str = "", upn: str = "") -> Screen[Any]:
+def rotate_screen(app: JourneyHost, *, reason: str = "", upn: str = "") -> Screen[Any]:
     """The Rotate journey's screen (also opened by Use, with ``reason`` and ``upn``)."""
     from bgwizard.screens.rotate import RotateScreen
 
@@ -60,11 +82,11 @@ def rotate_screen(app: BgWizardApp, *, reason: str = "", upn: str = "") -> Scree
     )
 
 
-def _rotate(app: BgWizardApp) -> Screen[Any]:
+def _rotate(app: JourneyHost) -> Screen[Any]:
     return rotate_screen(app)
 
 
-def _drill(app: BgWizardApp) -> Screen[Any]:
+def _drill(app: JourneyHost) -> Screen[Any]:
     from bgwizard.screens.drill.checklist import DrillScreen
 
     services = app.services
@@ -78,7 +100,7 @@ def _drill(app: BgWizardApp) -> Screen[Any]:
     )
 
 
-def _use(app: BgWizardApp) -> Screen[Any]:
+def _use(app: JourneyHost) -> Screen[Any]:
     from bgwizard.screens.use import UseScreen
 
     def open_rotate(upn: str, reason: str) -> None:
@@ -87,13 +109,13 @@ def _use(app: BgWizardApp) -> Screen[Any]:
     return UseScreen(app.profile, app.services.recorder, clock=app.clock, open_rotate=open_rotate)
 
 
-def _runbook(app: BgWizardApp) -> Screen[Any]:
+def _runbook(app: JourneyHost) -> Screen[Any]:
     from bgwizard.screens.runbook import RunbookScreen
 
     return RunbookScreen(app.services.runbook, paper=app.profile.sheet_paper)
 
 
-def _passkey(app: BgWizardApp) -> Screen[Any]:
+def _passkey(app: JourneyHost) -> Screen[Any]:
     from bgwizard.screens.passkey import PasskeyScreen
 
     services = app.services

@@ -9,7 +9,7 @@ written anywhere. The journal in the profile decides the next step, so reopening
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
@@ -22,6 +22,10 @@ from bgwizard.setup.journal import StepId
 
 if TYPE_CHECKING:
     from bgwizard.ports import SetupActions, SheetMaker
+
+
+StepFactory = Callable[["WizardSession"], Screen[Any]]
+"""Builds a step's screen for a session."""
 
 
 class WizardSession:
@@ -37,6 +41,7 @@ class WizardSession:
         profile: Profile,
         *,
         clock: Callable[[], dt.datetime],
+        steps: Mapping[StepId, StepFactory],
         demo: DemoInfo | None = None,
     ) -> None:
         """A new session on ``profile``.
@@ -45,12 +50,15 @@ class WizardSession:
             services: the app's ports.
             profile: the profile (its journal is the wizard's progress).
             clock: the current time.
+            steps: step id → its screen (``STEP_SCREENS``; given, so the session imports no
+                step screen and the steps may import the session).
             demo: the emulator's facts in demo mode, else None.
         """
         self.services = services
         self.profile = profile
         self.clock = clock
         self.demo = demo
+        self._steps = steps
         self.passwords: dict[str, Secret] = {}
         """UPN (case-folded) → password of a sheet made in this session, until created."""
         self.connected = False
@@ -72,6 +80,4 @@ class WizardSession:
 
     def screen_for(self, step: StepId) -> Screen[Any]:
         """The screen of ``step``."""
-        from bgwizard.screens.setup_wizard.steps import STEP_SCREENS
-
-        return STEP_SCREENS[step](self)
+        return self._steps[step](self)

@@ -21,13 +21,11 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from bgwizard.errors import BgWizardError
 from bgwizard.ports import ProfileStore, SheetMaker
-from bgwizard.printing import SAVE_WARNING
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.screens.sheets.readback import ReadBackPanel
 from bgwizard.secret import Secret
-from bgwizard.sheets.model import SheetContent, blocks
+from bgwizard.sheets.model import PAPER_SIZES, SAVE_WARNING, RenderedSheet, SheetContent, blocks
 from bgwizard.sheets.password import DEFAULT_LENGTH, PasswordPolicy
-from bgwizard.sheets.pdf import PAPER_SIZES, RenderedSheet
 
 REVEAL_WARNING = (
     "Revealing shows the password on this screen, where a camera, a screen recorder or a"

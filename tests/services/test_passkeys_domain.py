@@ -18,9 +18,9 @@ from bgwizard.passkeys.usb_device import _ctap_message, list_keys
 from bgwizard.profile.model import BreakGlassAccount, Profile, SecurityKeyRecord
 from bgwizard.profile.store import TomlProfileStore
 from bgwizard.secret import Secret
-from bgwizard.sheets.model import security_key_line
+from bgwizard.sheets.model import PinSheet, security_key_line
 from bgwizard.sheets.pdf import render_sheet
-from bgwizard.sheets.pin_sheet import PinSheet, render_pin_sheet
+from bgwizard.sheets.pin_sheet import render_pin_sheet
 from bgwizard.sheets.service import SheetService
 
 AAGUID = "ee882879-721c-4913-9775-3dfcce97072a"

@@ -16,9 +16,9 @@ import zxingcpp
 from bgwizard.errors import SheetError
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.secret import Secret
-from bgwizard.sheets.model import SheetContent
+from bgwizard.sheets.model import PAPER_SIZES, RenderedSheet, SheetContent
 from bgwizard.sheets.password import PasswordPolicy, generate_password
-from bgwizard.sheets.pdf import PAPER_SIZES, RenderedSheet, render_sheet
+from bgwizard.sheets.pdf import render_sheet
 from bgwizard.sheets.service import SheetService
 
 DAY = dt.date(2026, 11, 27)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bgwizard.errors import PrintError
-from bgwizard.printing import Spooler, find_spooler, save_to_path, send_to_spooler
+from bgwizard.sheets.model import Spooler
+from bgwizard.sheets.printing import find_spooler, save_to_path, send_to_spooler
 
 DATA = b"%PDF-1.4\n" + os.urandom(50_000) + b"\n%%EOF\n"
 FAKE = """#!/bin/sh

@@ -28,7 +28,7 @@ from bgwizard.errors import PrintError, RunbookError
 from bgwizard.runbook.model import RUNBOOK_SECTIONS
 from bgwizard.runbook.pdf import column_widths, render_runbook_pdf
 from bgwizard.runbook.service import RunbookService, drill_record
-from bgwizard.sheets.pdf import PAPER_SIZES
+from bgwizard.sheets.model import PAPER_SIZES
 
 FAKE_LP = '#!/bin/sh\ncat > "$LP_OUT"\necho "request id is fake-3 (1 file(s))"\n'
 
