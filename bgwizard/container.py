@@ -1,7 +1,8 @@
-"""The composition root: builds the services for a profile and runs the app.
+"""The only composition root: ``Container`` builds every service the TUI uses, for a real
+tenant or the embedded emulator, and ``run_app``/``run_demo`` start the app with it.
 
-Kept apart from ``__main__`` so the CLI parser stays import-light (``--help`` and
-``--version`` load no Textual, msal or emulator code).
+Kept apart from ``bgwizard.cli`` so the parser stays import-light (``--help`` and ``--version``
+load no Textual, msal or emulator code); nothing else builds a service.
 """
 
 from __future__ import annotations
