@@ -172,6 +172,14 @@ class FakeDemoApprover:
         self._auth.approve(admin_identity(username))
 
 
+
+class NoKeys:
+    """``KeyFinder`` with nothing plugged in."""
+
+    def list_keys(self) -> list[Any]:
+        return []
+
+
 @dataclass
 class FakeServices:
     """A ``Services`` bundle of fakes, with typed access to each fake."""
@@ -188,7 +196,8 @@ class FakeServices:
     rotation: Any = None
     verifier: Any = None
     passkeys: Any = None
-    keys: Any = None
+    keys: Any = field(default_factory=lambda: NoKeys())
+    """No security key plugged in, unless a test gives one (``fakes_setup.FakeKeys``)."""
     audit: Any = None
     drill: Any = None
     recorder: Any = None

@@ -54,6 +54,10 @@ def install_fake_lp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 class Host(App[None]):
     """A bare app that pushes the sheet step and keeps its outcome."""
 
+    NOTIFICATION_TIMEOUT = 3600
+    """The snapshots show the "Sheet sent" toast: on a loaded machine the steps before the
+    picture can outlast Textual's 5 s default, and the toast would be gone (a flaky snapshot)."""
+
     def __init__(self, screen: SheetsScreen) -> None:
         super().__init__()
         self.step = screen
