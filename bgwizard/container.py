@@ -144,7 +144,7 @@ class Container:
         """Security key registration over the admin's Graph client (lazy import)."""
         from bgwizard.passkeys.service import PasskeyGraph
 
-        return PasskeyGraph(self._graph)
+        return PasskeyGraph(self._graph.connection)
 
     @cached_property
     def keys(self) -> KeyFinder:

@@ -20,12 +20,12 @@ import asyncio
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar, cast
+from typing import Any, Final, Generic, TypeVar
 
 from bgwizard.errors import AuthError, BgWizardError
 from bgwizard.graph import convert
-from bgwizard.graph.base import DEFAULT_LIMIT, GraphBase, odata_quote, request_config
 from bgwizard.graph.batch_reads import AuditReads
+from bgwizard.graph.connection import DEFAULT_LIMIT, GraphConnection, odata_quote, request_config
 from bgwizard.graph.convert import USER_FIELDS
 from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import CaPolicy
@@ -166,23 +166,32 @@ def _parse(kind: str, body: Any) -> Any:
     return parse(kind, json.dumps(body).encode())
 
 
-class AuditBatch(GraphBase):
-    """``GraphDirectory``'s batched read path for the audit."""
+class AuditBatch:
+    """The audit's batched read path (``GraphDirectory.audit_reads`` passes it on)."""
 
-    async def audit_reads(self, user_ids: Sequence[str]) -> AuditReads:
+    def __init__(self, connection: GraphConnection) -> None:
+        """Send the batches through ``connection`` (shared with the other roles).
+
+        Args:
+            connection: the signed-in identity's Graph connection.
+        """
+        self._graph = connection
+
+    async def audit_reads(self, user_ids: Sequence[str], fallback: AuditGateway) -> AuditReads:
         """Read the policies and every account's audit data in as few requests as Graph allows.
 
         Args:
             user_ids: the break glass accounts' object ids.
+            fallback: answers the reads the batch does not make (the directory).
 
         Returns:
             The reads; each failed one holds its bgwizard error (as a single call raises it),
-            and reads it does not hold are passed on to this directory.
+            and reads it does not hold are passed on to ``fallback``.
 
         Raises:
             AuthError: Graph refused the sign-in.
         """
-        client = self._client()
+        client = self._graph.client()
         reads = [
             self._inner(client, kind, oid, n)
             for n, oid in enumerate(dict.fromkeys(user_ids))
@@ -193,7 +202,7 @@ class AuditBatch(GraphBase):
         found: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
         for r, value in zip(reads, values, strict=True):
             found[r.kind][r.user_id] = value
-        return AuditReads(fallback=_fallback(self), policies=policies, found=found)
+        return AuditReads(fallback=fallback, policies=policies, found=found)
 
     def _inner(self, client: Any, kind: str, oid: str, n: int) -> _Read:
         spec = KINDS[kind]
@@ -203,10 +212,10 @@ class AuditBatch(GraphBase):
         return _Read(f"{n}-{kind}", kind, oid, builder, str(info.url))
 
     async def _policies(self) -> list[CaPolicy] | BgWizardError:
-        builder = self._client().identity.conditional_access.policies
+        builder = self._graph.client().identity.conditional_access.policies
         try:
-            with self._translate("list_ca_policies"):
-                raw = await self._raw_collect(builder, top=POLICY_PAGE)
+            with self._graph.translate("list_ca_policies"):
+                raw = await self._graph.raw_collect(builder, top=POLICY_PAGE)
         except AuthError:
             raise
         except BgWizardError as exc:
@@ -217,12 +226,12 @@ class AuditBatch(GraphBase):
         """Every read's answer; throttled ones sent again after ``Retry-After``."""
         answers: dict[str, _Answer | Exception] = {}
         pending = list(reads)
-        for attempt in range(self._retry.max_retries + 1):
+        for attempt in range(self._graph.retry.max_retries + 1):
             chunks = [pending[i : i + BATCH_LIMIT] for i in range(0, len(pending), BATCH_LIMIT)]
             for got in await asyncio.gather(*(self._send(chunk) for chunk in chunks)):
                 answers.update(got)
             again = [r for r in pending if _retryable(answers[r.id])]
-            if not again or attempt == self._retry.max_retries:
+            if not again or attempt == self._graph.retry.max_retries:
                 break
             await asyncio.sleep(max(self._wait(answers[r.id]) for r in again))
             pending = again
@@ -230,7 +239,7 @@ class AuditBatch(GraphBase):
 
     def _wait(self, answer: _Answer | Exception) -> float:
         said = answer.header("Retry-After") if isinstance(answer, _Answer) else ""
-        return float(said) if said.isdigit() else self._retry.delay
+        return float(said) if said.isdigit() else self._graph.retry.delay
 
     async def _send(self, chunk: Sequence[_Read]) -> dict[str, _Answer | Exception]:
         """POST one batch; a failure of the batch itself becomes every read's failure."""
@@ -242,7 +251,7 @@ class AuditBatch(GraphBase):
         body = {"requests": [{"id": r.id, "method": "GET", "url": r.url} for r in chunk]}
         request.set_stream_content(json.dumps(body).encode(), "application/json")
         try:
-            document = await self._raw(request)
+            document = await self._graph.raw(request)
         except Exception as exc:  # translated per read, with that read's operation
             return {r.id: exc for r in chunk}
         replies = {
@@ -258,10 +267,10 @@ class AuditBatch(GraphBase):
         op = OPERATIONS[spec.operation]
         try:
             if isinstance(answer, Exception):
-                raise translate_exception(op, self._host, answer)
+                raise translate_exception(op, self._graph.host, answer)
             if not 200 <= answer.status < 300:
                 raise api_error(op, _inner_error(answer))
-            with self._translate(spec.operation):
+            with self._graph.translate(spec.operation):
                 return await self._value(spec, read, answer.body)
         except AuthError:
             raise
@@ -277,11 +286,6 @@ class AuditBatch(GraphBase):
             page = await read.builder.with_url(page.odata_next_link).get()
             items.extend(getattr(page, "value", None) or [])
         return [spec.convert(item) for item in items[:DEFAULT_LIMIT]]
-
-
-def _fallback(directory: AuditBatch) -> AuditGateway:
-    """The directory itself (``AuditBatch`` is mixed into ``GraphDirectory``: every read)."""
-    return cast(AuditGateway, directory)
 
 
 def _retryable(answer: _Answer | Exception) -> bool:

@@ -1,9 +1,12 @@
 """Microsoft Graph as bgwizard needs it, over msgraph-sdk's ``GraphServiceClient``.
 
-``GraphDirectory`` implements ``bgwizard.ports.DirectoryGateway`` and the
-calls later journeys need (users, roles, Conditional Access, memberships, methods, logs).
-It returns domain dataclasses (``bgwizard.graph.model``) and raises only bgwizard's
-errors. msgraph is imported on the first call (or by ``warm_up``), never at import time.
+``GraphDirectory`` makes the user and tenant calls itself and holds the other roles, each
+over the same ``GraphConnection``: ``policies`` (roles, Conditional Access, memberships,
+methods, logs) and ``batch`` (the audit's ``$batch``). It passes on, one line each, the calls
+of the ports it serves (``DirectoryGateway``, ``SetupDirectory``, ``AuditGateway``, the drill's
+gateway), so each service takes one object. It returns domain dataclasses
+(``bgwizard.graph.model``) and raises only bgwizard's errors. msgraph is imported on the first
+call (or by ``warm_up``), never at import time.
 
 Passwords arrive as ``Secret`` and are revealed only into the request body; the error
 for a failed request that carried one has no link to the SDK's exception or its frames.
@@ -11,17 +14,32 @@ for a failed request that carried one has no link to the SDK's exception or its 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
-from bgwizard.auth.identity import TenantInfo
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, TenantInfo
 from bgwizard.errors import AuthError, BgWizardError, GraphError, PermissionMissing
 from bgwizard.graph import convert
-from bgwizard.graph.base import odata_quote, request_config
 from bgwizard.graph.batch import AuditBatch
+from bgwizard.graph.batch_reads import AuditReads
 from bgwizard.graph.client import DEFAULT_RETRY, RetryPolicy
+from bgwizard.graph.connection import DEFAULT_LIMIT, GraphConnection, odata_quote, request_config
 from bgwizard.graph.convert import USER_FIELDS
-from bgwizard.graph.model import NEVER_EXPIRE_POLICY, CreateOutcome, DirectoryUser, DomainInfo
+from bgwizard.graph.model import (
+    NEVER_EXPIRE_POLICY,
+    AuditRecord,
+    AuthMethod,
+    CaPolicy,
+    CreateOutcome,
+    DirectoryUser,
+    DomainInfo,
+    GroupRef,
+    RoleAssignment,
+    RoleSchedule,
+    SignInRecord,
+)
 from bgwizard.graph.policies import DirectoryPolicies
 from bgwizard.profile.model import Profile
 from bgwizard.secret import Secret
@@ -61,8 +79,8 @@ def _new_user(upn: str, display_name: str, password: Secret, never_expire: bool)
     )
 
 
-class GraphDirectory(AuditBatch, DirectoryPolicies):
-    """Microsoft Graph for one profile and one signed-in identity."""
+class GraphDirectory:
+    """Microsoft Graph for one profile and one signed-in identity: users, tenant, and the rest."""
 
     def __init__(
         self, profile: Profile, credential: Any, *, retry: RetryPolicy = DEFAULT_RETRY
@@ -75,7 +93,12 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
                 ``MsalAuthenticator.credential()``.
             retry: kiota's retry handler settings and the timeout (tests shorten them).
         """
-        super().__init__(profile, credential, retry=retry)
+        self.connection: Final = GraphConnection(profile, credential, retry=retry)
+        """The client, shared by every role (``PasskeyGraph`` takes it too)."""
+        self.policies: Final = DirectoryPolicies(self.connection)
+        """Roles, PIM, Conditional Access, memberships, methods and logs."""
+        self.batch: Final = AuditBatch(self.connection)
+        """The audit's reads in one ``$batch``."""
 
     # -- tenant ------------------------------------------------------------------------
 
@@ -85,8 +108,8 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
         Raises:
             BgWizardError: any failure, translated (403 names ``Domain.Read.All``).
         """
-        with self._translate("domains"):
-            items = await self._collect(self._client().domains)
+        with self.connection.translate("domains"):
+            items = await self.connection.collect(self.connection.client().domains)
         return [convert.domain(i) for i in items]
 
     async def tenant_info(self) -> TenantInfo:
@@ -96,8 +119,8 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
             GraphError: the tenant has no initial domain (never the case in Entra ID).
             BgWizardError: any failure, translated.
         """
-        with self._translate("organization"):
-            orgs = await self._collect(self._client().organization)
+        with self.connection.translate("organization"):
+            orgs = await self.connection.collect(self.connection.client().organization)
         if not orgs:
             raise GraphError("Microsoft Graph returned no organization for this tenant.")
         org = orgs[0]
@@ -118,8 +141,8 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
         Raises:
             BgWizardError: any failure, translated.
         """
-        builder = self._client().me
-        with self._translate("me"):
+        builder = self.connection.client().me
+        with self.connection.translate("me"):
             model = await builder.get(
                 request_configuration=_select(builder, USER_FIELDS),
             )
@@ -133,10 +156,10 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
         Raises:
             BgWizardError: any failure, translated.
         """
-        builder = self._client().users
+        builder = self.connection.client().users
         query = f"userPrincipalName eq {odata_quote(upn)}"
-        with self._translate("find_user"):
-            items = await self._collect(builder, filter=query, select=list(USER_FIELDS))
+        with self.connection.translate("find_user"):
+            items = await self.connection.collect(builder, filter=query, select=list(USER_FIELDS))
         return convert.user(items[0]) if items else None
 
     async def get_user(self, user_id: str, *, sign_in_activity: bool = True) -> DirectoryUser:
@@ -148,8 +171,8 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
             BgWizardError: any other failure, translated.
         """
         fields = (*USER_FIELDS, "signInActivity") if sign_in_activity else USER_FIELDS
-        builder = self._client().users.by_user_id(user_id)
-        with self._translate("get_user_activity" if sign_in_activity else "get_user"):
+        builder = self.connection.client().users.by_user_id(user_id)
+        with self.connection.translate("get_user_activity" if sign_in_activity else "get_user"):
             model = await builder.get(request_configuration=_select(builder, fields))
         return convert.user(model)
 
@@ -176,9 +199,9 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
         existing = await self.find_user_by_upn(upn)
         if existing is not None:
             return CreateOutcome(existing, created=False)
-        users = self._client().users
+        users = self.connection.client().users
         try:
-            model = await self._sensitive(
+            model = await self.connection.sensitive(
                 "create_user",
                 lambda: users.post(_new_user(upn, display_name, password, never_expire)),
             )
@@ -211,8 +234,8 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
             account_enabled=account_enabled,
             password_policies=password_policies,
         )
-        builder = self._client().users.by_user_id(user_id)
-        with self._translate("update_user"):
+        builder = self.connection.client().users.by_user_id(user_id)
+        with self.connection.translate("update_user"):
             await builder.patch(body)
 
     async def reset_password(
@@ -230,11 +253,88 @@ class GraphDirectory(AuditBatch, DirectoryPolicies):
         """
         from msgraph.generated.models.user import User
 
-        builder = self._client().users.by_user_id(user_id)
-        await self._sensitive(
+        builder = self.connection.client().users.by_user_id(user_id)
+        await self.connection.sensitive(
             "reset_password",
             lambda: builder.patch(User(password_profile=_password_profile(password, force_change))),
         )
+
+    # -- passed on to the connection and the other roles (the ports' calls) --------------
+
+    async def warm_up(self) -> None:
+        """``GraphConnection.warm_up``: import msgraph and parse sample models, in a thread."""
+        await self.connection.warm_up()
+
+    async def close(self) -> None:
+        """``GraphConnection.close``: close the HTTP connections."""
+        await self.connection.close()
+
+    async def audit_reads(self, user_ids: Sequence[str]) -> AuditReads:
+        """``AuditBatch.audit_reads``; reads the batch does not make come back here."""
+        return await self.batch.audit_reads(user_ids, fallback=self)
+
+    async def list_role_assignments(
+        self, principal_id: str | None = None, role_definition_id: str | None = None
+    ) -> list[RoleAssignment]:
+        """``DirectoryPolicies.list_role_assignments``."""
+        return await self.policies.list_role_assignments(principal_id, role_definition_id)
+
+    async def assign_role(
+        self,
+        principal_id: str,
+        role_definition_id: str = GLOBAL_ADMIN_ROLE_ID,
+        directory_scope_id: str = "/",
+    ) -> RoleAssignment:
+        """``DirectoryPolicies.assign_role``."""
+        return await self.policies.assign_role(principal_id, role_definition_id, directory_scope_id)
+
+    async def remove_role_assignment(self, assignment_id: str) -> None:
+        """``DirectoryPolicies.remove_role_assignment``."""
+        await self.policies.remove_role_assignment(assignment_id)
+
+    async def list_role_eligibility_schedules(
+        self, principal_id: str | None = None
+    ) -> list[RoleSchedule]:
+        """``DirectoryPolicies.list_role_eligibility_schedules``."""
+        return await self.policies.list_role_eligibility_schedules(principal_id)
+
+    async def list_role_assignment_schedules(
+        self, principal_id: str | None = None
+    ) -> list[RoleSchedule]:
+        """``DirectoryPolicies.list_role_assignment_schedules``."""
+        return await self.policies.list_role_assignment_schedules(principal_id)
+
+    async def list_ca_policies(self) -> list[CaPolicy]:
+        """``DirectoryPolicies.list_ca_policies``."""
+        return await self.policies.list_ca_policies()
+
+    async def get_ca_policy(self, policy_id: str) -> CaPolicy:
+        """``DirectoryPolicies.get_ca_policy``."""
+        return await self.policies.get_ca_policy(policy_id)
+
+    async def patch_ca_policy(self, policy_id: str, patch: Mapping[str, Any]) -> CaPolicy:
+        """``DirectoryPolicies.patch_ca_policy``."""
+        return await self.policies.patch_ca_policy(policy_id, patch)
+
+    async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
+        """``DirectoryPolicies.transitive_member_of``."""
+        return await self.policies.transitive_member_of(user_id)
+
+    async def list_auth_methods(self, user_id: str) -> list[AuthMethod]:
+        """``DirectoryPolicies.list_auth_methods``."""
+        return await self.policies.list_auth_methods(user_id)
+
+    async def list_sign_ins(
+        self, user_id: str, since: dt.datetime, *, limit: int = DEFAULT_LIMIT
+    ) -> list[SignInRecord]:
+        """``DirectoryPolicies.list_sign_ins``."""
+        return await self.policies.list_sign_ins(user_id, since, limit=limit)
+
+    async def list_directory_audits(
+        self, since: dt.datetime, target_id: str | None = None, *, limit: int = DEFAULT_LIMIT
+    ) -> list[AuditRecord]:
+        """``DirectoryPolicies.list_directory_audits``."""
+        return await self.policies.list_directory_audits(since, target_id, limit=limit)
 
 
 def _select(builder: Any, fields: tuple[str, ...]) -> Any:

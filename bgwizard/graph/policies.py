@@ -1,7 +1,8 @@
 """Graph reads and writes about roles, Conditional Access, memberships, methods and logs.
 
-Part of ``GraphDirectory`` (see ``graph.py``). Conditional Access policies travel as the
-raw JSON Graph sent, unparsed by the SDK, so backups and PATCH bodies are exact.
+One role over the shared ``GraphConnection``; ``GraphDirectory`` (``directory.py``) holds it
+and passes its ports' calls on. Conditional Access policies travel as the raw JSON Graph sent,
+unparsed by the SDK, so backups and PATCH bodies are exact.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.errors import AuthError, BgWizardError, PermissionMissing
 from bgwizard.graph import convert
-from bgwizard.graph.base import DEFAULT_LIMIT, GraphBase, odata_quote
+from bgwizard.graph.connection import DEFAULT_LIMIT, GraphConnection, odata_quote
 from bgwizard.graph.model import (
     AuditRecord,
     AuthMethod,
@@ -47,8 +48,16 @@ def odata_time(when: dt.datetime) -> str:
     return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class DirectoryPolicies(GraphBase):
+class DirectoryPolicies:
     """Roles, PIM schedules, Conditional Access, memberships, methods and logs."""
+
+    def __init__(self, connection: GraphConnection) -> None:
+        """Call Graph through ``connection`` (shared with the other roles).
+
+        Args:
+            connection: the signed-in identity's Graph connection.
+        """
+        self._graph = connection
 
     # -- directory roles -------------------------------------------------------------
 
@@ -60,10 +69,10 @@ class DirectoryPolicies(GraphBase):
         Raises:
             BgWizardError: any failure, translated (403 names the permission).
         """
-        builder = self._client().role_management.directory.role_assignments
+        builder = self._graph.client().role_management.directory.role_assignments
         query = _and(_eq("principalId", principal_id), _eq("roleDefinitionId", role_definition_id))
-        with self._translate("list_role_assignments"):
-            items = await self._collect(builder, filter=query)
+        with self._graph.translate("list_role_assignments"):
+            items = await self._graph.collect(builder, filter=query)
         return [convert.role_assignment(i) for i in items]
 
     async def assign_role(
@@ -93,9 +102,9 @@ class DirectoryPolicies(GraphBase):
             return existing
         from msgraph.generated.models.unified_role_assignment import UnifiedRoleAssignment
 
-        builder = self._client().role_management.directory.role_assignments
+        builder = self._graph.client().role_management.directory.role_assignments
         try:
-            with self._translate("assign_role"):
+            with self._graph.translate("assign_role"):
                 created = await builder.post(
                     UnifiedRoleAssignment(
                         principal_id=principal_id,
@@ -121,8 +130,8 @@ class DirectoryPolicies(GraphBase):
             NotFound: no assignment has that id.
             BgWizardError: any other failure, translated.
         """
-        builder = self._client().role_management.directory.role_assignments
-        with self._translate("assign_role"):
+        builder = self._graph.client().role_management.directory.role_assignments
+        with self._graph.translate("assign_role"):
             await builder.by_unified_role_assignment_id(assignment_id).delete()
 
     async def _find_assignment(
@@ -141,9 +150,9 @@ class DirectoryPolicies(GraphBase):
         Raises:
             BgWizardError: any failure, translated.
         """
-        builder = self._client().role_management.directory.role_eligibility_schedules
-        with self._translate("role_eligibility"):
-            items = await self._collect(builder, filter=_eq("principalId", principal_id))
+        builder = self._graph.client().role_management.directory.role_eligibility_schedules
+        with self._graph.translate("role_eligibility"):
+            items = await self._graph.collect(builder, filter=_eq("principalId", principal_id))
         return [convert.role_schedule(i, "eligible") for i in items]
 
     async def list_role_assignment_schedules(
@@ -154,9 +163,9 @@ class DirectoryPolicies(GraphBase):
         Raises:
             BgWizardError: any failure, translated.
         """
-        builder = self._client().role_management.directory.role_assignment_schedules
-        with self._translate("role_assignment_schedules"):
-            items = await self._collect(builder, filter=_eq("principalId", principal_id))
+        builder = self._graph.client().role_management.directory.role_assignment_schedules
+        with self._graph.translate("role_assignment_schedules"):
+            items = await self._graph.collect(builder, filter=_eq("principalId", principal_id))
         return [convert.role_schedule(i, "active") for i in items]
 
     # -- Conditional Access ------------------------------------------------------------
@@ -167,9 +176,9 @@ class DirectoryPolicies(GraphBase):
         Raises:
             BgWizardError: any failure, translated (403 names ``Policy.Read.All``).
         """
-        builder = self._client().identity.conditional_access.policies
-        with self._translate("list_ca_policies"):
-            raw = await self._raw_collect(builder)
+        builder = self._graph.client().identity.conditional_access.policies
+        with self._graph.translate("list_ca_policies"):
+            raw = await self._graph.raw_collect(builder)
         return [CaPolicy.from_graph(item) for item in raw]
 
     async def get_ca_policy(self, policy_id: str) -> CaPolicy:
@@ -179,9 +188,9 @@ class DirectoryPolicies(GraphBase):
             NotFound: no policy has that id.
             BgWizardError: any other failure, translated.
         """
-        builder = self._client().identity.conditional_access.policies
-        with self._translate("list_ca_policies"):
-            raw = await self._raw_get(builder.by_conditional_access_policy_id(policy_id))
+        builder = self._graph.client().identity.conditional_access.policies
+        with self._graph.translate("list_ca_policies"):
+            raw = await self._graph.raw_get(builder.by_conditional_access_policy_id(policy_id))
         return CaPolicy.from_graph(raw)
 
     async def patch_ca_policy(self, policy_id: str, patch: Mapping[str, Any]) -> CaPolicy:
@@ -200,9 +209,9 @@ class DirectoryPolicies(GraphBase):
             PermissionMissing: ``Policy.ReadWrite.ConditionalAccess`` is missing.
             BgWizardError: any other failure, translated.
         """
-        builder = self._client().identity.conditional_access.policies
-        with self._translate("patch_ca_policy"):
-            await self._raw_patch(builder.by_conditional_access_policy_id(policy_id), patch)
+        builder = self._graph.client().identity.conditional_access.policies
+        with self._graph.translate("patch_ca_policy"):
+            await self._graph.raw_patch(builder.by_conditional_access_policy_id(policy_id), patch)
         return await self.get_ca_policy(policy_id)
 
     # -- memberships and methods ----------------------------------------------------------
@@ -213,9 +222,9 @@ class DirectoryPolicies(GraphBase):
         Raises:
             BgWizardError: any failure, translated.
         """
-        builder = self._client().users.by_user_id(user_id).transitive_member_of
-        with self._translate("member_of"):
-            items = await self._collect(builder)
+        builder = self._graph.client().users.by_user_id(user_id).transitive_member_of
+        with self._graph.translate("member_of"):
+            items = await self._graph.collect(builder)
         return [convert.group_ref(i) for i in items]
 
     async def list_auth_methods(self, user_id: str) -> list[AuthMethod]:
@@ -224,9 +233,9 @@ class DirectoryPolicies(GraphBase):
         Raises:
             BgWizardError: any failure, translated.
         """
-        builder = self._client().users.by_user_id(user_id).authentication.methods
-        with self._translate("auth_methods"):
-            items = await self._collect(builder)
+        builder = self._graph.client().users.by_user_id(user_id).authentication.methods
+        with self._graph.translate("auth_methods"):
+            items = await self._graph.collect(builder)
         return [convert.auth_method(i) for i in items]
 
     async def list_fido2_methods(self, user_id: str) -> list[AuthMethod]:
@@ -235,9 +244,9 @@ class DirectoryPolicies(GraphBase):
         Raises:
             BgWizardError: any failure, translated.
         """
-        builder = self._client().users.by_user_id(user_id).authentication.fido2_methods
-        with self._translate("auth_methods"):
-            items = await self._collect(builder)
+        builder = self._graph.client().users.by_user_id(user_id).authentication.fido2_methods
+        with self._graph.translate("auth_methods"):
+            items = await self._graph.collect(builder)
         return [convert.auth_method(i) for i in items]
 
     # -- logs ------------------------------------------------------------------------
@@ -250,10 +259,10 @@ class DirectoryPolicies(GraphBase):
         Raises:
             BgWizardError: any failure, translated (403 names ``AuditLog.Read.All``).
         """
-        builder = self._client().audit_logs.sign_ins
+        builder = self._graph.client().audit_logs.sign_ins
         query = _and(_eq("userId", user_id), f"createdDateTime ge {odata_time(since)}")
-        with self._translate("sign_ins"):
-            items = await self._collect(
+        with self._graph.translate("sign_ins"):
+            items = await self._graph.collect(
                 builder, limit=limit, filter=query, orderby=["createdDateTime desc"]
             )
         return [convert.sign_in(i) for i in items]
@@ -266,11 +275,11 @@ class DirectoryPolicies(GraphBase):
         Raises:
             BgWizardError: any failure, translated (403 names ``AuditLog.Read.All``).
         """
-        builder = self._client().audit_logs.directory_audits
+        builder = self._graph.client().audit_logs.directory_audits
         target = f"targetResources/any(t:t/id eq {odata_quote(target_id)})" if target_id else None
         query = _and(f"activityDateTime ge {odata_time(since)}", target)
-        with self._translate("directory_audits"):
-            items = await self._collect(
+        with self._graph.translate("directory_audits"):
+            items = await self._graph.collect(
                 builder, limit=limit, filter=query, orderby=["activityDateTime desc"]
             )
         return [convert.audit(i) for i in items]

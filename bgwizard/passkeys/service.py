@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 from bgwizard.errors import GraphError, PasskeyError
-from bgwizard.graph.base import GraphBase
+from bgwizard.graph.connection import GraphConnection
+from bgwizard.graph.directory import GraphDirectory
 from bgwizard.graph.translate import Operation, translate_exception
 from bgwizard.passkeys import assertion as pka
 from bgwizard.passkeys import webauthn as pk
@@ -64,18 +65,19 @@ def _server_message(exc: BaseException) -> str:
 
 
 class PasskeyGraph:
-    """The passkey calls of Microsoft Graph, over a ``GraphDirectory``'s client."""
+    """The passkey calls of Microsoft Graph, over a shared ``GraphConnection``."""
 
-    def __init__(self, directory: GraphBase) -> None:
-        """Share ``directory``'s client, credential and error translation.
+    def __init__(self, graph: GraphConnection | GraphDirectory) -> None:
+        """Share the connection: its client, credential and retry settings.
 
         Args:
-            directory: a ``GraphDirectory`` for the signed-in administrator.
+            graph: the signed-in administrator's connection, or a ``GraphDirectory``
+                (its ``connection`` is used).
         """
-        self._dir = directory
+        self._graph = graph.connection if isinstance(graph, GraphDirectory) else graph
 
     def _methods(self, user_id: str) -> Any:
-        return self._dir._client().users.by_user_id(user_id).authentication.fido2_methods
+        return self._graph.client().users.by_user_id(user_id).authentication.fido2_methods
 
     async def fido2_policy(self) -> Fido2Policy:
         """The FIDO2 configuration of the authentication methods policy.
@@ -83,10 +85,10 @@ class PasskeyGraph:
         Raises:
             BgWizardError: any failure, translated (403 names ``Policy.Read.All``).
         """
-        with _translated(OP_POLICY, self._dir._host):
-            configs = self._dir._client().policies.authentication_methods_policy
+        with _translated(OP_POLICY, self._graph.host):
+            configs = self._graph.client().policies.authentication_methods_policy
             builder = configs.authentication_method_configurations
-            doc = await self._dir._raw_get(
+            doc = await self._graph.raw_get(
                 builder.by_authentication_method_configuration_id("fido2")
             )
         return Fido2Policy.from_graph(doc)
@@ -97,8 +99,8 @@ class PasskeyGraph:
         Raises:
             BgWizardError: any failure, translated.
         """
-        with _translated(OP_OPTIONS, self._dir._host):
-            doc = await self._dir._raw_get(self._methods(user_id).creation_options)
+        with _translated(OP_OPTIONS, self._graph.host):
+            doc = await self._graph.raw_get(self._methods(user_id).creation_options)
         return pk.CreationOptions.from_graph(doc)
 
     async def register(
@@ -125,11 +127,11 @@ class PasskeyGraph:
                 "clientExtensionResults": {},
             },
         }
-        with _translated(OP_REGISTER, self._dir._host):
+        with _translated(OP_REGISTER, self._graph.host):
             request = self._methods(user_id).to_get_request_information()
             request.http_method = Method.POST
             request.set_stream_content(json.dumps(body).encode(), "application/json")
-            doc = await self._dir._raw(request)
+            doc = await self._graph.raw(request)
         return _registered(doc)
 
     async def enrol(

@@ -98,7 +98,7 @@ async def test_transitive_member_of(graph: GraphDirectory) -> None:
 async def test_auth_methods_always_list_the_password(graph: GraphDirectory) -> None:
     methods = await graph.list_auth_methods(ADMIN.id)
     assert any(m.id == PASSWORD_METHOD_ID and m.kind == "password" for m in methods)
-    fido2 = await graph.list_fido2_methods(ADMIN.id)
+    fido2 = await graph.policies.list_fido2_methods(ADMIN.id)
     assert all(m.kind == "fido2" for m in fido2)
 
 

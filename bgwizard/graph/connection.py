@@ -1,7 +1,9 @@
-"""The plumbing under ``GraphDirectory``: one lazily built client, paging, raw JSON.
+"""One connection to Microsoft Graph: a lazily built client, paging, raw JSON.
 
-Subclasses (``graph.py``, ``graph_policies.py``) call Graph only through these helpers,
-inside ``self._translate(operation)``, so every failure becomes a bgwizard error.
+``GraphConnection`` is shared, not inherited: ``GraphDirectory`` (users, tenant),
+``DirectoryPolicies`` (roles, Conditional Access, methods, logs), ``AuditBatch`` and
+``PasskeyGraph`` each hold the same one. They call Graph only through its helpers, inside
+``connection.translate(operation)``, so every failure becomes a bgwizard error.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def request_config(builder: Any, **query: Any) -> Any:
     return RequestConfiguration(query_parameters=_query_class(builder)(**given))
 
 
-class GraphBase:
+class GraphConnection:
     """Owns the ``GraphServiceClient`` and the calling conventions."""
 
     def __init__(
@@ -81,21 +83,36 @@ class GraphBase:
         """
         self._profile = profile
         self._credential = credential
-        self._retry = retry
-        self._host = host_of(profile.graph_url)
         self._graph: GraphHandle | None = None
+        self.retry: Final = retry
+        """kiota's retry settings; the audit batch follows them for throttled inner requests."""
+        self.host: Final = host_of(profile.graph_url)
+        """Graph's host name, for error messages."""
 
-    def _client(self) -> Any:
+    def client(self) -> Any:
+        """The ``GraphServiceClient``, built (msgraph imported) on the first call.
+
+        Returns:
+            The client (``Any``: msgraph's types are not useful to mypy here).
+        """
         if self._graph is None:
-            self._graph = build_graph_client(self._profile, self._credential, self._retry)
+            self._graph = build_graph_client(self._profile, self._credential, self.retry)
         return self._graph.client
 
-    def _translate(self, operation: str) -> contextlib.AbstractContextManager[Operation]:
-        return translate(operation, self._host)
+    def translate(self, operation: str) -> contextlib.AbstractContextManager[Operation]:
+        """A context in which any failure becomes the bgwizard error for ``operation``.
 
-    async def _sensitive(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
+        Args:
+            operation: a key of ``bgwizard.graph.translate.OPERATIONS``.
+
+        Returns:
+            The context manager (``translate``).
+        """
+        return translate(operation, self.host)
+
+    async def sensitive(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
         """Await a call whose request carries a password (see ``sensitive_call``)."""
-        return await sensitive_call(operation, self._host, call)
+        return await sensitive_call(operation, self.host, call)
 
     async def warm_up(self) -> None:
         """Import msgraph and parse sample models once, in a thread."""
@@ -108,9 +125,7 @@ class GraphBase:
             with contextlib.suppress(Exception):  # closing a broken connection may fail
                 await graph.http.aclose()
 
-    async def _collect(
-        self, builder: Any, *, limit: int = DEFAULT_LIMIT, **query: Any
-    ) -> list[Any]:
+    async def collect(self, builder: Any, *, limit: int = DEFAULT_LIMIT, **query: Any) -> list[Any]:
         """Every item of a collection, following ``@odata.nextLink`` up to ``limit``."""
         page = await builder.get(request_configuration=request_config(builder, **query))
         items: list[Any] = list(getattr(page, "value", None) or [])
@@ -124,35 +139,46 @@ class GraphBase:
 
         return {"XXX": ODataError}
 
-    async def _raw(self, request: Any) -> Mapping[str, Any]:
-        adapter = self._client().request_adapter
+    async def raw(self, request: Any) -> Mapping[str, Any]:
+        """Send a kiota ``RequestInformation`` and return the JSON object Graph answered.
+
+        Args:
+            request: the request (any method).
+
+        Returns:
+            The answer's JSON object (empty for an empty body).
+
+        Raises:
+            ValueError: the answer is JSON but not an object.
+        """
+        adapter = self.client().request_adapter
         body = await adapter.send_primitive_async(request, "bytes", self._errors())
         document = json.loads(body) if body else {}
         if not isinstance(document, dict):
             raise ValueError("a JSON object was expected")
         return document
 
-    async def _raw_get(self, builder: Any, **query: Any) -> Mapping[str, Any]:
+    async def raw_get(self, builder: Any, **query: Any) -> Mapping[str, Any]:
         """One object (or page) as the JSON Graph sent, unparsed by the SDK."""
         config = request_config(builder, **query)
-        return await self._raw(builder.to_get_request_information(config))
+        return await self.raw(builder.to_get_request_information(config))
 
-    async def _raw_collect(
+    async def raw_collect(
         self, builder: Any, *, limit: int = DEFAULT_LIMIT, **query: Any
     ) -> list[Mapping[str, Any]]:
         """Every item of a collection as raw JSON objects, following ``@odata.nextLink``."""
-        page = await self._raw_get(builder, **query)
+        page = await self.raw_get(builder, **query)
         items: list[Mapping[str, Any]] = [i for i in page.get("value") or [] if isinstance(i, dict)]
         while page.get("@odata.nextLink") and len(items) < limit:
-            page = await self._raw_get(builder.with_url(str(page["@odata.nextLink"])))
+            page = await self.raw_get(builder.with_url(str(page["@odata.nextLink"])))
             items.extend(i for i in page.get("value") or [] if isinstance(i, dict))
         return items[:limit]
 
-    async def _raw_patch(self, builder: Any, body: Mapping[str, Any]) -> None:
+    async def raw_patch(self, builder: Any, body: Mapping[str, Any]) -> None:
         """PATCH ``body`` (plain JSON) to the builder's URL."""
         from kiota_abstractions.method import Method
 
         request = builder.to_get_request_information()
         request.http_method = Method.PATCH
         request.set_stream_content(json.dumps(body).encode(), "application/json")
-        await self._client().request_adapter.send_no_response_content_async(request, self._errors())
+        await self.client().request_adapter.send_no_response_content_async(request, self._errors())
