@@ -172,7 +172,6 @@ class FakeDemoApprover:
         self._auth.approve(admin_identity(username))
 
 
-
 class NoKeys:
     """``KeyFinder`` with nothing plugged in."""
 

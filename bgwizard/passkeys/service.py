@@ -20,7 +20,6 @@ from typing import Any, Final
 
 from bgwizard.errors import GraphError, PasskeyError
 from bgwizard.graph.connection import GraphConnection
-from bgwizard.graph.directory import GraphDirectory
 from bgwizard.graph.translate import Operation, translate_exception
 from bgwizard.passkeys import assertion as pka
 from bgwizard.passkeys import webauthn as pk
@@ -67,14 +66,13 @@ def _server_message(exc: BaseException) -> str:
 class PasskeyGraph:
     """The passkey calls of Microsoft Graph, over a shared ``GraphConnection``."""
 
-    def __init__(self, graph: GraphConnection | GraphDirectory) -> None:
+    def __init__(self, graph: GraphConnection) -> None:
         """Share the connection: its client, credential and retry settings.
 
         Args:
-            graph: the signed-in administrator's connection, or a ``GraphDirectory``
-                (its ``connection`` is used).
+            graph: the signed-in administrator's connection (``GraphDirectory.connection``).
         """
-        self._graph = graph.connection if isinstance(graph, GraphDirectory) else graph
+        self._graph = graph
 
     def _methods(self, user_id: str) -> Any:
         return self._graph.client().users.by_user_id(user_id).authentication.fido2_methods

@@ -37,7 +37,9 @@ async def _with_key(graph: GraphDirectory, emu: Emulator) -> tuple[BreakGlass, S
     setup = await set_up_break_glass(emu, graph, count=2)
     key = SoftKey(pin=PIN.reveal())
     account = setup.accounts[0]
-    await enrol_key(PasskeyGraph(graph), key, user_id=account.object_id, label="BG key", pin=PIN)
+    await enrol_key(
+        PasskeyGraph(graph.connection), key, user_id=account.object_id, label="BG key", pin=PIN
+    )
     return setup, key
 
 

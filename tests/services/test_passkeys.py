@@ -25,7 +25,7 @@ PIN = Secret("48151623")
 
 @pytest.fixture
 async def passkeys(fresh_graph: GraphDirectory) -> AsyncIterator[PasskeyGraph]:
-    yield PasskeyGraph(fresh_graph)
+    yield PasskeyGraph(fresh_graph.connection)
 
 
 async def test_a_new_key_gets_its_pin_and_is_registered(
@@ -118,7 +118,7 @@ async def test_a_user_without_a_role_gets_the_permission_named(fresh_emu: Emulat
     directory = GraphDirectory(profile_for(fresh_emu), auth.credential(), retry=FAST)
     try:
         with pytest.raises(PermissionMissing) as caught:
-            await PasskeyGraph(directory).creation_options(ADMIN.id)
+            await PasskeyGraph(directory.connection).creation_options(ADMIN.id)
         assert "UserAuthenticationMethod.ReadWrite.All" in str(caught.value)
     finally:
         await directory.close()

@@ -28,7 +28,7 @@ async def test_a_new_key_over_ctap2_gets_a_pin_and_registers(
     assert (info.aaguid, info.product, info.pin_set) == (key.aaguid, "SoftKey over CTAP HID", False)
     steps: list[str] = []
     done = await enrol_key(
-        PasskeyGraph(fresh_graph),
+        PasskeyGraph(fresh_graph.connection),
         device,
         user_id=NOBODY.id,
         label="k",
@@ -40,7 +40,9 @@ async def test_a_new_key_over_ctap2_gets_a_pin_and_registers(
     assert done.key.aaguid == key.aaguid
     assert device.info().pin_set
     with pytest.raises(KeyDeviceError, match="already registered"):
-        await enrol_key(PasskeyGraph(fresh_graph), device, user_id=NOBODY.id, label="k", pin=PIN)
+        await enrol_key(
+            PasskeyGraph(fresh_graph.connection), device, user_id=NOBODY.id, label="k", pin=PIN
+        )
     device.close()
 
 
@@ -49,6 +51,8 @@ async def test_a_wrong_pin_over_ctap2_says_how_many_tries_are_left(
 ) -> None:
     device = HidKeyDevice(SoftCtapDevice(SoftKey(pin="99998888")))
     with pytest.raises(KeyDeviceError) as caught:
-        await enrol_key(PasskeyGraph(fresh_graph), device, user_id=NOBODY.id, label="k", pin=PIN)
+        await enrol_key(
+            PasskeyGraph(fresh_graph.connection), device, user_id=NOBODY.id, label="k", pin=PIN
+        )
     assert str(caught.value) == "The PIN is wrong; the key allows 7 more tries before it locks."
     assert caught.value.__cause__ is None and caught.value.__context__ is None

@@ -48,8 +48,8 @@ async def _register_key(emu: Emulator, profile: Profile) -> SoftKey:
     key = SoftKey(pin=PIN)
     try:
         account = profile.accounts[0]
-        await enrol_key(PasskeyGraph(graph), key, user_id=account.object_id, label="BG key 1",
-                        pin=Secret(PIN))  # fmt: skip
+        passkeys = PasskeyGraph(graph.connection)
+        await enrol_key(passkeys, key, user_id=account.object_id, label="BG key 1", pin=Secret(PIN))
     finally:
         await graph.close()
     return key
