@@ -2,9 +2,10 @@
 
 Runs the real ``bgwizard.tui.app`` (with in-memory stand-ins for the services, so no network or
 emulator is involved) and a bare Textual "hello" app, each N times in a fresh interpreter, and
-prints the medians side by side. The clock starts in the parent just before the child process
-is spawned, so interpreter start-up and every import are included; it stops when the child
-reports Textual's ``Ready`` event (sent once the first frame has been displayed).
+prints the medians side by side, the modules only one side had loaded, and the ratio of the
+medians (issue 12's target: at most 1.2×). The clock starts in the parent just before the child
+process is spawned, so interpreter start-up and every import are included; it stops when the
+child reports Textual's ``Ready`` event (sent once the first frame has been displayed).
 
 By default each child runs under a pseudo-terminal (a real ``LinuxDriver`` writing real escape
 sequences, 100×32); ``--headless`` uses Textual's headless driver instead.
@@ -36,6 +37,8 @@ import time
 from typing import Any, cast
 
 TARGET_SECONDS = 0.6
+TARGET_RATIO = 1.2
+"""Issue 12: bgwizard's start-up to first frame at most 1.2× a bare Textual app's."""
 COLUMNS, LINES = 100, 32
 
 
@@ -54,8 +57,10 @@ def _report(fd: int, app: Any, started: float) -> None:
     data = {
         "screen": type(app.screen).__name__,
         "in_process": time.perf_counter() - started,
+        "cpu": time.process_time(),
         "rss_kib": _rss_kib(),
         "modules": len(sys.modules),
+        "module_names": sorted(sys.modules),
     }
     os.write(fd, (json.dumps(data) + "\n").encode())
 
@@ -190,8 +195,10 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, float | str]:
         "wall": statistics.median(r["wall"] for r in results),
         "wall_min": min(r["wall"] for r in results),
         "in_process": statistics.median(r["in_process"] for r in results),
+        "cpu": statistics.median(r["cpu"] for r in results),
         "rss_mib": statistics.median(r["rss_kib"] for r in results) / 1024,
         "modules": statistics.median(r["modules"] for r in results),
+        "module_names": " ".join(results[0]["module_names"]),
     }
 
 
@@ -233,13 +240,34 @@ def main() -> None:
         ("wall", "process start → frame", "s"),
         ("wall_min", "  fastest run", "s"),
         ("in_process", "app start → frame", "s"),
+        ("cpu", "CPU time to frame", "s"),
         ("rss_mib", "resident memory", "MiB"),
         ("modules", "modules loaded", ""),
     ):
         a, h = float(app[key]), float(hello[key])
-        print(f"{label:24}{a:>10.3f}{unit:<2}{h:>10.3f}{unit:<2}{a / h:>8.2f}")
+        digits = 3 if unit else 0
+        print(f"{label:24}{a:>10.{digits}f}{unit:<2}{h:>10.{digits}f}{unit:<2}{a / h:>8.2f}")
+    print(module_difference(str(app["module_names"]), str(hello["module_names"])))
     verdict = "meets" if float(app["wall"]) <= TARGET_SECONDS else "MISSES"
     print(f"first screen: {app['screen']}; target ≤ {TARGET_SECONDS} s: {verdict}")
+    ratio = float(app["wall"]) / float(hello["wall"])
+    verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
+    print(
+        f"ratio bgwizard / hello (median process start → frame): {float(app['wall']):.3f} s / "
+        f"{float(hello['wall']):.3f} s = {ratio:.2f}×; target ≤ {TARGET_RATIO}×: {verdict}"
+    )
+
+
+def module_difference(app: str, hello: str) -> str:
+    """One line: the modules only one side had loaded at its first frame (space-separated)."""
+    mine, theirs = set(app.split()), set(hello.split())
+    only_app = " ".join(sorted(mine - theirs)) or "none"
+    only_hello = " ".join(sorted(theirs - mine)) or "none"
+    return (
+        f"modules loaded: bgwizard {len(mine)}, hello {len(theirs)}; "
+        f"bgwizard only ({len(mine - theirs)}): {only_app}; "
+        f"hello only ({len(theirs - mine)}): {only_hello}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,13 +8,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bgwizard.demo.info import DemoInfo
-from bgwizard.ports import Services
-from bgwizard.profile.model import Profile
-
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    # Annotations only: importing ports at run time would load it (and hashlib, hmac behind
+    # its Secret) before the home screen's first frame, which needs none of them.
+    from bgwizard.demo.info import DemoInfo
+    from bgwizard.ports import Services
+    from bgwizard.profile.model import Profile
     from bgwizard.screens.setup_wizard.session import WizardSession
 
 
