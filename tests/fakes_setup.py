@@ -37,7 +37,7 @@ from bgwizard.ports import (
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.rotation.journal import Rotated, begin_rotation, finish_rotation
 from bgwizard.secret import Secret
-from bgwizard.setup.ca_plan import CaPlan
+from bgwizard.setup.ca_plan import CaPlan, PolicyChange
 from bgwizard.setup.checks import RoleStatus, sign_in_problems
 from bgwizard.setup.journal import SetupJournal, StepId, account, set_accounts
 from bgwizard.setup.names import NameIssue
@@ -61,7 +61,10 @@ class FakeSetup:
         self.calls: list[str] = []
         self.backups: list[str] = []
         self.policies = 4
-        """How many Conditional Access policies the fake tenant has (all excluding already)."""
+        """How many Conditional Access policies the fake tenant has."""
+        self.missing: list[str] = []
+        """Display names of the policies that do not exclude the accounts directly yet."""
+        self._backed_up: dict[str, list[str]] = {}
 
     def fail_next(self, error: BgWizardError) -> None:
         """Let the next Graph-calling method raise ``error``."""
@@ -110,17 +113,33 @@ class FakeSetup:
 
     async def plan_ca(self) -> CaPlan:
         self._call("plan_ca")
-        return CaPlan((), total=self.policies)
+        ids = tuple(a.object_id for a in self.profile.accounts)
+        changes = tuple(
+            PolicyChange(f"policy-{n}", name, "enabled", ids, (), {})
+            for n, name in enumerate(self.missing, start=1)
+        )
+        return CaPlan(changes, total=self.policies)
 
     async def apply_ca(self, plan: CaPlan) -> CaResult:
+        """Fixes every policy of ``plan``; a plan with changes is "backed up" first."""
         self._call("apply_ca")
+        backup = None
+        if plan.changes:
+            backup = Path(f"/fake/ca-backups/ca-backup-{len(self.backups) + 1}.json")
+            self.backups.append(str(backup))
+            self._backed_up[str(backup)] = [c.display_name for c in plan.changes]
+        fixed = {c.display_name for c in plan.changes}
+        self.missing = [name for name in self.missing if name not in fixed]
         await self.record("ca")
-        return CaResult(None, (), plan.total)
+        return CaResult(backup, tuple(sorted(fixed)), plan.total)
 
     async def restore_ca(self, path: Path) -> list[str]:
+        """Puts back the policies a backup of ``apply_ca`` holds (they miss the accounts again)."""
         self._call("restore_ca")
+        restored = self._backed_up[str(path)]
+        self.missing = [*self.missing, *(n for n in restored if n not in self.missing)]
         self.journal.unmark("ca")
-        return []
+        return list(restored)
 
     async def accept_sign_in(self, upn: str, identity: SignedInIdentity, policies: int) -> None:
         self._call("accept_sign_in")

@@ -1,98 +1,71 @@
-"""The Conditional Access step on the real stack: apply, restore from the backup, apply again.
-The wizard resumes at the step the journal names. (A refused step's one sentence and Retry
-are screen logic, tested on fakes in ``test_setup_fakes``.)"""
+"""The Conditional Access step on fakes (``FakeSetup`` with four policies missing the accounts):
+apply, restore from the backup, apply again. The wizard resumes at the step the journal names.
+(A refused step's one sentence and Retry are in ``test_setup_fakes``.)
+
+The tenant side of the same (the backup holds every changed policy, restore puts them back)
+runs on the emulator in ``tests/services/test_setup_service.py``; the whole wizard end to end
+in ``test_setup_wizard``."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
-import pytest
+from fakes import AppFactory, FakeServices, admin_identity, settle
+from fakes_setup import FakeSetup, press_when_ready
 from textual.widgets import Input, Static
 
-from bgwizard.auth.identity import SignedInIdentity
-from bgwizard.auth.service import MsalAuthenticator
-from bgwizard.demo.info import DEMO_ADMIN_UPN
-from bgwizard.emulator import Emulator
-from bgwizard.setup.names import suggest_names
-from bgwizard.setup.service import SetupService
-from bgwizard.sheets.password import generate_password
-from ui.setup_pilot import (
-    ADMIN_PASSWORD,
-    SAMPLE,
-    SIZE,
-    Stack,
-    build,
-    continue_shown,
-    on,
-    press,
-    tenant_state,
-    until,
-)
+from bgwizard.tui.app import BgWizardApp
+from ui.test_setup_fakes import ALPHA, BRAVO, SIZE, created_profile
+
+POLICIES = ["CA001 Require MFA", "CA002 Block legacy", "CA003 Admins MFA", "CA004 Risky sign-in"]
 
 
-@pytest.fixture
-def emu(tmp_path: Path) -> Iterator[Emulator]:
-    with Emulator(state_dir=tmp_path / "emu") as emulator:
-        yield emulator
+def _status(app: Any) -> str:
+    return str(app.screen.query_one("#step-status", Static).render())
 
 
-async def created(emu: Emulator, tmp_path: Path) -> tuple[Stack, SignedInIdentity, list[str]]:
-    """The admin signed in and both accounts created headless (steps 1-4 journaled)."""
-    stack = build(emu, tmp_path)
-    auth = stack.app.services.auth
-    assert isinstance(auth, MsalAuthenticator)
-    prompt = await auth.start_device_code()
-    assert await asyncio.to_thread(
-        emu.approve_device_code, prompt.user_code, DEMO_ADMIN_UPN, ADMIN_PASSWORD
-    )
-    identity = await auth.finish_device_code(prompt)
-    service = SetupService(stack.directory, stack.profile, stack.store, backup_dir=tmp_path / "b")
-    await service.connect(identity)
-    upns = suggest_names(stack.profile.initial_domain, 2)
-    await service.choose_names(upns)
-    for upn in upns:
-        await service.record("sheets", upn)
-        await service.create_account(upn, generate_password())
-    return stack, identity, upns
+def _continue_shown(app: BgWizardApp) -> bool:
+    found = app.screen.query("#continue")
+    return bool(found) and bool(found.first().display)
+
+
+def _on(app: BgWizardApp, name: str) -> bool:
+    return type(app.screen).__name__ == name and app.screen.is_mounted
 
 
 async def test_restore_from_backup_in_the_conditional_access_step(
-    emu: Emulator, tmp_path: Path
+    fakes: FakeServices, make_app: AppFactory
 ) -> None:
-    stack, identity, upns = await created(emu, tmp_path)
-    service = SetupService(stack.directory, stack.profile, stack.store, backup_dir=tmp_path / "b")
-    for upn in upns:
-        await service.ensure_global_admin(upn)
-    total = len(SAMPLE["conditionalAccessPolicies"])
-    app = stack.app
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            app.identity = identity
-            app.action_open_journey("setup")
-            await until(pilot, continue_shown(app))
-            await press(pilot, "#continue")
-            await until(pilot, on(app, "CaStepScreen"))
-            plan = app.screen.query_one("#plan", Static)
-            await until(pilot, lambda: "policies read" in str(plan.render()))
-            await press(pilot, "#apply")
-            await until(pilot, continue_shown(app))
-            assert (await tenant_state(stack))["missing"] == []
-            path = app.screen.query_one("#backup-path", Input).value
-            assert path.endswith(".json") and Path(path).exists()
-            await press(pilot, "#restore")
-            await until(pilot, lambda: f"{total} policies to change" in _status(app))
-            assert len((await tenant_state(stack))["missing"]) == total
-            assert not continue_shown(app)()
-            await press(pilot, "#apply")
-            await until(pilot, continue_shown(app))
-            assert (await tenant_state(stack))["missing"] == []
-    finally:
-        await stack.directory.close()
-    backups = sorted((tmp_path / "profile" / "ca-backups").glob("*.json"))
-    assert len(backups) == 2  # one before each apply
-
-
-def _status(app: object) -> str:
-    return str(app.screen.query_one("#step-status", Static).render())  # type: ignore[attr-defined]
+    profile = created_profile()
+    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)]
+    setup = fakes.setup = FakeSetup(profile)
+    setup.missing = list(POLICIES)
+    app = make_app(fakes, profile)
+    fakes.auth.approve(admin_identity())  # the admin signed in before opening the wizard
+    identity = await fakes.auth.finish_device_code(await fakes.auth.start_device_code())
+    async with app.run_test(size=SIZE) as pilot:
+        app.identity = identity
+        app.action_open_journey("setup")
+        await settle(pilot, lambda: _continue_shown(app))
+        await press_when_ready(pilot, "#continue")
+        await settle(pilot, lambda: _on(app, "CaStepScreen"))  # resumed where the journal says
+        plan = app.screen.query_one("#plan", Static)
+        await settle(pilot, lambda: "policies read" in str(plan.render()))
+        assert f"{len(POLICIES)} policies to change" in _status(app)
+        await press_when_ready(pilot, "#apply")
+        await settle(pilot, lambda: _continue_shown(app))
+        assert setup.missing == []
+        assert f"all {len(POLICIES)} exclude" in str(plan.render())
+        path = app.screen.query_one("#backup-path", Input).value
+        assert path.endswith(".json") and path == setup.backups[-1]
+        await press_when_ready(pilot, "#restore")
+        await settle(pilot, lambda: f"{len(POLICIES)} policies to change" in _status(app))
+        assert sorted(setup.missing) == POLICIES
+        assert not _continue_shown(app)
+        assert "ca" not in profile.setup_steps_done
+        await press_when_ready(pilot, "#apply")
+        await settle(pilot, lambda: _continue_shown(app))
+        assert setup.missing == []
+    assert len(setup.backups) == 2  # one before each apply
+    assert setup.calls.count("apply_ca") == 2 and setup.calls.count("restore_ca") == 1
+    assert "ca" in profile.setup_steps_done
