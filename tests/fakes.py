@@ -158,9 +158,16 @@ class FakeProfileStore:
 class FakeDemoApprover:
     """The emulator's approval page: checks the password, then approves the fake sign-in."""
 
-    def __init__(self, auth: FakeAuthenticator, passwords: dict[str, str]) -> None:
+    def __init__(
+        self,
+        auth: FakeAuthenticator,
+        passwords: dict[str, str],
+        identities: dict[str, SignedInIdentity] | None = None,
+    ) -> None:
         self._auth = auth
         self._passwords = passwords
+        self._identities = identities or {}
+        """Who each username signs in as (default: an admin with that UPN)."""
         self.attempts: list[tuple[str, str, bool]] = []
         """(user code, username, accepted) per attempt; never the password."""
 
@@ -169,7 +176,7 @@ class FakeDemoApprover:
         self.attempts.append((user_code, username, ok))
         if not ok:
             raise AuthError(f"Wrong username or password for {username}; try again.")
-        self._auth.approve(admin_identity(username))
+        self._auth.approve(self._identities.get(username.lower()) or admin_identity(username))
 
 
 class NoKeys:

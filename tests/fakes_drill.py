@@ -12,10 +12,16 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fakes import FakeAuthenticator, FakeServices, frozen_clock
+from fakes import TENANT_ID, FakeAuthenticator, FakeServices, frozen_clock
 
 from bgwizard.audit.model import AuditReport
-from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, DeviceCodePrompt, SignedInIdentity
+from bgwizard.drill.checks import (
+    check_global_admin,
+    check_portal_sign_in,
+    check_token,
+    sign_in_method,
+)
 from bgwizard.drill.model import Drill, ItemResult, RecordedDrill, failed, not_run, passed
 from bgwizard.errors import BgWizardError, SignInCancelled
 from bgwizard.ledger.chain import GENESIS, Entry, JsonValue, Verification
@@ -53,14 +59,24 @@ class FakeAuditRunner:
 
 
 class FakeDrillChecker:
-    """One drill's checks: the sign-in waits on a ``FakeAuthenticator`` the test approves or
-    fails; the checks return what the test put in ``during`` and ``after``."""
+    """One drill's checks: the sign-in waits on a ``FakeAuthenticator`` the test approves (with
+    ``bg_identity``) or fails; the token is judged by the real, pure checks
+    (``bgwizard.drill.checks``) as ``DrillChecks`` does; the checks that read the tenant return
+    what the test put in ``during`` and ``after`` (all passing by default)."""
 
     def __init__(self, account: BreakGlassAccount, auth: FakeAuthenticator) -> None:
         self.account, self.auth = account, auth
         self.identity: SignedInIdentity | None = None
-        self.during: list[ItemResult] = [passed("portal_signin", "Signed in with a key.")]
-        self.after: list[ItemResult] = [passed("no_changes", "No changes.")]
+        self.during: list[ItemResult] = [
+            passed("ca_readable", "4 Conditional Access policies read."),
+            passed("audit_rules", "12 audit checks pass for the account."),
+        ]
+        """What the tenant-reading checks after the sign-in return (``portal_signin`` comes
+        from the token)."""
+        self.after: list[ItemResult] = [
+            passed("no_changes", "No changes by the account in the window."),
+            passed("signin_evidence", "The sign-in is in the sign-in log."),
+        ]
         self.windows: list[tuple[dt.datetime, dt.datetime]] = []
         self.closed = False
 
@@ -72,19 +88,29 @@ class FakeDrillChecker:
 
     async def finish_sign_in(self, prompt: DeviceCodePrompt) -> list[ItemResult]:
         try:
-            self.identity = await self.auth.finish_device_code(prompt)
+            identity = await self.auth.finish_device_code(prompt)
         except SignInCancelled:
             raise
         except BgWizardError as error:
             return self.sign_in_failed(str(error))
-        return [passed("signin", f"Signed in as {self.identity.upn} (password).")]
+        self.identity = identity
+        method = sign_in_method(identity)
+        return [
+            passed("signin", f"Signed in as {identity.upn} ({method}).", method=method),
+            check_token(identity, self.account),
+            check_global_admin(identity),
+        ]
 
     def sign_in_failed(self, reason: str) -> list[ItemResult]:
         why = WHY_NOT_SIGNED_IN
-        return [failed("signin", reason.rstrip(".") + "."), not_run("token_account", why)]
+        items = ("portal_signin", "token_account", "global_admin", "ca_readable", "audit_rules")
+        return [failed("signin", reason.rstrip(".") + "."), *(not_run(i, why) for i in items)]
 
     async def during_checks(self) -> list[ItemResult]:
-        return list(self.during)
+        if self.identity is None:
+            why = "the account is not signed in"
+            return [not_run(i, why) for i in ("portal_signin", "ca_readable", "audit_rules")]
+        return [check_portal_sign_in(self.identity), *self.during]
 
     async def after_checks(self, start: dt.datetime, end: dt.datetime) -> list[ItemResult]:
         self.windows.append((start, end))
@@ -92,6 +118,21 @@ class FakeDrillChecker:
 
     async def close(self) -> None:
         self.closed = True
+
+
+def bg_identity(
+    account: BreakGlassAccount, *, method: str = "pwd", global_admin: bool = True
+) -> SignedInIdentity:
+    """The token of ``account``'s own sign-in: its object id, Global Administrator in ``wids``
+    (unless ``global_admin`` is False) and ``method`` in ``amr`` (``pwd`` or ``fido``)."""
+    return SignedInIdentity(
+        object_id=account.object_id,
+        tenant_id=TENANT_ID,
+        upn=account.upn,
+        display_name=account.upn.split("@")[0],
+        role_ids=(GLOBAL_ADMIN_ROLE_ID,) if global_admin else (),
+        extra={"amr": [method]},
+    )
 
 
 class FakeDrillChecksFactory:

@@ -10,21 +10,35 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from fakes import FROZEN_NOW, admin_identity
+import pytest
+from fakes import FROZEN_NOW, admin_identity, settle
+from textual.pilot import Pilot
+from textual.widgets import Button, Input
 
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
-from bgwizard.errors import BgWizardError, SignInCancelled
+from bgwizard.errors import BgWizardError, RotationError, SignInCancelled
 from bgwizard.graph.model import DirectoryUser
 from bgwizard.passkeys.device import Enrolment, KeyDevice, KeyInfo, RegisteredKey
 from bgwizard.passkeys.policy import Fido2Policy
-from bgwizard.ports import KeyFinder, PasskeyRegistrar, SetupActions, SignInVerifying
-from bgwizard.profile.model import Profile
+from bgwizard.ports import (
+    KeyFinder,
+    PasskeyRegistrar,
+    ProfileStore,
+    RotationActions,
+    SetupActions,
+    SignInVerifying,
+)
+from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.rotation.journal import Rotated, begin_rotation, finish_rotation
 from bgwizard.secret import Secret
-from bgwizard.setup.ca_plan import CaPlan
-from bgwizard.setup.checks import RoleStatus
+from bgwizard.setup.ca_plan import CaPlan, PolicyChange
+from bgwizard.setup.checks import RoleStatus, sign_in_problems
 from bgwizard.setup.journal import SetupJournal, StepId, account, set_accounts
 from bgwizard.setup.names import NameIssue
 from bgwizard.setup.results import (
@@ -34,6 +48,7 @@ from bgwizard.setup.results import (
     RoleResult,
     VerifiedSignIn,
 )
+from bgwizard.sheets.model import blocks
 
 
 class FakeSetup:
@@ -46,7 +61,10 @@ class FakeSetup:
         self.calls: list[str] = []
         self.backups: list[str] = []
         self.policies = 4
-        """How many Conditional Access policies the fake tenant has (all excluding already)."""
+        """How many Conditional Access policies the fake tenant has."""
+        self.missing: list[str] = []
+        """Display names of the policies that do not exclude the accounts directly yet."""
+        self._backed_up: dict[str, list[str]] = {}
 
     def fail_next(self, error: BgWizardError) -> None:
         """Let the next Graph-calling method raise ``error``."""
@@ -95,17 +113,33 @@ class FakeSetup:
 
     async def plan_ca(self) -> CaPlan:
         self._call("plan_ca")
-        return CaPlan((), total=self.policies)
+        ids = tuple(a.object_id for a in self.profile.accounts)
+        changes = tuple(
+            PolicyChange(f"policy-{n}", name, "enabled", ids, (), {})
+            for n, name in enumerate(self.missing, start=1)
+        )
+        return CaPlan(changes, total=self.policies)
 
     async def apply_ca(self, plan: CaPlan) -> CaResult:
+        """Fixes every policy of ``plan``; a plan with changes is "backed up" first."""
         self._call("apply_ca")
+        backup = None
+        if plan.changes:
+            backup = Path(f"/fake/ca-backups/ca-backup-{len(self.backups) + 1}.json")
+            self.backups.append(str(backup))
+            self._backed_up[str(backup)] = [c.display_name for c in plan.changes]
+        fixed = {c.display_name for c in plan.changes}
+        self.missing = [name for name in self.missing if name not in fixed]
         await self.record("ca")
-        return CaResult(None, (), plan.total)
+        return CaResult(backup, tuple(sorted(fixed)), plan.total)
 
     async def restore_ca(self, path: Path) -> list[str]:
+        """Puts back the policies a backup of ``apply_ca`` holds (they miss the accounts again)."""
         self._call("restore_ca")
+        restored = self._backed_up[str(path)]
+        self.missing = [*self.missing, *(n for n in restored if n not in self.missing)]
         self.journal.unmark("ca")
-        return []
+        return list(restored)
 
     async def accept_sign_in(self, upn: str, identity: SignedInIdentity, policies: int) -> None:
         self._call("accept_sign_in")
@@ -175,6 +209,13 @@ class FakePasskeys:
     def __init__(self, policy: Fido2Policy | BgWizardError) -> None:
         self.policy = policy
         self.enrolled: list[tuple[str, str]] = []
+        self.failures: list[BgWizardError] = []
+        """Raised, first in first out, by the next ``enrol`` (after the key was asked)."""
+        self.attempts = 0
+
+    def fail_next(self, error: BgWizardError) -> None:
+        """Let the next registration be refused by Entra ID with ``error``."""
+        self.failures.append(error)
 
     async def fido2_policy(self) -> Fido2Policy:
         if isinstance(self.policy, BgWizardError):
@@ -191,13 +232,124 @@ class FakePasskeys:
         on_step: Callable[[str], None],
     ) -> Enrolment:
         info: KeyInfo = await asyncio.to_thread(device.info)
+        self.attempts += 1
+        if self.failures:
+            raise self.failures.pop(0)
         self.enrolled.append((user_id, label))
         key = RegisteredKey(f"m-{len(self.enrolled)}", label, info.aaguid, info.product, "", None)
         return Enrolment(key=key, info=info, pin_was_set=not info.pin_set)
 
 
+class FakeRotation:
+    """``RotationActions`` on a profile: the real, pure rotation journal
+    (``bgwizard.rotation.journal``) and sign-in check, no Graph. ``fail_next`` makes the next
+    reset fail after the journal was saved (as Graph refusing it), or the next ``complete``
+    fail (as a tenant that still has the old password)."""
+
+    def __init__(self, profile: Profile, profiles: ProfileStore) -> None:
+        self.profile, self.profiles = profile, profiles
+        self.failures: list[BgWizardError] = []
+        self.calls: list[tuple[str, str]] = []
+        """(method, UPN) per call; never the password."""
+
+    def fail_next(self, error: BgWizardError) -> None:
+        """Let the next ``reset`` or ``complete`` raise ``error``."""
+        self.failures.append(error)
+
+    def _created(self, upn: str) -> BreakGlassAccount:
+        try:
+            item = account(self.profile, upn)
+        except KeyError:
+            raise RotationError(f"{upn} is not a break glass account of this profile.") from None
+        if not item.object_id:
+            raise RotationError(f"{upn} has not been created yet; finish the set-up first.")
+        return item
+
+    async def reset(
+        self, upn: str, password: Secret, record: SheetRecord, locations: Sequence[str]
+    ) -> Rotated:
+        self.calls.append(("reset", upn))
+        item = self._created(upn)
+        today = FROZEN_NOW.date()
+        abandoned = begin_rotation(item, record, locations, today, now=FROZEN_NOW)
+        self.profiles.save(self.profile)
+        if self.failures:
+            raise self.failures.pop(0)
+        retired = finish_rotation(item, today)
+        self.profiles.save(self.profile)
+        return Rotated(upn, record.serial, (*abandoned, *retired))
+
+    async def complete(self, upn: str) -> Rotated:
+        self.calls.append(("complete", upn))
+        item = self._created(upn)
+        if item.pending_rotation is None:
+            raise RotationError(f"No rotation of {upn} is waiting to be finished.")
+        if self.failures:
+            raise self.failures.pop(0)
+        serial = item.pending_rotation.serial
+        retired = finish_rotation(item, FROZEN_NOW.date())
+        self.profiles.save(self.profile)
+        return Rotated(upn, serial, tuple(retired))
+
+    def check_sign_in(self, upn: str, identity: SignedInIdentity) -> list[str]:
+        return sign_in_problems(account(self.profile, upn).object_id, upn, identity)
+
+
+FAKE_LP = '#!/bin/sh\ncat > /dev/null\necho "request id is fake-1 (1 file(s))"\n'
+
+
+def fake_printer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fake ``lp`` first on PATH, so "Print both copies" works without a printer."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    lp = bin_dir / "lp"
+    lp.write_text(FAKE_LP)
+    lp.chmod(stat.S_IRWXU)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+async def press_when_ready(pilot: Pilot[Any], selector: str) -> None:
+    """Press a button of the current screen once it is shown and enabled."""
+    button = pilot.app.screen.query_one(selector, Button)
+    await pilot.app.workers.wait_for_complete()
+    await settle(pilot, lambda: bool(button.display) and not button.disabled)
+    button.press()
+    await pilot.pause()
+
+
+async def read_back_sheet(pilot: Pilot[Any]) -> tuple[str, str]:
+    """On the (real) sheet screen: generate, print, read back, continue.
+
+    Returns:
+        The UPN and the password as printed (what a person reads off the paper).
+    """
+    from bgwizard.screens.sheets.screen import SheetsScreen
+
+    app = pilot.app
+    await settle(pilot, lambda: isinstance(app.screen, SheetsScreen) and app.screen.is_mounted)
+    sheet = app.screen
+    assert isinstance(sheet, SheetsScreen)
+    for button, stage in (("#generate", "drawn"), ("#print", "out")):
+        await press_when_ready(pilot, button)
+        await app.workers.wait_for_complete()
+        await settle(pilot, lambda stage=stage: sheet.stage == stage)
+    assert sheet._content is not None
+    lines = [line.reveal() for line in sheet._content.lines()]
+    for number, text in enumerate(lines, start=1):
+        sheet.query_one(f"#line-{number}", Input).value = " ".join(blocks(text))
+    await press_when_ready(pilot, "#check")
+    await settle(pilot, lambda: sheet.stage == "verified")
+    upn = sheet._content.upn
+    await press_when_ready(pilot, "#done")
+    return upn, "".join(lines)
+
+
 def _typed(
-    setup: FakeSetup, verifier: FakeVerifier, keys: FakeKeys, passkeys: FakePasskeys
-) -> tuple[SetupActions, SignInVerifying, KeyFinder, PasskeyRegistrar]:
+    setup: FakeSetup,
+    verifier: FakeVerifier,
+    keys: FakeKeys,
+    passkeys: FakePasskeys,
+    rotation: FakeRotation,
+) -> tuple[SetupActions, SignInVerifying, KeyFinder, PasskeyRegistrar, RotationActions]:
     """Never called: mypy checks here that each fake satisfies its port."""
-    return setup, verifier, keys, passkeys
+    return setup, verifier, keys, passkeys, rotation

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
+from fakes_setup import fake_printer as fake_printer
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
@@ -37,17 +35,6 @@ ADMIN_PASSWORD = next(
 )
 FAST = RetryPolicy(max_retries=3, delay=0, timeout=20)
 SIZE = (120, 44)
-FAKE_LP = '#!/bin/sh\ncat > /dev/null\necho "request id is fake-1 (1 file(s))"\n'
-
-
-def fake_printer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fake ``lp`` first on PATH, so "Print both copies" works without a printer."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    lp = bin_dir / "lp"
-    lp.write_text(FAKE_LP)
-    lp.chmod(stat.S_IRWXU)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
 
 
 @dataclass

@@ -3,8 +3,9 @@
 The break glass account gets the tests' software key registered through Graph (the emulator
 verifies the attestation). In the drill, the approve dialog's "Use security key" path has the
 key sign the emulator's challenge after its PIN; the token's ``amr`` then says ``fido`` and the
-drill records "Portal-ready sign-in (passkey)" as passed — and a password-only drill records it
-as a warning. The signed log carries the item and the method.
+drill records "Portal-ready sign-in (passkey)" as passed. The signed log carries the item and
+the method. (A password-only drill's warning is screen logic, on fakes in
+``test_drill_screen_fakes``; its check runs on the emulator in ``test_key_signin.py``.)
 """
 
 from __future__ import annotations
@@ -126,34 +127,3 @@ async def test_a_drill_signed_in_with_the_security_key(emu: Emulator, tmp_path: 
     items = {i["id"]: i for i in DrillLog(Path(profile.drill_log)).entries()[-1].data["items"]}
     assert items["portal_signin"]["status"] == "pass"
     assert items["signin"]["evidence"]["method"] == "FIDO2 security key"
-
-
-async def test_a_password_drill_warns_that_the_portals_refuse_it(
-    emu: Emulator, tmp_path: Path
-) -> None:
-    from ui.test_drill_screen import BG_PASSWORD
-
-    profile = await _profile(emu, tmp_path)
-    profile.drill.operator = "alice@contoso.example"
-    key = await _register_key(emu, profile)
-    app, _ = _app(emu, profile)
-    async with app.run_test(size=(120, 50)) as pilot:
-        screen = await _open(app, pilot, key)
-        await _until(pilot, lambda: app.focused is not None and app.focused.id == "password")
-        await pilot.press(*BG_PASSWORD, "enter")
-        await _until(pilot, lambda: app.screen is screen)
-        await _finish(app, pilot, screen)
-        drill = screen.drill
-        assert drill is not None and drill.outcome == "pass"
-        portal = drill.item("portal_signin")
-        assert portal.status == "warn"
-        assert portal.detail == "Password only: the admin portals will refuse it."
-        row = str(screen.query_one("#row-portal_signin", Static).render())
-        assert row.startswith("⚠ Portal-ready sign-in (passkey) — warning: Password only")
-        assert "Fix: Register a FIDO2 security key" in row
-        verdict = str(screen.query_one("#verdict", Static).render())
-        assert "⚠ portal_signin: Password only: the admin portals will refuse it." in verdict
-    assert key.counter == 0
-    items = {i["id"]: i for i in DrillLog(Path(profile.drill_log)).entries()[-1].data["items"]}
-    assert items["portal_signin"]["status"] == "warn"
-    assert items["signin"]["evidence"]["method"] == "password"
