@@ -47,7 +47,7 @@ WHY: Final = (
 class PasskeyScreen(Screen[SecurityKeyRecord | None]):
     """Registers a security key on one break glass account; dismisses with its record."""
 
-    CSS_PATH = "passkey.tcss"
+    CSS_PATH = "passkeys.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Leave", id="leave_passkey", tooltip="Back without a key."),
     ]

@@ -35,7 +35,7 @@ from bgwizard.ports import (
 from bgwizard.profile.model import Profile
 from bgwizard.rotation.journal import Rotated, pending_sentence
 from bgwizard.screens.drill.log_event import EventSignDialog
-from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
+from bgwizard.screens.setup.verify_panel import VerifyPanel
 from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
 from bgwizard.setup.journal import account
 
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 class RotateScreen(Screen[None]):
     """Rotates one break glass account's password."""
 
-    CSS_PATH = "rotate.tcss"
+    CSS_PATH = "rotation.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Leave", id="leave_rotate", tooltip="Back to the home screen."),
     ]

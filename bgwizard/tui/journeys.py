@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from bgwizard.demo.info import DemoInfo
     from bgwizard.ports import Services
     from bgwizard.profile.model import Profile
-    from bgwizard.screens.setup_wizard.session import WizardSession
+    from bgwizard.screens.setup.session import WizardSession
 
 
 class JourneyHost(Protocol):
@@ -53,20 +53,20 @@ def _monitoring(app: JourneyHost) -> Screen[Any]:
 
 def wizard_session(app: JourneyHost) -> WizardSession:
     """A new set-up wizard session on the app's ports, profile, clock and demo facts."""
-    from bgwizard.screens.setup_wizard import new_session
+    from bgwizard.screens.setup import new_session
 
     return new_session(app.services, app.profile, clock=app.clock, demo=app.demo)
 
 
 def _setup(app: JourneyHost) -> Screen[Any]:
-    from bgwizard.screens.setup_wizard import setup_screen
+    from bgwizard.screens.setup import setup_screen
 
     return setup_screen(wizard_session(app))
 
 
 def rotate_screen(app: JourneyHost, *, reason: str = "", upn: str = "") -> Screen[Any]:
     """The Rotate journey's screen (also opened by Use, with ``reason`` and ``upn``)."""
-    from bgwizard.screens.rotate import RotateScreen
+    from bgwizard.screens.rotation import RotateScreen
 
     services = app.services
     return RotateScreen(
@@ -117,7 +117,7 @@ def _runbook(app: JourneyHost) -> Screen[Any]:
 
 
 def _passkey(app: JourneyHost) -> Screen[Any]:
-    from bgwizard.screens.passkey import PasskeyScreen
+    from bgwizard.screens.passkeys import PasskeyScreen
 
     services = app.services
     return PasskeyScreen(

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from bgwizard.demo.info import DemoInfo
 from bgwizard.ports import Services
 from bgwizard.profile.model import Profile
-from bgwizard.screens.setup_wizard.session import WizardSession
-from bgwizard.screens.setup_wizard.steps import STEP_SCREENS
+from bgwizard.screens.setup.session import WizardSession
+from bgwizard.screens.setup.steps import STEP_SCREENS
 
 
 def new_session(

@@ -17,11 +17,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
 from bgwizard.errors import BgWizardError
-from bgwizard.screens.setup_wizard.rail import ProgressRail
+from bgwizard.screens.setup.rail import ProgressRail
 from bgwizard.setup.journal import STEP_TITLES, StepId
 
 if TYPE_CHECKING:
-    from bgwizard.screens.setup_wizard.session import WizardSession
+    from bgwizard.screens.setup.session import WizardSession
 
 
 class WizardStep(Screen[None]):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from bgwizard.screens.setup_wizard.base import WizardStep
-from bgwizard.screens.setup_wizard.steps_change import CaStepScreen, CreateStep, RoleStep
-from bgwizard.screens.setup_wizard.steps_finish import MethodsStep, SummaryStep, VerifyStep
-from bgwizard.screens.setup_wizard.steps_prepare import ConnectStep, NamesStep, SheetsStep
+from bgwizard.screens.setup.base import WizardStep
+from bgwizard.screens.setup.steps_change import CaStepScreen, CreateStep, RoleStep
+from bgwizard.screens.setup.steps_finish import MethodsStep, SummaryStep, VerifyStep
+from bgwizard.screens.setup.steps_prepare import ConnectStep, NamesStep, SheetsStep
 from bgwizard.setup.journal import StepId
 
 if TYPE_CHECKING:
-    from bgwizard.screens.setup_wizard.session import WizardSession
+    from bgwizard.screens.setup.session import WizardSession
 
 STEP_SCREENS: Final[dict[StepId, Callable[[WizardSession], WizardStep]]] = {
     "connect": ConnectStep,

@@ -11,12 +11,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
-from bgwizard.screens.setup_wizard.base import WizardStep
+from bgwizard.screens.setup.base import WizardStep
 from bgwizard.setup.ca_plan import CaPlan
 from bgwizard.setup.journal import StepId
 
 if TYPE_CHECKING:
-    from bgwizard.screens.setup_wizard.session import WizardSession
+    from bgwizard.screens.setup.session import WizardSession
 
 
 class CreateStep(WizardStep):

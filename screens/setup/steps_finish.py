@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Static
 
 from bgwizard.profile.model import Profile
-from bgwizard.screens.setup_wizard.base import WizardStep
-from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
+from bgwizard.screens.setup.base import WizardStep
+from bgwizard.screens.setup.verify_panel import VerifyPanel
 from bgwizard.setup.journal import StepId
 
 
@@ -95,7 +95,7 @@ class MethodsStep(WizardStep):
     @on(Button.Pressed, "#register-key")
     def register_key(self) -> None:
         """Open the security key screen (issue 9) on the same app and profile."""
-        from bgwizard.screens.passkey import PasskeyScreen
+        from bgwizard.screens.passkeys import PasskeyScreen
 
         session, services = self.session, self.session.services
         screen = PasskeyScreen(

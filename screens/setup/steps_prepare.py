@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from bgwizard.auth.identity import SignedInIdentity
-from bgwizard.screens.setup_wizard.base import WizardStep
+from bgwizard.screens.setup.base import WizardStep
 from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
 from bgwizard.setup.journal import StepId, account
 from bgwizard.setup.names import DEFAULT_COUNT, NameIssue, blocking, suggest_names

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Static
 
 from bgwizard.errors import PasskeyError
 from bgwizard.passkeys.policy import Fido2Policy
-from bgwizard.screens.passkey import PasskeyScreen
+from bgwizard.screens.passkeys import PasskeyScreen
 from bgwizard.secret import Secret
 
 SIZE = (120, 44)

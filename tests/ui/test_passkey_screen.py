@@ -18,7 +18,7 @@ from bgwizard.demo.info import DEMO_ADMIN_UPN
 from bgwizard.emulator import Emulator
 from bgwizard.passkeys.device import KeyDevice
 from bgwizard.profile.model import BreakGlassAccount, Profile
-from bgwizard.screens.passkey import PasskeyScreen
+from bgwizard.screens.passkeys import PasskeyScreen
 from bgwizard.secret import Secret
 from ui.setup_pilot import ADMIN_PASSWORD, SIZE, Stack, build, fake_printer, press, until
 

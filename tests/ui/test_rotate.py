@@ -16,7 +16,7 @@ from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.profile.model import BreakGlassAccount, SheetRecord
 from bgwizard.profile.store import TomlProfileStore
-from bgwizard.screens.rotate import RotateScreen
+from bgwizard.screens.rotation import RotateScreen
 from ui.setup_pilot import (
     SIZE,
     Stack,

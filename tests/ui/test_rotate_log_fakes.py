@@ -31,7 +31,7 @@ from bgwizard.ledger.store import DrillLog
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.rotation.journal import Rotated
 from bgwizard.screens.drill.log_event import EventSignDialog
-from bgwizard.screens.rotate import RotateScreen
+from bgwizard.screens.rotation import RotateScreen
 from bgwizard.sheets.service import SheetService
 from bgwizard.tui.app import BgWizardApp
 

@@ -27,8 +27,8 @@ from fakes_setup import (
 from textual.widgets import Button, Select, Static
 
 from bgwizard.profile.model import BreakGlassAccount, PendingRotation, Profile, SheetRecord
-from bgwizard.screens.rotate import RotateScreen
-from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
+from bgwizard.screens.rotation import RotateScreen
+from bgwizard.screens.setup.verify_panel import VerifyPanel
 from bgwizard.sheets.service import SheetService
 from bgwizard.tui.app import BgWizardApp
 

@@ -14,9 +14,9 @@ from textual.widgets import Button, Static
 from bgwizard.errors import AuthError, BgWizardError
 from bgwizard.passkeys.policy import Fido2Policy
 from bgwizard.profile.model import Profile
-from bgwizard.screens.passkey import PasskeyScreen
-from bgwizard.screens.setup_wizard.rail import ProgressRail
-from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
+from bgwizard.screens.passkeys import PasskeyScreen
+from bgwizard.screens.setup.rail import ProgressRail
+from bgwizard.screens.setup.verify_panel import VerifyPanel
 from bgwizard.tui.app import BgWizardApp
 from bgwizard.tui.journeys import wizard_session
 

@@ -13,8 +13,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from bgwizard.emulator import Emulator
-from bgwizard.screens.setup_wizard.rail import ProgressRail
-from bgwizard.screens.setup_wizard.verify_panel import VerifyPanel
+from bgwizard.screens.setup.rail import ProgressRail
+from bgwizard.screens.setup.verify_panel import VerifyPanel
 from ui.setup_pilot import (
     SAMPLE,
     SIZE,

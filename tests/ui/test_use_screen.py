@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from bgwizard.ledger.store import DrillLog
 from bgwizard.profile.model import Profile
 from bgwizard.screens.drill.log_event import EventSignDialog
-from bgwizard.screens.rotate import RotateScreen
+from bgwizard.screens.rotation import RotateScreen
 from bgwizard.screens.use import UseScreen
 from bgwizard.tui.app import BgWizardApp
 
