@@ -117,14 +117,7 @@ class SheetService:
         Raises:
             SheetError: unknown paper size, or the PDF library failed.
         """
-        if paper not in PAPER_SIZES:
-            raise SheetError(f"Unknown paper size {paper!r}; use a4 or letter.")
-        failure = ""
-        try:
-            return render_sheet(content, paper)
-        except Exception as exc:  # any library failure: report it without its frames
-            failure = type(exc).__name__
-        raise SheetError(f"The sheet could not be drawn ({failure}).")
+        return _draw("sheet", lambda: render_sheet(content, paper), paper)
 
     def render_pin(self, sheet: PinSheet, paper: str = "a4") -> RenderedSheet:
         """Draw a security key's PIN sheet in memory.
@@ -132,14 +125,7 @@ class SheetService:
         Raises:
             SheetError: unknown paper size, or the PDF library failed.
         """
-        if paper not in PAPER_SIZES:
-            raise SheetError(f"Unknown paper size {paper!r}; use a4 or letter.")
-        failure = ""
-        try:
-            return render_pin_sheet(sheet, paper)
-        except Exception as exc:  # any library failure: report it without its frames
-            failure = type(exc).__name__
-        raise SheetError(f"The PIN sheet could not be drawn ({failure}).")
+        return _draw("PIN sheet", lambda: render_pin_sheet(sheet, paper), paper)
 
     def spooler(self) -> Spooler | None:
         """The print spooler found on ``PATH``, or None (then offer saving to a file)."""
@@ -194,3 +180,19 @@ class SheetService:
             account.sheets.append(record)
         account.locations = list(content.locations)
         return record
+
+
+def _draw(what: str, draw: Callable[[], RenderedSheet], paper: str) -> RenderedSheet:
+    """Run ``draw`` and turn any library failure into one sentence, without its frames.
+
+    Raises:
+        SheetError: unknown paper size, or the PDF library failed.
+    """
+    if paper not in PAPER_SIZES:
+        raise SheetError(f"Unknown paper size {paper!r}; use a4 or letter.")
+    failure = ""
+    try:
+        return draw()
+    except Exception as exc:  # any library failure: report it without its frames
+        failure = type(exc).__name__
+    raise SheetError(f"The {what} could not be drawn ({failure}).")

@@ -30,7 +30,8 @@ from bgwizard.screens.drill.items import ManualItem
 from bgwizard.screens.drill.sign_dialog import SignDialog
 from bgwizard.secret import Secret
 from bgwizard.tui.app import BgWizardApp
-from ui.test_drill_screen import PASSPHRASE, _app, _fill_before, _profile, _status, _until
+from ui.drill_pilot import fill_before, item_status
+from ui.test_drill_screen import PASSPHRASE, _app, _profile, _until
 
 PIN = "48151623"
 
@@ -70,7 +71,7 @@ async def _open(app: BgWizardApp, pilot: Any, key: SoftKey) -> DrillScreen:
     await _until(pilot, lambda: app.screen is screen and bool(screen.query("#verdict")))
     screen.query_one("#account", Select).value = app.profile.accounts[0].upn
     await pilot.pause()
-    _fill_before(screen)
+    fill_before(screen)
     screen.query_one("#serial", Input).value = "CUR1-0002"
     await pilot.press("f5")
     await _until(pilot, lambda: screen.prompt is not None)
@@ -81,9 +82,9 @@ async def _open(app: BgWizardApp, pilot: Any, key: SoftKey) -> DrillScreen:
 
 
 async def _finish(app: BgWizardApp, pilot: Any, screen: DrillScreen) -> None:
-    await _until(pilot, lambda: _status(screen, "audit_rules") != "pending")
+    await _until(pilot, lambda: item_status(screen, "audit_rules") != "pending")
     await pilot.press("f8")
-    await _until(pilot, lambda: _status(screen, "signin_evidence") != "pending")
+    await _until(pilot, lambda: item_status(screen, "signin_evidence") != "pending")
     manual = {m.spec.id: m for m in screen.query(ManualItem)}
     manual["alert"].fill(answer=True, time="09:16")
     manual["sheet_returned"].fill(answer=True, seal="SEAL-778")

@@ -33,6 +33,7 @@ from bgwizard.screens.drill.checklist import DrillScreen
 from bgwizard.screens.drill.items import ManualItem
 from bgwizard.screens.drill.sign_dialog import SignDialog
 from bgwizard.tui.app import BgWizardApp
+from ui.drill_pilot import fill_before, item_status
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
 from drill_support import BG_PASSWORD, set_up_break_glass
@@ -78,22 +79,6 @@ async def _until(pilot: Any, condition: Callable[[], bool], seconds: float = 120
     assert condition(), "the drill never reached the expected state"
 
 
-def _status(screen: DrillScreen, item: str) -> str:
-    assert screen.drill is not None
-    return screen.drill.item(item).status
-
-
-def _fill_before(screen: DrillScreen) -> None:
-    manual = {m.spec.id: m for m in screen.query(ManualItem)}
-    manual["notified"].fill(who="SOC on call", how="phone", when="09:00")
-    manual["window"].fill(start="09:00", end="10:00")
-    manual["ticket"].fill(number="CHG-1042")
-    manual["operator"].fill(name="Alice Operator")
-    manual["sheet_retrieved"].fill(location="Safe A", by="Alice Operator")
-    for item in ("people_current", "runbook_current", "safe_changed"):
-        manual[item].fill(answer=True)
-
-
 async def _drill(
     app: BgWizardApp, pilot: Any, *, serial: str, password: str, alert: bool = True
 ) -> DrillScreen:
@@ -105,7 +90,7 @@ async def _drill(
     assert isinstance(screen, DrillScreen)
     screen.query_one("#account", Select).value = app.profile.accounts[0].upn
     await pilot.pause()
-    _fill_before(screen)
+    fill_before(screen)
     screen.query_one("#serial", Input).value = serial
     await pilot.press("f5")
     await _until(pilot, lambda: screen.prompt is not None)
@@ -121,9 +106,9 @@ async def _drill(
         await pilot.press("escape")
         await _until(pilot, lambda: app.screen is screen)
         await pilot.press("f7")
-    await _until(pilot, lambda: _status(screen, "audit_rules") != "pending")
+    await _until(pilot, lambda: item_status(screen, "audit_rules") != "pending")
     await pilot.press("f8")
-    await _until(pilot, lambda: _status(screen, "signin_evidence") != "pending")
+    await _until(pilot, lambda: item_status(screen, "signin_evidence") != "pending")
     manual = {m.spec.id: m for m in screen.query(ManualItem)}
     manual["alert"].fill(answer=alert, time="09:16" if alert else "")
     manual["sheet_returned"].fill(answer=True, seal="SEAL-778")

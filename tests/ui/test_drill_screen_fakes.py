@@ -31,6 +31,7 @@ from bgwizard.screens.drill.checklist import DrillScreen
 from bgwizard.screens.drill.items import ManualItem
 from bgwizard.screens.drill.sign_dialog import SignDialog
 from bgwizard.tui.app import BgWizardApp
+from ui.drill_pilot import fill_before, item_status
 
 BG_PASSWORD = "Sheet-Pass-2026-Qm4tRz8w"
 PASSPHRASE = "training passphrase 1"
@@ -63,22 +64,6 @@ def _fakes(
     return drill
 
 
-def _status(screen: DrillScreen, item: str) -> str:
-    assert screen.drill is not None
-    return screen.drill.item(item).status
-
-
-def _fill_before(screen: DrillScreen) -> None:
-    manual = {m.spec.id: m for m in screen.query(ManualItem)}
-    manual["notified"].fill(who="SOC on call", how="phone", when="09:00")
-    manual["window"].fill(start="09:00", end="10:00")
-    manual["ticket"].fill(number="CHG-1042")
-    manual["operator"].fill(name="Alice Operator")
-    manual["sheet_retrieved"].fill(location="Safe A", by="Alice Operator")
-    for item in ("people_current", "runbook_current", "safe_changed"):
-        manual[item].fill(answer=True)
-
-
 async def _drill(
     app: BgWizardApp,
     pilot: Any,
@@ -96,7 +81,7 @@ async def _drill(
     upn = app.profile.accounts[0].upn
     screen.query_one("#account", Select).value = upn
     await pilot.pause()
-    _fill_before(screen)
+    fill_before(screen)
     screen.query_one("#serial", Input).value = serial
     await pilot.press("f5")
     await settle(pilot, lambda: screen.prompt is not None)
@@ -115,10 +100,10 @@ async def _drill(
         await settle(pilot, lambda: app.screen is screen)
         await pilot.press("f7")
     await app.workers.wait_for_complete()
-    await settle(pilot, lambda: _status(screen, "audit_rules") != "pending")
+    await settle(pilot, lambda: item_status(screen, "audit_rules") != "pending")
     await pilot.press("f8")
     await app.workers.wait_for_complete()
-    await settle(pilot, lambda: _status(screen, "signin_evidence") != "pending")
+    await settle(pilot, lambda: item_status(screen, "signin_evidence") != "pending")
     manual = {m.spec.id: m for m in screen.query(ManualItem)}
     manual["alert"].fill(answer=alert, time="09:16" if alert else "")
     manual["sheet_returned"].fill(answer=True, seal="SEAL-778")
@@ -145,9 +130,9 @@ async def test_wrong_password_fails_the_drill(
         assert drill.auth.cancelled == drill.auth.prompts  # F7 stopped waiting for the sign-in
         result = screen.drill
         assert result is not None and result.outcome == "fail"
-        assert _status(screen, "signin") == "fail"
+        assert item_status(screen, "signin") == "fail"
         assert "Rotate the password" in result.item("signin").fix
-        assert _status(screen, "token_account") == "not_run"
+        assert item_status(screen, "token_account") == "not_run"
         verdict = str(screen.query_one("#verdict", Static).render())
         assert "Drill result: FAIL" in verdict and "signin: Rotate the password" in verdict
     entries = DrillLog(Path(profile.drill_log)).entries()
@@ -167,7 +152,7 @@ async def test_retired_serial_and_missed_alert_fail(
         assert drill is not None and drill.outcome == "fail"
         assert {f.id for f in drill.failures()} == {"serial", "alert"}
         assert "retired on 2026-01-02" in drill.item("serial").detail
-        assert _status(screen, "global_admin") == "pass"
+        assert item_status(screen, "global_admin") == "pass"
 
 
 async def test_global_admin_removed_before_the_drill_fails(
@@ -180,8 +165,8 @@ async def test_global_admin_removed_before_the_drill_fails(
         screen = await _drill(app, pilot, serial="CUR1-0002")
         drill = screen.drill
         assert drill is not None and drill.outcome == "fail"
-        assert _status(screen, "token_account") == "pass"
-        assert _status(screen, "global_admin") == "fail"
+        assert item_status(screen, "token_account") == "pass"
+        assert item_status(screen, "global_admin") == "fail"
         assert "set-up step 'Global Administrator'" in drill.item("global_admin").fix
 
 
