@@ -28,6 +28,7 @@ from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.secret import Secret
 
 if TYPE_CHECKING:
+    from bgwizard.ports import Authenticator, DemoApprover, DirectoryGateway, ProfileStore
     from bgwizard.tui.app import BgWizardApp
 
 AppFactory = Callable[..., "BgWizardApp"]
@@ -253,3 +254,12 @@ async def settle(pilot: Pilot[Any], until: Callable[[], bool], *, rounds: int = 
             return
         await pilot.pause()
     assert until(), "the app never reached the expected state"
+
+
+def _check_ports() -> None:  # pragma: no cover - read by mypy (make typecheck), never run
+    auth: Authenticator = FakeAuthenticator()
+    directory: DirectoryGateway = FakeDirectory()
+    profiles: ProfileStore = FakeProfileStore()
+    demo: DemoApprover = FakeDemoApprover(FakeAuthenticator(), {})
+    services: Services = FakeServices(FakeAuthenticator(), FakeDirectory(), FakeProfileStore())
+    del auth, directory, profiles, demo, services

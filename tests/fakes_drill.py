@@ -23,7 +23,7 @@ from bgwizard.drill.checks import (
     sign_in_method,
 )
 from bgwizard.drill.model import Drill, ItemResult, RecordedDrill, failed, not_run, passed
-from bgwizard.errors import BgWizardError, SignInCancelled
+from bgwizard.errors import BgWizardError, LogRefused, SignInCancelled
 from bgwizard.ledger.chain import GENESIS, Entry, JsonValue, Verification
 from bgwizard.monitoring.arm import ExportFile
 from bgwizard.monitoring.diagnostics import DiagnosticSettingsReport, not_checked
@@ -183,8 +183,6 @@ class FakeLogRecorder:
         self, kind: str, data: dict[str, JsonValue], signer: str, key_path: Path,
         passphrase: Secret | None, *, relink: bool = False,
     ) -> RecordedDrill:  # fmt: skip
-        from bgwizard.ledger.store import LogRefused
-
         self.passphrases.append(passphrase)
         if self.refuse and not relink:
             raise LogRefused(self._log_path, Verification(1, 1, self.refuse, (), GENESIS))
@@ -226,8 +224,9 @@ def real_recorder(
     for the tests that verify the signed file itself with ``ssh-keygen``."""
     from bgwizard.drill.record import DrillRecorder
 
-    fakes.recorder = DrillRecorder(profile, fakes.profiles, clock=clock)
-    return fakes.recorder
+    recorder = DrillRecorder(profile, fakes.profiles, clock=clock)
+    fakes.recorder = recorder
+    return recorder
 
 
 def _check_ports() -> None:  # pragma: no cover - read by mypy, never run

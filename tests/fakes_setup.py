@@ -13,11 +13,12 @@ import datetime as dt
 import os
 import stat
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from fakes import FROZEN_NOW, admin_identity, settle
+from fakes import FROZEN_NOW, FakeProfileStore, admin_identity, settle
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
@@ -49,6 +50,16 @@ from bgwizard.setup.results import (
     VerifiedSignIn,
 )
 from bgwizard.sheets.model import blocks
+
+if TYPE_CHECKING:
+    from bgwizard.ports import (
+        KeyFinder,
+        PasskeyRegistrar,
+        RotationActions,
+        SetupActions,
+        SignInVerifying,
+    )
+    from bgwizard.screens.sheets.screen import SheetsScreen
 
 
 class FakeSetup:
@@ -332,7 +343,7 @@ async def read_back_sheet(pilot: Pilot[Any]) -> tuple[str, str]:
     for button, stage in (("#generate", "drawn"), ("#print", "out")):
         await press_when_ready(pilot, button)
         await app.workers.wait_for_complete()
-        await settle(pilot, lambda stage=stage: sheet.stage == stage)
+        await settle(pilot, partial(_at_stage, sheet, stage))
     assert sheet._content is not None
     lines = [line.reveal() for line in sheet._content.lines()]
     for number, text in enumerate(lines, start=1):
@@ -353,3 +364,17 @@ def _typed(
 ) -> tuple[SetupActions, SignInVerifying, KeyFinder, PasskeyRegistrar, RotationActions]:
     """Never called: mypy checks here that each fake satisfies its port."""
     return setup, verifier, keys, passkeys, rotation
+
+
+def _at_stage(sheet: SheetsScreen, stage: str) -> bool:
+    return sheet.stage == stage
+
+
+def _check_ports() -> None:  # pragma: no cover - read by mypy (make typecheck), never run
+    profile = Profile()
+    setup: SetupActions = FakeSetup(profile)
+    verifier: SignInVerifying = FakeVerifier()
+    keys: KeyFinder = FakeKeys()
+    passkeys: PasskeyRegistrar = FakePasskeys(BgWizardError("x"))
+    rotation: RotationActions = FakeRotation(profile, FakeProfileStore(profile))
+    del setup, verifier, keys, passkeys, rotation
