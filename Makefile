@@ -69,8 +69,9 @@ checkall: lint typecheck test # help: lint, type checks and the whole test suite
 check: checkall # help: the README's test command
 	@true
 
-bench: setup # help: print start-up time and memory numbers
+bench: setup # help: print start-up, memory, emulator and PDF speed numbers
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/speed.py
 
 lock: # help: re-lock requirements/lock.txt from pyproject.toml (needs uv in .venv)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/lock.txt -q

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +50,11 @@ def test_sample_tenant_is_a_believable_starting_point() -> None:
     ), "no clear passwords"
 
 
-def test_start_is_fast(tmp_path: Path) -> None:
-    start = time.perf_counter()
+def test_start_writes_its_ca_and_keeps_the_state_dir(tmp_path: Path) -> None:
+    # Its speed (target 0.3 s) is measured by bench/speed.py, not asserted here.
     with Emulator(state_dir=tmp_path) as emu:
-        elapsed = time.perf_counter() - start
         assert emu.ca_pem_path.read_text().startswith("-----BEGIN CERTIFICATE-----")
         assert emu.base_url.startswith("https://127.0.0.1:")
-    assert elapsed < 0.3
     assert emu.ca_pem_path.exists(), "a state dir given by the caller is kept"
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 import subprocess
 import sys
-import time
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -178,13 +177,6 @@ def test_test_page_is_marked_in_large_type(password: Secret) -> None:
 def test_unknown_paper_is_a_clear_error(password: Secret) -> None:
     with pytest.raises(SheetError, match="Unknown paper size 'a5'"):
         SheetService().render(make(password), "a5")
-
-
-def test_render_is_fast(password: Secret) -> None:
-    render_sheet(make(password))
-    start = time.perf_counter()
-    render_sheet(make(password))
-    assert time.perf_counter() - start < 1.0
 
 
 def test_reportlab_is_imported_lazily() -> None:

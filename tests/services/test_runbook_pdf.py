@@ -8,7 +8,6 @@ import re
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -166,14 +165,6 @@ def test_markup_characters_are_escaped() -> None:
         ["# A & B <c>\n\nx < y & **z**"], title="T", tenant_label="L", printed_on=TODAY
     )
     assert "A & B <c>" in page_texts(rendered.data)[0]
-
-
-def test_draw_is_fast_once_warm(service: RunbookService) -> None:
-    service.warm_up()
-    document = service.document("runbook")
-    start = time.perf_counter()
-    service.render_pdf(document)
-    assert time.perf_counter() - start < 1.5
 
 
 def test_importing_the_services_loads_neither_reportlab_nor_jinja2() -> None:
