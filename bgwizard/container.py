@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.demo.info import DemoInfo
+from bgwizard.graph.client import DEFAULT_RETRY, RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.ports import (
     AuditRunner,
@@ -56,6 +57,7 @@ class Container:
         *,
         demo: DemoApprover | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         """Wire the services for ``profile``.
 
@@ -64,10 +66,12 @@ class Container:
             profiles: where the profile is saved.
             demo: the emulator approver, in demo mode.
             clock: the current time (tests freeze it).
+            retry: how Graph retries throttled calls (tests make it fast).
         """
         self.profile, self._profiles, self._demo, self.clock = profile, profiles, demo, clock
+        self._retry = retry
 
-    @cached_property
+    @property
     def auth(self) -> Authenticator:
         """The administrator's msal sign-in."""
         return self._msal
@@ -77,13 +81,14 @@ class Container:
         return MsalAuthenticator(self.profile)
 
     @cached_property
-    def _graph(self) -> GraphDirectory:
-        return GraphDirectory(self.profile, self._msal.credential())
+    def graph(self) -> GraphDirectory:
+        """The admin's Graph facade, which several ports share (one client, one connection)."""
+        return GraphDirectory(self.profile, self._msal.credential(), retry=self._retry)
 
-    @cached_property
+    @property
     def directory(self) -> DirectoryGateway:
         """Microsoft Graph for the signed-in administrator."""
-        return self._graph
+        return self.graph
 
     @property
     def profiles(self) -> ProfileStore:
@@ -117,7 +122,7 @@ class Container:
 
         backups = backup_dir_for(self._profiles)
         return SetupService(
-            self._graph, self.profile, self._profiles, backup_dir=backups, clock=self.clock
+            self.graph, self.profile, self._profiles, backup_dir=backups, clock=self.clock
         )
 
     @cached_property
@@ -126,7 +131,7 @@ class Container:
         from bgwizard.rotation.service import RotationService
 
         return RotationService(
-            self._graph, self.profile, self._profiles, today=lambda: self.clock().date()
+            self.graph, self.profile, self._profiles, today=lambda: self.clock().date()
         )
 
     @cached_property
@@ -144,7 +149,7 @@ class Container:
         """Security key registration over the admin's Graph client (lazy import)."""
         from bgwizard.passkeys.service import PasskeyGraph
 
-        return PasskeyGraph(self._graph.connection)
+        return PasskeyGraph(self.graph.connection)
 
     @cached_property
     def keys(self) -> KeyFinder:
@@ -168,7 +173,7 @@ class Container:
         from bgwizard.drill.service import ProfileDrillSource
 
         drills = ProfileDrillSource(self.profile)
-        return AuditService(self._graph, self.profile, clock=self.clock, drills=drills)
+        return AuditService(self.graph, self.profile, clock=self.clock, drills=drills)
 
     @cached_property
     def drill(self) -> DrillChecksFactory:

@@ -25,7 +25,14 @@ from bgwizard.errors import BgWizardError
 from bgwizard.passkeys import webauthn as pk
 from bgwizard.passkeys.device import KeyDevice, KeyInfo
 from bgwizard.passkeys.policy import WINDOW_TEXT, Fido2Policy, permission_problem
-from bgwizard.ports import Authenticator, KeyFinder, PasskeyRegistrar, ProfileStore, SheetMaker
+from bgwizard.ports import (
+    Authenticator,
+    KeyFinder,
+    PasskeyRegistrar,
+    ProfileStore,
+    Services,
+    SheetMaker,
+)
 from bgwizard.profile.model import BreakGlassAccount, Profile, SecurityKeyRecord
 from bgwizard.secret import Secret
 from bgwizard.sheets.model import PinSheet, blocks
@@ -51,6 +58,27 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Leave", id="leave_passkey", tooltip="Back without a key."),
     ]
+
+    @classmethod
+    def from_services(
+        cls, services: Services, profile: Profile, clock: Callable[[], dt.datetime]
+    ) -> PasskeyScreen:
+        """The screen on the app's ports (the journey, and the wizard's methods step).
+
+        Args:
+            services: the app's ports.
+            profile: the profile whose accounts get keys.
+            clock: the current time.
+        """
+        return cls(
+            profile,
+            passkeys=services.passkeys,
+            keys=services.keys,
+            sheets=services.sheets,
+            profiles=services.profiles,
+            auth=services.auth,
+            clock=clock,
+        )
 
     def __init__(
         self,

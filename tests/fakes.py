@@ -203,7 +203,7 @@ class FakeServices:
     rotation: Any = None
     verifier: Any = None
     passkeys: Any = None
-    keys: Any = field(default_factory=lambda: NoKeys())
+    keys: Any = field(default_factory=NoKeys)
     """No security key plugged in, unless a test gives one (``fakes_setup.FakeKeys``)."""
     audit: Any = None
     drill: Any = None

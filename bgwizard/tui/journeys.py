@@ -119,16 +119,7 @@ def _runbook(app: JourneyHost) -> Screen[Any]:
 def _passkey(app: JourneyHost) -> Screen[Any]:
     from bgwizard.screens.passkeys import PasskeyScreen
 
-    services = app.services
-    return PasskeyScreen(
-        app.profile,
-        passkeys=services.passkeys,
-        keys=services.keys,
-        sheets=services.sheets,
-        profiles=services.profiles,
-        auth=services.auth,
-        clock=app.clock,
-    )
+    return PasskeyScreen.from_services(app.services, app.profile, app.clock)
 
 
 DEFAULT_JOURNEYS: dict[str, ScreenFactory] = {

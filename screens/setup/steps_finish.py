@@ -97,16 +97,8 @@ class MethodsStep(WizardStep):
         """Open the security key screen (issue 9) on the same app and profile."""
         from bgwizard.screens.passkeys import PasskeyScreen
 
-        session, services = self.session, self.session.services
-        screen = PasskeyScreen(
-            session.profile,
-            passkeys=services.passkeys,
-            keys=services.keys,
-            sheets=services.sheets,
-            profiles=services.profiles,
-            auth=services.auth,
-            clock=session.clock,
-        )
+        session = self.session
+        screen = PasskeyScreen.from_services(session.services, session.profile, session.clock)
         self.app.push_screen(screen, callback=lambda _record: self.start())
 
     def start(self) -> None:

@@ -63,12 +63,9 @@ def build(emu: Emulator, tmp_path: Path, profile: Profile | None = None) -> Stac
             demo=True,
         )
         store.save(profile)
-    auth = MsalAuthenticator(profile)
-    directory = GraphDirectory(profile, auth.credential(), retry=FAST)
-    services = Container(profile, store, demo=EmulatorApprover(emu))
-    services.__dict__.update(_msal=auth, _graph=directory)  # fast retries (FAST)
+    services = Container(profile, store, demo=EmulatorApprover(emu), retry=FAST)
     app = BgWizardApp(services, profile, demo=DemoInfo(emu.base_url), sign_in_on_start=False)
-    return Stack(emu, app, store, profile, directory)
+    return Stack(emu, app, store, profile, services.graph)
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30) -> None:

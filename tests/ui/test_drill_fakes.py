@@ -14,6 +14,7 @@ from bgwizard.screens.drill.checklist import DrillScreen
 from bgwizard.screens.drill.items import ManualItem
 from bgwizard.screens.drill.sign_dialog import SignDialog
 from bgwizard.tui.app import BgWizardApp
+from ui.drill_pilot import item_status as _status
 
 UPN = "bg-alpha@contosologistics.onmicrosoft.com"
 
@@ -32,11 +33,6 @@ async def _open(app: BgWizardApp, pilot: Any) -> DrillScreen:
     screen.query_one("#account", Select).value = UPN
     await pilot.pause()
     return screen
-
-
-def _status(screen: DrillScreen, item: str) -> str:
-    assert screen.drill is not None
-    return screen.drill.item(item).status
 
 
 async def test_the_sign_in_records_the_serial_and_the_checks(

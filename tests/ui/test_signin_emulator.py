@@ -16,12 +16,10 @@ import pytest
 from fakes import SIZE, FakeProfileStore, settle
 from textual.widgets import Static
 
-from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.container import Container
 from bgwizard.demo.approver import EmulatorApprover
 from bgwizard.demo.info import DEMO_ADMIN_UPN, DemoInfo
 from bgwizard.emulator import Emulator
-from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
 from bgwizard.screens.approve import ApproveDialog
 from bgwizard.screens.home import HomeScreen
@@ -57,10 +55,7 @@ def admin_password() -> str:
 
 async def test_demo_sign_in_through_the_emulator(emu: Emulator) -> None:
     profile = emulator_profile(emu)
-    auth = MsalAuthenticator(profile)
-    directory = GraphDirectory(profile, auth.credential())
     services = Container(profile, FakeProfileStore(profile), demo=EmulatorApprover(emu))
-    services.__dict__.update(_msal=auth, _graph=directory)
     app = BgWizardApp(services, profile, demo=DemoInfo(emu.base_url))
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -71,7 +66,7 @@ async def test_demo_sign_in_through_the_emulator(emu: Emulator) -> None:
             assert emu.tenant_id in lines
             assert app.tenant is not None and app.tenant.initial_domain.endswith(".onmicrosoft.com")
     finally:
-        await directory.close()
+        await services.graph.close()
 
 
 async def _sign_in(app: BgWizardApp, pilot: Any, emu: Emulator) -> None:
@@ -119,10 +114,7 @@ async def test_every_journey_opens_its_real_screen_on_the_emulator(emu: Emulator
     from bgwizard.tui.app import JOURNEY_SCREENS
 
     profile = emulator_profile(emu)
-    auth = MsalAuthenticator(profile)
-    directory = GraphDirectory(profile, auth.credential())
     services = Container(profile, FakeProfileStore(profile), demo=EmulatorApprover(emu))
-    services.__dict__.update(_msal=auth, _graph=directory)
     app = BgWizardApp(services, profile, demo=DemoInfo(emu.base_url))
     try:
         async with app.run_test(size=(110, 40)) as pilot:
@@ -140,4 +132,4 @@ async def test_every_journey_opens_its_real_screen_on_the_emulator(emu: Emulator
                     app.pop_screen()
                     await pilot.pause()
     finally:
-        await directory.close()
+        await services.graph.close()
