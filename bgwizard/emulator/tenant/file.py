@@ -15,6 +15,7 @@ from bgwizard.emulator.errors import TenantFileError
 from bgwizard.emulator.tenant import catalog
 from bgwizard.emulator.tenant.passwords import hash_secret
 from bgwizard.emulator.tenant.state import (
+    LICENCES,
     App,
     AppCertificate,
     JsonDict,
@@ -103,9 +104,10 @@ def _build(raw: Any) -> TenantState:
     state = TenantState(
         tenant_id=_need(tenant, "id", "tenant"),
         display_name=_need(tenant, "displayName", "tenant"),
-        organization={k: v for k, v in tenant.items() if k not in ("domains",)},
+        organization={k: v for k, v in tenant.items() if k not in ("domains", "licence")},
         domains=[_domain(d, i) for i, d in enumerate(domains)],
         settings=_settings(raw.get("settings", {})),
+        licence=_licence(tenant),
     )
     for tid, name in catalog.BUILTIN_ROLES.items():
         state.role_definitions[tid] = catalog.role_definition(tid, name)
@@ -141,6 +143,13 @@ def _build(raw: Any) -> TenantState:
     state.sign_ins = list(_list(raw, "signIns"))
     state.audits = list(_list(raw, "directoryAudits"))
     return state
+
+
+def _licence(tenant: JsonDict) -> str:
+    licence = tenant.get("licence", "p2")
+    if licence not in LICENCES:
+        raise _Invalid(f"tenant.licence must be one of {', '.join(LICENCES)}, not {licence!r}")
+    return str(licence)
 
 
 def _domain(item: Any, index: int) -> JsonDict:

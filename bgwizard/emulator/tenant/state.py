@@ -48,6 +48,10 @@ class Settings:
     """How long a ``fido2Methods/creationOptions`` challenge stays valid (Entra: 5 minutes)."""
 
 
+LICENCES = ("free", "p1", "p2")
+"""Entra ID licence tiers the emulator models, lowest first (``tenant.licence``)."""
+
+
 @dataclass
 class AppCertificate:
     """A certificate registered on a confidential app (public part only)."""
@@ -110,6 +114,8 @@ class TenantState:
     organization: JsonDict
     domains: list[JsonDict]
     settings: Settings = field(default_factory=Settings)
+    licence: str = "p2"
+    """The tenant's Entra ID licence: ``free``, ``p1`` or ``p2`` (one of LICENCES)."""
     users: dict[str, JsonDict] = field(default_factory=dict)
     passwords: dict[str, SecretHash] = field(default_factory=dict)
     groups: dict[str, JsonDict] = field(default_factory=dict)
