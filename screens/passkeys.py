@@ -276,10 +276,18 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
                 self._sheets.render_pin, sheet, self._profile.sheet_paper
             )
             job = await asyncio.to_thread(self._sheets.print_sheet, rendered)
+            self._say(f"PIN sheet {sheet.serial}: job {job.name} sent; waiting for the printer…")
+            status = await asyncio.to_thread(self._sheets.wait_for_job, job)
+            # printed or not, the job and its document leave the print system now: a PIN sheet
+            # waiting in a held or stopped queue is a secret at rest (print again when ready)
+            spool = (await asyncio.to_thread(self._sheets.purge_job, job)).sentence()
         except BgWizardError as error:
             self._say(str(error), error=True)
             return
-        self._say(f"PIN sheet {sheet.serial} sent to the printer ({job}); type the PIN from it.")
+        if status.state != "printed":
+            self._say(f"{status.sentence()} {spool} Print the PIN sheet again.", error=True)
+            return
+        self._say(f"PIN sheet {sheet.serial} printed. {spool} Type the PIN from it.")
 
     # -- registration -----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cups_server import stop_printers
 
 from bgwizard.emulator import Emulator
 
@@ -36,3 +37,10 @@ def clear_faults(request: pytest.FixtureRequest) -> Iterator[None]:
     if "emulator" in request.fixturenames:
         emu: Emulator = request.getfixturevalue("emulator")
         emu.clear_faults()
+
+
+@pytest.fixture(autouse=True)
+def _stop_printers() -> Iterator[None]:
+    """Stop the CUPS schedulers a test started (tests/cups_server.py ``real_printer``)."""
+    yield
+    stop_printers()

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import stat
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
+from cups_server import real_printer as real_printer
 from fakes import FROZEN_NOW, FakeProfileStore, admin_identity, settle
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
@@ -304,19 +302,6 @@ class FakeRotation:
 
     def check_sign_in(self, upn: str, identity: SignedInIdentity) -> list[str]:
         return sign_in_problems(account(self.profile, upn).object_id, upn, identity)
-
-
-FAKE_LP = '#!/bin/sh\ncat > /dev/null\necho "request id is fake-1 (1 file(s))"\n'
-
-
-def fake_printer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fake ``lp`` first on PATH, so "Print both copies" works without a printer."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    lp = bin_dir / "lp"
-    lp.write_text(FAKE_LP)
-    lp.chmod(stat.S_IRWXU)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
 
 
 async def press_when_ready(pilot: Pilot[Any], selector: str) -> None:

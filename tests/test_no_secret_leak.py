@@ -1,8 +1,9 @@
 """The password goes to the printer, the path the user chose and Graph — nowhere else.
 
 One full flow: an admin signs in to the emulator (real msal over HTTPS), the sheet step runs in
-the TUI (Pilot): generate, print to a fake ``lp``, save to a chosen path, a wrong read-back, a
-right one, the profile saved; then the account is created on the emulator with that password
+the TUI (Pilot): generate, print through a real CUPS scheduler (its folders inside the
+searched tree; the virtual printer's output is the paper, not searched), save to a chosen
+path, a wrong read-back, a right one, the profile saved; then the account is created on the emulator with that password
 (real msgraph-sdk) and signs in with it. Afterwards every file under the test's home, config,
 data, cache, state and temp dirs, the emulator's state dir and the profile, and everything
 written to stdout/stderr, is searched for the password and for each of its lines.
@@ -12,14 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import stat
 import tempfile
 import threading
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from cups_server import real_printer
 from textual.app import App
 from textual.widgets import Button, Input
 
@@ -32,10 +32,6 @@ from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
 from bgwizard.sheets.model import blocks
 from bgwizard.sheets.service import SheetService
 
-FAKE_LP = """#!/bin/sh
-wc -c | tr -d ' ' > "$FAKE_LP_DIR/length"
-echo "request id is fake-1 (1 file(s))"
-"""
 NEW_UPN_LOCAL = "bg-leaktest"
 
 
@@ -56,7 +52,7 @@ class Host(App[None]):
 
 @pytest.fixture
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """HOME, XDG dirs and TMPDIR inside ``tmp_path``; a fake ``lp`` first on PATH."""
+    """HOME, XDG dirs and TMPDIR inside ``tmp_path``; a CUPS scheduler with its spool there."""
     for name in ("home", "config", "data", "cache", "state", "tmp", "bin", "lp", "usb"):
         (tmp_path / name).mkdir()
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -65,11 +61,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
-    lp = tmp_path / "bin" / "lp"
-    lp.write_text(FAKE_LP)
-    lp.chmod(stat.S_IRWXU)
-    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_LP_DIR", str(tmp_path / "lp"))
+    real_printer(tmp_path, monkeypatch, root=tmp_path / "lp")
     return tmp_path
 
 
@@ -109,7 +101,18 @@ async def run_sheet_step(host: Host, chosen: Path) -> None:
 
         step.query_one("#location-2", Input).value = "Bank box 12"
         await press("#generate")
+        for _ in range(400):  # the printer list arrives from the scheduler
+            if not step.query_one("#print", Button).disabled:
+                break
+            await pilot.pause(0.05)
         await press("#print")
+        for _ in range(400):  # printed, purged, spool checked
+            if "no copy is left in the spool folder" in str(
+                step.query_one("#print-status").render()
+            ):
+                break
+            await pilot.pause(0.05)
+        assert step.stage == "out"
         await press("#save-open")
         step.query_one("#save-path", Input).value = str(chosen)
         await press("#save")
@@ -133,9 +136,12 @@ def needles(password: str) -> list[bytes]:
 
 
 def files_holding(root: Path, wanted: list[bytes], skip: Path) -> list[str]:
+    """Files under ``root`` holding any of ``wanted``; ``skip`` (the file the user chose) and the
+    virtual printer's output (the paper) aside."""
     hits = []
+    paper = root / "lp" / "printed"
     for path in root.rglob("*"):
-        if path == skip or not path.is_file() or path.is_symlink():
+        if path == skip or paper in path.parents or not path.is_file() or path.is_symlink():
             continue
         data = path.read_bytes()
         hits += [f"{path}: {n[:6]!r}…" for n in wanted if n in data]
@@ -188,7 +194,9 @@ async def test_the_password_leaves_no_trace(
 
     saved = store.load()
     assert saved.accounts[0].current_serials == [outcome.record.serial]
-    assert (sandbox / "lp" / "length").read_text().strip().isdigit()
+    printed = sorted((sandbox / "lp" / "printed" / "office").glob("job-*.pdf"))
+    assert [p.name for p in printed] == ["job-1.pdf"]  # printed once, on the paper
+    assert not list((sandbox / "lp" / "spool").glob("d*"))  # the spool kept no copy
     assert chosen.read_bytes().startswith(b"%PDF")
 
     wanted = needles(password)

@@ -15,7 +15,8 @@ from bgwizard.errors import BgWizardError
 
 if TYPE_CHECKING:
     from bgwizard.cli.parser import Subparsers
-    from bgwizard.sheets.model import SheetContent
+    from bgwizard.sheets.model import RenderedSheet, SheetContent
+    from bgwizard.sheets.service import SheetService
 
 DUMMY_UPN: Final = "test-sheet@example.invalid"
 
@@ -67,13 +68,32 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             where = f"saved to {service.save_sheet(sheet, args.out)}"
         else:
-            where = service.print_sheet(sheet) or "sent to the printer"
+            where = _print(service, sheet, args.printer)
     except BgWizardError as exc:
         print(f"bgwizard: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
     print(f"Test sheet {content.serial} ({content.copies} pages, {args.paper}): {where}")
     _print_dummy_password(content)
     return EXIT_OK
+
+
+def _print(service: SheetService, sheet: RenderedSheet, printer: str | None) -> str:
+    """Print, follow the job until it printed, purge it; what happened, in one sentence.
+
+    Raises:
+        PrintError: the job did not print (it was cancelled and purged), or the print system
+            could not be asked.
+    """
+    from bgwizard.errors import PrintError
+
+    for risk in service.print_risks(printer):
+        print(f"bgwizard: note: {risk}", file=sys.stderr)
+    job = service.print_sheet(sheet, printer)
+    status = service.wait_for_job(job)
+    spool = service.purge_job(job).sentence()
+    if status.state != "printed":
+        raise PrintError(f"{status.sentence()} {spool}")
+    return f"{status.sentence()} {spool}"
 
 
 def _print_dummy_password(content: SheetContent) -> None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         RoleResult,
         VerifiedSignIn,
     )
+    from bgwizard.sheets.jobs import JobStatus, PrintJob, PrintQueue, SpoolCheck
     from bgwizard.sheets.model import PinSheet, ReadBack, RenderedSheet, SheetContent, Spooler
     from bgwizard.sheets.password import PasswordPolicy
 
@@ -74,11 +75,46 @@ class SheetMaker(Protocol):
         """The print spooler found, or None (then the screen offers saving to a file)."""
         ...
 
-    def print_sheet(self, sheet: RenderedSheet) -> str:
-        """Send the sheet to the default printer; the spooler's job id (blocking).
+    def printers(self) -> list[PrintQueue]:
+        """The print system's queues, the default marked (blocking).
 
         Raises:
-            PrintError: no spooler, or it refused the job.
+            PrintError: the scheduler is not running or cannot be reached.
+        """
+        ...
+
+    def print_risks(self, queue: str | None = None) -> list[str]:
+        """What to tell the operator before a secret goes to ``queue``, one sentence each
+        (documents kept by the print system, a network printer, a stopped queue) (blocking).
+
+        Raises:
+            PrintError: the scheduler is not running, or ``queue`` does not exist.
+        """
+        ...
+
+    def print_sheet(self, sheet: RenderedSheet, queue: str | None = None) -> PrintJob:
+        """Send the sheet to ``queue`` (None: the default printer); the job made (blocking).
+
+        Raises:
+            PrintError: no spooler, it refused the job, or it named no job.
+        """
+        ...
+
+    def wait_for_job(
+        self, job: PrintJob, progress: Callable[[JobStatus], None] | None = None
+    ) -> JobStatus:
+        """Follow ``job`` until it printed, ended or needs the operator (blocking).
+
+        Raises:
+            PrintError: the scheduler cannot be reached or forgot the job.
+        """
+        ...
+
+    def purge_job(self, job: PrintJob) -> SpoolCheck:
+        """Cancel ``job`` if it has not ended, purge it, and check the spool folder (blocking).
+
+        Raises:
+            PrintError: the job could not be cancelled or purged.
         """
         ...
 

@@ -195,7 +195,12 @@ def _compare_line(number: int, expected: Secret, text: str) -> LineResult:
 # pin_sheet.py and printing.py) -------------------------------------------------------------
 
 SPOOLERS: Final = ("lp", "lpr")
-"""Tried in this order."""
+"""Tried in this order (runbooks). Credential sheets print only through ``lp`` (CUPS): its job
+can be followed until it printed and then purged from the spool."""
+SHEET_SPOOLERS: Final = ("lp",)
+"""Spoolers for credential and PIN sheets."""
+MEDIA: Final = {"a4": "A4", "letter": "Letter"}
+"""CUPS ``media`` names of the paper sizes."""
 TIMEOUT_SECONDS: Final = 60.0
 SAVE_WARNING: Final = (
     "A saved file is a digital copy of the password. Save only to media you control"
@@ -212,11 +217,14 @@ class Spooler:
     path: str
     """Absolute path of the executable."""
 
-    def command(self, title: str, printer: str | None = None) -> list[str]:
+    def command(
+        self, title: str, printer: str | None = None, paper: str | None = None
+    ) -> list[str]:
         """The command line for one job titled ``title`` (never a file argument: stdin)."""
+        media = ["-o", f"media={MEDIA[paper]}"] if paper in MEDIA else []
         if self.name == "lp":
-            return [self.path, "-t", title, *(["-d", printer] if printer else [])]
-        return [self.path, "-T", title, *(["-P", printer] if printer else [])]
+            return [self.path, "-t", title, *(["-d", printer] if printer else []), *media]
+        return [self.path, "-T", title, *(["-P", printer] if printer else []), *media]
 
 
 PAPER_SIZES: Final = {"a4": (595.2756, 841.8898), "letter": (612.0, 792.0)}
@@ -226,12 +234,14 @@ PAPER_SIZES: Final = {"a4": (595.2756, 841.8898), "letter": (612.0, 792.0)}
 class RenderedSheet:
     """PDF bytes of a sheet; prints as a size, never as its contents (tracebacks show locals)."""
 
-    __slots__ = ("_data", "pages", "serial")
+    __slots__ = ("_data", "pages", "paper", "serial")
 
-    def __init__(self, data: bytes, serial: str, pages: int) -> None:
+    def __init__(self, data: bytes, serial: str, pages: int, paper: str = "a4") -> None:
         self._data = data
         self.serial = serial
         self.pages = pages
+        self.paper = paper
+        """``a4`` or ``letter``: the page size drawn, passed on to the printer as its media."""
 
     @property
     def data(self) -> bytes:

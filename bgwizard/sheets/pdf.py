@@ -82,7 +82,7 @@ def render_sheet(content: SheetContent, paper: str = "a4") -> RenderedSheet:
             raise RuntimeError("The sheet's content does not fit on the page.")
         canvas.showPage()
     canvas.save()
-    return RenderedSheet(buffer.getvalue(), content.serial, content.copies)
+    return RenderedSheet(buffer.getvalue(), content.serial, content.copies, paper)
 
 
 class _Page:

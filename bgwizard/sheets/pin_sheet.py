@@ -74,4 +74,4 @@ def render_pin_sheet(sheet: PinSheet, paper: str = "a4") -> RenderedSheet:
             y -= 12
     c.showPage()
     c.save()
-    return RenderedSheet(buffer.getvalue(), sheet.serial, 1)
+    return RenderedSheet(buffer.getvalue(), sheet.serial, 1, paper)

@@ -28,7 +28,12 @@ def find_spooler(names: Sequence[str] = SPOOLERS) -> Spooler | None:
 
 
 def send_to_spooler(
-    data: bytes, title: str, *, spooler: Spooler | None = None, printer: str | None = None
+    data: bytes,
+    title: str,
+    *,
+    spooler: Spooler | None = None,
+    printer: str | None = None,
+    paper: str | None = None,
 ) -> str:
     """Send a PDF to the print spooler on its standard input.
 
@@ -37,6 +42,7 @@ def send_to_spooler(
         title: the job title the queue shows (neutral: never the password or the account).
         spooler: the spooler to use; found on ``PATH`` when None.
         printer: a destination name, or None for the system default printer.
+        paper: ``a4`` or ``letter``, passed on as the job's media; None leaves it to the queue.
 
     Returns:
         What the spooler said (for example ``request id is office-42 (1 file(s))``).
@@ -49,7 +55,7 @@ def send_to_spooler(
         raise PrintError(
             "No print spooler (lp or lpr) was found; save the sheet to a file instead."
         )
-    failure = _run(spooler.command(title, printer), data)
+    failure = _run(spooler.command(title, printer, paper), data)
     if isinstance(failure, PrintError):
         raise failure
     return failure or f"Sent to the printer with {spooler.name}."

@@ -14,14 +14,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
-from bgwizard.errors import SheetError
+from bgwizard.errors import PrintError, SheetError
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.secret import Secret
+from bgwizard.sheets.cups import PrintSystem
+from bgwizard.sheets.jobs import JobStatus, PrintJob, PrintQueue, SpoolCheck, parse_request_id
 from bgwizard.sheets.model import (
     DEFAULT_COPIES,
     DEFAULT_SIGN_IN_URL,
     PAPER_SIZES,
-    SPOOLERS,
+    SHEET_SPOOLERS,
     PinSheet,
     ReadBack,
     RenderedSheet,
@@ -38,6 +40,8 @@ from bgwizard.sheets.printing import find_spooler, save_to_path, send_to_spooler
 
 JOB_TITLE: Final = "sheet {serial}"
 """Print queue title: neutral, never the account or the password."""
+JOB_WAIT_SECONDS: Final = 120.0
+"""How long ``wait_for_job`` follows a job before it reports where it stands."""
 
 
 class SheetService:
@@ -46,10 +50,11 @@ class SheetService:
     def __init__(
         self,
         *,
-        spoolers: Sequence[str] = SPOOLERS,
+        spoolers: Sequence[str] = SHEET_SPOOLERS,
         printer: str | None = None,
         today: Callable[[], dt.date] = dt.date.today,
         serials: Callable[[], str] = new_serial,
+        print_system: PrintSystem | None = None,
     ) -> None:
         """Configure the service.
 
@@ -58,11 +63,13 @@ class SheetService:
             printer: destination printer name, or None for the system default.
             today: the clock (tests pin it).
             serials: makes a new sheet serial (tests pin it).
+            print_system: the CUPS scheduler the jobs are followed on (found when None).
         """
         self._spoolers = tuple(spoolers)
         self._printer = printer
         self._today = today
         self._serials = serials
+        self._cups = print_system or PrintSystem()
 
     def warm_up(self) -> None:
         """Import reportlab and load the fonts (~0.8 s cold) so the first draw is quick."""
@@ -131,18 +138,89 @@ class SheetService:
         """The print spooler found on ``PATH``, or None (then offer saving to a file)."""
         return find_spooler(self._spoolers)
 
-    def print_sheet(self, sheet: RenderedSheet) -> str:
-        """Send every copy to the default printer in one job, on the spooler's stdin.
+    def printers(self) -> list[PrintQueue]:
+        """The print system's queues, the default marked (empty: nowhere to print).
 
         Raises:
-            PrintError: no spooler, or it refused the job.
+            PrintError: the scheduler is not running or cannot be reached.
         """
-        return send_to_spooler(
+        return self._cups.queues()
+
+    def print_risks(self, queue: str | None = None) -> list[str]:
+        """What the operator should know before a secret goes to ``queue``, one sentence each:
+        the print system keeps printed documents, the queue is a network printer, or it is
+        stopped or refusing jobs. Empty when there is nothing to say.
+
+        Raises:
+            PrintError: the scheduler is not running, or ``queue`` does not exist.
+        """
+        queues = self._cups.queues()
+        name = queue or self._printer or next((q.name for q in queues if q.is_default), "")
+        chosen = next((q for q in queues if q.name == name), None)
+        if chosen is None:
+            raise PrintError(
+                f"There is no printer called {name!r}; choose one of the printers listed."
+                if name
+                else "There is no default printer; choose a printer first."
+            )
+        risks = [self._cups.settings().sentence()]
+        if chosen.network:
+            risks.append(
+                f"{chosen.name} is a network printer ({chosen.device_uri.split(':', 1)[0]}):"
+                " the document crosses the network to reach it."
+            )
+        if not chosen.accepting:
+            risks.append(f"{chosen.name} is not accepting jobs now.")
+        if chosen.stopped:
+            reason = f": {chosen.message}" if chosen.message else ""
+            risks.append(f"{chosen.name} is stopped{reason}.")
+        return [r for r in risks if r]
+
+    def print_sheet(self, sheet: RenderedSheet, queue: str | None = None) -> PrintJob:
+        """Send every copy to ``queue`` (default: the system's) in one job, on ``lp``'s stdin.
+
+        Returns:
+            The job the scheduler made; follow it with ``wait_for_job``.
+
+        Raises:
+            PrintError: no spooler, it refused the job, or it named no job.
+        """
+        said = send_to_spooler(
             sheet.data,
             JOB_TITLE.format(serial=sheet.serial),
             spooler=self.spooler(),
-            printer=self._printer,
+            printer=queue or self._printer,
+            paper=sheet.paper,
         )
+        job = parse_request_id(said)
+        if job is None:
+            raise PrintError(
+                "The print spooler did not say which job it made; check the printer's queue"
+                " and remove the job there."
+            )
+        return job
+
+    def wait_for_job(
+        self, job: PrintJob, progress: Callable[[JobStatus], None] | None = None
+    ) -> JobStatus:
+        """Follow ``job`` until it printed, ended or needs the operator (held, stopped), or for
+        ``JOB_WAIT_SECONDS``; each new status goes to ``progress``.
+
+        Raises:
+            PrintError: the scheduler cannot be reached or forgot the job.
+        """
+        return self._cups.wait(job, timeout=JOB_WAIT_SECONDS, progress=progress)
+
+    def purge_job(self, job: PrintJob) -> SpoolCheck:
+        """Cancel ``job`` if it has not ended, remove it and its document from the print system
+        (``cancel -x``), then look in the spool folder for anything of it left.
+
+        Raises:
+            PrintError: the job could not be cancelled or purged.
+        """
+        self._cups.purge(job)
+        left = self._cups.leftovers(job)
+        return SpoolCheck(job, None if left is None else tuple(str(p) for p in left))
 
     def save_sheet(self, sheet: RenderedSheet, path: str | Path) -> Path:
         """Save the PDF to the path the user typed (new file, mode 0600).

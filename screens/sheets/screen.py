@@ -8,6 +8,7 @@ a read-back matched (the serial is then recorded on the account), or None when c
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,6 +25,7 @@ from bgwizard.ports import ProfileStore, SheetMaker
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.screens.sheets.readback import ReadBackPanel
 from bgwizard.secret import Secret
+from bgwizard.sheets.jobs import JobStatus, PrintJob, PrintQueue
 from bgwizard.sheets.model import PAPER_SIZES, SAVE_WARNING, RenderedSheet, SheetContent, blocks
 from bgwizard.sheets.password import DEFAULT_LENGTH, PasswordPolicy
 
@@ -89,6 +91,12 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         self._sheet: RenderedSheet | None = None
         self._outcome: SheetOutcome | None = None
         self._revealed = False
+        self._job: PrintJob | None = None
+        """The print job in flight or waiting for the operator (held, stopped)."""
+        self._risks_seen: str | None = None
+        """The queue whose warnings the operator has seen (the next Print goes ahead)."""
+        self._printed = False
+        """True once this sheet's job printed: the same sheet is never printed twice."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -126,9 +134,15 @@ class SheetsScreen(Screen[SheetOutcome | None]):
             with Vertical(id="output", classes="section"):
                 yield Static("", id="sheet-status")
                 with Horizontal(classes="row"):
+                    yield Label("Printer", classes="label")
+                    yield Select[str]([], prompt="Looking for printers…", id="printer")
                     yield Button("Print both copies", id="print", variant="primary")
                     yield Button("Save to a file…", id="save-open")
                     yield Button("Reveal…", id="reveal-open", variant="warning")
+                yield Static("", id="print-status")
+                with Horizontal(classes="row", id="job-box"):
+                    yield Button("Check the job again", id="job-recheck")
+                    yield Button("Cancel and purge the job", id="job-purge", variant="error")
                 with Vertical(id="save-box"):
                     yield Static(SAVE_WARNING, classes="warning")
                     with Horizontal(classes="row"):
@@ -158,6 +172,7 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         self.query_one("#output").disabled = reached >= 3
 
     def on_mount(self) -> None:
+        self.query_one("#job-box").display = False
         self.query_one("#save-box").display = False
         self.query_one("#reveal-box").display = False
         self.watch_stage(self.stage)
@@ -208,25 +223,177 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         if content is not self._content:
             return  # a newer draw replaced this one
         self._sheet = sheet
-        spooler = self._service.spooler()
-        self.query_one("#print", Button).disabled = spooler is None
-        where = (
-            f"Print sends both pages to the default printer with {spooler.name}."
-            if spooler
-            else "No print spooler (lp or lpr) on this machine: save to a file, or reveal."
-        )
+        self._printed = False
+        self._risks_seen = None
+        self.query_one("#print", Button).label = "Print both copies"
         self.query_one("#sheet-status", Static).update(
-            f"Sheet {content.serial} is ready: {sheet.pages} pages, {content.copies} copies"
-            f" ({len(content.lines())} lines each). {where} Destroy any copy drawn earlier."
+            f"Sheet {content.serial} is ready: {_pages(sheet.pages)}, {content.copies} copies"
+            f" ({len(content.lines())} lines each). Destroy any copy drawn earlier."
         )
         self.query_one(ReadBackPanel).prepare(content, self._service.check)
         self.stage = "drawn"
+        self._find_printers()
+
+    @work(thread=True, exclusive=True, group="printers")
+    def _find_printers(self) -> None:
+        problem = ""
+        queues: list[PrintQueue] = []
+        if self._service.spooler() is None:
+            problem = "No lp command (CUPS) on this machine: save to a file, or reveal."
+        else:
+            try:
+                queues = self._service.printers()
+            except BgWizardError as exc:
+                problem = f"{exc} Save to a file, or reveal."
+            if not queues and not problem:
+                problem = "No printer is set up on this machine: save to a file, or reveal."
+        self.app.call_from_thread(self._show_printers, queues, problem)
+
+    def _show_printers(self, queues: list[PrintQueue], problem: str) -> None:
+        select: Select[str] = self.query_one("#printer", Select)
+        select.set_options([(q.label(), q.name) for q in queues])
+        default = next((q.name for q in queues if q.is_default), queues[0].name if queues else None)
+        if default is not None:
+            select.value = default
+        select.disabled = not queues
+        self.query_one("#print", Button).disabled = not queues or self._printed
+        self._say(problem, warning=True)
+
+    def _queue(self) -> str | None:
+        value = self.query_one("#printer", Select).value
+        return value if isinstance(value, str) else None
+
+    def _say(self, text: str, *, warning: bool = False) -> None:
+        status = self.query_one("#print-status", Static)
+        status.update(text)
+        status.set_class(warning, "warning")
 
     @on(Button.Pressed, "#print")
     def print_sheet(self) -> None:
-        """Send both copies to the print spooler."""
-        if self._sheet is not None:
-            self._output(self._sheet, None)
+        """Print both copies: warnings first (once per printer), then the job, followed."""
+        if self._sheet is None or self._job is not None or self._printed:
+            return
+        queue = self._queue()
+        if queue is None:
+            self._say("Choose a printer first.", warning=True)
+            return
+        self.query_one("#print", Button).disabled = True
+        self._print(self._sheet, queue, confirmed=self._risks_seen == queue)
+
+    @work(thread=True, exclusive=True, group="sheet-output")
+    def _print(self, sheet: RenderedSheet, queue: str, *, confirmed: bool) -> None:
+        call = self.app.call_from_thread
+        try:
+            if not confirmed:
+                risks = self._service.print_risks(queue)
+                if risks:
+                    call(self._ask, queue, risks)
+                    return
+            call(self._say, f"Sending sheet {sheet.serial} to {queue}…")
+            job = self._service.print_sheet(sheet, queue)
+        except BgWizardError as exc:
+            call(self._print_failed, str(exc))
+            return
+        call(self._submitted, job)
+
+    def _ask(self, queue: str, risks: list[str]) -> None:
+        self._risks_seen = queue
+        button = self.query_one("#print", Button)
+        button.label = "Print anyway"
+        button.disabled = False
+        self._say(" ".join([*risks, "Press Print anyway to go ahead."]), warning=True)
+
+    def _print_failed(self, said: str) -> None:
+        self._say(said, warning=True)
+        self.query_one("#print", Button).disabled = self._printed
+
+    def _submitted(self, job: PrintJob) -> None:
+        self._job = job
+        self.query_one("#job-box").display = False
+        self._say(f"Job {job.name} sent; waiting for the printer…")
+        self._follow(job)
+
+    @work(thread=True, exclusive=True, group="print-job")
+    def _follow(self, job: PrintJob) -> None:
+        call = self.app.call_from_thread
+        try:
+            status = self._service.wait_for_job(
+                job, progress=lambda s: call(self._say, s.sentence())
+            )
+        except BgWizardError as exc:
+            call(self._job_waiting, None, str(exc))
+            return
+        if status.state != "printed":
+            call(self._job_waiting, status, "")
+            return
+        try:
+            spool = self._service.purge_job(job).sentence()
+        except BgWizardError as exc:
+            spool = str(exc)
+        call(self._job_printed, status, spool)
+
+    def _job_printed(self, status: JobStatus, spool: str) -> None:
+        self._job = None
+        self._printed = True
+        self.query_one("#job-box").display = False
+        self.query_one("#print", Button).disabled = True
+        self._say(f"{status.sentence()} {spool}", warning="no copy is left" not in spool)
+        self.notify("Now type one printed copy back.", title="Sheet printed")
+        if self.stage == "drawn":
+            self.stage = "out"
+
+    def _job_waiting(self, status: JobStatus | None, problem: str) -> None:
+        if status is not None and status.final:
+            # cancelled or aborted by the print system: nothing printed; the sheet may be sent again
+            self._job_purged(status.sentence(), self._purge_quietly(status.job))
+            return
+        said = status.sentence() if status is not None else problem
+        self._say(
+            f"{said} The read-back opens once the job has printed. Check again, or cancel and"
+            " purge the job so no copy stays in the queue.",
+            warning=True,
+        )
+        self.query_one("#job-box").display = True
+
+    def _purge_quietly(self, job: PrintJob) -> str:
+        try:
+            return self._service.purge_job(job).sentence()
+        except BgWizardError as exc:
+            return str(exc)
+
+    @on(Button.Pressed, "#job-recheck")
+    def recheck_job(self) -> None:
+        """Follow the waiting job again."""
+        if self._job is not None:
+            self.query_one("#job-box").display = False
+            self._say(f"Checking job {self._job.name}…")
+            self._follow(self._job)
+
+    @on(Button.Pressed, "#job-purge")
+    def purge_job(self) -> None:
+        """Cancel the waiting job and remove it and its document from the print system."""
+        if self._job is not None:
+            self.query_one("#job-box").display = False
+            self._purge(self._job)
+
+    @work(thread=True, exclusive=True, group="print-job")
+    def _purge(self, job: PrintJob) -> None:
+        call = self.app.call_from_thread
+        try:
+            said = self._service.purge_job(job).sentence()
+        except BgWizardError as exc:
+            call(self._say, str(exc), warning=True)
+            call(self._show_job_box)
+            return
+        call(self._job_purged, f"Job {job.name} was cancelled.", said)
+
+    def _show_job_box(self) -> None:
+        self.query_one("#job-box").display = True
+
+    def _job_purged(self, said: str, spool: str) -> None:
+        self._job = None
+        self._say(f"{said} {spool} Print again when the printer is ready.", warning=True)
+        self.query_one("#print", Button).disabled = False
 
     @on(Button.Pressed, "#save-open")
     def open_save(self) -> None:
@@ -245,21 +412,16 @@ class SheetsScreen(Screen[SheetOutcome | None]):
             self._output(self._sheet, path)
 
     @work(thread=True, exclusive=True, group="sheet-output")
-    def _output(self, sheet: RenderedSheet, path: str | None) -> None:
+    def _output(self, sheet: RenderedSheet, path: str) -> None:
         try:
-            said = (
-                f"Saved to {self._service.save_sheet(sheet, path)}."
-                if path
-                else self._service.print_sheet(sheet)
-            )
+            said = f"Saved to {self._service.save_sheet(sheet, path)}."
         except BgWizardError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self._sent, said)
 
     def _sent(self, said: str) -> None:
-        said = said if said.endswith(".") else f"{said}."
-        self.notify(f"{said} Now type one printed copy back.", title="Sheet sent")
+        self.notify(f"{said} Now type one printed copy back.", title="Sheet saved")
         self.query_one("#save-box").display = False
         if self.stage == "drawn":
             self.stage = "out"
@@ -334,6 +496,19 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         self.dismiss(self._outcome)
 
     def _forget(self) -> None:
+        if self._job is not None:
+            # a sheet replaced or abandoned leaves no job in the queue (the screen may be gone
+            # by the time the scheduler answers, so the app reports a failure)
+            job, self._job = self._job, None
+            app, purge = self.app, self._service.purge_job
+
+            def run() -> None:
+                try:
+                    purge(job)
+                except BgWizardError as exc:
+                    app.call_from_thread(app.notify, str(exc), severity="error")
+
+            threading.Thread(target=run, name="purge-print-job", daemon=True).start()
         self._password = None
         self._content = None
         self._sheet = None
@@ -341,3 +516,7 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         self._revealed = False
         self.query_one("#reveal", Button).label = "Show the password"
         self.query_one("#reveal-box").display = False
+
+
+def _pages(count: int) -> str:
+    return f"{count} page{'s' if count != 1 else ''}"

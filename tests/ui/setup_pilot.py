@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fakes_setup import fake_printer as fake_printer
+from fakes_setup import real_printer as real_printer
 from textual.pilot import Pilot
 from textual.widgets import Button, Input
 

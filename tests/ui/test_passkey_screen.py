@@ -20,7 +20,7 @@ from bgwizard.passkeys.device import KeyDevice
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.passkeys import PasskeyScreen
 from bgwizard.secret import Secret
-from ui.setup_pilot import ADMIN_PASSWORD, SIZE, Stack, build, fake_printer, press, until
+from ui.setup_pilot import ADMIN_PASSWORD, SIZE, Stack, build, press, real_printer, until
 
 TARGET = "tom.becker@contosologistics.com"
 TARGET_ID = "00000005-1c4b-4e8a-9d2f-7a3e5b6c8d05"
@@ -82,7 +82,7 @@ def _text(screen: PasskeyScreen, selector: str) -> str:
 async def test_a_new_key_is_registered_and_recorded(
     emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake_printer(tmp_path, monkeypatch)
+    real_printer(tmp_path, monkeypatch)
     stack = _stack(emu, tmp_path)
     key = SoftKey()
     async with stack.app.run_test(size=SIZE) as pilot:
@@ -98,7 +98,13 @@ async def test_a_new_key_is_registered_and_recorded(
         assert "bgwizard SoftKey" in checks and "has no PIN yet" in checks
         assert "4815 1623" in _text(screen, "#pin-text")
         await press(pilot, "#print-pin")
-        await until(pilot, lambda: "sent to the printer" in _text(screen, "#passkey-status"))
+        await until(
+            pilot,
+            lambda: (
+                "printed. Job office-1 was purged: no copy is left"
+                in _text(screen, "#passkey-status")
+            ),
+        )
         screen.query_one("#pin", Input).value = "1111 2222"
         await press(pilot, "#register")
         assert "not the PIN shown" in _text(screen, "#passkey-status")

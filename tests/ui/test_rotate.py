@@ -22,10 +22,10 @@ from ui.setup_pilot import (
     Stack,
     admin_and_account,
     approve_in_dialog,
-    fake_printer,
     make_sheet,
     on,
     press,
+    real_printer,
     until,
 )
 
@@ -62,7 +62,7 @@ async def prepared(emu: Emulator, tmp_path: Path) -> Stack:
 async def test_rotation_resets_and_verifies(
     emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake_printer(tmp_path, monkeypatch)
+    real_printer(tmp_path, monkeypatch)
     stack = await prepared(emu, tmp_path)
     app = stack.app
     try:

@@ -20,9 +20,9 @@ from fakes_setup import (
     FakeKeys,
     FakeRotation,
     FakeVerifier,
-    fake_printer,
     press_when_ready,
     read_back_sheet,
+    real_printer,
 )
 from textual.widgets import Button, Input, Static
 
@@ -117,7 +117,7 @@ def _saved_serials(fakes: FakeServices) -> tuple[list[str], list[str]]:
 async def test_a_verified_rotation_is_signed_into_the_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fakes: FakeServices, make_app: AppFactory
 ) -> None:
-    fake_printer(tmp_path, monkeypatch)
+    real_printer(tmp_path, monkeypatch)
     profile, verifier = _prepared(tmp_path, fakes)
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
@@ -144,7 +144,7 @@ async def test_a_verified_rotation_is_signed_into_the_log(
 async def test_a_refused_log_leaves_the_rotation_done_and_a_linked_log_takes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fakes: FakeServices, make_app: AppFactory
 ) -> None:
-    fake_printer(tmp_path, monkeypatch)
+    real_printer(tmp_path, monkeypatch)
     profile, verifier = _prepared(tmp_path, fakes)
     old = build_log(Path(profile.drill_log), 3)
     old.path.write_bytes(old.path.read_bytes().replace(b"pass", b"PASS", 1))

@@ -20,9 +20,9 @@ from fakes_setup import (
     FakeKeys,
     FakeRotation,
     FakeVerifier,
-    fake_printer,
     press_when_ready,
     read_back_sheet,
+    real_printer,
 )
 from textual.widgets import Button, Select, Static
 
@@ -112,7 +112,7 @@ async def test_finishing_a_pending_rotation_records_the_new_sheet(
 async def test_starting_again_retires_the_pending_sheet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fakes: FakeServices, make_app: AppFactory
 ) -> None:
-    fake_printer(tmp_path, monkeypatch)
+    real_printer(tmp_path, monkeypatch)
     profile = _interrupted()
     rotation, _ = _fakes(fakes, profile)
     app = make_app(fakes, profile)

@@ -22,10 +22,10 @@ from ui.setup_pilot import (
     approve_in_dialog,
     build,
     continue_shown,
-    fake_printer,
     make_sheet,
     on,
     press,
+    real_printer,
     sign_in_admin,
     tenant_state,
     until,
@@ -135,7 +135,7 @@ async def test_the_wizard_sets_up_the_sample_tenant(
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    fake_printer(tmp_path, monkeypatch)
+    real_printer(tmp_path, monkeypatch)
     stack = build(emu, tmp_path)
     try:
         async with stack.app.run_test(size=SIZE) as pilot:

@@ -1,19 +1,20 @@
 """Pilot tests of the paper credential step (``SheetsScreen``), pushed on its own.
 
-Printing goes to a fake ``lp`` on ``PATH`` that records how many bytes arrived on its
-standard input; nothing else stands in for the real service, PDF or read-back.
+Printing goes through a real CUPS scheduler (tests/cups_server.py) to a virtual printer that
+keeps each job's document; nothing stands in for the real service, PDF, print system or
+read-back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cups_server import real_printer, running_cups
 from textual.app import App
 from textual.widgets import Button, Input, Select, Static
 
@@ -27,28 +28,6 @@ from bgwizard.sheets.service import SheetService
 
 SIZE = (110, 60)
 DAY = dt.date(2026, 11, 27)
-FAKE_LP = """#!/bin/sh
-printf '%s\\n' "$@" > "$FAKE_LP_DIR/args"
-cat > "$FAKE_LP_DIR/.stdin-$$"
-wc -c < "$FAKE_LP_DIR/.stdin-$$" | tr -d ' ' > "$FAKE_LP_DIR/length"
-sha256sum "$FAKE_LP_DIR/.stdin-$$" | cut -d' ' -f1 > "$FAKE_LP_DIR/sha256"
-rm -f "$FAKE_LP_DIR/.stdin-$$"
-echo "request id is fake-1 (1 file(s))"
-"""
-
-
-def install_fake_lp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Put a fake ``lp`` first on PATH; returns the directory it reports into."""
-    bin_dir = tmp_path / "bin"
-    report = tmp_path / "lp-report"
-    bin_dir.mkdir()
-    report.mkdir()
-    lp = bin_dir / "lp"
-    lp.write_text(FAKE_LP)
-    lp.chmod(stat.S_IRWXU)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_LP_DIR", str(report))
-    return report
 
 
 class Host(App[None]):
@@ -98,6 +77,26 @@ async def press(app: Host, pilot: Any, selector: str) -> None:
     await settle(app, pilot)
 
 
+async def until(pilot: Any, condition: Callable[[], bool], seconds: float = 20) -> None:
+    """Wait (the app running) until ``condition`` holds; fail after ``seconds``."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the screen never reached the expected state")
+
+
+async def print_and_wait(app: Host, pilot: Any) -> None:
+    """Press Print once the printer list is in, and wait until the job printed."""
+    await until(pilot, lambda: not app.step.query_one("#print", Button).disabled)
+    await press(app, pilot, "#print")
+    await until(pilot, lambda: app.step.stage == "out")
+
+
+def status(app: Host) -> str:
+    return str(app.step.query_one("#print-status", Static).render())
+
+
 async def type_lines(app: Host, pilot: Any, lines: list[str]) -> None:
     for number, text in enumerate(lines, start=1):
         app.step.query_one(f"#line-{number}", Input).value = text
@@ -112,7 +111,7 @@ def expected_lines(app: Host) -> list[str]:
 async def test_generate_print_read_back_records_serial(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    report = install_fake_lp(tmp_path, monkeypatch)
+    cups = real_printer(tmp_path, monkeypatch)
     app, _profile, account = make_host()
     async with app.run_test(size=SIZE) as pilot:
         app.step.query_one("#location-2", Input).value = "Bank box 12"
@@ -121,11 +120,19 @@ async def test_generate_print_read_back_records_serial(
         sheet = app.step._sheet
         assert sheet is not None and sheet.pages == 2
         assert not app.step.query_one("#readback").display
-        await press(app, pilot, "#print")
-        assert app.step.stage == "out"
-        assert (report / "length").read_text().strip() == str(len(sheet.data))
-        assert (report / "sha256").read_text().strip() == hashlib.sha256(sheet.data).hexdigest()
-        assert "-t" in (report / "args").read_text().split()
+        await until(pilot, lambda: app.step.query_one("#printer", Select).value == "office")
+        await print_and_wait(app, pilot)
+        assert app.step.query_one("#readback").display
+        received = cups.printed / "office" / "job-1.pdf"
+        assert received.read_bytes() == sheet.data  # the printer got the sheet, byte for byte
+        assert (cups.printed / "office" / "job-1.title").read_text().strip() == (
+            f"sheet {sheet.serial}"
+        )
+        assert "media=A4" in (cups.printed / "office" / "job-1.options").read_text()
+        await until(pilot, lambda: "no copy is left in the spool folder" in status(app))
+        assert cups.documents(1) == []
+        assert "Job office-1 printed." in status(app)
+        assert app.step.query_one("#print", Button).disabled  # never the same sheet twice
         lines = expected_lines(app)
         await type_lines(app, pilot, [" ".join(blocks(line)) for line in lines])
         await press(app, pilot, "#check")
@@ -142,11 +149,11 @@ async def test_generate_print_read_back_records_serial(
 async def test_wrong_line_is_named_and_nothing_recorded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    install_fake_lp(tmp_path, monkeypatch)
+    real_printer(tmp_path, monkeypatch)
     app, _profile, account = make_host()
     async with app.run_test(size=SIZE) as pilot:
         await press(app, pilot, "#generate")
-        await press(app, pilot, "#print")
+        await print_and_wait(app, pilot)
         lines = expected_lines(app)
         wrong = lines[2][1] + lines[2][0] + lines[2][2:]  # neighbours swapped on line 3
         if wrong == lines[2]:
@@ -167,7 +174,6 @@ async def test_wrong_line_is_named_and_nothing_recorded(
 async def test_password_is_never_on_screen_until_revealed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    install_fake_lp(tmp_path, monkeypatch)
     app, _profile, _account = make_host()
     async with app.run_test(size=SIZE) as pilot:
         await press(app, pilot, "#generate")
@@ -200,8 +206,8 @@ async def test_no_spooler_disables_print_and_save_writes_0600(
     target.parent.mkdir()
     async with app.run_test(size=SIZE) as pilot:
         await press(app, pilot, "#generate")
+        await until(pilot, lambda: "No lp command (CUPS)" in status(app))
         assert app.step.query_one("#print", Button).disabled
-        assert "No print spooler" in str(app.step.query_one("#sheet-status", Static).render())
         await press(app, pilot, "#save-open")
         assert app.step.query_one("#save-box").display
         app.step.query_one("#save-path", Input).value = str(target)
@@ -273,18 +279,20 @@ def test_snapshot_wrong_read_back(
     snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After printing and a read-back with line 2 wrong: status "Sheet S-TEST-2345 is ready: 2
-    pages, 2 copies (4 lines each). Print sends both pages to the default printer with lp."
-    and the three buttons; below, four masked inputs (dots only, never a character),
-    "check 37" beside line 1, "check ??" beside line 2 (it starts with a zero), "check --"
-    beside the empty lines 3 and 4; in red "Line 2: Character 1 ('0') never appears on a
-    sheet…", "Line 3 is empty.", "Line 4 is empty."; a "Sheet sent" toast naming the lp job."""
-    install_fake_lp(tmp_path, monkeypatch)
+    pages, 2 copies (4 lines each). Destroy any copy drawn earlier."; the printer "office
+    (default)" (greyed: printed) and the three buttons; "Job office-1 printed. Job office-1 was
+    purged: no copy is left in the spool folder."; below, four masked inputs (dots only, never
+    a character), "check 37" beside line 1, "check ??" beside line 2 (it starts with a zero),
+    "check --" beside the empty lines 3 and 4; in red "Line 2: Character 1 ('0') never appears
+    on a sheet…", "Line 3 is empty.", "Line 4 is empty."; a "Sheet printed" toast."""
+    real_printer(tmp_path, monkeypatch)
     service = PinnedService(today=lambda: DAY, serials=lambda: "S-TEST-2345")
     app, _profile, _account = make_host(service)
 
     async def run_before(pilot: Any) -> None:
         await press(app, pilot, "#generate")
-        await press(app, pilot, "#print")
+        await print_and_wait(app, pilot)
+        await until(pilot, lambda: "no copy is left" in status(app))
         lines = expected_lines(app)
         await type_lines(app, pilot, [lines[0], "0" + lines[1][1:]])
         await press(app, pilot, "#check")
@@ -292,3 +300,76 @@ def test_snapshot_wrong_read_back(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_held_job_keeps_the_read_back_closed_until_purged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cups = real_printer(tmp_path, monkeypatch)
+    cups.admin("lpadmin", "-p", "office", "-o", "job-hold-until-default=indefinite")
+    app, _profile, account = make_host()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(app, pilot, "#generate")
+        await until(pilot, lambda: not app.step.query_one("#print", Button).disabled)
+        await press(app, pilot, "#print")
+        await until(pilot, lambda: bool(app.step.query_one("#job-box").display))
+        assert status(app).startswith("Job office-1 is held")
+        assert "The read-back opens once the job has printed." in status(app)
+        assert app.step.stage == "drawn" and not app.step.query_one("#readback").display
+        assert cups.documents(1)  # the sheet waits in the queue
+        await press(app, pilot, "#job-purge")
+        await until(pilot, lambda: "Job office-1 was cancelled." in status(app))
+        assert "no copy is left in the spool folder" in status(app)
+        assert cups.documents(1) == []
+        assert "office-1" not in cups.admin("lpstat", "-W", "all", "-o")
+        assert not app.step.query_one("#job-box").display
+        assert not app.step.query_one("#print", Button).disabled  # may be sent again
+        assert app.step.stage == "drawn"
+    assert account.sheets == []
+
+
+async def test_kept_documents_are_said_before_anything_is_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_cups(tmp_path / "cups", preserve_job_files="Yes") as cups:
+        cups.add_queue("office", default=True)
+        cups.add_queue("remote", uri="ipps://192.0.2.9/ipp/print")
+        app, _profile, _account = make_host()
+        async with app.run_test(size=SIZE) as pilot:
+            await press(app, pilot, "#generate")
+            await until(pilot, lambda: not app.step.query_one("#print", Button).disabled)
+            await press(app, pilot, "#print")
+            await until(pilot, lambda: "Press Print anyway" in status(app))
+            assert "keeps a copy of every printed document (PreserveJobFiles Yes)" in status(app)
+            assert str(app.step.query_one("#print", Button).label) == "Print anyway"
+            assert cups.admin("lpstat", "-W", "all", "-o") == ""  # nothing sent yet
+            app.step.query_one("#printer", Select).value = "remote"
+            await pilot.pause()
+            await press(app, pilot, "#print")  # another printer: its own warnings first
+            await until(pilot, lambda: "ipps" in status(app))
+            assert "remote is a network printer (ipps)" in status(app)
+            app.step.query_one("#printer", Select).value = "office"
+            await pilot.pause()
+            await press(app, pilot, "#print")
+            await press(app, pilot, "#print")  # seen: goes ahead
+            await until(pilot, lambda: app.step.stage == "out")
+            await until(pilot, lambda: "no copy is left" in status(app))
+            assert cups.documents(1) == []
+
+
+async def test_no_printer_set_up_leaves_save_to_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_cups(tmp_path / "cups"):
+        app, _profile, _account = make_host()
+        async with app.run_test(size=SIZE) as pilot:
+            await press(app, pilot, "#generate")
+            await until(pilot, lambda: "No printer is set up on this machine" in status(app))
+            assert app.step.query_one("#print", Button).disabled
+            assert not app.step.query_one("#save-open", Button).disabled
+    monkeypatch.setenv("CUPS_SERVER", str(tmp_path / "gone.sock"))
+    app, _profile, _account = make_host()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(app, pilot, "#generate")
+        await until(pilot, lambda: "is not running or cannot be reached" in status(app))
+        assert app.step.query_one("#print", Button).disabled
