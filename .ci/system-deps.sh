@@ -7,6 +7,9 @@ command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 command -v jq >/dev/null || need+=(jq)
+# the printing tests start their own CUPS scheduler (cupsd) and print with lp
+{ command -v cupsd >/dev/null || test -x /usr/sbin/cupsd; } || need+=(cups-daemon)
+command -v lp >/dev/null || need+=(cups-client)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing system packages: ${need[*]} (install them as root)" >&2; exit 1

@@ -3,10 +3,11 @@
 One full flow: an admin signs in to the emulator (real msal over HTTPS), the sheet step runs in
 the TUI (Pilot): generate, print through a real CUPS scheduler (its folders inside the
 searched tree; the virtual printer's output is the paper, not searched), save to a chosen
-path, a wrong read-back, a right one, the profile saved; then the account is created on the emulator with that password
-(real msgraph-sdk) and signs in with it. Afterwards every file under the test's home, config,
-data, cache, state and temp dirs, the emulator's state dir and the profile, and everything
-written to stdout/stderr, is searched for the password and for each of its lines.
+path, a wrong read-back, a right one, the profile saved; then the account is created on the
+emulator with that password (real msgraph-sdk) and signs in with it. Afterwards every file
+under the test's home, config, data, cache, state and temp dirs, the scheduler's spool, the
+emulator's state dir and the profile, and everything written to stdout/stderr, is searched
+for the password and for each of its lines.
 """
 
 from __future__ import annotations

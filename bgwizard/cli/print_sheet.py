@@ -11,7 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Final
 
 from bgwizard.cli.parser import EXIT_FINDINGS, EXIT_OK
-from bgwizard.errors import BgWizardError
+from bgwizard.errors import BgWizardError, PrintError
 
 if TYPE_CHECKING:
     from bgwizard.cli.parser import Subparsers
@@ -84,8 +84,10 @@ def _print(service: SheetService, sheet: RenderedSheet, printer: str | None) -> 
         PrintError: the job did not print (it was cancelled and purged), or the print system
             could not be asked.
     """
-    from bgwizard.errors import PrintError
+    from bgwizard.sheets.model import NO_LP
 
+    if service.spooler() is None:
+        raise PrintError(NO_LP)
     for risk in service.print_risks(printer):
         print(f"bgwizard: note: {risk}", file=sys.stderr)
     job = service.print_sheet(sheet, printer)

@@ -13,6 +13,7 @@ import http.client
 import os
 import socket
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -75,7 +76,7 @@ class Answer:
         return [g for g in self.groups if g.tag == tag]
 
 
-def encode(operation: int, request_id: int, attributes: list[tuple[int, str, Value]]) -> bytes:
+def encode(operation: int, request_id: int, attributes: Sequence[tuple[int, str, Value]]) -> bytes:
     """An IPP/2.0 request: the operation attributes given, after charset and language."""
     out = bytearray(struct.pack(">BBHI", 2, 0, operation, request_id))
     out.append(_OPERATION)
@@ -84,7 +85,7 @@ def encode(operation: int, request_id: int, attributes: list[tuple[int, str, Val
         (0x48, "attributes-natural-language", "en"),
     ]
     previous = ""
-    for tag, name, value in fixed + attributes:
+    for tag, name, value in [*fixed, *attributes]:
         data = _value_bytes(tag, value)
         key = b"" if name == previous else name.encode()
         out += struct.pack(">BH", tag, len(key)) + key + struct.pack(">H", len(data)) + data
@@ -225,7 +226,7 @@ class IppClient:
         self._next_id = 1
 
     def request(
-        self, operation: int, attributes: list[tuple[int, str, Value]], resource: str = "/"
+        self, operation: int, attributes: Sequence[tuple[int, str, Value]], resource: str = "/"
     ) -> Answer:
         """Send one request and decode the answer.
 

@@ -199,6 +199,7 @@ SPOOLERS: Final = ("lp", "lpr")
 can be followed until it printed and then purged from the spool."""
 SHEET_SPOOLERS: Final = ("lp",)
 """Spoolers for credential and PIN sheets."""
+NO_LP: Final = "No lp command (CUPS) was found to print with; save the sheet to a file instead."
 MEDIA: Final = {"a4": "A4", "letter": "Letter"}
 """CUPS ``media`` names of the paper sizes."""
 TIMEOUT_SECONDS: Final = 60.0

@@ -22,6 +22,7 @@ from bgwizard.sheets.jobs import JobStatus, PrintJob, PrintQueue, SpoolCheck, pa
 from bgwizard.sheets.model import (
     DEFAULT_COPIES,
     DEFAULT_SIGN_IN_URL,
+    NO_LP,
     PAPER_SIZES,
     SHEET_SPOOLERS,
     PinSheet,
@@ -185,10 +186,13 @@ class SheetService:
         Raises:
             PrintError: no spooler, it refused the job, or it named no job.
         """
+        spooler = self.spooler()
+        if spooler is None:
+            raise PrintError(NO_LP)
         said = send_to_spooler(
             sheet.data,
             JOB_TITLE.format(serial=sheet.serial),
-            spooler=self.spooler(),
+            spooler=spooler,
             printer=queue or self._printer,
             paper=sheet.paper,
         )

@@ -239,7 +239,7 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         problem = ""
         queues: list[PrintQueue] = []
         if self._service.spooler() is None:
-            problem = "No lp command (CUPS) on this machine: save to a file, or reveal."
+            problem = "No lp command (CUPS) was found to print with: save to a file, or reveal."
         else:
             try:
                 queues = self._service.printers()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 from pathlib import Path
@@ -10,13 +9,9 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
+from cups_server import real_printer
 
 from bgwizard.cli.main import main
-
-FAKE_LP = """#!/bin/sh
-cat > "$FAKE_LP_DIR/job.pdf"
-echo "request id is fake-9 (1 file(s))"
-"""
 
 
 def run_test_sheet(argv: list[str]) -> int:
@@ -54,19 +49,15 @@ def test_out_saves_a_test_sheet_and_prints_the_dummy_password(
     check_pdf(target.read_bytes(), "".join(lines), (612.0, 792.0))
 
 
-def test_default_sends_to_the_spooler(
+def test_default_prints_through_cups_and_follows_the_job(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "lp").write_text(FAKE_LP)
-    (bin_dir / "lp").chmod(stat.S_IRWXU)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin")
-    monkeypatch.setenv("FAKE_LP_DIR", str(tmp_path))
+    cups = real_printer(tmp_path, monkeypatch)
     assert run_test_sheet([]) == 0
     out = capsys.readouterr().out
-    assert "request id is fake-9" in out
-    check_pdf((tmp_path / "job.pdf").read_bytes(), "".join(dummy_lines(out)), (595.28, 841.89))
+    assert "Job office-1 printed. Job office-1 was purged: no copy is left" in out
+    received = (cups.printed / "office" / "job-1.pdf").read_bytes()
+    check_pdf(received, "".join(dummy_lines(out)), (595.28, 841.89))
 
 
 def test_no_spooler_fails_with_one_sentence(
@@ -76,7 +67,7 @@ def test_no_spooler_fails_with_one_sentence(
     assert run_test_sheet(["--paper", "a4"]) == 1
     captured = capsys.readouterr()
     assert captured.err.strip() == (
-        "bgwizard: No print spooler (lp or lpr) was found; save the sheet to a file instead."
+        "bgwizard: No lp command (CUPS) was found to print with; save the sheet to a file instead."
     )
     assert "Traceback" not in captured.err
     assert captured.out == ""

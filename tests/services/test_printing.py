@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -27,9 +28,13 @@ rm -f "$FAKE_LP_DIR/.stdin-$$"
 @pytest.fixture
 def spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty PATH directory for fake spoolers and a report directory; TMPDIR kept empty."""
-    for name in ("bin", "report", "tmp"):
+    for name in ("bin", "tools", "report", "tmp"):
         (tmp_path / name).mkdir()
-    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    for tool in ("sh", "cat", "wc", "tr", "sha256sum", "cut", "rm"):  # what the fakes run;
+        found = shutil.which(tool)  # not /usr/bin itself, where a real lp may be installed
+        assert found, tool
+        (tmp_path / "tools" / tool).symlink_to(found)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{tmp_path / 'tools'}")
     monkeypatch.setenv("FAKE_LP_DIR", str(tmp_path / "report"))
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     return tmp_path

@@ -206,7 +206,7 @@ async def test_no_spooler_disables_print_and_save_writes_0600(
     target.parent.mkdir()
     async with app.run_test(size=SIZE) as pilot:
         await press(app, pilot, "#generate")
-        await until(pilot, lambda: "No lp command (CUPS)" in status(app))
+        await until(pilot, lambda: "No lp command (CUPS) was found" in status(app))
         assert app.step.query_one("#print", Button).disabled
         await press(app, pilot, "#save-open")
         assert app.step.query_one("#save-box").display
