@@ -199,3 +199,38 @@ def test_cli_test_sheet_on_a_jammed_printer_fails_in_one_sentence(cups: CupsServ
         " no copy is left in the spool folder."
     )
     assert cups.documents(1) == []
+
+
+def test_a_queue_refusing_jobs_is_one_sentence_and_nothing_is_queued(cups: CupsServer) -> None:
+    cups.admin("cupsreject", "-r", "Out of toner", "office")
+    service = SheetService()
+    assert "office is not accepting jobs now." in service.print_risks("office")
+    *_, rendered = sheet(service)
+    with pytest.raises(PrintError) as refused:
+        service.print_sheet(rendered)  # type: ignore[arg-type]
+    said = str(refused.value)
+    assert said.startswith("The print spooler refused the job: ") and "\n" not in said
+    assert "not accepting jobs" in said
+    assert cups.admin("lpstat", "-W", "all", "-o") == ""
+    assert not list(cups.spool.glob("d*"))
+
+
+def processes_naming(text: str) -> list[int]:
+    """Ids of running processes whose command line holds ``text`` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.name.isdigit() and text.encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_the_scheduler_is_gone_after_the_test(tmp_path: Path) -> None:
+    with running_cups(tmp_path / "cups") as server:
+        conf = str(server.conf / "cupsd.conf")
+        assert processes_naming(conf), "the scheduler runs during the test"
+    assert processes_naming(conf) == []
+    assert not server.socket.exists()
