@@ -5,7 +5,7 @@
 // Output (stdout, JSON): {"parser": "<package>@<version>",
 //                         "results": [{"name": "...", "diagnostics": [{severity, code,
 //                                      message, start, length}]}]}
-// SigninLogs and AuditLogs are declared with their documented columns (tables.json), so an
+// SigninLogs, AADNonInteractiveUserSignInLogs and AuditLogs are declared with their documented columns (tables.json), so an
 // unknown column or table is a diagnostic, like a syntax error. Exit status: 0 when the run
 // completed (whatever the diagnostics), 2 when it could not run at all.
 "use strict";
