@@ -36,6 +36,15 @@ class Schedule:
         """(frequency, look-back) in minutes."""
         return iso_minutes(self.frequency), iso_minutes(self.lookback)
 
+    def selects(self, run_at: float, generated: float, ingested: float) -> bool:
+        """Whether the run at ``run_at`` reads an event (times in minutes, any origin).
+
+        The same test as the query's window: generated within the look-back, ingested
+        since the previous run.
+        """
+        every, back = self.minutes
+        return generated > run_at - back and run_at - every < ingested <= run_at
+
     def describe(self) -> str:
         """The sentence every rule's description ends with."""
         every, back = (kql_timespan(d) for d in (self.frequency, self.lookback))

@@ -184,7 +184,8 @@ def _names_any(row: Mapping[str, object], values: Sequence[str]) -> bool:
 
 
 def _signin_selected(row: Mapping[str, object], outcome: Outcome, watched: Watched) -> bool:
-    user_id = str(row.get("UserId", "")).lower()
+    # KQL: ``UserId in (...)`` compares exactly, ``UserPrincipalName in~ (...)`` ignoring case.
+    user_id = str(row.get("UserId", ""))
     upn = str(row.get("UserPrincipalName", "")).lower()
     if user_id not in watched.object_ids and upn not in watched.upns:
         return False
