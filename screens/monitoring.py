@@ -95,9 +95,7 @@ class MonitoringScreen(Screen[list[Path]]):
                 placeholder="Exclusion group object id (optional)",
                 id="exclusion-group",
             )
-            yield Input(
-                self._ids[1], placeholder="RMAU object id (optional)", id="rmau"
-            )
+            yield Input(self._ids[1], placeholder="RMAU object id (optional)", id="rmau")
         with Horizontal(id="monitoring-body"):
             yield OptionList(id="monitoring-files")
             with Vertical(id="monitoring-preview-box"):

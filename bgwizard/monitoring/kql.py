@@ -174,14 +174,14 @@ def signin_failures_kql(
         + f"let FailureThreshold = {FAILED_SIGNIN_THRESHOLD};\n"
         + _signin_source(conditions, keep_ingestion=True)
         + _AUTH_METHODS
-        + "| summarize FailedAttempts = count(), NewSinceLastRun = countif(Ingested > ago(RunEvery)),\n"
+        + "| summarize FailedAttempts = count(),\n"
+        "    NewSinceLastRun = countif(Ingested > ago(RunEvery)),\n"
         "    FirstFailure = min(TimeGenerated), LastFailure = max(TimeGenerated),\n"
         "    ResultTypes = make_set(ResultType, 20), IPAddresses = make_set(IPAddress, 50),\n"
         "    Apps = make_set(AppDisplayName, 20), Tables = make_set(Type, 2),\n"
         "    Methods = make_set(AuthenticationMethods, 20)\n"
         "    by UserId, UserPrincipalName\n"
-        "| where FailedAttempts >= FailureThreshold and NewSinceLastRun > 0\n"
-        + _UPN_PARTS
+        "| where FailedAttempts >= FailureThreshold and NewSinceLastRun > 0\n" + _UPN_PARTS
     )
 
 
@@ -251,7 +251,8 @@ def ca_weakened_kql(
         "    RemovedGroups = iff(array_length(ExclusionGroupIds) > 0,\n"
         "        set_intersect(ExclusionGroupIds, GroupsGone), GroupsGone),\n"
         "    RemovedRoles = RolesGone,\n"
-        '    EnabledNow = isnotempty(OldState) and OldState != "enabled" and NewState == "enabled"\n'
+        '    EnabledNow = isnotempty(OldState) and OldState != "enabled"\n'
+        '        and NewState == "enabled"\n'
         "| where array_length(RemovedAccounts) > 0 or array_length(RemovedGroups) > 0\n"
         "    or array_length(RemovedRoles) > 0 or EnabledNow\n"
         "| extend PolicyId = tostring(Target.id), PolicyName = tostring(Target.displayName),\n"

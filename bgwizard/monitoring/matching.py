@@ -242,7 +242,9 @@ def _ca_weakened(row: Mapping[str, object], watched: Watched) -> bool:
     return False
 
 
-def selects(conditions: Conditions, table: str, row: Mapping[str, object], watched: Watched) -> bool:
+def selects(
+    conditions: Conditions, table: str, row: Mapping[str, object], watched: Watched
+) -> bool:
     """Whether a rule with ``conditions`` selects ``row`` of ``table`` (time windows aside).
 
     Args:

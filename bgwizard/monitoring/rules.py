@@ -29,12 +29,14 @@ from bgwizard.monitoring.kql import (
     signin_kql,
 )
 from bgwizard.profile.model import BreakGlassAccount
+
 #: Namespace for the stable ids (uuid5) of the Sentinel rules, so a rerun updates in place.
 RULE_ID_NAMESPACE: Final = uuid.UUID("6f1c9e1e-2b1f-4f0e-9a51-8a3f0d1b7c42")
 
 _GUID_RE: Final = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 # Characters Entra allows in a UPN (plus the domain); anything else is a typo or an attack.
 _UPN_RE: Final = re.compile(r"^[A-Za-z0-9'.\-_!#^~+]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
+
 
 @dataclass(frozen=True)
 class AccountRef:
@@ -363,7 +365,9 @@ def _rule(spec: _Spec, target: m.Watched) -> AlertRule:
     sentinel = (
         None
         if spec.sentinel_severity is None
-        else SentinelRule(spec.sentinel_severity, s.frequency, s.lookback, spec.tactics, spec.entities)
+        else SentinelRule(
+            spec.sentinel_severity, s.frequency, s.lookback, spec.tactics, spec.entities
+        )
     )
     return AlertRule(
         key=spec.key,

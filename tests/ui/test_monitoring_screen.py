@@ -84,7 +84,9 @@ async def test_moving_in_the_list_changes_the_preview() -> None:
         assert screen.current is not None
         assert screen.current.name == "ca-policy-updated.kql"
         watches = str(screen.query_one("#monitoring-watches", Static).render())
-        assert '"Update conditional access policy"' in watches and "removing an exclusion" in watches
+        assert (
+            '"Update conditional access policy"' in watches and "removing an exclusion" in watches
+        )
         for _ in range(5):
             await pilot.press("down")
         await pilot.pause()

@@ -200,10 +200,7 @@ def test_template_matches_golden_file(name: str) -> None:
 
 
 def test_golden_export_with_group_and_rmau() -> None:
-    files = {
-        f.name: f
-        for f in build_export(sample_refs(), exclusion_group_id=GROUP, rmau_id=RMAU)
-    }
+    files = {f.name: f for f in build_export(sample_refs(), exclusion_group_id=GROUP, rmau_id=RMAU)}
     check_golden("with-group/ca-policy-updated.kql", files["ca-policy-updated.kql"].content)
     check_golden("with-group/DEPLOY.md", files["DEPLOY.md"].content)
 

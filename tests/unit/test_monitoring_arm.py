@@ -104,9 +104,7 @@ def test_every_deployed_rule_looks_back_further_than_it_runs_and_says_so() -> No
         as_minutes = {"m": 1, "h": 60}
         assert int(every.group(1)) * as_minutes[every.group(2)] == minutes(frequency)
         assert int(back.group(1)) * as_minutes[back.group(2)] == minutes(window)
-        assert "ingestion_time() > ago(RunEvery)" in query or (
-            "Ingested > ago(RunEvery)" in query
-        )
+        assert "ingestion_time() > ago(RunEvery)" in query or ("Ingested > ago(RunEvery)" in query)
         assert "ingested since the previous run" in props["description"]
 
 

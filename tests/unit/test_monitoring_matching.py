@@ -1,4 +1,4 @@
-"""Each rule's matching data selects its sample events and no unrelated one; windows catch late events.
+"""Each rule's matching data selects its sample events, no unrelated one; windows catch late ones.
 
 The samples (``tests/fixtures/monitoring/sample-events.json``, sources in its ``_comment``) are
 Log Analytics rows of every event type the rules are about, and near misses: another user,
@@ -29,7 +29,9 @@ RULES = {spec.key: spec.conditions for spec in SPECS}
 
 def fired(sample: dict[str, Any], target: m.Watched = WATCHED) -> list[str]:
     return sorted(
-        key for key, cond in RULES.items() if m.selects(cond, sample["table"], sample["row"], target)
+        key
+        for key, cond in RULES.items()
+        if m.selects(cond, sample["table"], sample["row"], target)
     )
 
 
@@ -71,7 +73,9 @@ def test_without_a_known_group_any_removed_group_exclusion_fires() -> None:
 
 def test_a_row_from_another_table_is_never_selected() -> None:
     sample = by_name("interactive-success")
-    assert not m.selects(RULES["signin-any"], "AADServicePrincipalSignInLogs", sample["row"], WATCHED)
+    assert not m.selects(
+        RULES["signin-any"], "AADServicePrincipalSignInLogs", sample["row"], WATCHED
+    )
     audit = by_name("password-reset")
     assert not m.selects(RULES["account-changes"], "SigninLogs", audit["row"], WATCHED)
 
@@ -129,7 +133,9 @@ def events(delays: list[float], every: int, span: int = 240) -> list[tuple[float
 
 def runs(schedule: Schedule, generated: float, ingested: float, span: int) -> int:
     every, _ = schedule.minutes
-    return sum(1 for run in range(every, span + 200, every) if schedule.selects(run, generated, ingested))
+    return sum(
+        1 for run in range(every, span + 200, every) if schedule.selects(run, generated, ingested)
+    )
 
 
 @pytest.mark.parametrize(
