@@ -11,13 +11,14 @@ parsed by Microsoft's Kusto parser (test_monitoring_kql.py).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bgwizard.monitoring import matching as m
-from bgwizard.monitoring.kql import Schedule
+from bgwizard.monitoring.kql import FAILED_SIGNIN_THRESHOLD, Schedule
 from bgwizard.monitoring.rules import SPECS, make_ref, watched
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "monitoring" / "sample-events.json"
@@ -166,3 +167,72 @@ def test_the_old_window_lost_late_events() -> None:
     assert seen == 0
     new = Schedule("PT5M", "PT1H")
     assert all(runs(new, g, i, 240) == 1 for g, i in late)
+
+
+# -- the coverage table (docs/monitoring-coverage.md) ------------------------------------------
+
+COVERAGE_DOC = Path(__file__).resolve().parents[2] / "docs" / "monitoring-coverage.md"
+PUBLISHED: list[dict[str, Any]] = json.loads(
+    (FIXTURE.parent / "published-sentinel-rules.json").read_text(encoding="utf-8")
+)["rules"]
+
+
+def coverage_markdown() -> str:
+    """Rule × event type: which of our rules and which published Sentinel rules fire."""
+    short = {p["name"]: f"S{i}" for i, p in enumerate(PUBLISHED, 1)}
+    lines = [
+        "# Monitoring coverage: what fires on what",
+        "",
+        "Generated from `tests/fixtures/monitoring/sample-events.json` (one Log Analytics row per",
+        "event type, near misses included) by `tests/unit/test_monitoring_matching.py`; every",
+        "bgwizard cell is asserted by that test. Regenerate with",
+        "`BGWIZARD_UPDATE_GOLDEN=1 .venv/bin/pytest -n0 tests/unit/test_monitoring_matching.py`.",
+        "The published Sentinel rules (S1…) are listed beside for comparison; their cells come",
+        "from `tests/fixtures/monitoring/published-sentinel-rules.json` (read, not run).",
+        "",
+        "| Event type | Table | bgwizard rules that fire | Published Sentinel rules |",
+        "|---|---|---|---|",
+    ]
+    for sample in SAMPLES:
+        ours = ", ".join(f"`{k}`" for k in fired(sample)) or "—"
+        theirs = ", ".join(short[p["name"]] for p in PUBLISHED if sample["name"] in p["fires"])
+        lines.append(f"| {sample['event']} | {sample['table']} | {ours} | {theirs or '—'} |")
+    lines += [
+        "",
+        "The sample rows are watched with the exclusion group and the RMAU known; without the",
+        "group, `ca-policy-updated` fires on *any* removed group exclusion and",
+        "`exclusion-group-changes` only on events naming an account. `signin-failures` selects",
+        f"every failed sign-in and alerts at {FAILED_SIGNIN_THRESHOLD} within its hour; S2 at more",
+        "than 5 within its 5 minutes. `signin-any` (Azure Monitor, severity 0) alerts on each.",
+        "",
+        "## Published Sentinel rules",
+        "",
+    ]
+    for p in PUBLISHED:
+        ident = f" (`{p['id']}`)" if p["id"] else ""
+        lines.append(
+            f"- **{short[p['name']]}** {p['name']}{ident} — {p['source']}; reads "
+            f"{', '.join(p['tables'])}; frequency / period {p['window']}; {p['note']}."
+        )
+    lines += ["", "## bgwizard rules", ""]
+    for spec in SPECS:
+        every, back = spec.schedule.minutes
+        lines.append(
+            f"- `{spec.key}` — {spec.title}: {spec.conditions.describe()}; every {every} min "
+            f"over {back} min, by ingestion time."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_coverage_table_is_current() -> None:
+    text = coverage_markdown()
+    if os.environ.get("BGWIZARD_UPDATE_GOLDEN") == "1":
+        COVERAGE_DOC.write_text(text, encoding="utf-8", newline="\n")
+    assert COVERAGE_DOC.read_text(encoding="utf-8") == text, (
+        "docs/monitoring-coverage.md is stale: regenerate with BGWIZARD_UPDATE_GOLDEN=1"
+    )
+
+
+def test_published_rules_name_only_known_samples() -> None:
+    names = {s["name"] for s in SAMPLES}
+    assert all(set(p["fires"]) <= names for p in PUBLISHED)
