@@ -8,6 +8,8 @@ Pure: returns file names and text; ``bgwizard.monitoring.service`` writes them.
 - ``sentinel-analytics-rules.json``: Microsoft Sentinel scheduled analytics rules in the shape
   the Sentinel portal exports and imports (``Microsoft.OperationalInsights/workspaces/
   providers/alertRules``, Microsoft.SecurityInsights API 2024-09-01). Parameter: ``workspace``.
+- ``defender-xdr-signin-rule.json``: the sign-in rule as a Microsoft Defender XDR custom
+  detection (``bgwizard.monitoring.defender``).
 - one ``<rule>.kql`` per rule, and ``DEPLOY.md`` with the ``az deployment group create`` lines.
 """
 
@@ -18,8 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bgwizard.monitoring.defender import DEFENDER_FILE, DETECTION_RULES_URL, defender_signin_rule
 from bgwizard.monitoring.kql import kql_timespan
-from bgwizard.monitoring.rules import AccountRef, AlertRule, EntityMapping, build_rules
+from bgwizard.monitoring.rules import AccountRef, AlertRule, EntityMapping, build_rules, watched
 
 ARM_SCHEMA: Final = (
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
@@ -261,7 +264,20 @@ az deployment group create \\
 
 Rerunning either command updates the same rules in place.
 
-## 4. Test it
+## 4. Microsoft Defender XDR custom detection (optional, Entra ID P2)
+`{DEFENDER_FILE}` is the sign-in rule for Defender XDR's advanced hunting
+(`AADSignInEventsBeta`, interactive and non-interactive sign-ins), as the body of Microsoft
+Graph's beta API for custom detection rules (needs `CustomDetection.ReadWrite.All`):
+
+```sh
+az rest --method post \\
+  --url {DETECTION_RULES_URL} \\
+  --body @{DEFENDER_FILE}
+```
+
+Running it again creates a second rule: delete the old one first.
+
+## 5. Test it
 Sign in with a break glass account during the quarterly drill and confirm the alert and the
 incident arrive. Rerun `bgwizard monitoring export` whenever the accounts, the exclusion group
 or the administrative unit change.
@@ -303,6 +319,16 @@ def build_export(
             render_json(sentinel_template(rules)),
             "arm",
             "Sentinel analytics rules (ARM template / export)",
+        )
+    )
+    target = watched(accounts, exclusion_group_id=exclusion_group_id, rmau_id=rmau_id)
+    files.append(
+        ExportFile(
+            DEFENDER_FILE,
+            render_json(defender_signin_rule(target)),
+            "arm",
+            "Defender XDR custom detection (Graph request body)",
+            "AADSignInEventsBeta — sign-ins by the accounts, interactive or not",
         )
     )
     files.append(

@@ -60,7 +60,7 @@ async def test_opens_on_the_first_rule_with_every_file_listed() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.monitoring
-        assert screen.query_one("#monitoring-files", OptionList).option_count == 15
+        assert screen.query_one("#monitoring-files", OptionList).option_count == 16
         preview = screen.query_one("#monitoring-preview", TextArea)
         assert preview.read_only
         assert preview.text.startswith("// bgwizard: Break glass account sign-in")
@@ -120,7 +120,7 @@ async def test_save_writes_every_file_to_the_typed_directory(tmp_path: Path) -> 
         assert {p.name for p in target.iterdir()} == names
         assert {p.name for p in screen.saved_paths} == names
         status = str(screen.query_one("#monitoring-status", Static).render())
-        assert f"Saved 15 files to {target}" in status
+        assert f"Saved 16 files to {target}" in status
         await pilot.press("escape")
         await pilot.pause()
     assert app.result is not None and {p.name for p in app.result} == names

@@ -192,7 +192,13 @@ def test_query_matches_golden_file(key: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["azure-monitor-alert-rules.json", "sentinel-analytics-rules.json", "DEPLOY.md"]
+    "name",
+    [
+        "azure-monitor-alert-rules.json",
+        "sentinel-analytics-rules.json",
+        "defender-xdr-signin-rule.json",
+        "DEPLOY.md",
+    ],
 )
 def test_template_matches_golden_file(name: str) -> None:
     files = {f.name: f for f in build_export(sample_refs())}
@@ -209,6 +215,7 @@ def test_golden_directory_holds_nothing_stale() -> None:
     expected = {f"{k}.kql" for k in RULE_KEYS} | {
         "azure-monitor-alert-rules.json",
         "sentinel-analytics-rules.json",
+        "defender-xdr-signin-rule.json",
         "DEPLOY.md",
         "with-group",
     }

@@ -183,3 +183,31 @@ def test_the_group_and_rmau_are_named_by_object_id_when_given() -> None:
         if name.endswith(".kql"):
             assert f'let ExclusionGroupIds = dynamic(["{group}"]);' in text
             assert f'let RmauIds = dynamic(["{rmau}"]);' in text
+
+
+def test_defender_rule_is_a_graph_detection_rule_body() -> None:
+    rule = template("defender-xdr-signin-rule.json")
+    assert set(rule) == {
+        "displayName",
+        "isEnabled",
+        "queryCondition",
+        "schedule",
+        "detectionAction",
+    }
+    assert rule["schedule"] == {"period": "1H"}
+    query = rule["queryCondition"]["queryText"]
+    assert query.count("AADSignInEventsBeta") == 1
+    assert all(a.object_id in query and a.upn in query for a in ACCOUNTS)
+    # Custom detections need Timestamp and ReportId, and the column the impacted asset names.
+    projected = query.split("| project", 1)[1]
+    assert re.search(r"\bTimestamp\b", projected) and re.search(r"\bReportId\b", projected)
+    template_ = rule["detectionAction"]["alertTemplate"]
+    assert template_["severity"] == "high"
+    (asset,) = template_["impactedAssets"]
+    assert asset == {
+        "@odata.type": "#microsoft.graph.security.impactedUserAsset",
+        "identifier": "accountObjectId",
+    }
+    assert "AccountObjectId" in projected
+    text = files()["DEPLOY.md"]
+    assert "--body @defender-xdr-signin-rule.json" in text

@@ -33,6 +33,7 @@ EXPECTED = {
     "rmau-changes.kql",
     "azure-monitor-alert-rules.json",
     "sentinel-analytics-rules.json",
+    "defender-xdr-signin-rule.json",
     "DEPLOY.md",
 }
 
@@ -55,7 +56,7 @@ def test_export_with_accounts_writes_every_file(tmp_path: Path) -> None:
     )
     assert (code, err) == (0, "")
     assert {p.name for p in out_dir.iterdir()} == EXPECTED
-    assert "Wrote 15 files for 2 accounts" in out
+    assert "Wrote 16 files for 2 accounts" in out
     for name in EXPECTED:
         text = (out_dir / name).read_text(encoding="utf-8")
         if name.endswith(".kql") or name.endswith(".json"):

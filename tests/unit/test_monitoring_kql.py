@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from bgwizard.monitoring.rules import account_refs, build_rules, make_ref
+from bgwizard.monitoring.defender import defender_signin_kql
+from bgwizard.monitoring.rules import account_refs, build_rules, make_ref, watched
 from bgwizard.profile.model import BreakGlassAccount
 
 KQL_DIR = Path(__file__).resolve().parents[1] / "kql"
@@ -48,6 +49,8 @@ BROKEN = {
     # RiskLevel is a SigninLogs column the non-interactive table does not have.
     "wrong-column-on-noninteractive": 'AADNonInteractiveUserSignInLogs | where RiskLevel == "x"',
     "non-interactive-misspelt": "AADNonInteractiveUserSigninLog | take 1",
+    # Defender's table names the user AccountObjectId, not UserId.
+    "log-analytics-column-in-defender": 'AADSignInEventsBeta | where UserId == "x"',
 }
 GROUP = "5b1e3f0c-9d2a-4c7b-8e6f-1a2b3c4d5e6f"
 RMAU = "8d0c2b1a-3e4f-4a5b-9c6d-7e8f9a0b1c2d"
@@ -62,6 +65,8 @@ def generated() -> dict[str, str]:
     ):
         for rule in build_rules(refs, exclusion_group_id=group, rmau_id=rmau):
             queries[f"{label}/{rule.key}"] = rule.kql
+        target = watched(refs, exclusion_group_id=group, rmau_id=rmau)
+        queries[f"{label}/defender-xdr-signin"] = defender_signin_kql(target)
     return queries
 
 
