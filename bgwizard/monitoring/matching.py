@@ -179,6 +179,8 @@ def _text(value: object) -> str:
 
 
 def _names_any(row: Mapping[str, object], values: Sequence[str]) -> bool:
+    # KQL: ``tostring(TargetResources) has_any (...)``; a GUID or UPN is found as a substring of
+    # the JSON here, as a whole term there — the same for ids and UPNs, which end at a quote.
     targets = _text(row.get("TargetResources", []))
     return any(v and v.lower() in targets for v in values)
 
