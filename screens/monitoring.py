@@ -2,7 +2,9 @@
 
 Used on its own (home → Monitoring) and as the set-up wizard's monitoring step. It takes the
 profile and the ``MonitoringActions`` port (``MonitoringService`` from the container); saving
-runs in a thread worker, the diagnostic-settings check in an async worker. Dismissed with the
+runs in a thread worker, the diagnostic-settings check in an async worker. Above the preview,
+each rule says what it watches. The exclusion group and the restricted management
+administrative unit (RMAU), typed or passed in, are named in every rule. Dismissed with the
 paths saved (empty when nothing was saved).
 """
 
@@ -27,8 +29,9 @@ from bgwizard.ports import MonitoringActions
 from bgwizard.profile.model import Profile
 
 INTRO = (
-    "Alerts on every sign-in and every change to the break glass accounts. Preview a file, "
-    "copy it, or save them all and follow DEPLOY.md."
+    "Alerts on every sign-in, interactive or not, and every change that can weaken the break "
+    "glass accounts. Give the exclusion group and RMAU object ids if you use them. Preview a "
+    "file, copy it, or save them all and follow DEPLOY.md."
 )
 
 
@@ -45,7 +48,7 @@ class MonitoringScreen(Screen[list[Path]]):
             "check",
             "Check logs",
             id="monitoring.check",
-            tooltip="Check that SignInLogs and AuditLogs reach a workspace.",
+            tooltip="Check that AuditLogs and both sign-in logs reach a workspace.",
         ),
     ]
 
@@ -57,7 +60,13 @@ class MonitoringScreen(Screen[list[Path]]):
     """The last diagnostic-settings result, if checked."""
 
     def __init__(
-        self, profile: Profile, service: MonitoringActions, *, default_dir: str = ""
+        self,
+        profile: Profile,
+        service: MonitoringActions,
+        *,
+        default_dir: str = "",
+        exclusion_group_id: str = "",
+        rmau_id: str = "",
     ) -> None:
         """Show the monitoring export for ``profile``'s accounts.
 
@@ -65,11 +74,14 @@ class MonitoringScreen(Screen[list[Path]]):
             profile: The profile whose accounts the rules watch.
             service: Builds, saves and checks (real or fake).
             default_dir: Directory pre-filled in the save box.
+            exclusion_group_id: Object id of the CA exclusion group, pre-filled.
+            rmau_id: Object id of the restricted management administrative unit, pre-filled.
         """
         super().__init__()
         self._profile = profile
         self._service = service
         self._default_dir = default_dir
+        self._ids = (exclusion_group_id, rmau_id)
         self.saved_paths: list[Path] = []
         """Every path saved while the screen was open."""
 
@@ -77,10 +89,18 @@ class MonitoringScreen(Screen[list[Path]]):
         """Intro, file list beside the preview, save row, status line."""
         yield Header()
         yield Static(INTRO, id="monitoring-intro")
+        with Horizontal(id="monitoring-ids"):
+            yield Input(
+                self._ids[0],
+                placeholder="Exclusion group object id (optional)",
+                id="exclusion-group",
+            )
+            yield Input(self._ids[1], placeholder="RMAU object id (optional)", id="rmau")
         with Horizontal(id="monitoring-body"):
             yield OptionList(id="monitoring-files")
             with Vertical(id="monitoring-preview-box"):
                 yield Static("", id="monitoring-file-name", classes="title")
+                yield Static("", id="monitoring-watches")
                 yield TextArea("", id="monitoring-preview", read_only=True, soft_wrap=False)
         with Horizontal(id="monitoring-actions"):
             yield Button("Copy", id="copy")
@@ -95,23 +115,44 @@ class MonitoringScreen(Screen[list[Path]]):
     def on_mount(self) -> None:
         """Build the export (pure and fast) and show its first file."""
         self.sub_title = "Monitoring"
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Build the export again from the accounts and the typed group and RMAU ids."""
+        group = self.query_one("#exclusion-group", Input).value.strip()
+        rmau = self.query_one("#rmau", Input).value.strip()
         try:
-            self.files = self._service.export_files(self._profile.accounts)
+            files = self._service.export_files(
+                self._profile.accounts, exclusion_group_id=group, rmau_id=rmau
+            )
         except BgWizardError as err:
-            self.files = []
+            if not self.files:
+                self.files = []
+            # Keep the last good preview, but never save rules without the ids typed.
+            self.query_one("#save", Button).disabled = True
             self._status(str(err), "error")
+            return
+        self.files = files
+        self._status("", "info")
+
+    @on(Input.Changed, "#exclusion-group")
+    @on(Input.Changed, "#rmau")
+    def _ids_changed(self) -> None:
+        if self.is_mounted:
+            self._rebuild()
 
     def watch_files(self, files: list[ExportFile]) -> None:
-        """Fill the list; disable copy and save when there is nothing."""
+        """Fill the list, keeping the file shown; disable copy and save when there is nothing."""
+        keep = self.selected if 0 <= self.selected < len(files) else 0
         options = self.query_one("#monitoring-files", OptionList)
         options.clear_options()
         options.add_options([Option(f"{f.title}\n  {f.name}", id=f.name) for f in files])
         for button_id in ("#copy", "#save"):
             self.query_one(button_id, Button).disabled = not files
         if files:
-            options.highlighted = 0
-        self.selected = 0
-        self._show(0)
+            options.highlighted = keep
+        self.selected = keep
+        self._show(keep)
 
     def watch_selected(self, index: int) -> None:
         """Show the file picked."""
@@ -133,13 +174,16 @@ class MonitoringScreen(Screen[list[Path]]):
     def _show(self, index: int) -> None:
         preview = self.query_one("#monitoring-preview", TextArea)
         name = self.query_one("#monitoring-file-name", Static)
+        watches = self.query_one("#monitoring-watches", Static)
         if not 0 <= index < len(self.files):
             preview.load_text("")
             name.update("No files")
+            watches.update("")
             return
         chosen = self.files[index]
         preview.load_text(chosen.content)
         name.update(f"{chosen.title} — {chosen.name}")
+        watches.update(f"Watches: {chosen.watches}" if chosen.watches else "")
 
     def _status(self, text: str, level: str) -> None:
         status = self.query_one("#monitoring-status", Static)

@@ -206,8 +206,16 @@ class FakeMonitoring:
         self.report = report or not_checked("nobody is signed in.")
         self.checks = 0
 
-    def export_files(self, accounts: Iterable[BreakGlassAccount]) -> list[ExportFile]:
-        return self._real.export_files(accounts)
+    def export_files(
+        self,
+        accounts: Iterable[BreakGlassAccount],
+        *,
+        exclusion_group_id: str = "",
+        rmau_id: str = "",
+    ) -> list[ExportFile]:
+        return self._real.export_files(
+            accounts, exclusion_group_id=exclusion_group_id, rmau_id=rmau_id
+        )
 
     def save(self, files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
         return self._real.save(files, out_dir)

@@ -45,6 +45,18 @@ def add_parser(subparsers: Subparsers) -> None:
         metavar="UPN=OBJECTID,...",
         help="the accounts to watch; default: the accounts in the profile",
     )
+    export.add_argument(
+        "--exclusion-group",
+        metavar="OBJECTID",
+        default="",
+        help="object id of the group that excludes the accounts from Conditional Access",
+    )
+    export.add_argument(
+        "--rmau",
+        metavar="OBJECTID",
+        default="",
+        help="object id of the restricted management administrative unit holding the accounts",
+    )
     add_profile_option(export, "profile file to read")
     export.set_defaults(run=run)
 
@@ -93,7 +105,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         refs = _accounts(args)
         service = MonitoringService(arm_token=None)
-        paths = service.save(service.export_for_refs(refs), args.out)
+        files = service.export_for_refs(
+            refs, exclusion_group_id=args.exclusion_group, rmau_id=args.rmau
+        )
+        paths = service.save(files, args.out)
     except BgWizardError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_FAILED

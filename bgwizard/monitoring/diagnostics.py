@@ -1,8 +1,13 @@
-"""Do the Entra diagnostic settings send SignInLogs and AuditLogs to a workspace?
+"""Do the Entra diagnostic settings send every log the alert rules read to a workspace?
 
 Pure: reads the JSON Azure Resource Manager returns for
 ``GET /providers/microsoft.aadiam/diagnosticSettings?api-version=2017-04-01``; the HTTP call is
 ``bgwizard.monitoring.service``. A check that could not run is "not checked", never a pass.
+The rules read ``AuditLogs``, ``SignInLogs`` and ``NonInteractiveUserSignInLogs`` (a refresh
+token replayed for a break glass account shows only in the last). A setting counts a category
+when it names it, enabled, or enables the ``allLogs`` category group; no other category group
+is counted, because Microsoft does not document which Entra categories it holds — a gap is
+reported rather than a pass guessed.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 #: The Entra log categories the alert rules read.
-REQUIRED_CATEGORIES: Final = ("SignInLogs", "AuditLogs")
+REQUIRED_CATEGORIES: Final = ("AuditLogs", "SignInLogs", "NonInteractiveUserSignInLogs")
 
 DiagnosticStatus = Literal["ok", "missing", "not_checked"]
 
@@ -39,7 +44,10 @@ class DiagnosticSettingsReport:
         if self.status == "not_checked":
             return f"Diagnostic settings not checked: {self.reason}"
         if self.status == "ok":
-            return "SignInLogs and AuditLogs are sent to a Log Analytics workspace."
+            return (
+                "AuditLogs, SignInLogs and NonInteractiveUserSignInLogs are sent to a Log "
+                "Analytics workspace."
+            )
         return (
             f"Not sent to any Log Analytics workspace: {', '.join(self.missing)}; "
             "the alert rules cannot fire until they are."
@@ -58,7 +66,7 @@ def _enabled_categories(logs: object) -> set[str]:
     for entry in logs:
         if not isinstance(entry, Mapping) or entry.get("enabled") is not True:
             continue
-        if entry.get("categoryGroup") in ("allLogs", "audit"):
+        if entry.get("categoryGroup") == "allLogs":
             found.update(REQUIRED_CATEGORIES)
         category = entry.get("category")
         if isinstance(category, str):

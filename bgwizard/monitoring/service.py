@@ -2,7 +2,8 @@
 
 The rules, templates and instructions themselves are built by ``bgwizard.monitoring.rules``
 and ``bgwizard.monitoring.arm``; this module only writes them and asks Azure Resource
-Manager whether SignInLogs and AuditLogs reach a Log Analytics workspace.
+Manager whether AuditLogs, SignInLogs and NonInteractiveUserSignInLogs reach a Log Analytics
+workspace.
 """
 
 from __future__ import annotations
@@ -141,13 +142,27 @@ class MonitoringService:
         """The full URL the check reads."""
         return f"{self._arm_url}{DIAGNOSTIC_SETTINGS_PATH}?api-version={DIAGNOSTIC_SETTINGS_API}"
 
-    def export_files(self, accounts: Iterable[BreakGlassAccount]) -> list[ExportFile]:
-        """Every export file for ``accounts`` (raises MonitoringError on bad accounts)."""
-        return build_export(account_refs(accounts))
+    def export_files(
+        self,
+        accounts: Iterable[BreakGlassAccount],
+        *,
+        exclusion_group_id: str = "",
+        rmau_id: str = "",
+    ) -> list[ExportFile]:
+        """Every export file for ``accounts``, and the exclusion group and RMAU when known.
 
-    def export_for_refs(self, refs: Sequence[AccountRef]) -> list[ExportFile]:
+        Raises:
+            MonitoringError: no account, or a malformed UPN or object id.
+        """
+        return build_export(
+            account_refs(accounts), exclusion_group_id=exclusion_group_id, rmau_id=rmau_id
+        )
+
+    def export_for_refs(
+        self, refs: Sequence[AccountRef], *, exclusion_group_id: str = "", rmau_id: str = ""
+    ) -> list[ExportFile]:
         """Every export file for already validated references (the CLI's ``--accounts``)."""
-        return build_export(refs)
+        return build_export(refs, exclusion_group_id=exclusion_group_id, rmau_id=rmau_id)
 
     def save(self, files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
         """Write the files into ``out_dir``; see :func:`write_export`."""

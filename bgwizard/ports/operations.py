@@ -182,8 +182,17 @@ class RunbookMaker(Protocol):
 class MonitoringActions(Protocol):
     """Alert rules export and the diagnostic-settings check (``MonitoringService``)."""
 
-    def export_files(self, accounts: Iterable[BreakGlassAccount]) -> list[ExportFile]:
-        """Every export file for the accounts (raises ``MonitoringError`` on bad accounts)."""
+    def export_files(
+        self,
+        accounts: Iterable[BreakGlassAccount],
+        *,
+        exclusion_group_id: str = "",
+        rmau_id: str = "",
+    ) -> list[ExportFile]:
+        """Every export file for the accounts, naming the exclusion group and RMAU when given.
+
+        Raises ``MonitoringError`` on bad accounts or a malformed object id.
+        """
         ...
 
     def save(self, files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
@@ -191,5 +200,5 @@ class MonitoringActions(Protocol):
         ...
 
     async def check_diagnostic_settings(self) -> DiagnosticSettingsReport:
-        """Whether SignInLogs and AuditLogs reach a workspace; never raises."""
+        """Whether AuditLogs and both sign-in logs reach a workspace; never raises."""
         ...

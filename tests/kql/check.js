@@ -5,9 +5,10 @@
 // Output (stdout, JSON): {"parser": "<package>@<version>",
 //                         "results": [{"name": "...", "diagnostics": [{severity, code,
 //                                      message, start, length}]}]}
-// SigninLogs and AuditLogs are declared with their documented columns (tables.json), so an
-// unknown column or table is a diagnostic, like a syntax error. Exit status: 0 when the run
-// completed (whatever the diagnostics), 2 when it could not run at all.
+// SigninLogs, AADNonInteractiveUserSignInLogs, AuditLogs and AADSignInEventsBeta are declared
+// with their documented columns (tables.json), so an unknown column or table is a diagnostic,
+// like a syntax error. Exit status: 0 when the run completed (whatever the diagnostics), 2 when
+// it could not run at all.
 "use strict";
 
 const fs = require("fs");

@@ -37,6 +37,7 @@ GOOD_BODY = {
                 "logs": [
                     {"category": "SignInLogs", "enabled": True},
                     {"category": "AuditLogs", "enabled": True},
+                    {"category": "NonInteractiveUserSignInLogs", "enabled": True},
                 ],
             },
         }
@@ -105,10 +106,14 @@ def service(lb: Loopback, **kwargs: Any) -> MonitoringService:
     return MonitoringService(arm_url=f"{lb.base_url}/arm", ca_bundle=str(lb.ca_path), **kwargs)
 
 
-async def test_ok_when_both_categories_reach_a_workspace(loopback: Loopback) -> None:
+async def test_ok_when_every_category_reaches_a_workspace(loopback: Loopback) -> None:
     report = await service(loopback).check_diagnostic_settings()
     assert report.status == "ok"
-    assert report.to_workspace == {"SignInLogs": [WS], "AuditLogs": [WS]}
+    assert report.to_workspace == {
+        "SignInLogs": [WS],
+        "AuditLogs": [WS],
+        "NonInteractiveUserSignInLogs": [WS],
+    }
     assert loopback.arm.requests == [(f"{ROUTE}?api-version=2017-04-01", "Bearer arm-token-123")]
 
 

@@ -60,12 +60,16 @@ async def test_opens_on_the_first_rule_with_every_file_listed() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.monitoring
-        assert screen.query_one("#monitoring-files", OptionList).option_count == 8
+        assert screen.query_one("#monitoring-files", OptionList).option_count == 16
         preview = screen.query_one("#monitoring-preview", TextArea)
         assert preview.read_only
-        assert preview.text.startswith("// bgwizard: any sign-in")
+        assert preview.text.startswith("// bgwizard: Break glass account sign-in")
         assert ID_A in preview.text and ID_B in preview.text
         assert "signin-any.kql" in str(screen.query_one("#monitoring-file-name", Static).render())
+        watches = str(screen.query_one("#monitoring-watches", Static).render())
+        assert watches == (
+            "Watches: SigninLogs + AADNonInteractiveUserSignInLogs — sign-ins by the accounts"
+        )
 
 
 async def test_moving_in_the_list_changes_the_preview() -> None:
@@ -74,12 +78,21 @@ async def test_moving_in_the_list_changes_the_preview() -> None:
         await pilot.pause()
         screen = app.monitoring
         screen.query_one("#monitoring-files", OptionList).focus()
-        for _ in range(5):
+        for _ in range(7):
             await pilot.press("down")
         await pilot.pause()
         assert screen.current is not None
+        assert screen.current.name == "ca-policy-updated.kql"
+        watches = str(screen.query_one("#monitoring-watches", Static).render())
+        assert (
+            '"Update conditional access policy"' in watches and "removing an exclusion" in watches
+        )
+        for _ in range(5):
+            await pilot.press("down")
+        await pilot.pause()
         assert screen.current.name == "azure-monitor-alert-rules.json"
         assert screen.query_one("#monitoring-preview", TextArea).text == screen.current.content
+        assert str(screen.query_one("#monitoring-watches", Static).render()) == ""
 
 
 async def test_copy_puts_the_file_shown_on_the_clipboard() -> None:
@@ -107,7 +120,7 @@ async def test_save_writes_every_file_to_the_typed_directory(tmp_path: Path) -> 
         assert {p.name for p in target.iterdir()} == names
         assert {p.name for p in screen.saved_paths} == names
         status = str(screen.query_one("#monitoring-status", Static).render())
-        assert f"Saved 8 files to {target}" in status
+        assert f"Saved 16 files to {target}" in status
         await pilot.press("escape")
         await pilot.pause()
     assert app.result is not None and {p.name for p in app.result} == names
@@ -149,6 +162,59 @@ async def test_accounts_without_object_ids_explain_and_disable_actions() -> None
         assert screen.query_one("#copy", Button).disabled
         assert screen.query_one("#save", Button).disabled
         assert screen.query_one("#monitoring-files", OptionList).option_count == 0
+
+
+GROUP = "cccccccc-1111-4222-8333-444444444444"
+
+
+async def test_typed_group_id_is_named_in_the_rules_and_the_file_shown_stays() -> None:
+    app, _ = host()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.monitoring
+        screen.query_one("#monitoring-files", OptionList).focus()
+        for _ in range(9):
+            await pilot.press("down")
+        await pilot.pause()
+        assert screen.current is not None and screen.current.name == "exclusion-group-changes.kql"
+        screen.query_one("#exclusion-group", Input).focus()
+        await pilot.press(*GROUP)
+        await pilot.pause()
+        assert screen.current.name == "exclusion-group-changes.kql"
+        text = screen.query_one("#monitoring-preview", TextArea).text
+        assert f'let ExclusionGroupIds = dynamic(["{GROUP}"]);' in text
+        assert all(GROUP in f.content for f in screen.files if f.name.endswith(".kql"))
+        assert not screen.query_one("#save", Button).disabled
+
+
+async def test_a_malformed_group_id_is_an_error_and_blocks_saving(tmp_path: Path) -> None:
+    app, _ = host(default_dir=str(tmp_path / "out"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.monitoring
+        before = [f.content for f in screen.files]
+        screen.query_one("#exclusion-group", Input).value = "BG-CA-Exclusion"
+        await pilot.pause()
+        status = screen.query_one("#monitoring-status", Static)
+        assert str(status.render()) == (
+            "The exclusion group object id 'bg-ca-exclusion' is not a GUID."
+        )
+        assert status.has_class("status-error")
+        assert [f.content for f in screen.files] == before  # nothing lost
+        assert screen.query_one("#save", Button).disabled
+        screen.query_one("#exclusion-group", Input).value = GROUP
+        await pilot.pause()
+        assert not screen.query_one("#save", Button).disabled
+        assert str(status.render()) == ""
+
+
+async def test_ids_passed_in_are_prefilled() -> None:
+    service = FakeMonitoring()
+    app = Host(MonitoringScreen(profile(), service, exclusion_group_id=GROUP))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.monitoring.query_one("#exclusion-group", Input).value == GROUP
+        assert GROUP in app.monitoring.files[0].content
 
 
 async def test_log_check_shows_the_result() -> None:

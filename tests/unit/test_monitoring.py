@@ -15,12 +15,11 @@ import pytest
 
 from bgwizard.errors import MonitoringError
 from bgwizard.monitoring.arm import build_export
+from bgwizard.monitoring.kql import kql_string
 from bgwizard.monitoring.rules import (
-    ACCOUNT_CHANGE_ACTIVITIES,
     AccountRef,
     account_refs,
     build_rules,
-    kql_string,
     make_ref,
 )
 from bgwizard.profile.model import BreakGlassAccount
@@ -43,8 +42,17 @@ RULE_KEYS = [
     "signin-success",
     "signin-failures",
     "account-changes",
-    "ca-exclusion-removed",
+    "auth-methods-changed",
+    "role-changes",
+    "ca-policy-created",
+    "ca-policy-updated",
+    "ca-policy-deleted",
+    "exclusion-group-changes",
+    "auth-methods-policy",
+    "rmau-changes",
 ]
+GROUP = "5b1e3f0c-9d2a-4c7b-8e6f-1a2b3c4d5e6f"
+RMAU = "8d0c2b1a-3e4f-4a5b-9c6d-7e8f9a0b1c2d"
 
 
 def sample_refs() -> list[AccountRef]:
@@ -107,40 +115,66 @@ def test_the_rule_set_is_the_one_the_issue_asks_for() -> None:
     by_key = {r.key: r for r in rules}
     any_signin = by_key["signin-any"].log_analytics
     assert any_signin is not None
-    assert (any_signin.severity, any_signin.frequency, any_signin.window) == (0, "PT5M", "PT5M")
+    assert (any_signin.severity, any_signin.frequency, any_signin.window) == (0, "PT5M", "PT1H")
     success = by_key["signin-success"].sentinel
     assert success is not None and success.severity == "High"
     assert {e.entity_type for e in success.entities} == {"Account", "IP"}
     assert by_key["signin-failures"].sentinel is not None
     assert 'ResultType != "0"' in by_key["signin-failures"].kql
     assert 'ResultType == "0"' in by_key["signin-success"].kql
-    assert by_key["ca-exclusion-removed"].table == "AuditLogs"
+    for key in RULE_KEYS[:3]:
+        assert by_key[key].tables == ("SigninLogs", "AADNonInteractiveUserSignInLogs")
+        assert "AuthenticationDetails" in by_key[key].kql
+    for key in RULE_KEYS[3:]:
+        rule = by_key[key]
+        assert rule.tables == ("AuditLogs",)
+        assert rule.log_analytics is not None and rule.sentinel is not None
 
 
 @pytest.mark.parametrize("key", RULE_KEYS)
-def test_every_query_names_every_account_by_object_id(key: str) -> None:
-    rule = next(r for r in build_rules(sample_refs()) if r.key == key)
+def test_every_query_names_every_account_and_the_group_by_object_id(key: str) -> None:
+    rule = next(
+        r
+        for r in build_rules(sample_refs(), exclusion_group_id=GROUP, rmau_id=RMAU)
+        if r.key == key
+    )
     for ref in sample_refs():
         assert f'"{ref.object_id}"' in rule.kql
-        if rule.table == "SigninLogs" or key == "account-changes":
-            assert f'"{ref.upn}"' in rule.kql  # renames: UPNs too, where the log carries them
+        assert f'"{ref.upn}"' in rule.kql  # renames: UPNs too, where the log carries them
+    assert f'let ExclusionGroupIds = dynamic(["{GROUP}"]);' in rule.kql
+    assert f'let RmauIds = dynamic(["{RMAU}"]);' in rule.kql
 
 
-def test_account_changes_cover_every_kind_of_change() -> None:
-    activities = set(ACCOUNT_CHANGE_ACTIVITIES)
-    for needed in (
-        "Reset user password",
-        "Change user password",
-        "User registered security info",
-        "User deleted security info",
-        "Remove member from role",
-        "Disable account",
-        "Delete user",
-        "Update user",
-    ):
-        assert needed in activities
-    kql = next(r for r in build_rules(sample_refs()) if r.key == "account-changes").kql
-    assert all(kql_string(a) in kql for a in activities)
+def test_without_group_or_rmau_the_lists_are_empty_and_the_header_says_so() -> None:
+    for rule in build_rules(sample_refs()):
+        assert "let ExclusionGroupIds = dynamic([]);" in rule.kql
+        assert "Exclusion group: none given" in rule.kql
+
+
+@pytest.mark.parametrize(
+    ("group", "rmau", "message"),
+    [("not-a-guid", "", "exclusion group object id"), ("", "x", "RMAU object id")],
+)
+def test_a_malformed_group_or_rmau_id_is_one_clear_error(
+    group: str, rmau: str, message: str
+) -> None:
+    with pytest.raises(MonitoringError, match=message):
+        build_rules(sample_refs(), exclusion_group_id=group, rmau_id=rmau)
+
+
+def test_activity_names_come_from_the_rule_data() -> None:
+    by_key = {r.key: r for r in build_rules(sample_refs())}
+    for rule in by_key.values():
+        activities = rule.conditions.activities
+        if activities is None:
+            continue
+        for name in activities.exact:
+            assert kql_string(name) in rule.kql
+        for prefix in activities.prefixes:
+            assert f"OperationName startswith {kql_string(prefix)}" in rule.kql
+        for part in activities.contains_all:
+            assert f"OperationName contains {kql_string(part)}" in rule.kql
+    assert "User updated security info" not in "".join(r.kql for r in by_key.values())
 
 
 def test_sentinel_rule_ids_are_stable_guids() -> None:
@@ -158,17 +192,35 @@ def test_query_matches_golden_file(key: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["azure-monitor-alert-rules.json", "sentinel-analytics-rules.json", "DEPLOY.md"]
+    "name",
+    [
+        "azure-monitor-alert-rules.json",
+        "sentinel-analytics-rules.json",
+        "defender-xdr-signin-rule.json",
+        "DEPLOY.md",
+    ],
 )
 def test_template_matches_golden_file(name: str) -> None:
     files = {f.name: f for f in build_export(sample_refs())}
     check_golden(name, files[name].content)
 
 
+def test_golden_export_with_group_and_rmau() -> None:
+    files = {f.name: f for f in build_export(sample_refs(), exclusion_group_id=GROUP, rmau_id=RMAU)}
+    check_golden("with-group/ca-policy-updated.kql", files["ca-policy-updated.kql"].content)
+    check_golden("with-group/DEPLOY.md", files["DEPLOY.md"].content)
+
+
 def test_golden_directory_holds_nothing_stale() -> None:
     expected = {f"{k}.kql" for k in RULE_KEYS} | {
         "azure-monitor-alert-rules.json",
         "sentinel-analytics-rules.json",
+        "defender-xdr-signin-rule.json",
         "DEPLOY.md",
+        "with-group",
     }
     assert {p.name for p in GOLDEN_DIR.iterdir()} == expected
+    assert {p.name for p in (GOLDEN_DIR / "with-group").iterdir()} == {
+        "ca-policy-updated.kql",
+        "DEPLOY.md",
+    }

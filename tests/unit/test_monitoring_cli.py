@@ -17,14 +17,23 @@ from bgwizard.profile.store import TomlProfileStore
 
 ID_A = "aaaaaaaa-1111-4222-8333-444444444444"
 ID_B = "bbbbbbbb-1111-4222-8333-444444444444"
+GROUP = "cccccccc-1111-4222-8333-444444444444"
 EXPECTED = {
     "signin-any.kql",
     "signin-success.kql",
     "signin-failures.kql",
     "account-changes.kql",
-    "ca-exclusion-removed.kql",
+    "auth-methods-changed.kql",
+    "role-changes.kql",
+    "ca-policy-created.kql",
+    "ca-policy-updated.kql",
+    "ca-policy-deleted.kql",
+    "exclusion-group-changes.kql",
+    "auth-methods-policy.kql",
+    "rmau-changes.kql",
     "azure-monitor-alert-rules.json",
     "sentinel-analytics-rules.json",
+    "defender-xdr-signin-rule.json",
     "DEPLOY.md",
 }
 
@@ -47,7 +56,7 @@ def test_export_with_accounts_writes_every_file(tmp_path: Path) -> None:
     )
     assert (code, err) == (0, "")
     assert {p.name for p in out_dir.iterdir()} == EXPECTED
-    assert "Wrote 8 files for 2 accounts" in out
+    assert "Wrote 16 files for 2 accounts" in out
     for name in EXPECTED:
         text = (out_dir / name).read_text(encoding="utf-8")
         if name.endswith(".kql") or name.endswith(".json"):
@@ -127,6 +136,43 @@ def test_unwritable_directory_is_one_clear_error(tmp_path: Path) -> None:
     )
     assert code == 2
     assert err.startswith("bgwizard monitoring: Cannot write the monitoring files to ")
+
+
+def test_exclusion_group_and_rmau_are_named_in_every_rule(tmp_path: Path) -> None:
+    rmau = "dddddddd-1111-4222-8333-444444444444"
+    code, _, err = call(
+        "export",
+        "--out",
+        str(tmp_path),
+        "--accounts",
+        f"bg-a@contoso.onmicrosoft.com={ID_A}",
+        "--exclusion-group",
+        GROUP,
+        "--rmau",
+        rmau,
+    )
+    assert (code, err) == (0, "")
+    for name in EXPECTED:
+        if name.endswith(".kql"):
+            text = (tmp_path / name).read_text(encoding="utf-8")
+            assert f'"{GROUP}"' in text and f'"{rmau}"' in text
+
+
+def test_malformed_exclusion_group_is_one_clear_error(tmp_path: Path) -> None:
+    code, out, err = call(
+        "export",
+        "--out",
+        str(tmp_path / "out"),
+        "--accounts",
+        f"bg-a@contoso.onmicrosoft.com={ID_A}",
+        "--exclusion-group",
+        "BG-CA-Exclusion",
+    )
+    assert code == 2 and out == ""
+    assert err == (
+        "bgwizard monitoring: The exclusion group object id 'bg-ca-exclusion' is not a GUID.\n"
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_missing_out_is_a_usage_error() -> None:

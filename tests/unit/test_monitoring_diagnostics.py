@@ -22,21 +22,52 @@ def log(category: str, enabled: bool = True) -> dict[str, Any]:
     return {"category": category, "enabled": enabled}
 
 
-def test_both_categories_to_a_workspace_is_ok() -> None:
+ALL = ["AuditLogs", "SignInLogs", "NonInteractiveUserSignInLogs"]
+
+
+def test_every_category_to_a_workspace_is_ok() -> None:
     report = evaluate_diagnostic_settings(
-        {"value": [setting("to-la", [log("SignInLogs"), log("AuditLogs"), log("RiskyUsers")])]}
+        {"value": [setting("to-la", [log(c) for c in [*ALL, "RiskyUsers"]])]}
     )
     assert report.status == "ok"
-    assert report.to_workspace == {"SignInLogs": [WS], "AuditLogs": [WS]}
+    assert report.to_workspace == {c: [WS] for c in ALL}
     assert report.missing == []
-    assert "are sent" in report.summary()
+    assert report.summary() == (
+        "AuditLogs, SignInLogs and NonInteractiveUserSignInLogs are sent to a Log Analytics "
+        "workspace."
+    )
 
 
 def test_categories_may_come_from_different_settings() -> None:
     report = evaluate_diagnostic_settings(
-        {"value": [setting("a", [log("SignInLogs")]), setting("b", [log("AuditLogs")])]}
+        {
+            "value": [
+                setting("a", [log("SignInLogs"), log("NonInteractiveUserSignInLogs")]),
+                setting("b", [log("AuditLogs")]),
+            ]
+        }
     )
     assert report.status == "ok"
+
+
+def test_interactive_sign_ins_alone_leave_the_non_interactive_log_missing() -> None:
+    report = evaluate_diagnostic_settings(
+        {"value": [setting("old", [log("SignInLogs"), log("AuditLogs")])]}
+    )
+    assert report.status == "missing"
+    assert report.missing == ["NonInteractiveUserSignInLogs"]
+    assert report.summary() == (
+        "Not sent to any Log Analytics workspace: NonInteractiveUserSignInLogs; "
+        "the alert rules cannot fire until they are."
+    )
+
+
+def test_an_undocumented_category_group_is_not_counted() -> None:
+    report = evaluate_diagnostic_settings(
+        {"value": [setting("grp", [{"categoryGroup": "audit", "enabled": True}])]}
+    )
+    assert report.status == "missing"
+    assert report.missing == ALL
 
 
 @pytest.mark.parametrize(
@@ -57,8 +88,8 @@ def test_a_gap_is_reported_as_missing(value: list[dict[str, Any]]) -> None:
 
 def test_missing_names_the_category() -> None:
     report = evaluate_diagnostic_settings({"value": [setting("a", [log("AuditLogs")])]})
-    assert report.missing == ["SignInLogs"]
-    assert "SignInLogs" in report.summary()
+    assert report.missing == ["SignInLogs", "NonInteractiveUserSignInLogs"]
+    assert "SignInLogs, NonInteractiveUserSignInLogs;" in report.summary()
 
 
 def test_all_logs_category_group_counts() -> None:

@@ -1,7 +1,8 @@
 """Every generated query parses and analyses cleanly with Microsoft's own Kusto parser.
 
 The parser is ``@kusto/language-service-next`` from npm, run under Node.js by
-``tests/kql/check.js`` with SigninLogs and AuditLogs declared with their documented columns
+``tests/kql/check.js`` with SigninLogs, AADNonInteractiveUserSignInLogs and AuditLogs declared
+with their documented columns
 (``tests/kql/tables.json``). Install it with ``bash tests/kql/install.sh`` (the Makefile's test
 target does). Missing Node.js or the package is a test **failure**, never a skip: a check
 that could not run has not passed. All queries go to one node process (start-up ~1 s).
@@ -17,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from bgwizard.monitoring.rules import account_refs, build_rules, make_ref
+from bgwizard.monitoring.defender import defender_signin_kql
+from bgwizard.monitoring.rules import account_refs, build_rules, make_ref, watched
 from bgwizard.profile.model import BreakGlassAccount
 
 KQL_DIR = Path(__file__).resolve().parents[1] / "kql"
@@ -44,15 +46,34 @@ BROKEN = {
     "unknown-column": 'SigninLogs | where UserObjectId == "x"',
     "unknown-table": "SignInLog | take 1",
     "wrong-column-on-audit": 'AuditLogs | where UserPrincipalName == "x"',
+    # RiskLevel is a SigninLogs column the non-interactive table does not have.
+    "wrong-column-on-noninteractive": 'AADNonInteractiveUserSignInLogs | where RiskLevel == "x"',
+    "non-interactive-misspelt": "AADNonInteractiveUserSigninLog | take 1",
+    # Defender's table names the user AccountObjectId, not UserId.
+    "log-analytics-column-in-defender": 'AADSignInEventsBeta | where UserId == "x"',
 }
+GROUP = "5b1e3f0c-9d2a-4c7b-8e6f-1a2b3c4d5e6f"
+RMAU = "8d0c2b1a-3e4f-4a5b-9c6d-7e8f9a0b1c2d"
 
 
 def generated() -> dict[str, str]:
     queries: dict[str, str] = {}
-    for label, refs in (("one", ONE), ("three", THREE)):
-        for rule in build_rules(refs):
+    for label, refs, group, rmau in (
+        ("one", ONE, "", ""),
+        ("three", THREE, "", ""),
+        ("one+group+rmau", ONE, GROUP, RMAU),
+    ):
+        for rule in build_rules(refs, exclusion_group_id=group, rmau_id=rmau):
             queries[f"{label}/{rule.key}"] = rule.kql
+        target = watched(refs, exclusion_group_id=group, rmau_id=rmau)
+        queries[f"{label}/defender-xdr-signin"] = defender_signin_kql(target)
     return queries
+
+
+def test_the_checker_knows_every_table_the_rules_read() -> None:
+    declared = set(json.loads((KQL_DIR / "tables.json").read_text(encoding="utf-8"))["tables"])
+    used = {t for rule in build_rules(ONE) for t in rule.tables}
+    assert used == {"SigninLogs", "AADNonInteractiveUserSignInLogs", "AuditLogs"} <= declared
 
 
 def run_checker(queries: dict[str, str]) -> dict[str, Any]:
