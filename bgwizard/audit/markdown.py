@@ -16,7 +16,7 @@ from bgwizard.audit.outcomes import Outcome, TenantResult, worst_result
 
 _ICONS: Final = {"pass": "✅ pass", "fail": "❌ fail", "incomplete": "⚠️ incomplete"}
 _STATUS: Final = {"error": "❌ error", "warning": "⚠️ warning", "info": "ℹ️ info"}
-_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def escape(text: str) -> str:
@@ -72,13 +72,27 @@ def _problems(outcomes: Sequence[Outcome]) -> list[str]:
 
 
 def _skipped(outcomes: Sequence[Outcome]) -> list[str]:
-    rows = [o for o in outcomes if o.verdict in ("skip", "error")]
-    if not rows:
-        return []
-    lines = ["", "**Not checked** (these checks did not run, so the audit cannot pass):", ""]
-    for o in rows:
-        status = "" if o.status == "not_checked" else f" ({escape(o.status)})"
-        lines.append(f"- `{o.rule}`{status} {_where(o)}: {escape(o.message)}")
+    lines: list[str] = []
+    groups = (
+        ("not_checked", "**Not checked** (these checks did not run, so the audit cannot pass):"),
+        (
+            "other",
+            "**Neither passed nor failed** (not applicable, or a status this version "
+            "does not know):",
+        ),
+    )
+    for kind, heading in groups:
+        rows = [
+            o
+            for o in outcomes
+            if o.verdict in ("skip", "error")
+            and (kind == "not_checked") == (o.status == "not_checked")
+        ]
+        if rows:
+            lines += ["", heading, ""]
+        for o in rows:
+            status = "" if o.status == "not_checked" else f" ({escape(o.status)})"
+            lines.append(f"- `{o.rule}`{status} {_where(o)}: {escape(o.message)}")
     return lines
 
 

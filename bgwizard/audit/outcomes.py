@@ -11,7 +11,7 @@ did not run ("skip-like"): it neither fails nor passes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 Verdict = Literal["fail", "pass", "skip", "error"]
@@ -84,8 +84,17 @@ class TenantResult:
         return self.name or str(shown or "") or self.tenant_id or "tenant"
 
     def outcomes(self) -> tuple[Outcome, ...]:
-        """Every outcome in the document, in document order."""
-        return tuple(_outcomes(self.document))
+        """Every outcome in the document, in document order (UPNs filled in from
+        ``accounts`` where an entry names only the object id)."""
+        upns = {
+            str(a.get("id")): str(a.get("upn"))
+            for a in self.document.get("accounts") or []
+            if isinstance(a, Mapping) and a.get("id") and a.get("upn")
+        }
+        return tuple(
+            replace(o, upn=upns[o.account]) if not o.upn and o.account in upns else o
+            for o in _outcomes(self.document)
+        )
 
 
 def _text(value: Any) -> str:

@@ -181,8 +181,8 @@ class PipelineIssuer:
             grant = self._requests.get(token) if scheme.lower() == "bearer" else None
         if grant is None or grant[0] != match["name"]:
             return json_response(401, {"message": "Bad credentials"})
-        query = urllib.parse.parse_qs(urllib.parse.urlsplit(request.path).query)
-        audience = (query.get("audience") or [""])[0] or f"{self._base_url()}/_oidc"
+        # Without ``audience`` GitHub uses the repository owner's URL; ours is the issuer.
+        audience = request.query.get("audience") or self.issuer(match["name"])
         return json_response(200, {"value": self.mint(grant[0], grant[1], audience)})
 
     def _mint_route(self, request: Request, match: re.Match[str]) -> Response:
