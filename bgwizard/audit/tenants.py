@@ -180,6 +180,8 @@ def _spec(index: int, table: dict[str, Any], path: Path, lines: _Lines) -> Tenan
     _known_keys(table, path, lines, start, what)
 
     def text(key: str, required: bool = False) -> str:
+        if required and key not in table:
+            raise _fail(path, start, f"{what}: missing key {key} (here or in [defaults])")
         value = table.get(key, "")
         if not isinstance(value, str) or (required and not value):
             raise _fail(path, lines.key(start, key), f"{what}: {key} must be a non-empty string")
@@ -189,6 +191,7 @@ def _spec(index: int, table: dict[str, Any], path: Path, lines: _Lines) -> Tenan
         value = text(key)
         return (path.parent / value) if value else None
 
+    client_id = text("client_id", required=True)
     credential = text("credential", required=True)
     if credential not in CREDENTIALS:
         raise _fail(
@@ -201,7 +204,7 @@ def _spec(index: int, table: dict[str, Any], path: Path, lines: _Lines) -> Tenan
         line=start,
         name=text("name"),
         tenant_id=text("tenant_id"),
-        client_id=text("client_id", required=True),
+        client_id=client_id,
         credential=credential,
         certificate=file("certificate"),
         secret_env=text("secret_env"),

@@ -53,7 +53,11 @@ def add_parser(subparsers: Subparsers) -> None:
         help="report format (junit, sarif and markdown are for CI systems)",
     )
     parser.add_argument(
-        "--output", type=Path, metavar="FILE", help="write the report here; print the text summary"
+        "--output",
+        action="append",
+        metavar="[FORMAT:]FILE",
+        help="write the report (in --format, or FORMAT: junit, sarif, markdown, json, text) to "
+        "FILE and print the text summary; may be repeated",
     )
     parser.add_argument("--client-id", metavar="ID", help="app registration for app-only sign-in")
     secret = parser.add_mutually_exclusive_group()
@@ -228,27 +232,33 @@ def run(args: argparse.Namespace) -> int:
     """
     if misuse := _misuse(args):
         return usage_error(PROG, misuse)
+    from bgwizard.cli.audit_output import emit, parse_outputs
+
+    try:
+        outputs = parse_outputs(args.output or [], args.format)
+    except ValueError as exc:
+        return usage_error(PROG, str(exc))
     if args.tenants is not None:
-        return _run_tenants(args)
+        return _run_tenants(args, outputs)
     try:
         report = _report(args)
     except BgWizardError as exc:
-        _say_failure(exc, args)
+        _say_failure(exc, args, outputs)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
-    from bgwizard.cli.audit_output import artifact_for, emit
+    from bgwizard.cli.audit_output import artifact_for
 
     artifact = artifact_for(args.profile or args.policies)
     try:
-        emit(_render(report, args.format, artifact), _render(report, "text", ""), args.output)
+        emit(lambda form: _render(report, form, artifact), args.format, outputs)
     except BgWizardError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     return report.exit_code
 
 
-def _run_tenants(args: argparse.Namespace) -> int:
+def _run_tenants(args: argparse.Namespace, outputs: list[tuple[str, Path]]) -> int:
     """``--tenants FILE``: every tenant concurrently; exit code the worst of them."""
     import asyncio
 
@@ -263,14 +273,15 @@ def _run_tenants(args: argparse.Namespace) -> int:
         results, codes = asyncio.run(
             audit_tenants(fleet.tenants, args.concurrency or fleet.concurrency)
         )
-        summary = fleet_text(results)
-        if args.format == "json":
-            text = fleet_json(results, codes)
-        elif args.format == "text":
-            text = summary
-        else:
-            text = render_ci(args.format, results, artifact_for(args.tenants))
-        emit(text, summary, args.output)
+
+        def render(form: str) -> str:
+            if form == "json":
+                return fleet_json(results, codes)
+            if form == "text":
+                return fleet_text(results)
+            return render_ci(form, results, artifact_for(args.tenants))
+
+        emit(render, args.format, outputs)
     except BgWizardError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -290,31 +301,27 @@ def _report(args: argparse.Namespace) -> AuditReport:
     return asyncio.run(_online(args, profile))
 
 
-def _say_failure(error: BgWizardError, args: argparse.Namespace) -> None:
-    """One sentence on stderr; in any machine format also an ``incomplete`` report (stdout,
-    or ``--output FILE``), so a pipeline that uploads the report shows why the audit did not run.
-    """
+def _say_failure(
+    error: BgWizardError, args: argparse.Namespace, outputs: list[tuple[str, Path]]
+) -> None:
+    """One sentence on stderr; in every machine format asked for, also an ``incomplete``
+    report (stdout, or each ``--output``), so a pipeline that uploads it shows why."""
     print(f"{PROG}: {error}", file=sys.stderr)
-    if args.format == "text":
-        return
     from bgwizard.audit.outcomes import TenantResult
     from bgwizard.audit.render import failure_json
-    from bgwizard.cli.audit_output import (
-        artifact_for,
-        failure_document,
-        render_ci,
-        write_file,
-    )
+    from bgwizard.cli.audit_output import artifact_for, failure_document, render_ci, write_file
 
-    if args.format == "json":
-        text = failure_json(str(error))
-    else:
+    def render(form: str) -> str:
+        if form == "json":
+            return failure_json(str(error))
         results = [TenantResult("", failure_document(str(error)))]
-        text = render_ci(args.format, results, artifact_for(args.profile or args.policies))
-    if args.output is None:
-        sys.stdout.write(text)
-        return
+        return render_ci(form, results, artifact_for(args.profile or args.policies))
+
     try:
-        write_file(args.output, text)
+        for form, path in outputs:
+            if form != "text":
+                write_file(path, render(form))
     except BgWizardError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
+    if not outputs and args.format != "text":
+        sys.stdout.write(render(args.format))

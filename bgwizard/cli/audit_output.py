@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -113,14 +113,35 @@ def fleet_json(tenants: Sequence[TenantResult], codes: Sequence[int]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def emit(report_text: str, summary_text: str, output: Path | None) -> None:
-    """Print ``report_text``, or write it to ``output`` and print ``summary_text``.
+def parse_outputs(values: Sequence[str], default: str) -> list[tuple[str, Path]]:
+    """``--output [FORMAT:]FILE`` values as (format, path) pairs.
 
     Raises:
-        BgWizardError: the output file cannot be written.
+        ValueError: an empty file name.
     """
-    if output is not None:
-        write_file(output, report_text)
-        report_text = summary_text
-    sys.stdout.write(report_text)
+    outputs = []
+    for value in values:
+        form, sep, rest = value.partition(":")
+        if sep and form in FORMATS:
+            value = rest
+        else:
+            form = default
+        if not value:
+            raise ValueError("--output needs a file name")
+        outputs.append((form, Path(value)))
+    return outputs
+
+
+def emit(render: Callable[[str], str], default: str, outputs: Sequence[tuple[str, Path]]) -> None:
+    """Print the report in ``default``; or write each output and print the text summary.
+
+    Raises:
+        BgWizardError: an output file cannot be written.
+    """
+    if not outputs:
+        sys.stdout.write(render(default))
+    else:
+        for form, path in outputs:
+            write_file(path, render(form))
+        sys.stdout.write(render("text"))
     sys.stdout.flush()

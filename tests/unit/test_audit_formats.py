@@ -108,9 +108,10 @@ def test_junit_parses_back_with_one_case_per_rule_and_account() -> None:
     assert failure is not None and "Block legacy | auth" in (failure.text or "")
     skipped = by_name["auth.strong_method (kestrel2@contosologistics.onmicrosoft.com)"]
     assert skipped.find("skipped") is not None
-    assert by_name["pim.global_admin (kestrel1@contosologistics.onmicrosoft.com)"].find(
-        "skipped"
-    ) is not None
+    assert (
+        by_name["pim.global_admin (kestrel1@contosologistics.onmicrosoft.com)"].find("skipped")
+        is not None
+    )
     assert by_name["future.rule (tenant)"].find("skipped") is not None
     passed = by_name["account.enabled (kestrel1@contosologistics.onmicrosoft.com)"]
     assert list(passed) == []
