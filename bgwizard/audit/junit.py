@@ -59,11 +59,11 @@ def _suite(tenant: TenantResult) -> ET.Element:
         suite.append(_case(rule, who, outcomes))
         counts["tests"] += 1
         verdict = case_verdict(outcomes)
-        key = {"fail": "failures", "error": "errors", "skip": "skipped"}.get(verdict)
-        if key:
-            counts[key] += 1
-    for key, value in counts.items():
-        suite.set(key, str(value))
+        counted = {"fail": "failures", "error": "errors", "skip": "skipped"}.get(verdict)
+        if counted:
+            counts[counted] += 1
+    for name, value in counts.items():
+        suite.set(name, str(value))
     suite.set("time", "0")
     return suite
 

@@ -120,27 +120,15 @@ def _fail(path: Path, line: int, message: str) -> TenantsFileError:
     return TenantsFileError(f"{where}: {message}")
 
 
-def load_tenants(path: Path) -> TenantsFile:
-    """Read and check a tenants file.
+def parse_tenants(text: str, path: Path) -> TenantsFile:
+    """Check the text of a tenants file.
 
     Args:
-        path: the TOML file.
+        text: the TOML text.
+        path: the file's name, for messages (relative paths in it are relative to its folder).
 
     Returns:
         The tenants.
-
-    Raises:
-        TenantsFileError: unreadable, not TOML, or a key missing or wrong (line and key named).
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TenantsFileError(f"Cannot read the tenants file {path}.") from exc
-    return parse_tenants(text, path)
-
-
-def parse_tenants(text: str, path: Path) -> TenantsFile:
-    """Check the text of a tenants file (see ``load_tenants``).
 
     Raises:
         TenantsFileError: what is wrong, with the line and the key.

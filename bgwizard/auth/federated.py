@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 from bgwizard.errors import AuthError
 
@@ -158,8 +159,6 @@ class ActionsTokenRequest:
         Raises:
             AuthError: the request failed or the answer holds no token.
         """
-        from urllib.parse import quote
-
         joiner = "&" if "?" in self._url else "?"
         url = f"{self._url}{joiner}audience={quote(self._audience, safe='')}"
         headers = {"Authorization": f"bearer {self._request_token}", "Accept": "application/json"}

@@ -264,9 +264,8 @@ def _run_tenants(args: argparse.Namespace, outputs: list[tuple[str, Path]]) -> i
 
     from bgwizard.audit.model import EXIT_CODES
     from bgwizard.audit.outcomes import worst_result
-    from bgwizard.audit.tenants import load_tenants
     from bgwizard.cli.audit_output import artifact_for, emit, fleet_json, fleet_text, render_ci
-    from bgwizard.cli.audit_tenants import audit_tenants
+    from bgwizard.cli.audit_tenants import audit_tenants, load_tenants
 
     try:
         fleet = load_tenants(args.tenants)

@@ -16,7 +16,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from bgwizard.audit.junit import to_junit
+from bgwizard.audit.markdown import to_markdown
 from bgwizard.audit.outcomes import TenantResult, worst_result
+from bgwizard.audit.render import failure_json
+from bgwizard.audit.sarif import to_sarif
 from bgwizard.errors import BgWizardError
 
 FORMATS: Final = ("text", "json", "junit", "sarif", "markdown")
@@ -24,8 +28,6 @@ FORMATS: Final = ("text", "json", "junit", "sarif", "markdown")
 
 def failure_document(reason: str) -> dict[str, Any]:
     """The contract's document for an audit that could not run at all."""
-    from bgwizard.audit.render import failure_json
-
     document: dict[str, Any] = json.loads(failure_json(reason))
     return document
 
@@ -33,15 +35,9 @@ def failure_document(reason: str) -> dict[str, Any]:
 def render_ci(form: str, tenants: Sequence[TenantResult], artifact: str) -> str:
     """``junit``, ``sarif`` or ``markdown`` text for the tenants' documents."""
     if form == "junit":
-        from bgwizard.audit.junit import to_junit
-
         return to_junit(tenants)
     if form == "sarif":
-        from bgwizard.audit.sarif import to_sarif
-
         return to_sarif(tenants, artifact)
-    from bgwizard.audit.markdown import to_markdown
-
     return to_markdown(tenants)
 
 

@@ -12,18 +12,50 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import requests
 
 from bgwizard.audit.model import EXIT_CODES
 from bgwizard.audit.outcomes import TenantResult
-from bgwizard.errors import AuthError, BgWizardError, ProfileError
+from bgwizard.audit.render import to_json_data
+from bgwizard.audit.service import AuditService
+from bgwizard.audit.tenants import TenantsFile, parse_tenants
+from bgwizard.auth.app_only import AppOnlyAuthenticator
+from bgwizard.auth.federated import from_environment
+from bgwizard.auth.http import requests_session
+from bgwizard.cli.audit_output import failure_document
+from bgwizard.drill.service import drill_source_for
+from bgwizard.errors import AuthError, BgWizardError, ProfileError, TenantsFileError
+from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import BreakGlassAccount, Profile
+from bgwizard.profile.store import TomlProfileStore
 
 if TYPE_CHECKING:
     from bgwizard.audit.tenants import TenantSpec
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def load_tenants(path: Path) -> TenantsFile:
+    """Read and check a tenants file.
+
+    Args:
+        path: the TOML file.
+
+    Returns:
+        The tenants.
+
+    Raises:
+        TenantsFileError: unreadable, not TOML, or a key missing or wrong (line and key named).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TenantsFileError(f"Cannot read the tenants file {path}.") from exc
+    return parse_tenants(text, path)
 
 
 async def bounded(
@@ -46,8 +78,6 @@ def spec_profile(spec: TenantSpec) -> Profile:
         ProfileError: the profile file is missing or not valid.
     """
     if spec.profile is not None:
-        from bgwizard.profile.store import TomlProfileStore
-
         store = TomlProfileStore(spec.profile)
         if not store.exists():
             raise ProfileError(f"No profile at {spec.profile}.")
@@ -79,20 +109,16 @@ def _secret(var: str) -> str:
     return value
 
 
-def app_for(spec: TenantSpec, profile: Profile) -> Any:
-    """The app-only authenticator of one tenant (``AppOnlyAuthenticator``).
+def app_for(spec: TenantSpec, profile: Profile) -> AppOnlyAuthenticator:
+    """The app-only authenticator of one tenant.
 
     Raises:
         AuthError: the credential cannot be had (no secret, no federated token source).
     """
-    from bgwizard.auth.app_only import AppOnlyAuthenticator
-
     if spec.credential == "certificate":
         return AppOnlyAuthenticator(profile, spec.client_id, certificate_pem=spec.certificate)
     if spec.credential == "secret":
         return AppOnlyAuthenticator(profile, spec.client_id, secret=_secret(spec.secret_env))
-    from bgwizard.auth.federated import from_environment
-
     assertion = from_environment(token_file=spec.token_file, get=actions_get(profile))
     return AppOnlyAuthenticator(profile, spec.client_id, assertion=assertion)
 
@@ -101,13 +127,9 @@ def actions_get(profile: Profile) -> Callable[[str, dict[str, str]], Any] | None
     """GitHub's token request through the profile's CA bundle (an emulator), else the default."""
     if not profile.ca_bundle:
         return None
-    from bgwizard.auth.http import requests_session
-
     session = requests_session(profile)
 
     def get(url: str, headers: dict[str, str]) -> Any:
-        import requests
-
         try:
             response = session.get(url, headers=headers, timeout=30)
         except requests.RequestException:
@@ -123,19 +145,16 @@ def actions_get(profile: Profile) -> Callable[[str, dict[str, str]], Any] | None
 
 async def audit_tenant(spec: TenantSpec) -> dict[str, Any]:
     """Audit one tenant and return its contract document (``incomplete`` if it could not run)."""
-    from bgwizard.audit.render import to_json_data
-    from bgwizard.audit.service import AuditService
-    from bgwizard.cli.audit_output import failure_document
-    from bgwizard.drill.service import drill_source_for
-    from bgwizard.graph.directory import GraphDirectory
-
     try:
         profile = spec_profile(spec)
         app = app_for(spec, profile)
         await app.sign_in()
         graph = GraphDirectory(profile, app.credential())
         try:
-            service = AuditService(graph, profile, drills=drill_source_for(profile))
+            # Only a profile names a drill log; a tenant given by accounts alone must not be
+            # judged on the default log, which belongs to whichever tenant this machine drills.
+            drills = drill_source_for(profile) if spec.profile is not None else None
+            service = AuditService(graph, profile, drills=drills)
             return to_json_data(await service.run())
         finally:
             await graph.close()

@@ -1,7 +1,7 @@
 """Workload identity federation: a pipeline's OIDC issuer on loopback, and Entra's check.
 
 ``PipelineIssuer`` plays the pipeline's identity provider (GitHub Actions'
-``token.actions.githubusercontent.com``, an AKS cluster's issuer): under
+``token.actions.githubusercontent.com``, a Kubernetes cluster's issuer): under
 ``/_oidc/{name}`` it serves OpenID discovery and a JWKS, signs RS256 tokens with its own key,
 and answers GitHub Actions' token request (``ACTIONS_ID_TOKEN_REQUEST_URL`` with
 ``&audience=`` and the bearer ``ACTIONS_ID_TOKEN_REQUEST_TOKEN``, body ``{"value": jwt}``).
