@@ -289,3 +289,22 @@ def test_tenants_file_error_from_the_command_line(tmp_path: Path) -> None:
     )
     done = cli("--tenants", str(tenants), "--client-id", "x", "--secret-env", "Y")
     assert done.returncode == 2 and "--tenants FILE names each tenant's sign-in" in done.stderr
+
+
+async def test_bounded_never_runs_more_than_the_bound_and_keeps_order() -> None:
+    import asyncio
+
+    from bgwizard.cli.audit_tenants import bounded
+
+    running = peak = 0
+
+    async def work(n: int) -> int:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01 * (n % 3))
+        running -= 1
+        return n * 10
+
+    assert await bounded(list(range(12)), work, 3) == [n * 10 for n in range(12)]
+    assert peak == 3
