@@ -62,8 +62,8 @@ def _suite(tenant: TenantResult) -> ET.Element:
         counted = {"fail": "failures", "error": "errors", "skip": "skipped"}.get(verdict)
         if counted:
             counts[counted] += 1
-    for name, value in counts.items():
-        suite.set(name, str(value))
+    for attribute, count in counts.items():
+        suite.set(attribute, str(count))
     suite.set("time", "0")
     return suite
 
