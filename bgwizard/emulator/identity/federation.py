@@ -319,7 +319,7 @@ class FederationCheck:
             urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
         )
         try:
-            with opener.open(url, timeout=10) as answer:
+            with opener.open(url, timeout=30) as answer:
                 document = json.loads(answer.read())
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise TokenError(f"the issuer's keys could not be fetched from {url} ({exc})") from None
