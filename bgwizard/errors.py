@@ -51,6 +51,10 @@ class ProfileError(BgWizardError):
     """The profile file is missing, unreadable or not valid; it was left untouched."""
 
 
+class TenantsFileError(BgWizardError):
+    """The ``--tenants`` file of a many-tenant audit is not valid (line and key named)."""
+
+
 # -- sign-in (auth) ----------------------------------------------------------------------------
 
 

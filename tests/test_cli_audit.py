@@ -175,7 +175,7 @@ def test_missing_secret_variable_and_bad_arguments(tmp_path: Path) -> None:
     assert f"{SECRET_VAR} holds no client secret" in done.stderr
     done = cli("--profile", str(profile), "--client-id", AUDIT_CLIENT_ID)
     assert done.returncode == 2
-    assert "--client-id needs --certificate PEM or --secret-env VAR" in done.stderr
+    assert "--client-id needs --certificate PEM, --secret-env VAR or --federated" in done.stderr
     done = cli("--profile", str(tmp_path / "absent.toml"))
     assert done.returncode == 2
     assert "No profile at" in done.stderr

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bgwizard.auth.federated import federation_sentence
 from bgwizard.auth.http import msal_options
 from bgwizard.auth.identity import SignedInIdentity
-from bgwizard.auth.msal_errors import auth_error, call_msal
+from bgwizard.auth.msal_errors import aadsts_codes, auth_error, call_msal
 from bgwizard.auth.tokens import (
     GRAPH_SCOPES,
     MsalTokenCredential,
@@ -116,6 +118,7 @@ class AppOnlyAuthenticator:
         client_id: str,
         certificate_pem: Path | None = None,
         secret: Secret | str | None = None,
+        assertion: Callable[[], str] | None = None,
     ) -> None:
         """Prepare the sign-in; nothing is contacted yet.
 
@@ -124,12 +127,16 @@ class AppOnlyAuthenticator:
             client_id: the app registration's application (client) id.
             certificate_pem: a PEM with the private key and the certificate.
             secret: a client secret instead of a certificate (emulator, tests).
+            assertion: instead of either, a callable returning a client assertion (workload
+                identity federation: ``bgwizard.auth.federated``); msal calls it per request.
 
         Raises:
-            AuthError: neither or both of certificate and secret given, or no tenant id.
+            AuthError: not exactly one of certificate, secret and assertion, or no tenant id.
         """
-        if (certificate_pem is None) == (secret is None):
-            raise AuthError("App-only sign-in needs either a certificate or a client secret.")
+        if [certificate_pem, secret, assertion].count(None) != 2:
+            raise AuthError(
+                "App-only sign-in needs one of a certificate, a client secret or a federated token."
+            )
         if not profile.tenant_id:
             raise AuthError("App-only sign-in needs the tenant id in the profile.")
         self._profile = profile
@@ -138,6 +145,7 @@ class AppOnlyAuthenticator:
             CertificateCredential.from_pem_file(certificate_pem) if certificate_pem else None
         )
         self._secret = secret if isinstance(secret, Secret) or secret is None else Secret(secret)
+        self._assertion = assertion
         self._app: msal.ConfidentialClientApplication | None = None
         self._lock = threading.Lock()
         self._identity: SignedInIdentity | None = None
@@ -155,6 +163,8 @@ class AppOnlyAuthenticator:
     def _client_credential(self) -> Any:
         if self._certificate is not None:
             return self._certificate.msal_credential()
+        if self._assertion is not None:
+            return {"client_assertion": self._assertion}
         assert self._secret is not None
         return self._secret.reveal()
 
@@ -193,7 +203,8 @@ class AppOnlyAuthenticator:
             self._profile.authority, lambda: app.acquire_token_for_client(list(scopes))
         )
         if "access_token" not in result:
-            raise auth_error(result)
+            federated = federation_sentence(aadsts_codes(result)) if self._assertion else None
+            raise AuthError(federated) if federated else auth_error(result)
         token = str(result["access_token"])
         if self._identity is None:
             self._identity = identity_from_claims(token_claims(token), app_only=True)

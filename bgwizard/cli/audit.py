@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -45,12 +46,40 @@ def add_parser(subparsers: Subparsers) -> None:
         ),
     )
     add_profile_option(parser, "profile file (default: the config dir)")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "junit", "sarif", "markdown"),
+        default="text",
+        help="report format (junit, sarif and markdown are for CI systems)",
+    )
+    parser.add_argument(
+        "--output",
+        action="append",
+        metavar="[FORMAT:]FILE",
+        help="write the report (in --format, or FORMAT: junit, sarif, markdown, json, text) to "
+        "FILE and print the text summary; may be repeated",
+    )
     parser.add_argument("--client-id", metavar="ID", help="app registration for app-only sign-in")
     secret = parser.add_mutually_exclusive_group()
     secret.add_argument("--certificate", type=Path, metavar="PEM", help="key and certificate PEM")
     secret.add_argument(
         "--secret-env", metavar="VAR", help="environment variable holding a client secret"
+    )
+    secret.add_argument(
+        "--federated",
+        action="store_true",
+        help="no stored secret: the pipeline's OIDC token (AZURE_FEDERATED_TOKEN_FILE or "
+        "GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN)",
+    )
+    secret.add_argument(
+        "--federated-token-file", type=Path, metavar="FILE", help="federated token from this file"
+    )
+    many = parser.add_argument_group("many tenants")
+    many.add_argument(
+        "--tenants", type=Path, metavar="FILE", help="TOML file of tenants to audit concurrently"
+    )
+    many.add_argument(
+        "--concurrency", type=int, metavar="N", help="tenants audited at once (default 8)"
     )
     offline = parser.add_argument_group("offline audit of exported policies (no sign-in)")
     offline.add_argument("--policies", type=Path, metavar="DIR", help="folder of policy JSON files")
@@ -63,11 +92,22 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def _misuse(args: argparse.Namespace) -> str:
     """What is wrong with a combination of options argparse cannot check; '' when none."""
-    secret_given = args.certificate is not None or args.secret_env is not None
+    secret_given = (
+        args.certificate is not None
+        or args.secret_env is not None
+        or args.federated
+        or args.federated_token_file is not None
+    )
+    if args.tenants is not None:
+        if args.client_id or secret_given or args.policies is not None:
+            return "--tenants FILE names each tenant's sign-in; drop the other sign-in options"
+        return "" if (args.concurrency or 1) >= 1 else "--concurrency must be 1 or more"
+    if args.concurrency is not None:
+        return "--concurrency goes with --tenants FILE"
     if args.client_id and not secret_given:
-        return "--client-id needs --certificate PEM or --secret-env VAR"
+        return "--client-id needs --certificate PEM, --secret-env VAR or --federated"
     if secret_given and not args.client_id:
-        return "--certificate and --secret-env need --client-id"
+        return "--certificate, --secret-env and --federated need --client-id"
     if args.policies is None and (args.accounts or args.groups):
         return "--accounts and --groups go with --policies DIR"
     if args.policies is not None and args.client_id:
@@ -131,7 +171,8 @@ async def _online(args: argparse.Namespace, profile: Profile) -> AuditReport:
         from bgwizard.auth.app_only import AppOnlyAuthenticator
 
         secret = _app_secret(args.secret_env) if args.secret_env else None
-        app = AppOnlyAuthenticator(profile, args.client_id, args.certificate, secret)
+        assertion = _assertion(args, profile)
+        app = AppOnlyAuthenticator(profile, args.client_id, args.certificate, secret, assertion)
         await app.sign_in()
         credential = app.credential()
     else:
@@ -141,6 +182,18 @@ async def _online(args: argparse.Namespace, profile: Profile) -> AuditReport:
         return await AuditService(graph, profile, drills=drill_source_for(profile)).run()
     finally:
         await graph.close()
+
+
+def _assertion(args: argparse.Namespace, profile: Profile) -> Callable[[], str] | None:
+    """The federated client assertion, when ``--federated`` or a token file is given."""
+    if not (args.federated or args.federated_token_file):
+        return None
+    from bgwizard.auth.federated import from_environment
+    from bgwizard.cli.audit_tenants import actions_get
+
+    assertion = from_environment(token_file=args.federated_token_file, get=actions_get(profile))
+    assertion()  # a missing, expired or wrong-audience token: one sentence before msal starts
+    return assertion
 
 
 async def _device_code(profile: Profile) -> MsalTokenCredential:
@@ -157,10 +210,15 @@ async def _device_code(profile: Profile) -> MsalTokenCredential:
     return auth.credential()
 
 
-def _render(report: AuditReport, form: str) -> str:
-    from bgwizard.audit.render import to_json, to_text
+def _render(report: AuditReport, form: str, artifact: str) -> str:
+    from bgwizard.audit.render import to_json, to_json_data, to_text
 
-    return to_json(report) if form == "json" else to_text(report)
+    if form in ("text", "json"):
+        return to_json(report) if form == "json" else to_text(report)
+    from bgwizard.audit.outcomes import TenantResult
+    from bgwizard.cli.audit_output import render_ci
+
+    return render_ci(form, [TenantResult("", to_json_data(report))], artifact)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -174,16 +232,61 @@ def run(args: argparse.Namespace) -> int:
     """
     if misuse := _misuse(args):
         return usage_error(PROG, misuse)
+    from bgwizard.cli.audit_output import emit, parse_outputs
+
+    try:
+        outputs = parse_outputs(args.output or [], args.format)
+    except ValueError as exc:
+        return usage_error(PROG, str(exc))
+    if args.tenants is not None:
+        return _run_tenants(args, outputs)
     try:
         report = _report(args)
     except BgWizardError as exc:
-        _say_failure(exc, args.format)
+        _say_failure(exc, args, outputs)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
-    sys.stdout.write(_render(report, args.format))
-    sys.stdout.flush()
+    from bgwizard.cli.audit_output import artifact_for
+
+    artifact = artifact_for(args.profile or args.policies)
+    try:
+        emit(lambda form: _render(report, form, artifact), args.format, outputs)
+    except BgWizardError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return report.exit_code
+
+
+def _run_tenants(args: argparse.Namespace, outputs: list[tuple[str, Path]]) -> int:
+    """``--tenants FILE``: every tenant concurrently; exit code the worst of them."""
+    import asyncio
+
+    from bgwizard.audit.model import EXIT_CODES
+    from bgwizard.audit.outcomes import worst_result
+    from bgwizard.cli.audit_output import artifact_for, emit, fleet_json, fleet_text, render_ci
+    from bgwizard.cli.audit_tenants import audit_tenants, load_tenants
+
+    try:
+        fleet = load_tenants(args.tenants)
+        results, codes = asyncio.run(
+            audit_tenants(fleet.tenants, args.concurrency or fleet.concurrency)
+        )
+
+        def render(form: str) -> str:
+            if form == "json":
+                return fleet_json(results, codes)
+            if form == "text":
+                return fleet_text(results)
+            return render_ci(form, results, artifact_for(args.tenants))
+
+        emit(render, args.format, outputs)
+    except BgWizardError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_CODES[worst_result(r.result for r in results)]  # type: ignore[index]
 
 
 def _report(args: argparse.Namespace) -> AuditReport:
@@ -197,10 +300,27 @@ def _report(args: argparse.Namespace) -> AuditReport:
     return asyncio.run(_online(args, profile))
 
 
-def _say_failure(error: BgWizardError, form: str) -> None:
-    """One sentence on stderr; with ``--format json`` also an ``incomplete`` report on stdout."""
+def _say_failure(
+    error: BgWizardError, args: argparse.Namespace, outputs: list[tuple[str, Path]]
+) -> None:
+    """One sentence on stderr; in every machine format asked for, also an ``incomplete``
+    report (stdout, or each ``--output``), so a pipeline that uploads it shows why."""
     print(f"{PROG}: {error}", file=sys.stderr)
-    if form == "json":
-        from bgwizard.audit.render import failure_json
+    from bgwizard.audit.outcomes import TenantResult
+    from bgwizard.audit.render import failure_json
+    from bgwizard.cli.audit_output import artifact_for, failure_document, render_ci, write_file
 
-        sys.stdout.write(failure_json(str(error)))
+    def render(form: str) -> str:
+        if form == "json":
+            return failure_json(str(error))
+        results = [TenantResult("", failure_document(str(error)))]
+        return render_ci(form, results, artifact_for(args.profile or args.policies))
+
+    try:
+        for form, path in outputs:
+            if form != "text":
+                write_file(path, render(form))
+    except BgWizardError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+    if not outputs and args.format != "text":
+        sys.stdout.write(render(args.format))

@@ -29,6 +29,7 @@ from bgwizard.emulator.http.core import (
 from bgwizard.emulator.http.faults import Fault, FaultTable
 from bgwizard.emulator.identity.device import DeviceApprovals
 from bgwizard.emulator.identity.device_keys import DeviceKeys
+from bgwizard.emulator.identity.federation import FederationCheck, PipelineIssuer
 from bgwizard.emulator.identity.login import Login
 from bgwizard.emulator.tenant.file import load_tenant
 from bgwizard.emulator.tenant.passwords import hash_secret
@@ -72,6 +73,9 @@ class Emulator:
         self.login = Login(self.state, lambda: self.base_url)
         self.devices = DeviceApprovals(self.login)
         self.device_keys = DeviceKeys(self.devices)
+        self.pipeline = PipelineIssuer(lambda: self.base_url)
+        """CI pipelines' OIDC issuers on loopback (workload identity federation)."""
+        self.login.federation = FederationCheck(lambda: self.ca_pem_path)
         self._register_routes()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -218,6 +222,7 @@ class Emulator:
         self.login.register(self.router)
         self.devices.register(self.router)
         self.device_keys.register(self.router)
+        self.pipeline.register(self.router)
         self.router.add("POST", r"/_emulator/faults", self._fault_add)
         self.router.add("DELETE", r"/_emulator/faults", self._fault_clear)
         Arm(self.state).register(self.router)

@@ -231,12 +231,15 @@ def rsa_key_and_certificate() -> bytes:
 
 
 def test_app_only_needs_exactly_one_credential(emu: Emulator) -> None:
-    with pytest.raises(AuthError, match="either a certificate or a client secret"):
+    one_of = "one of a certificate, a client secret or a federated token"
+    with pytest.raises(AuthError, match=one_of):
         AppOnlyAuthenticator(profile_for(emu), AUDIT_APP["appId"])
-    with pytest.raises(AuthError, match="either a certificate or a client secret"):
+    with pytest.raises(AuthError, match=one_of):
         AppOnlyAuthenticator(
             profile_for(emu), AUDIT_APP["appId"], certificate_pem=AUDIT_PEM, secret="x"
         )
+    with pytest.raises(AuthError, match=one_of):
+        AppOnlyAuthenticator(profile_for(emu), AUDIT_APP["appId"], secret="x", assertion=str)
 
 
 def test_certificate_with_an_ec_key_is_refused(tmp_path: Path) -> None:

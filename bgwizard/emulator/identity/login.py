@@ -37,6 +37,10 @@ class Login:
     def __init__(self, state: TenantState, base_url: Callable[[], str]) -> None:
         self.state = state
         self.base_url = base_url
+        self.federation: Callable[[App, str], Response | bool] | None = None
+        """Workload identity federation (``identity.federation.FederationCheck``): False
+        for an assertion the app signed itself, True when a federated one is valid, else
+        the error response."""
 
     def register(self, router: Router) -> None:
         """Add the login routes to ``router``."""
@@ -230,6 +234,9 @@ class Login:
         self, app: App, form: dict[str, str], match: re.Match[str]
     ) -> Response | None:
         if "client_assertion" in form:
+            federated = self.federation(app, form["client_assertion"]) if self.federation else False
+            if federated is not False:
+                return None if federated is True else federated
             audience = f"{self.base_url()}/{match['tenant']}/oauth2/v2.0/token"
             try:
                 verify_client_assertion(

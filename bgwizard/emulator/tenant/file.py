@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes
 
 from bgwizard.emulator.errors import TenantFileError
 from bgwizard.emulator.tenant import catalog
+from bgwizard.emulator.tenant.federation import parse_credentials
 from bgwizard.emulator.tenant.passwords import hash_secret
 from bgwizard.emulator.tenant.state import (
     LICENCES,
@@ -308,6 +309,12 @@ def _add_app(state: TenantState, item: Any, where: str) -> None:
     )
     if item.get("servicePrincipalId"):
         app.service_principal_id = str(item["servicePrincipalId"])
+    try:
+        app.federated_credentials = parse_credentials(
+            item.get("federatedIdentityCredentials"), f"{where}.federatedIdentityCredentials"
+        )
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
     state.apps[app_id] = app
 
 

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from bgwizard.emulator.tenant.federation import FederatedCredential
 from bgwizard.emulator.tenant.passwords import SecretHash
 
 JsonDict = dict[str, Any]
@@ -76,6 +77,8 @@ class App:
     secret: SecretHash | None = None
     certificates: list[AppCertificate] = field(default_factory=list)
     service_principal_id: str = field(default_factory=new_id)
+    federated_credentials: list[FederatedCredential] = field(default_factory=list)
+    """Trusted external issuers (workload identity federation)."""
 
 
 @dataclass
