@@ -79,8 +79,9 @@ def test_app_only_token_uses_application_permissions(emulator: Emulator) -> None
     graph = GraphClient(emulator, app_token(emulator))
     assert graph.get(POLICIES)[0] == 200
     assert graph.get("/auditLogs/signIns")[0] == 200
-    assert "application permission Policy.Read.All and Policy.ReadWrite.ConditionalAccess" in denial(
-        graph.patch(f"{POLICIES}/{CA000}", {"state": "enabled"})
+    assert (
+        "application permission Policy.Read.All and Policy.ReadWrite.ConditionalAccess"
+        in denial(graph.patch(f"{POLICIES}/{CA000}", {"state": "enabled"}))
     )
     status, body = graph.get("/me")
     assert status == 400 and "delegated" in body["error"]["message"]

@@ -7,12 +7,14 @@ ground-truth table.
 from __future__ import annotations
 
 import time
+
 from bgwizard.emulator.errors import TokenError
 from bgwizard.emulator.http.core import HttpError, Request, graph_error
 from bgwizard.emulator.identity.jwt import decode
 from bgwizard.emulator.tenant import catalog as c
 from bgwizard.emulator.tenant.records import Caller
 from bgwizard.emulator.tenant.state import TenantState
+
 
 def _unauthorized(message: str) -> HttpError:
     return HttpError(graph_error(401, "InvalidAuthenticationToken", message))

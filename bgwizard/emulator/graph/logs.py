@@ -61,9 +61,7 @@ def register(router: Router, ctx: GraphContext) -> None:
     ctx.route(router, "GET", logs + r"/signIns", h.sign_ins, "signIns-list")
     ctx.route(router, "GET", logs + r"/signIns/" + ID, h.sign_in, "signIn-get")
     ctx.route(router, "GET", logs + r"/directoryAudits", h.audits, "directoryAudits-list")
-    ctx.route(
-        router, "GET", logs + r"/directoryAudits/" + ID, h.audit, "directoryAudit-get"
-    )
+    ctx.route(router, "GET", logs + r"/directoryAudits/" + ID, h.audit, "directoryAudit-get")
 
 
 def _newest_first(items: list[JsonDict], key: str) -> list[JsonDict]:

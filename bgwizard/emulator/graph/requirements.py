@@ -58,9 +58,7 @@ def _is_admin(state: TenantState, user_id: str) -> bool:
     return bool(set(state.active_role_ids(user_id)) & catalog.PRIVILEGED_ROLES)
 
 
-def check(
-    state: TenantState, caller: Caller, need: Requirement, target: str | None = None
-) -> None:
+def check(state: TenantState, caller: Caller, need: Requirement, target: str | None = None) -> None:
     """Raise Graph's 403 unless ``caller`` holds what ``need`` documents.
 
     Args:
