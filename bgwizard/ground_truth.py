@@ -40,36 +40,32 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
+GLOBAL_ADMIN: Final = "Global Administrator"
+#: Built-in role name → role template id (the ``wids`` claim; the same in every tenant).
+ROLE_TEMPLATE_IDS: Final[Mapping[str, str]] = {
+    "Global Administrator": "62e90394-69f5-4237-9190-012177145e10",
+    "Global Reader": "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+    "Global Secure Access Administrator": "ac434307-12b9-4fa1-a708-88bf58caabc1",
+    "Conditional Access Administrator": "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
+    "Security Administrator": "194ae4cb-b126-40b2-bd5b-6091b380977d",
+    "Security Operator": "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f",
+    "Security Reader": "5d6b6bb7-de71-4623-b4af-96380a352509",
+    "Reports Reader": "4a5d8f65-41da-4de4-8968-e035b65339cf",
+    "Privileged Role Administrator": "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    "Privileged Authentication Administrator": "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+    "Authentication Administrator": "c4e39bd9-1100-46d3-8c65-fb160da0071f",
+    "Authentication Policy Administrator": "0526716b-113d-4c15-b2c8-68e3c22b9f80",
+    "User Administrator": "fe930be7-5e62-47db-91af-98c3a49a38b1",
+    "Helpdesk Administrator": "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+    "Password Administrator": "966707d0-3269-4727-9be2-8c3a10f19b9d",
+    "Directory Readers": "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",
+    "Directory Writers": "9360feb5-f418-4baa-8175-e2a00bac4301",
+    "Groups Administrator": "fdd7a751-b60b-444a-984c-02652fe8fa1c",
+    "Identity Governance Administrator": "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e",
+}
 #: Built-in role names the table uses, longest first so ``Privileged Authentication
 #: Administrator`` is not also read as ``Authentication Administrator``.
-ROLE_NAMES: Final = tuple(
-    sorted(
-        (
-            "Global Administrator",
-            "Global Reader",
-            "Global Secure Access Administrator",
-            "Conditional Access Administrator",
-            "Security Administrator",
-            "Security Operator",
-            "Security Reader",
-            "Reports Reader",
-            "Privileged Role Administrator",
-            "Privileged Authentication Administrator",
-            "Authentication Administrator",
-            "Authentication Policy Administrator",
-            "User Administrator",
-            "Helpdesk Administrator",
-            "Password Administrator",
-            "Directory Readers",
-            "Directory Writers",
-            "Groups Administrator",
-            "Identity Governance Administrator",
-        ),
-        key=len,
-        reverse=True,
-    )
-)
-GLOBAL_ADMIN: Final = "Global Administrator"
+ROLE_NAMES: Final = tuple(sorted(ROLE_TEMPLATE_IDS, key=len, reverse=True))
 LICENCE_NAMES: Final = {"free": "Microsoft Entra ID Free", "p1": "Entra ID P1", "p2": "Entra ID P2"}
 LICENCE_ORDER: Final = ("free", "p1", "p2")
 #: Which ``licensing`` feature of the table each operation belongs to (by the feature's
