@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.ground_truth import GLOBAL_ADMIN, ROLE_TEMPLATE_IDS, requirement
 from bgwizard.graph.model import AuthMethod, RoleAssignment, RoleSchedule
+from bgwizard.ground_truth import GLOBAL_ADMIN, ROLE_TEMPLATE_IDS, requirement
 from bgwizard.profile.model import BreakGlassAccount, SheetRecord
 
 USER_ADMIN: Final = "fe930be7-5e62-47db-91af-98c3a49a38b1"
