@@ -38,7 +38,7 @@ def _need(doing: str, op_id: str, roles: tuple[str, ...] | None = None) -> Need:
     """The wizard's need for the table's operation ``op_id`` (``roles`` overrides the row)."""
     req = requirement(op_id)
     names = roles if roles is not None else (req.roles or ())
-    pairs = ((GLOBAL_ADMIN_ROLE_ID, GLOBAL_ADMIN),) if names else ()
+    pairs: tuple[tuple[str, str], ...] = ((GLOBAL_ADMIN_ROLE_ID, GLOBAL_ADMIN),) if names else ()
     pairs += tuple((ROLE_TEMPLATE_IDS[n], n) for n in names if n != GLOBAL_ADMIN)
     return Need(doing, pairs, req.least_delegated, req.delegated)
 
