@@ -197,7 +197,8 @@ class _Users:
         body = self.ctx.json_object(request)
         if "passwordProfile" in body:
             self.ctx.require(caller, "user-update-passwordProfile", match["id"])
-        if set(body) - {"passwordProfile"} or not body:
+        properties = {k for k in body if not k.startswith("@")}
+        if properties - {"passwordProfile"} or not properties:
             self.ctx.require(caller, "user-update", match["id"])
         self._unknown(body)
         read_only = sorted(set(body) & _READ_ONLY)
