@@ -18,7 +18,8 @@ from bgwizard import ground_truth
 from bgwizard.emulator import Emulator
 from bgwizard.emulator.graph.requirements import BORROWED, table_requirement
 from bgwizard.emulator.tenant.file import bundled_sample
-from emulator.support import GraphClient, password_token, upn
+from bgwizard.ground_truth import ROLE_TEMPLATE_IDS
+from emulator.support import GraphClient, app_token, password_token, upn
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "graph-ground-truth" / "graph-ground-truth.json"
 TABLE = ground_truth.requirements_from(json.loads(FIXTURE.read_text("utf-8")))
@@ -194,3 +195,40 @@ def test_licence_errors_are_the_documented_ones(
         if code:
             assert body["error"]["code"] == code
             assert body["error"]["message"]
+
+
+def test_app_only_password_reset_needs_the_apps_own_directory_role(tmp_path: Path) -> None:
+    raw = json.loads(_tenant(tmp_path).read_text("utf-8"))
+    audit_app = next(a for a in raw["apps"] if not a.get("publicClient"))
+    audit_app["applicationPermissions"] = ["User-PasswordProfile.ReadWrite.All"]
+    audit_app["servicePrincipalId"] = "5e000000-0000-4000-8000-00000000a001"
+    path = tmp_path / "tenant-app.json"
+    path.write_text(json.dumps(raw), "utf-8")
+    profile = {
+        "passwordProfile": {"password": "Zt5nQw8rVm3kLp7X", "forceChangePasswordNextSignIn": False}
+    }
+    with Emulator(path, state_dir=tmp_path / "state") as running:
+        graph = GraphClient(running, app_token(running))
+        status, body = graph.patch(f"/users/{upn('aisha.rahman')}", profile)
+        assert status == 403, body
+        assert (
+            "service principal needs the directory role User Administrator"
+            in (body["error"]["message"])
+        )
+        raw["roleAssignments"].append(
+            {
+                "principalId": audit_app["servicePrincipalId"],
+                "roleDefinitionId": ROLE_TEMPLATE_IDS["User Administrator"],
+                "directoryScopeId": "/",
+            }
+        )
+    path.write_text(json.dumps(raw), "utf-8")
+    with Emulator(path, state_dir=tmp_path / "state2") as running:
+        graph = GraphClient(running, app_token(running))
+        assert graph.patch(f"/users/{upn('aisha.rahman')}", profile)[0] == 204
+        # grace.okafor is a Global Reader: an administrator target needs a higher role.
+        status, body = graph.patch(f"/users/{upn('grace.okafor')}", profile)
+        assert (
+            status == 403
+            and "Privileged Authentication Administrator" in (body["error"]["message"])
+        )
