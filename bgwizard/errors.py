@@ -88,24 +88,51 @@ class GraphError(BgWizardError):
 class PermissionMissing(GraphError):
     """The signed-in identity lacks a role or permission the operation needs."""
 
-    def __init__(self, operation: str, permission: str, detail: str = "") -> None:
-        """Name the operation and the permission it needs.
+    def __init__(self, operation: str, permission: str, detail: str = "", role: str = "") -> None:
+        """Name the operation, the permission and the directory role it needs.
 
         Args:
             operation: what bgwizard tried to do.
-            permission: the role or Graph permission that would allow it.
+            permission: the least-privileged Graph permission that allows it (Microsoft's
+                table), e.g. ``Policy.Read.All and Policy.ReadWrite.ConditionalAccess``.
             detail: the server's own message, if it gave one.
+            role: the directory role(s) a signed-in user needs (``X or Y``); '' when none.
         """
         said = f" (Graph said: {detail.strip().rstrip('.')})" if detail.strip() else ""
+        roles = f" and the role {role}" if role else ""
         super().__init__(
-            f"Permission missing: {operation} needs {permission}{said}.",
+            f"Permission missing: {operation} needs the permission {permission}{roles}{said}.",
             status=403,
             code="Forbidden",
         )
         self.operation = operation
         self.permission = permission
+        self.role = role
+        """The directory role(s) a signed-in user needs; '' when none is documented."""
         self.detail = detail
         """The server's own message, if it gave one."""
+
+
+class LicenceMissing(GraphError):
+    """The tenant's Entra ID licence does not include the feature (sign-in logs, PIM)."""
+
+    def __init__(self, operation: str, licence: str, code: str = "") -> None:
+        """Name the operation and the licence it needs.
+
+        Args:
+            operation: what bgwizard tried to do.
+            licence: ``Entra ID P1`` or ``Entra ID P2``.
+            code: Graph's error code.
+        """
+        super().__init__(
+            f"Not available in this tenant: {operation} needs {licence}, which the tenant "
+            "does not have.",
+            status=403,
+            code=code or None,
+        )
+        self.operation = operation
+        self.licence = licence
+        """``Entra ID P1`` or ``Entra ID P2``."""
 
 
 class NotFound(GraphError):

@@ -38,6 +38,7 @@ LABELS: Final[dict[Severity, str]] = {
     "warning": "warning",
     "not_checked": "NOT CHECKED",
     "info": "info",
+    "not_applicable": "n/a licence",
     "ok": "ok",
 }
 VERDICTS: Final = {
@@ -164,7 +165,14 @@ class AuditScreen(Screen[None]):
             return
         table = self.query_one("#findings", DataTable)
         table.clear()
-        wanted = ("error", "warning", "not_checked", "info", *(("ok",) if self.show_passed else ()))
+        wanted = (
+            "error",
+            "warning",
+            "not_checked",
+            "info",
+            "not_applicable",
+            *(("ok",) if self.show_passed else ()),
+        )
         self._shown = [f for f in self.report.findings if f.severity in wanted]
         for index, finding in enumerate(self._shown):
             cells = (

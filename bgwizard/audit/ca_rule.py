@@ -20,6 +20,7 @@ from bgwizard.audit.model import (
     PolicyRef,
     Severity,
     Unread,
+    unread_finding,
 )
 from bgwizard.graph.model import CaPolicy
 
@@ -234,7 +235,7 @@ def evaluate(snapshot: AuditSnapshot) -> list[Finding]:
         One finding per account and policy, plus a ``ca.read`` finding.
     """
     if isinstance(snapshot.policies, Unread):
-        return [Finding("ca.read", "not_checked", snapshot.policies.reason)]
+        return [unread_finding(None, "ca.read", snapshot.policies)]
     policies = snapshot.policies
     findings = [Finding("ca.read", "ok", f"{len(policies)} Conditional Access policies read.")]
     for snap in snapshot.accounts:

@@ -24,12 +24,20 @@ from bgwizard.graph.model import (
 )
 from bgwizard.profile.model import BreakGlassAccount
 
-Severity = Literal["error", "warning", "info", "not_checked", "ok"]
+Severity = Literal["error", "warning", "info", "not_checked", "not_applicable", "ok"]
 """How bad a finding is; ``ok`` records a check that passed, ``not_checked`` one that could
-not run."""
+not run, ``not_applicable`` one the tenant's licence makes impossible (it does not make the
+result incomplete: no tenant without Entra ID P1 can ever run it)."""
 Result = Literal["pass", "fail", "incomplete"]
 
-SEVERITY_ORDER: Final[tuple[Severity, ...]] = ("error", "warning", "not_checked", "info", "ok")
+SEVERITY_ORDER: Final[tuple[Severity, ...]] = (
+    "error",
+    "warning",
+    "not_checked",
+    "info",
+    "not_applicable",
+    "ok",
+)
 EXIT_CODES: Final[dict[Result, int]] = {"pass": 0, "fail": 1, "incomplete": 2}
 """Exit code of ``bgwizard audit`` per result (the README's command table)."""
 
@@ -39,6 +47,9 @@ class Unread:
     """A part of the tenant that could not be read, and why (one sentence)."""
 
     reason: str
+    licence: str = ""
+    """``Entra ID P1``/``P2`` when the tenant's licence does not include the feature: the
+    rules then grade "not applicable", not "not checked"."""
 
 
 T = TypeVar("T")
@@ -179,6 +190,11 @@ class AuditReport:
         return self.of("not_checked")
 
     @property
+    def not_applicable(self) -> tuple[Finding, ...]:
+        """Checks the tenant's licence makes impossible (they do not make it incomplete)."""
+        return self.of("not_applicable")
+
+    @property
     def passed(self) -> tuple[Finding, ...]:
         """Checks that passed."""
         return self.of("ok")
@@ -191,11 +207,13 @@ class AuditReport:
     def result(self) -> Result:
         """``fail`` on any error, else ``incomplete`` if a check could not run, else ``pass``.
 
-        Warnings and infos alone pass; a check that could not run never does.
+        Warnings and infos alone pass; a check that could not run never does. Checks the
+        licence makes impossible neither pass nor block: a report with nothing else is
+        incomplete.
         """
         if self.count("error"):
             return "fail"
-        if self.count("not_checked") or not self.findings:
+        if self.count("not_checked") or not self.of("ok", "info", "warning"):
             return "incomplete"
         return "pass"
 
@@ -236,6 +254,28 @@ def account_finding(
         account=snap.object_id or None,
         upn=snap.upn,
     )
+
+
+def unread_finding(snap: AccountSnapshot | None, rule: str, unread: Unread) -> Finding:
+    """The finding for a rule whose input could not be read: "not applicable" when the
+    tenant's licence lacks the feature, else "not checked".
+
+    Args:
+        snap: the account, or None for a tenant-wide rule.
+        rule: the rule id.
+        unread: why the input is missing.
+
+    Returns:
+        The finding.
+    """
+    if unread.licence:
+        message = f"Not applicable: needs {unread.licence}, which this tenant does not have."
+        severity: Severity = "not_applicable"
+    else:
+        message, severity = unread.reason, "not_checked"
+    if snap is None:
+        return Finding(rule, severity, message, evidence=unread.reason)
+    return account_finding(snap, rule, severity, message, evidence=unread.reason)
 
 
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -18,6 +18,7 @@ _HEADINGS: Final[dict[Severity, str]] = {
     "warning": "WARNINGS",
     "not_checked": "NOT CHECKED",
     "info": "FOR INFORMATION",
+    "not_applicable": "NOT APPLICABLE (LICENCE)",
 }
 _VERDICTS: Final = {
     "pass": "PASS: every check ran and found no error.",
@@ -84,11 +85,13 @@ def to_json_data(report: AuditReport) -> dict[str, Any]:
         "result": report.result,
         "findings": [finding_json(f) for f in report.problems],
         "not_checked": [_not_checked_json(f) for f in report.not_checked],
+        "not_applicable": [_not_checked_json(f) for f in report.not_applicable],
         "summary": {
             "errors": report.count("error"),
             "warnings": report.count("warning"),
             "info": report.count("info"),
             "not_checked": report.count("not_checked"),
+            "not_applicable": report.count("not_applicable"),
             "passed": report.count("ok"),
             "policies": report.policy_count,
         },
@@ -108,10 +111,12 @@ def to_json(report: AuditReport) -> str:
 
 def summary_line(report: AuditReport) -> str:
     """``3 errors, 2 warnings, 0 not checked, 1 info, 71 passed``."""
+    na = report.count("not_applicable")
     return (
         f"{report.count('error')} errors, {report.count('warning')} warnings, "
         f"{report.count('not_checked')} not checked, {report.count('info')} info, "
-        f"{report.count('ok')} passed"
+        + (f"{na} not applicable (licence), " if na else "")
+        + f"{report.count('ok')} passed"
     )
 
 
@@ -140,7 +145,7 @@ def to_text(report: AuditReport) -> str:
     lines = [
         f"bgwizard audit of {tenant} at {report.generated:%Y-%m-%d %H:%M} UTC",
         "Accounts: " + (", ".join(upn or oid for oid, upn in report.accounts) or "none"),
-        _VERDICTS[report.result],
+        _verdict(report),
         summary_line(report),
     ]
     for severity, heading in _HEADINGS.items():
@@ -150,6 +155,12 @@ def to_text(report: AuditReport) -> str:
             for finding in items:
                 lines += _finding_text(finding)
     return "\n".join(lines) + "\n"
+
+
+def _verdict(report: AuditReport) -> str:
+    if report.result == "pass" and report.count("not_applicable"):
+        return "PASS: every check this tenant's licence allows ran and found no error."
+    return _VERDICTS[report.result]
 
 
 def failure_json(reason: str, rule: str = "audit.run") -> str:

@@ -17,6 +17,7 @@ from bgwizard.audit.model import (
     Finding,
     Unread,
     account_finding,
+    unread_finding,
 )
 from bgwizard.audit.rules_access import (
     check_global_admin,
@@ -58,7 +59,7 @@ _finding = account_finding
 
 
 def _not_checked(snap: AccountSnapshot, rule: str, unread: Unread) -> Finding:
-    return _finding(snap, rule, "not_checked", unread.reason, evidence=unread.reason)
+    return unread_finding(snap, rule, unread)
 
 
 def check_count(snapshot: AuditSnapshot) -> Finding:

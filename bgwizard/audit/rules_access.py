@@ -16,6 +16,7 @@ from bgwizard.audit.model import (
     Finding,
     Unread,
     account_finding,
+    unread_finding,
 )
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.profile.model import DRILL_INTERVAL_DAYS
@@ -38,7 +39,7 @@ _finding = account_finding
 
 
 def _not_checked(snap: AccountSnapshot, rule: str, unread: Unread) -> Finding:
-    return account_finding(snap, rule, "not_checked", unread.reason, evidence=unread.reason)
+    return unread_finding(snap, rule, unread)
 
 
 def check_methods(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Finding]:
@@ -148,6 +149,17 @@ def check_global_admin(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterat
 
 
 def _check_permanent(snap: AccountSnapshot, fix: str) -> Iterator[Finding]:
+    if isinstance(snap.schedules, Unread) and snap.schedules.licence:
+        # Without PIM (Entra ID P2) an active assignment cannot be time-bound or activated:
+        # when the licence lapses, time-bound ones become permanent (Microsoft's licensing).
+        yield _finding(
+            snap,
+            "role.global_admin",
+            "ok",
+            "Global Administrator, permanently active at / (no PIM in this tenant).",
+            evidence=f"{snap.schedules.reason} Without PIM no assignment can have an end date.",
+        )
+        return
     if isinstance(snap.schedules, Unread):
         yield _not_checked(snap, "role.global_admin", snap.schedules)
         return
@@ -252,7 +264,7 @@ def check_last_drill(snapshot: AuditSnapshot) -> Finding:
             fix="Run a drill every 90 days.",
         )
     if isinstance(snapshot.drills, Unread):
-        return Finding("drill.last", "not_checked", snapshot.drills.reason)
+        return unread_finding(None, "drill.last", snapshot.drills)
     drills = [d for d in snapshot.drills if d.kind == "drill"]
     if not drills:
         return Finding(

@@ -2,7 +2,9 @@
 
 Every read runs concurrently and is wrapped: a missing permission, throttling or a network
 failure becomes an ``Unread`` with the one-sentence reason, which the rules report as
-"not checked" — never as a pass. Only a refused sign-in (``AuthError``) stops the audit.
+"not checked" — never as a pass; a feature the tenant's licence lacks (sign-in activity
+without Entra ID P1, PIM without P2) is "not applicable" instead. Only a refused sign-in
+(``AuthError``) stops the audit.
 The accounts come from the profile, never from a guess.
 """
 
@@ -22,7 +24,7 @@ from bgwizard.audit.model import (
     Unread,
 )
 from bgwizard.auth.identity import TenantInfo
-from bgwizard.errors import AuthError, BgWizardError, NotFound, PermissionMissing
+from bgwizard.errors import AuthError, BgWizardError, LicenceMissing, NotFound, PermissionMissing
 from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import (
     CaPolicy,
@@ -65,6 +67,8 @@ async def read(call: Callable[[], Awaitable[T]]) -> T | Unread:
         return await call()
     except AuthError:
         raise
+    except LicenceMissing as exc:
+        return Unread(str(exc), licence=exc.licence)
     except BgWizardError as exc:
         return Unread(str(exc))
 
@@ -190,10 +194,12 @@ class AuditService:
             user = await g.get_user(oid, sign_in_activity=True)
         except NotFound:
             return None, None
-        except PermissionMissing as exc:
-            # signInActivity needs AuditLog.Read.All; the rest of the user may still be readable.
+        except (PermissionMissing, LicenceMissing) as exc:
+            # signInActivity needs AuditLog.Read.All and Entra ID P1; the rest of the user may
+            # still be readable.
             plain = await self._plain_user(g, oid)
-            return plain, Unread(str(exc))
+            licence = exc.licence if isinstance(exc, LicenceMissing) else ""
+            return plain, Unread(str(exc), licence=licence)
         except AuthError:
             raise
         except BgWizardError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from bgwizard.audit.model import AuditReport, Finding, Unread
@@ -203,8 +204,11 @@ def check_sign_in_evidence(
     last_success: dt.datetime | Unread | None,
     start: dt.datetime,
     end: dt.datetime,
+    own_sign_in: OwnSignIn | None = None,
 ) -> ItemResult:
-    """Find the drill's sign-in: the sign-in log (request id, IP, time), else ``signInActivity``."""
+    """Find the drill's sign-in: the sign-in log (request id, IP, time), else ``signInActivity``;
+    in a tenant whose licence has neither (Entra ID Free), the drill's own sign-in (the
+    account's token) is the evidence, and the result says what is missing and why."""
     low, high = start - _CLOCK_SKEW, end + _CLOCK_SKEW
     if not isinstance(sign_ins, Unread):
         found = [s for s in sign_ins if s.succeeded and s.created and low <= s.created <= high]
@@ -223,11 +227,40 @@ def check_sign_in_evidence(
             "signin_evidence", detail,
             source="signInActivity", time=_iso(last_success),
         )  # fmt: skip
+    unlicensed = _unlicensed(sign_ins, last_success)
+    if unlicensed and own_sign_in is not None and low <= own_sign_in.when <= high:
+        detail = (
+            f"The drill's own sign-in is the evidence: a token for {own_sign_in.upn} (object id "
+            f"{own_sign_in.object_id}) issued at {_iso(own_sign_in.when)}. Missing: the sign-in "
+            f"log and signInActivity, which need {unlicensed} (this tenant does not have it)."
+        )
+        return passed(
+            "signin_evidence", detail,
+            source="token", time=_iso(own_sign_in.when), missing=f"sign-in log ({unlicensed})",
+        )  # fmt: skip
     if isinstance(sign_ins, Unread) and not isinstance(last_success, dt.datetime | type(None)):
         return not_run("signin_evidence", f"Neither log could be read: {sign_ins.reason}")
     return failed(
         "signin_evidence", "No successful sign-in of the account in the window was found."
     )
+
+
+@dataclass(frozen=True)
+class OwnSignIn:
+    """The drill's own sign-in as the break glass account (from its token's claims)."""
+
+    upn: str
+    object_id: str
+    when: dt.datetime
+
+
+def _unlicensed(
+    sign_ins: Sequence[SignInRecord] | Unread, last_success: dt.datetime | Unread | None
+) -> str:
+    """The licence both logs need, when the tenant lacks it for both ('' otherwise)."""
+    if not isinstance(sign_ins, Unread) or not isinstance(last_success, Unread):
+        return ""
+    return sign_ins.licence if sign_ins.licence and last_success.licence else ""
 
 
 def _iso(when: dt.datetime | None) -> str:

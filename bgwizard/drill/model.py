@@ -85,7 +85,8 @@ CHECKLIST: Final[tuple[ItemSpec, ...]] = (
     _a("no_changes", "after", "No changes made by the account in the window",
        "Review the listed changes in the directory audit log; undo them if unplanned."),
     _a("signin_evidence", "after", "Sign-in found in the logs",
-       "Grant AuditLog.Read.All or wait for the logs (up to 15 minutes), then check again."),
+       "Grant AuditLog.Read.All (the sign-in log needs Entra ID P1) or wait for the logs "
+       "(up to 15 minutes), then check again."),
     _m("alert", "after", "Alert arrived", ("time",),
        confirm="Did the sign-in alert arrive?",
        fix="Fix the alert rule (Monitoring screen) and test it before the next drill."),

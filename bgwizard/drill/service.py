@@ -16,6 +16,7 @@ from bgwizard.audit.model import AuditReport, DrillRecord, Unread
 from bgwizard.audit.service import AuditService, read
 from bgwizard.auth.identity import DeviceCodePrompt, SeparateSignIn, SignedInIdentity
 from bgwizard.drill.checks import (
+    OwnSignIn,
     check_audit,
     check_ca_readable,
     check_global_admin,
@@ -197,8 +198,14 @@ class DrillChecks:
             return [not_run("no_changes", str(exc)), not_run("signin_evidence", str(exc))]
         return [
             check_no_changes(audits, self.account, start, end),
-            check_sign_in_evidence(sign_ins, last, start, end),
+            check_sign_in_evidence(sign_ins, last, start, end, self._own_sign_in()),
         ]
+
+    def _own_sign_in(self) -> OwnSignIn | None:
+        """The drill's sign-in as the account (its token), the evidence a Free tenant has."""
+        if self.identity is None or self.signed_in_at is None:
+            return None
+        return OwnSignIn(self.identity.upn, self.identity.object_id, self.signed_in_at)
 
     @staticmethod
     async def _last_success(gateway: DrillGateway, oid: str) -> dt.datetime | Unread | None:

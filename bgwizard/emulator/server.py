@@ -226,8 +226,9 @@ class Emulator:
         self.router.add("POST", r"/_emulator/faults", self._fault_add)
         self.router.add("DELETE", r"/_emulator/faults", self._fault_clear)
         Arm(self.state).register(self.router)
-        self.router.add("POST", r"/v1\.0/\$batch", self._batch)
-        register_graph(self.router, self.state, lambda: self.graph_url)
+        self.graph = register_graph(self.router, self.state, lambda: self.graph_url)
+        # Each inner request of a batch is checked on its own route (the table's "batch" row).
+        self.graph.route(self.router, "POST", r"/v1\.0/\$batch", self._batch, "batch")
 
     def _handle(self, request: Request) -> Response | None:
         if not request.path.startswith("/_emulator/"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.errors import AuthError, BgWizardError, PermissionMissing
@@ -254,23 +254,26 @@ class DirectoryPolicies:
     async def list_sign_ins(
         self, user_id: str, since: dt.datetime, *, limit: int = DEFAULT_LIMIT
     ) -> list[SignInRecord]:
-        """The user's sign-ins since ``since``, newest first.
+        """The user's sign-ins since ``since``, newest first (Graph's documented order: the
+        sign-in log supports only ``$top``, ``$skiptoken`` and ``$filter``, no ``$orderby``).
 
         Raises:
-            BgWizardError: any failure, translated (403 names ``AuditLog.Read.All``).
+            BgWizardError: any failure, translated (403 names ``AuditLog.Read.All``; a tenant
+                without Entra ID P1 gives ``LicenceMissing``).
         """
         builder = self._graph.client().audit_logs.sign_ins
         query = _and(_eq("userId", user_id), f"createdDateTime ge {odata_time(since)}")
         with self._graph.translate("sign_ins"):
-            items = await self._graph.collect(
-                builder, limit=limit, filter=query, orderby=["createdDateTime desc"]
-            )
+            items = await self._graph.collect(builder, limit=limit, filter=query)
         return [convert.sign_in(i) for i in items]
 
     async def list_directory_audits(
         self, since: dt.datetime, target_id: str | None = None, *, limit: int = DEFAULT_LIMIT
     ) -> list[AuditRecord]:
         """Directory audit records since ``since``, optionally about one object, newest first.
+
+        The log supports only ``$filter``, ``$top`` and ``$skiptoken`` and its default order is
+        not documented, so every record since ``since`` is read and sorted here.
 
         Raises:
             BgWizardError: any failure, translated (403 names ``AuditLog.Read.All``).
@@ -279,7 +282,15 @@ class DirectoryPolicies:
         target = f"targetResources/any(t:t/id eq {odata_quote(target_id)})" if target_id else None
         query = _and(f"activityDateTime ge {odata_time(since)}", target)
         with self._graph.translate("directory_audits"):
-            items = await self._graph.collect(
-                builder, limit=limit, filter=query, orderby=["activityDateTime desc"]
-            )
-        return [convert.audit(i) for i in items]
+            items = await self._graph.collect(builder, limit=_AUDIT_READ_LIMIT, filter=query)
+        records = [convert.audit(i) for i in items]
+        records.sort(key=_audit_time, reverse=True)
+        return records[:limit]
+
+
+_AUDIT_READ_LIMIT: Final = 5000
+"""The most audit records read to sort them (the ``since`` filter keeps the set small)."""
+
+
+def _audit_time(record: AuditRecord) -> dt.datetime:
+    return record.when or dt.datetime.min.replace(tzinfo=dt.UTC)

@@ -1,7 +1,9 @@
 """Turn msgraph-sdk / kiota / httpx failures into bgwizard errors, one sentence each.
 
 Every Graph call of ``GraphDirectory`` runs inside ``translate(operation, ...)``; nothing
-from the SDK escapes. A 403 names the least-privilege permission from DOMAIN.md's table.
+from the SDK escapes. A 403 names the least-privileged permission and the directory role from
+Microsoft's table (``bgwizard.ground_truth``, the same table the emulator enforces); a tenant
+without the licence a feature needs gets ``LicenceMissing`` naming the licence.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
+from bgwizard import ground_truth
 from bgwizard.errors import (
     AuthError,
     BgWizardError,
     GraphError,
+    LicenceMissing,
     NetworkDown,
     NotFound,
     PermissionMissing,
@@ -27,44 +31,84 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Operation:
-    """A Graph operation as people name it, and the permission it needs."""
+    """A Graph operation as people name it, and what Microsoft documents it needs."""
 
     doing: str
     """A gerund phrase: ``reading Conditional Access policies``."""
     permission: str
-    """The least-privilege Microsoft Graph permission (DOMAIN.md)."""
+    """The least-privileged Microsoft Graph permission(s) (Microsoft's table)."""
+    role: str = ""
+    """The directory role(s) a signed-in user needs (``X or Y``); '' when none is documented."""
+    licence: str = ""
+    """The licence the feature needs (``Entra ID P1``); '' when none."""
+
+    @classmethod
+    def of(
+        cls, doing: str, op_id: str, *, own: bool = False, admin_target: bool = False
+    ) -> Operation:
+        """The operation ``op_id`` of the ground-truth table.
+
+        Args:
+            doing: the gerund phrase for messages.
+            op_id: the table's operation id (``ca-update``).
+            own: the call reaches only the signed-in user's own object (``/me``).
+            admin_target: the target holds an admin role (every break glass account), so the
+                table's admin-target roles apply.
+
+        Returns:
+            The operation.
+        """
+        need = ground_truth.requirement(op_id)
+        first = need.delegated[0] if own and need.delegated else need.least_for_others()
+        roles = need.admin_target_roles if admin_target and need.admin_target_roles else None
+        names = " or ".join(roles) if roles else need.role_names
+        return cls(
+            doing,
+            " and ".join(sorted(first)),
+            "" if own else names,
+            need.licence.name if need.licence else "",
+        )
 
 
-OPERATIONS: Final[Mapping[str, Operation]] = {
-    "organization": Operation("reading the organization", "Organization.Read.All"),
-    "domains": Operation("reading the tenant's domains", "Domain.Read.All"),
-    "me": Operation("reading the signed-in user", "User.Read"),
-    "find_user": Operation("looking up a user", "User.ReadWrite.All"),
-    "get_user": Operation("reading a user", "User.ReadWrite.All"),
-    "get_user_activity": Operation("reading a user's sign-in activity", "AuditLog.Read.All"),
-    "create_user": Operation("creating a user", "User.ReadWrite.All"),
-    "update_user": Operation("changing a user", "User.ReadWrite.All"),
-    "reset_password": Operation("resetting a password", "User.ReadWrite.All"),
-    "list_role_assignments": Operation(
-        "reading directory role assignments", "RoleManagement.Read.Directory"
-    ),
-    "assign_role": Operation("assigning a directory role", "RoleManagement.ReadWrite.Directory"),
-    "role_eligibility": Operation(
-        "reading PIM eligibility schedules", "RoleEligibilitySchedule.Read.Directory"
-    ),
-    "role_assignment_schedules": Operation(
-        "reading PIM assignment schedules", "RoleAssignmentSchedule.Read.Directory"
-    ),
-    "list_ca_policies": Operation("reading Conditional Access policies", "Policy.Read.All"),
-    "patch_ca_policy": Operation(
-        "changing a Conditional Access policy", "Policy.ReadWrite.ConditionalAccess"
-    ),
-    "member_of": Operation("reading group memberships", "GroupMember.Read.All"),
-    "auth_methods": Operation(
-        "reading authentication methods", "UserAuthenticationMethod.Read.All"
-    ),
-    "sign_ins": Operation("reading the sign-in log", "AuditLog.Read.All"),
-    "directory_audits": Operation("reading the directory audit log", "AuditLog.Read.All"),
+def _operations() -> dict[str, Operation]:
+    op = Operation.of
+    return {
+        "organization": op("reading the organization", "organization-list"),
+        "domains": op("reading the tenant's domains", "domains-list"),
+        "me": op("reading the signed-in user", "user-get", own=True),
+        "find_user": op("looking up a user", "user-list"),
+        "get_user": op("reading a user", "user-get"),
+        "get_user_activity": op("reading a user's sign-in activity", "user-signInActivity"),
+        "create_user": op("creating a user", "user-create"),
+        "update_user": op("changing a user", "user-update"),
+        "reset_password": op(
+            "resetting a break glass account's password",
+            "user-update-passwordProfile",
+            admin_target=True,
+        ),
+        "list_role_assignments": op("reading directory role assignments", "roleAssignments-list"),
+        "assign_role": op("assigning a directory role", "roleAssignments-create"),
+        "role_eligibility": op(
+            "reading PIM eligibility schedules", "roleEligibilitySchedules-list"
+        ),
+        "role_assignment_schedules": op(
+            "reading PIM assignment schedules", "roleAssignmentSchedules-list"
+        ),
+        "list_ca_policies": op("reading Conditional Access policies", "ca-list"),
+        "patch_ca_policy": op("changing a Conditional Access policy", "ca-update"),
+        "member_of": op("reading group memberships", "user-transitiveMemberOf"),
+        "auth_methods": op("reading authentication methods", "authentication-list-methods"),
+        "sign_ins": op("reading the sign-in log", "signIns-list"),
+        "directory_audits": op("reading the directory audit log", "directoryAudits-list"),
+    }
+
+
+OPERATIONS: Final[Mapping[str, Operation]] = _operations()
+#: Graph's error codes for a tenant without the licence a feature needs (the table's
+#: ``licensing`` section): sign-in logs and signInActivity (P1), PIM (P2, observed).
+LICENCE_CODES: Final[Mapping[str, str]] = {
+    "Authentication_RequestFromNonPremiumTenantOrB2CTenant": "Entra ID P1",
+    "AadPremiumLicenseRequired": "Entra ID P2",
 }
 
 _RETRYABLE: Final = frozenset({429, 503, 504})
@@ -112,8 +156,10 @@ def api_error(op: Operation, exc: BaseException) -> BgWizardError:
     code, message = server_message(exc)
     if status == 401:
         return AuthError(f"Microsoft Graph refused the sign-in while {op.doing}; sign in again.")
+    if code in LICENCE_CODES:
+        return LicenceMissing(op.doing, op.licence or LICENCE_CODES[code], code)
     if status == 403:
-        return PermissionMissing(op.doing, op.permission, message)
+        return PermissionMissing(op.doing, op.permission, message, op.role)
     if status == 404:
         return NotFound(
             f"{_capital(op.doing)} failed: the object does not exist.", status=404, code=code

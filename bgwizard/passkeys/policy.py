@@ -105,8 +105,8 @@ def permission_problem(identity: SignedInIdentity | None) -> str | None:
         return "Sign in first: registering a security key needs an administrator's sign-in."
     if identity.scopes and not set(identity.scopes) & set(PASSKEY_SCOPES):
         return (
-            "The sign-in lacks the permission UserAuthenticationMethod.ReadWrite.All "
-            "(or UserAuthMethod-Passkey.ReadWrite.All): consent to it and sign in again."
+            "The sign-in lacks the permission UserAuthMethod-Passkey.ReadWrite.All "
+            "(or UserAuthenticationMethod.ReadWrite.All): consent to it and sign in again."
         )
     if identity.role_ids and not set(identity.role_ids) & {
         GLOBAL_ADMIN_ROLE_ID,

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any, Final
 
 from bgwizard.errors import GraphError, PasskeyError
@@ -32,12 +33,16 @@ from bgwizard.passkeys.device import (
 from bgwizard.passkeys.policy import Fido2Policy
 from bgwizard.secret import Secret
 
-OP_POLICY: Final = Operation("reading the Passkey (FIDO2) method policy", "Policy.Read.All")
-OP_OPTIONS: Final = Operation(
-    "requesting passkey creation options", "UserAuthenticationMethod.ReadWrite.All"
+OP_POLICY: Final = Operation.of("reading the Passkey (FIDO2) method policy", "fido2-config-get")
+#: A break glass account is an administrator: only a Privileged Authentication Administrator
+#: (or Global Administrator) manages its methods, whatever roles the table's row lists.
+_ADMIN_METHODS_ROLE: Final = "Privileged Authentication Administrator"
+OP_OPTIONS: Final = replace(
+    Operation.of("requesting passkey creation options", "fido2-creationOptions-v1"),
+    role=_ADMIN_METHODS_ROLE,
 )
-OP_REGISTER: Final = Operation(
-    "registering the security key", "UserAuthenticationMethod.ReadWrite.All"
+OP_REGISTER: Final = replace(
+    Operation.of("registering the security key", "fido2-create"), role=_ADMIN_METHODS_ROLE
 )
 STEPS: Final = ("key", "pin", "options", "touch", "register", "done")
 """Progress steps ``enrol_key`` reports, in order."""

@@ -12,6 +12,7 @@ from typing import Final
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
 from bgwizard.graph.model import AuthMethod, RoleAssignment, RoleSchedule
+from bgwizard.ground_truth import GLOBAL_ADMIN, ROLE_TEMPLATE_IDS, requirement
 from bgwizard.profile.model import BreakGlassAccount, SheetRecord
 
 USER_ADMIN: Final = "fe930be7-5e62-47db-91af-98c3a49a38b1"
@@ -26,48 +27,32 @@ class Need:
 
     doing: str
     roles: tuple[tuple[str, str], ...]
-    """(role template id, role name) pairs; any one is enough."""
+    """(role template id, role name) pairs; any one is enough; empty: no role documented."""
     permission: str
+    """The least-privileged delegated permission(s), as Microsoft's table names them."""
+    alternatives: tuple[frozenset[str], ...] = ()
+    """Every documented delegated alternative (each needed whole)."""
+
+
+def _need(doing: str, op_id: str, roles: tuple[str, ...] | None = None) -> Need:
+    """The wizard's need for the table's operation ``op_id`` (``roles`` overrides the row)."""
+    req = requirement(op_id)
+    names = roles if roles is not None else (req.roles or ())
+    pairs: tuple[tuple[str, str], ...] = ((GLOBAL_ADMIN_ROLE_ID, GLOBAL_ADMIN),) if names else ()
+    pairs += tuple((ROLE_TEMPLATE_IDS[n], n) for n in names if n != GLOBAL_ADMIN)
+    return Need(doing, pairs, req.least_delegated, req.delegated)
 
 
 NEEDS: Final = (
-    Need(
-        "create the accounts",
-        ((GLOBAL_ADMIN_ROLE_ID, "Global Administrator"), (USER_ADMIN, "User Administrator")),
-        "User.ReadWrite.All",
-    ),
-    Need(
-        "assign Global Administrator",
-        (
-            (GLOBAL_ADMIN_ROLE_ID, "Global Administrator"),
-            (PRIVILEGED_ROLE_ADMIN, "Privileged Role Administrator"),
-        ),
-        "RoleManagement.ReadWrite.Directory",
-    ),
-    Need(
-        "read Conditional Access policies",
-        (
-            (GLOBAL_ADMIN_ROLE_ID, "Global Administrator"),
-            (CA_ADMIN, "Conditional Access Administrator"),
-            (SECURITY_ADMIN, "Security Administrator"),
-        ),
-        "Policy.Read.All",
-    ),
-    Need(
-        "change Conditional Access policies",
-        (
-            (GLOBAL_ADMIN_ROLE_ID, "Global Administrator"),
-            (CA_ADMIN, "Conditional Access Administrator"),
-            (SECURITY_ADMIN, "Security Administrator"),
-        ),
-        "Policy.ReadWrite.ConditionalAccess",
-    ),
+    _need("create the accounts", "user-create"),
+    # Break glass accounts are administrators: only this role manages their methods.
+    _need("register their passkeys", "fido2-create", ("Privileged Authentication Administrator",)),
+    _need("assign Global Administrator", "roleAssignments-create"),
+    _need("read Conditional Access policies", "ca-list"),
+    _need("change Conditional Access policies", "ca-update"),
 )
-"""What the set-up needs from the signed-in administrator (DOMAIN.md's table)."""
-_IMPLIED: Final = {
-    "User.ReadWrite.All": ("Directory.ReadWrite.All",),
-    "Policy.Read.All": ("Policy.ReadWrite.ConditionalAccess",),
-}
+"""What the set-up needs from the signed-in administrator (Microsoft's table, via
+``bgwizard.ground_truth``; the role check is left out where the table documents none)."""
 
 
 def missing_for_setup(identity: SignedInIdentity) -> list[str]:
@@ -86,11 +71,11 @@ def missing_for_setup(identity: SignedInIdentity) -> list[str]:
     held = set(identity.role_ids)
     scopes = {s.casefold() for s in identity.scopes}
     for need in NEEDS:
-        if not held & {r for r, _ in need.roles}:
+        if need.roles and not held & {r for r, _ in need.roles}:
             names = " or ".join(n for _, n in need.roles)
             problems.append(f"To {need.doing}, {identity.upn} needs the role {names}.")
-        wanted = (need.permission, *_IMPLIED.get(need.permission, ()))
-        if scopes and not any(w.casefold() in scopes for w in wanted):
+        wanted = need.alternatives
+        if scopes and not any({p.casefold() for p in w} <= scopes for w in wanted):
             problems.append(
                 f"To {need.doing}, the sign-in needs the permission {need.permission}"
                 " (an administrator must consent to it)."

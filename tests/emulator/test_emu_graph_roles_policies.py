@@ -138,9 +138,13 @@ def test_sign_in_log_filters_and_order(fresh_emulator: Emulator, graph_as: Graph
     since = record["createdDateTime"]
     body = graph.ok(
         f"/auditLogs/signIns?$filter=userPrincipalName eq '{upn('aisha.rahman')}' and "
-        f"createdDateTime ge {since}&$top=1&$orderby=createdDateTime desc"
+        f"createdDateTime ge {since}&$top=1"
     )
     assert [r["id"] for r in body["value"]] == [record["id"]]
+    # The sign-in log supports only $top, $skiptoken and $filter (always newest first).
+    status, refused = graph.get("/auditLogs/signIns?$orderby=createdDateTime desc")
+    assert status == 400 and refused["error"]["code"] == "BadRequest"
+    assert "'OrderBy' is not allowed" in refused["error"]["message"]
     body = graph.ok("/auditLogs/signIns?$filter=createdDateTime le 2000-01-01T00:00:00Z")
     assert body["value"] == []
     _status, body = graph.get("/auditLogs/signIns")

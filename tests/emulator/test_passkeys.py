@@ -62,8 +62,11 @@ def test_creation_options_shape(fresh_emulator: Emulator, graph_as: GraphAs) -> 
     assert key["timeout"] == 300_000
     assert body["challengeTimeoutDateTime"].endswith("Z")
     assert _options(graph, suffix="")["publicKey"]["challenge"] != key["challenge"]
-    longer = _options(graph, suffix="(challengeTimeoutInMinutes=10)")
-    assert longer["publicKey"]["timeout"] == 600_000
+    # v1.0 has no challengeTimeoutInMinutes (beta only): the challenge always lasts 5 minutes.
+    status, refused = graph.get(
+        f"/users/{TARGET}/authentication/fido2Methods/creationOptions(challengeTimeoutInMinutes=10)"
+    )
+    assert status == 400 and "challengeTimeoutInMinutes" in refused["error"]["message"]
 
 
 def test_registration_is_verified_listed_and_audited(

@@ -25,9 +25,13 @@ from bgwizard.emulator import Emulator, Fault
 from bgwizard.errors import BgWizardError, NetworkDown, PermissionMissing, Throttled
 
 STEPS = {
-    "create": ("POST", r"^/users$", "User.ReadWrite.All"),
+    "create": ("POST", r"^/users$", "User.Create"),
     "role": ("POST", r"/roleManagement/directory/roleAssignments$", "RoleManagement.ReadWrite"),
-    "ca": ("PATCH", r"/identity/conditionalAccess/policies/", "Policy.ReadWrite.ConditionalAccess"),
+    "ca": (
+        "PATCH",
+        r"/identity/conditionalAccess/policies/",
+        "Policy.Read.All and Policy.ReadWrite.ConditionalAccess",
+    ),
 }
 KINDS = {"429": 40, "503": 40, "drop": 1, "403": 1}
 """Fault kind → how many answers it spoils (a storm outlasts kiota's three retries)."""

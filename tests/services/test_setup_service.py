@@ -118,7 +118,9 @@ async def test_an_admin_without_roles_is_told_what_is_missing(fresh_emu: Emulato
     from bgwizard.setup.checks import missing_for_setup
 
     problems = missing_for_setup(nobody.identity)
-    assert any("Global Administrator or User Administrator" in p for p in problems)
+    assert any(
+        "Global Administrator or Privileged Authentication Administrator" in p for p in problems
+    )
     assert any("Privileged Role Administrator" in p for p in problems)
 
 

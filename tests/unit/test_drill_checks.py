@@ -7,6 +7,7 @@ import datetime as dt
 from bgwizard.audit.model import AuditReport, Finding, Unread
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
 from bgwizard.drill.checks import (
+    OwnSignIn,
     check_audit,
     check_ca_readable,
     check_global_admin,
@@ -104,3 +105,18 @@ def test_sign_in_evidence_from_logs_then_sign_in_activity() -> None:
     assert fallback.status == "pass" and fallback.evidence["source"] == "signInActivity"
     assert check_sign_in_evidence([failure], T0 - dt.timedelta(days=30), T0, T1).status == "fail"
     assert check_sign_in_evidence(Unread("a"), Unread("b"), T0, T1).status == "not_run"
+
+
+def test_a_free_tenant_uses_the_drills_own_sign_in_and_says_what_is_missing() -> None:
+    p1 = "Entra ID P1"
+    logs, activity = Unread("no log", licence=p1), Unread("no activity", licence=p1)
+    own = OwnSignIn("kestrel1@contoso.onmicrosoft.com", "oid-1", T0 + dt.timedelta(minutes=1))
+    found = check_sign_in_evidence(logs, activity, T0, T1, own)
+    assert found.status == "pass" and found.evidence["source"] == "token"
+    assert "kestrel1@contoso.onmicrosoft.com" in found.detail and "oid-1" in found.detail
+    assert "Missing: the sign-in log and signInActivity, which need Entra ID P1" in found.detail
+    # Only a licence gap counts: a missing permission is still "could not run".
+    assert check_sign_in_evidence(Unread("403"), activity, T0, T1, own).status == "not_run"
+    # A token from outside the window proves nothing about this drill.
+    late = OwnSignIn(own.upn, own.object_id, T1 + dt.timedelta(hours=2))
+    assert check_sign_in_evidence(logs, activity, T0, T1, late).status == "not_run"

@@ -220,9 +220,28 @@ def test_sign_in_problems() -> None:
 def test_missing_for_setup_names_roles_and_permissions() -> None:
     assert missing_for_setup(identity("admin")) == []
     weak = missing_for_setup(identity("admin", ga=False, scopes=("User.Read",)))
-    assert any("User Administrator" in p for p in weak)
+    # Microsoft's table: least permissions and roles, one sentence per gap.
+    assert any(
+        "needs the role Global Administrator or Privileged Role Administrator" in p for p in weak
+    )
+    assert any("Privileged Authentication Administrator" in p for p in weak)
+    assert any("permission User.Create " in p for p in weak)
     assert any("RoleManagement.ReadWrite.Directory" in p for p in weak)
-    assert any("Policy.ReadWrite.ConditionalAccess" in p for p in weak)
+    assert any("Policy.Read.All and Policy.ReadWrite.ConditionalAccess" in p for p in weak)
+    # Creating users: the table documents no role, so none is demanded.
+    assert not any("create the accounts" in p and "role" in p for p in weak)
+    # A higher-privileged alternative from the table counts.
+    wide = identity(
+        "admin",
+        scopes=(
+            "Directory.ReadWrite.All",
+            "Policy.Read.All",
+            "Policy.ReadWrite.ConditionalAccess",
+            "RoleManagement.ReadWrite.Directory",
+            "UserAuthenticationMethod.ReadWrite.All",
+        ),
+    )
+    assert missing_for_setup(wide) == []
 
 
 def test_method_warnings() -> None:

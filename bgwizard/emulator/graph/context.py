@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bgwizard.emulator.graph import authz
+from bgwizard.emulator.graph import authz, requirements
 from bgwizard.emulator.graph.odata import Collection, apply_query, page, select_fields, shape
 from bgwizard.emulator.http.core import (
+    Handler,
     HttpError,
     Request,
     Response,
+    Router,
     graph_error,
     json_response,
 )
@@ -31,21 +33,62 @@ class GraphContext:
     def __init__(self, state: TenantState, graph_url: Callable[[], str]) -> None:
         self.state = state
         self._graph_url = graph_url
+        self.operations: dict[tuple[str, str], str] = {}
+        """``(method, path pattern)`` → the ground-truth operation id the route answers."""
 
     @property
     def graph_url(self) -> str:
         """``https://127.0.0.1:PORT/v1.0``."""
         return self._graph_url()
 
-    def caller(self, request: Request, need: authz.Need) -> Caller:
-        """Authenticate the request and check ``need``.
+    def route(self, router: Router, method: str, pattern: str, handler: Handler, op: str) -> None:
+        """Register a route that answers the table's operation ``op``.
 
         Raises:
-            HttpError: 401 or 403 in Graph's form.
+            KeyError: ``op`` is neither in the ground-truth table nor borrowed.
+        """
+        requirements.table_requirement(op)
+        self.operations[(method, pattern)] = op
+        router.add(method, pattern, handler)
+
+    def caller(self, request: Request, target: str | None = None) -> Caller:
+        """Authenticate the request and check its route's documented requirement.
+
+        Args:
+            request: the request (its ``route`` names the operation).
+            target: the id or UPN of the user the operation acts on, if any.
+
+        Raises:
+            HttpError: 401, 403 (permission, role or licence) or 400 (query option).
+        """
+        caller = self.authenticate(request)
+        self.require(caller, self.operation(request), target)
+        return caller
+
+    def operation(self, request: Request) -> str:
+        """The ground-truth operation id of the request's route."""
+        return self.operations[(request.method, request.route)]
+
+    def authenticate(self, request: Request) -> Caller:
+        """The caller, and the route's query options checked; the handler checks the rest.
+
+        Raises:
+            HttpError: 401, or 400 for an unsupported query option.
         """
         caller = authz.caller_of(self.state, request)
-        authz.require(caller, need)
+        requirements.check_query(request, requirements.table_requirement(self.operation(request)))
         return caller
+
+    def require(self, caller: Caller, op: str, target: str | None = None) -> None:
+        """Check one more documented requirement (``signInActivity``, ``passwordProfile``).
+
+        Raises:
+            HttpError: 403 or the licence error.
+        """
+        need = requirements.table_requirement(op)
+        user = self.state.find_user(target) if target else None
+        requirements.check(self.state, caller, need, str(user["id"]) if user else target)
+        requirements.check_licence(self.state, need)
 
     def collection(self, request: Request, items: list[JsonDict], spec: Collection) -> Response:
         """A filtered, ordered, paged collection response."""

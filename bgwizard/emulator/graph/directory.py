@@ -6,12 +6,11 @@ import re
 
 from bgwizard.emulator.graph import authz
 from bgwizard.emulator.graph import users as graph_users
-from bgwizard.emulator.graph.authz import Need
 from bgwizard.emulator.graph.context import ID, V1, GraphContext
 from bgwizard.emulator.graph.odata import Collection
 from bgwizard.emulator.http.core import Request, Response, Router, json_response
 from bgwizard.emulator.tenant import catalog
-from bgwizard.emulator.tenant.records import record_audit, target
+from bgwizard.emulator.tenant.records import Caller, record_audit, target
 from bgwizard.emulator.tenant.state import JsonDict, iso, new_id, utcnow
 
 DOMAINS = Collection("domain", "domains", {"id", "isInitial", "isDefault", "isVerified"})
@@ -33,36 +32,56 @@ GROUPS = Collection(
 MEMBERSHIP = Collection("directoryObject", "directoryObjects", {"id", "displayName"})
 METHODS = Collection("authenticationMethod", "users('{id}')/authentication/methods")
 FIDO2 = Collection("fido2AuthenticationMethod", "users('{id}')/authentication/fido2Methods")
-GROUP_CREATE = Need(
-    ("Group.Create", "Group.ReadWrite.All", "Directory.ReadWrite.All"),
-    (catalog.GLOBAL_ADMIN, catalog.USER_ADMIN, catalog.PRIVILEGED_ROLE_ADMIN),
-)
-GROUP_MEMBERS_WRITE = Need(
-    ("GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"),
-    (catalog.GLOBAL_ADMIN, catalog.USER_ADMIN, catalog.PRIVILEGED_ROLE_ADMIN),
-)
 
 
 def register(router: Router, ctx: GraphContext) -> None:
     """Add the directory routes (users are in ``graph_users``)."""
     graph_users.register(router, ctx)
     h = _Directory(ctx)
-    router.add("GET", V1 + r"/domains", h.domains)
-    router.add("GET", V1 + r"/domains/(?P<id>[^/]+)", h.domain)
-    router.add("GET", V1 + r"/organization", h.organization)
-    router.add("GET", V1 + r"/groups", h.groups)
-    router.add("POST", V1 + r"/groups", h.create_group)
-    router.add("GET", V1 + r"/groups/" + ID, h.group)
-    router.add("GET", V1 + r"/groups/" + ID + r"/members", h.members)
-    router.add("GET", V1 + r"/groups/" + ID + r"/transitiveMembers", h.transitive_members)
-    router.add("POST", V1 + r"/groups/" + ID + r"/members/\$ref", h.add_member)
-    router.add(
-        "DELETE", V1 + r"/groups/" + ID + r"/members/(?P<member>[^/]+)/\$ref", h.remove_member
-    )
-    router.add("GET", V1 + r"/users/" + ID + r"/memberOf", h.member_of)
-    router.add("GET", V1 + r"/users/" + ID + r"/transitiveMemberOf", h.transitive_member_of)
-    router.add("GET", V1 + r"/users/" + ID + r"/authentication/methods", h.methods)
-    router.add("GET", V1 + r"/users/" + ID + r"/authentication/fido2Methods", h.fido2)
+    group = V1 + r"/groups/" + ID
+    user = V1 + r"/users/" + ID
+    for method, pattern, handler, op in (
+        ("GET", V1 + r"/domains", h.domains, "domains-list"),
+        ("GET", V1 + r"/domains/(?P<id>[^/]+)", h.domain, "domain-get"),
+        ("GET", V1 + r"/organization", h.organization, "organization-list"),
+        ("GET", V1 + r"/groups", h.groups, "group-list"),
+        ("POST", V1 + r"/groups", h.create_group, "group-create"),
+        ("GET", group, h.group, "group-get"),
+        ("GET", group + r"/members", h.members, "group-members"),
+        ("GET", group + r"/transitiveMembers", h.transitive_members, "group-transitiveMembers"),
+        ("POST", group + r"/members/\$ref", h.add_member, "group-add-member"),
+        (
+            "DELETE",
+            group + r"/members/(?P<member>[^/]+)/\$ref",
+            h.remove_member,
+            "group-remove-member",
+        ),
+        ("GET", user + r"/memberOf", h.member_of, "user-memberOf"),
+        ("GET", user + r"/transitiveMemberOf", h.transitive_member_of, "user-transitiveMemberOf"),
+        ("GET", user + r"/authentication/methods", h.methods, "authentication-list-methods"),
+        ("GET", user + r"/authentication/fido2Methods", h.fido2, "fido2-list"),
+    ):
+        ctx.route(router, method, pattern, handler, op)
+
+
+def _role_assignable_rule(caller: Caller) -> None:
+    """The table's group-add-member rule for a role-assignable group: Privileged Role
+    Administrator (or Global Administrator) and RoleManagement.ReadWrite.Directory."""
+    if "RoleManagement.ReadWrite.Directory" not in caller.scopes:
+        kind = "application permission" if caller.kind == "app" else "permission"
+        raise authz.denied(
+            "Insufficient privileges to complete the operation: a role-assignable group's "
+            f"members change only with the {kind} RoleManagement.ReadWrite.Directory."
+        )
+    if caller.kind == "user" and not caller.role_ids & {
+        catalog.GLOBAL_ADMIN,
+        catalog.PRIVILEGED_ROLE_ADMIN,
+    }:
+        raise authz.denied(
+            "Insufficient privileges to complete the operation: a role-assignable group's "
+            "members change only by one of these roles: Privileged Role Administrator, "
+            "Global Administrator."
+        )
 
 
 def typed(kind: str, obj: JsonDict) -> JsonDict:
@@ -77,11 +96,11 @@ class _Directory:
         self.state = ctx.state
 
     def domains(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.DOMAINS)
+        self.ctx.caller(request)
         return self.ctx.collection(request, list(self.state.domains), DOMAINS)
 
     def domain(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.DOMAINS)
+        self.ctx.caller(request)
         found = next(
             (d for d in self.state.domains if d["id"].lower() == match["id"].lower()), None
         )
@@ -90,7 +109,7 @@ class _Directory:
         return self.ctx.entity(request, found, DOMAINS)
 
     def organization(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.ORGANIZATION)
+        self.ctx.caller(request)
         org: JsonDict = {
             **self.state.organization,
             "id": self.state.tenant_id,
@@ -116,17 +135,17 @@ class _Directory:
         return group
 
     def groups(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.GROUPS_READ)
+        self.ctx.caller(request)
         with self.state.lock:
             items = list(self.state.groups.values())
         return self.ctx.collection(request, items, GROUPS)
 
     def group(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.GROUPS_READ)
+        self.ctx.caller(request)
         return self.ctx.entity(request, self._group(match["id"]), GROUPS)
 
     def create_group(self, request: Request, match: re.Match[str]) -> Response:
-        caller = self.ctx.caller(request, GROUP_CREATE)
+        caller = self.ctx.caller(request)
         body = self.ctx.json_object(request)
         for name in ("displayName", "mailEnabled", "mailNickname", "securityEnabled"):
             if body.get(name) is None or body.get(name) == "":
@@ -176,40 +195,42 @@ class _Directory:
         return out
 
     def members(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.GROUPS_READ)
+        self.ctx.caller(request)
         with self.state.lock:
             self._group(match["id"])
             items = self._objects(self.state.members.get(match["id"], []))
         return self.ctx.collection(request, items, MEMBERSHIP)
 
     def transitive_members(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.GROUPS_READ)
+        self.ctx.caller(request)
         with self.state.lock:
             self._group(match["id"])
             items = self._objects(self.state.transitive_members(match["id"]))
         return self.ctx.collection(request, items, MEMBERSHIP)
 
     def member_of(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.GROUPS_READ)
+        self.ctx.caller(request, match["id"])
         with self.state.lock:
             user = graph_users.require_user(self.ctx, match["id"])
             items = self._objects(self.state.direct_groups(str(user["id"])))
         return self.ctx.collection(request, items, MEMBERSHIP)
 
     def transitive_member_of(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.GROUPS_READ)
+        self.ctx.caller(request, match["id"])
         with self.state.lock:
             user = graph_users.require_user(self.ctx, match["id"])
             items = self._objects(self.state.transitive_groups(str(user["id"])))
         return self.ctx.collection(request, items, MEMBERSHIP)
 
     def add_member(self, request: Request, match: re.Match[str]) -> Response:
-        caller = self.ctx.caller(request, GROUP_MEMBERS_WRITE)
+        caller = self.ctx.caller(request)
         ref = str(self.ctx.json_object(request).get("@odata.id", ""))
         member_id = ref.rstrip("/").rpartition("/")[2].removeprefix("directoryObjects('")
         member_id = member_id.removesuffix("')")
         with self.state.lock:
             group = self._group(match["id"])
+            if group.get("isAssignableToRole"):
+                _role_assignable_rule(caller)
             found = self.state.find_object(member_id)
             if found is None:
                 raise self.ctx.not_found("directoryObject", member_id)
@@ -231,7 +252,7 @@ class _Directory:
         return Response(204)
 
     def remove_member(self, request: Request, match: re.Match[str]) -> Response:
-        caller = self.ctx.caller(request, GROUP_MEMBERS_WRITE)
+        caller = self.ctx.caller(request)
         with self.state.lock:
             group = self._group(match["id"])
             members = self.state.members.setdefault(group["id"], [])
@@ -263,7 +284,7 @@ class _Directory:
         return [password, *self.state.auth_methods.get(str(user["id"]), [])]
 
     def methods(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.METHODS_READ)
+        self.ctx.caller(request, match["id"])
         with self.state.lock:
             user = graph_users.require_user(self.ctx, match["id"])
             items = self._methods(user)
@@ -271,11 +292,7 @@ class _Directory:
         return self.ctx.collection(request, items, spec)
 
     def fido2(self, request: Request, match: re.Match[str]) -> Response:
-        need = Need(
-            ("UserAuthMethod-Passkey.Read.All", *authz.METHODS_READ.permissions),
-            authz.METHODS_READ.roles,
-        )
-        self.ctx.caller(request, need)
+        self.ctx.caller(request, match["id"])
         with self.state.lock:
             user = graph_users.require_user(self.ctx, match["id"])
             items = [

@@ -37,6 +37,9 @@ from bgwizard.passkeys import webauthn as pk
 
 _METHODS = V1 + r"/users/" + ID + r"/authentication/fido2Methods"
 _POLICY = V1 + r"/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/fido2"
+#: An administrator's methods: only these roles manage them (Microsoft's "who can perform
+#: sensitive actions"; the table's passkey rows list roles without this rule).
+ADMIN_METHOD_ROLES: Final = frozenset({catalog.GLOBAL_ADMIN, catalog.PRIVILEGED_AUTH_ADMIN})
 _FIDO2_TYPE: Final = "#microsoft.graph.fido2AuthenticationMethod"
 #: A stand-in for the FIDO Metadata Service: AAGUID → model name Entra ID shows.
 KNOWN_MODELS: Final[dict[str, str]] = {
@@ -66,24 +69,19 @@ def register(router: Router, ctx: GraphContext) -> None:
     """Add the passkey routes (the fido2Methods GET list lives in ``graph_directory``)."""
     ctx.state.auth_method_configs.setdefault("fido2", default_fido2_config())
     h = _Passkeys(ctx)
-    router.add("GET", _METHODS + r"/creationOptions(?:\((?P<args>[^)]*)\))?", h.creation_options)
-    router.add("POST", _METHODS, h.create)
-    router.add("GET", _POLICY, h.policy)
+    ctx.route(
+        router,
+        "GET",
+        _METHODS + r"/creationOptions(?:\((?P<args>[^)]*)\))?",
+        h.creation_options,
+        "fido2-creationOptions-v1",
+    )
+    ctx.route(router, "POST", _METHODS, h.create, "fido2-create")
+    ctx.route(router, "GET", _POLICY, h.policy, "fido2-config-get")
 
 
 def _refused(message: str, code: str = "invalidRequest") -> HttpError:
     return HttpError(graph_error(400, code, message))
-
-
-def _timeout_minutes(args: str | None) -> int:
-    """``challengeTimeoutInMinutes=N`` from the function call's arguments (5-43200)."""
-    found = re.search(r"challengeTimeoutInMinutes\s*=\s*(\d+)", args or "")
-    if found is None:
-        return 0
-    minutes = int(found.group(1))
-    if not 5 <= minutes <= 43200:
-        raise _refused("challengeTimeoutInMinutes must be between 5 and 43200.", "badRequest")
-    return minutes
 
 
 class _Passkeys:
@@ -94,7 +92,7 @@ class _Passkeys:
     # -- routes -------------------------------------------------------------------------
 
     def policy(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.AUTH_METHODS_POLICY_READ)
+        self.ctx.caller(request)
         with self.state.lock:
             config = dict(self.state.auth_method_configs["fido2"])
         context = (
@@ -104,13 +102,18 @@ class _Passkeys:
         return json_response(200, {"@odata.context": context, **config})
 
     def creation_options(self, request: Request, match: re.Match[str]) -> Response:
-        caller = self.ctx.caller(request, authz.PASSKEY_WRITE)
-        minutes = _timeout_minutes(match["args"])
+        caller = self.ctx.caller(request, match["id"])
+        if (match["args"] or "").strip():
+            raise _refused(
+                "creationOptions takes no parameters in v1.0: the challenge lasts 5 minutes "
+                "(challengeTimeoutInMinutes exists only in the beta endpoint).",
+                "badRequest",
+            )
         with self.state.lock:
             user = graph_users.require_user(self.ctx, match["id"])
             self._may_manage(caller, user)
             self._enabled()
-            seconds = minutes * 60 if minutes else self.state.settings.passkey_challenge_seconds
+            seconds = self.state.settings.passkey_challenge_seconds
             expires = utcnow() + dt.timedelta(seconds=seconds)
             options = pk.CreationOptions(
                 challenge=secrets.token_bytes(32),
@@ -136,7 +139,7 @@ class _Passkeys:
         return json_response(200, body)
 
     def create(self, request: Request, match: re.Match[str]) -> Response:
-        caller = self.ctx.caller(request, authz.PASSKEY_WRITE)
+        caller = self.ctx.caller(request, match["id"])
         body = self.ctx.json_object(request)
         display_name, cred_id, client_data, attestation = self._parse_body(body)
         with self.state.lock:
@@ -177,9 +180,7 @@ class _Passkeys:
         if caller.kind != "user":
             return
         held = set(self.state.active_role_ids(str(user["id"])))
-        if held & catalog.PRIVILEGED_ROLES and not caller.role_ids & set(
-            authz.ADMIN_PASSWORD_ROLES
-        ):
+        if held & catalog.PRIVILEGED_ROLES and not caller.role_ids & ADMIN_METHOD_ROLES:
             raise authz.denied(
                 "Insufficient privileges to complete the operation: managing an "
                 "administrator's authentication methods needs one of these roles: Global "

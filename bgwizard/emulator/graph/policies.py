@@ -13,7 +13,6 @@ import json
 import re
 from typing import Any
 
-from bgwizard.emulator.graph import authz
 from bgwizard.emulator.graph.context import ID, V1, GraphContext
 from bgwizard.emulator.graph.odata import Collection
 from bgwizard.emulator.http.core import Request, Response, Router
@@ -54,9 +53,9 @@ POLICIES = Collection(
 def register(router: Router, ctx: GraphContext) -> None:
     """Add the Conditional Access routes."""
     h = _Policies(ctx)
-    router.add("GET", _BASE, h.list)
-    router.add("GET", _BASE + "/" + ID, h.get)
-    router.add("PATCH", _BASE + "/" + ID, h.update)
+    ctx.route(router, "GET", _BASE, h.list, "ca-list")
+    ctx.route(router, "GET", _BASE + "/" + ID, h.get, "ca-list")
+    ctx.route(router, "PATCH", _BASE + "/" + ID, h.update, "ca-update")
 
 
 def merge(stored: dict[str, Any], patch: dict[str, Any]) -> None:
@@ -82,19 +81,19 @@ class _Policies:
         return policy
 
     def list(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.CA_READ)
+        self.ctx.caller(request)
         with self.state.lock:
             items = copy.deepcopy(list(self.state.policies.values()))
         return self.ctx.collection(request, items, POLICIES)
 
     def get(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.CA_READ)
+        self.ctx.caller(request)
         with self.state.lock:
             item = copy.deepcopy(self._policy(match["id"]))
         return self.ctx.entity(request, item, POLICIES)
 
     def update(self, request: Request, match: re.Match[str]) -> Response:
-        caller = self.ctx.caller(request, authz.CA_WRITE)
+        caller = self.ctx.caller(request)
         body = {k: v for k, v in self.ctx.json_object(request).items() if not k.startswith("@")}
         unknown = sorted(set(body) - POLICY_PROPERTIES)
         if unknown:

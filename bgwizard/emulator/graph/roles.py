@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from bgwizard.emulator.graph import authz
 from bgwizard.emulator.graph.context import ID, V1, GraphContext
 from bgwizard.emulator.graph.directory import typed
 from bgwizard.emulator.graph.odata import Collection
@@ -37,14 +36,22 @@ ASSIGNMENT_SCHEDULES = Collection(
 def register(router: Router, ctx: GraphContext) -> None:
     """Add the role management routes."""
     h = _Roles(ctx)
-    router.add("GET", _BASE + r"/roleDefinitions", h.definitions)
-    router.add("GET", _BASE + r"/roleDefinitions/" + ID, h.definition)
-    router.add("GET", _BASE + r"/roleAssignments", h.assignments)
-    router.add("POST", _BASE + r"/roleAssignments", h.add)
-    router.add("GET", _BASE + r"/roleAssignments/" + ID, h.assignment)
-    router.add("DELETE", _BASE + r"/roleAssignments/" + ID, h.remove)
-    router.add("GET", _BASE + r"/roleEligibilitySchedules", h.eligibilities)
-    router.add("GET", _BASE + r"/roleAssignmentSchedules", h.assignment_schedules)
+    for method, path, handler, op in (
+        ("GET", r"/roleDefinitions", h.definitions, "roleDefinitions-list"),
+        ("GET", r"/roleDefinitions/" + ID, h.definition, "roleDefinitions-list"),
+        ("GET", r"/roleAssignments", h.assignments, "roleAssignments-list"),
+        ("POST", r"/roleAssignments", h.add, "roleAssignments-create"),
+        ("GET", r"/roleAssignments/" + ID, h.assignment, "roleAssignment-get"),
+        ("DELETE", r"/roleAssignments/" + ID, h.remove, "roleAssignment-delete"),
+        ("GET", r"/roleEligibilitySchedules", h.eligibilities, "roleEligibilitySchedules-list"),
+        (
+            "GET",
+            r"/roleAssignmentSchedules",
+            h.assignment_schedules,
+            "roleAssignmentSchedules-list",
+        ),
+    ):
+        ctx.route(router, method, _BASE + path, handler, op)
 
 
 class _Roles:
@@ -73,24 +80,24 @@ class _Roles:
         return out
 
     def definitions(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.ROLES_READ)
+        self.ctx.caller(request)
         return self.ctx.collection(request, list(self.state.role_definitions.values()), DEFINITIONS)
 
     def definition(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.ROLES_READ)
+        self.ctx.caller(request)
         found = self.state.role_definitions.get(match["id"])
         if found is None:
             raise self.ctx.not_found("roleDefinition", match["id"])
         return self.ctx.entity(request, found, DEFINITIONS)
 
     def assignments(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.ROLES_READ)
+        self.ctx.caller(request)
         with self.state.lock:
             items = self._expand(request, list(self.state.role_assignments.values()))
         return self.ctx.collection(request, items, ASSIGNMENTS)
 
     def assignment(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.ROLES_READ)
+        self.ctx.caller(request)
         with self.state.lock:
             found = self.state.role_assignments.get(match["id"])
             if found is None:
@@ -99,7 +106,7 @@ class _Roles:
         return self.ctx.entity(request, item, ASSIGNMENTS)
 
     def add(self, request: Request, match: re.Match[str]) -> Response:
-        caller = self.ctx.caller(request, authz.ROLES_WRITE)
+        caller = self.ctx.caller(request)
         body = self.ctx.json_object(request)
         principal_id = str(body.get("principalId", ""))
         role_id = str(body.get("roleDefinitionId", ""))
@@ -139,7 +146,7 @@ class _Roles:
         return json_response(201, {"@odata.context": context, **assignment})
 
     def remove(self, request: Request, match: re.Match[str]) -> Response:
-        caller = self.ctx.caller(request, authz.ROLES_WRITE)
+        caller = self.ctx.caller(request)
         with self.state.lock:
             assignment = self.state.role_assignments.pop(match["id"], None)
             if assignment is None:
@@ -175,13 +182,13 @@ class _Roles:
         )
 
     def eligibilities(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.ELIGIBILITY_READ)
+        self.ctx.caller(request)
         with self.state.lock:
             items = self._expand(request, list(self.state.role_eligibilities.values()))
         return self.ctx.collection(request, items, ELIGIBILITY)
 
     def assignment_schedules(self, request: Request, match: re.Match[str]) -> Response:
-        self.ctx.caller(request, authz.ASSIGNMENT_SCHEDULE_READ)
+        self.ctx.caller(request)
         with self.state.lock:
             schedules = [self._schedule(a) for a in self.state.role_assignments.values()]
             items = self._expand(request, schedules)

@@ -14,14 +14,20 @@ from bgwizard.emulator.http.core import Router
 from bgwizard.emulator.tenant.state import TenantState
 
 
-def register_graph(router: Router, state: TenantState, graph_url: Callable[[], str]) -> None:
+def register_graph(
+    router: Router, state: TenantState, graph_url: Callable[[], str]
+) -> GraphContext:
     """Add every Graph route to ``router``.
 
     Args:
         router: the emulator's router.
         state: the live tenant the handlers read and change.
         graph_url: returns ``https://127.0.0.1:PORT/v1.0`` (known once the server listens).
+
+    Returns:
+        The shared context; its ``operations`` name the table's operation of every route.
     """
     ctx = GraphContext(state, graph_url)
     for module in (directory, roles, policies, logs, passkeys):
         module.register(router, ctx)
+    return ctx

@@ -29,6 +29,8 @@ class Request:
     query: dict[str, str]
     headers: Message
     body: bytes
+    route: str = ""
+    """The pattern of the route that matched (set by ``Router.dispatch``)."""
 
     def json(self) -> Any:
         """The body parsed as JSON.
@@ -96,6 +98,10 @@ class Router:
         """Register ``handler`` for ``method`` and a path regex (matched in full)."""
         self._routes.append((method, re.compile(pattern, re.IGNORECASE), handler))
 
+    def routes(self) -> list[tuple[str, str]]:
+        """Every registered ``(method, path pattern)``, in order."""
+        return [(method, pattern.pattern) for method, pattern, _ in self._routes]
+
     def dispatch(self, request: Request) -> Response | None:
         """Call the matching handler, or answer 404/405 in Graph's form."""
         allowed = False
@@ -106,6 +112,7 @@ class Router:
             if method != request.method:
                 allowed = True
                 continue
+            request.route = pattern.pattern
             try:
                 return handler(request, match)
             except HttpError as exc:

@@ -16,6 +16,8 @@ AUTH_ADMIN: Final = "c4e39bd9-1100-46d3-8c65-fb160da0071f"
 PRIVILEGED_AUTH_ADMIN: Final = "7be44c8a-adaf-4e2a-84d6-ab2649e08a13"
 HELPDESK_ADMIN: Final = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 PASSWORD_ADMIN: Final = "966707d0-3269-4727-9be2-8c3a10f19b9d"
+SECURITY_OPERATOR: Final = "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f"
+AUTH_POLICY_ADMIN: Final = "0526716b-113d-4c15-b2c8-68e3c22b9f80"
 
 #: The password authentication method's fixed id (the same in every tenant).
 PASSWORD_METHOD_ID: Final = "28c10230-6103-485e-b985-444c60001490"
@@ -38,6 +40,12 @@ BUILTIN_ROLES: Final[dict[str, str]] = {
     PRIVILEGED_AUTH_ADMIN: "Privileged Authentication Administrator",
     HELPDESK_ADMIN: "Helpdesk Administrator",
     PASSWORD_ADMIN: "Password Administrator",
+    SECURITY_OPERATOR: "Security Operator",
+    AUTH_POLICY_ADMIN: "Authentication Policy Administrator",
+    "fdd7a751-b60b-444a-984c-02652fe8fa1c": "Groups Administrator",
+    "9360feb5-f418-4baa-8175-e2a00bac4301": "Directory Writers",
+    "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e": "Identity Governance Administrator",
+    "ac434307-12b9-4fa1-a708-88bf58caabc1": "Global Secure Access Administrator",
     "88d8e3e3-8f55-4a1e-953a-9b9898b8876b": "Directory Readers",
     "d29b2b05-8046-44ba-8758-1e26182fcf32": "Directory Synchronization Accounts",
     "f28a1f50-f6e7-4571-818b-6a12f2af6b6c": "SharePoint Administrator",
@@ -55,6 +63,9 @@ BUILTIN_ROLES: Final[dict[str, str]] = {
     "b6a27b2b-f905-4b2e-81b5-0d90e0ef1fdb": "Entra Backup Administrator",
     "1707125e-0aa2-4d4d-8655-a7c786c76a25": "Microsoft 365 Backup Administrator",
 }
+
+#: Role display name → template id (the ground-truth table names roles by display name).
+ROLE_IDS: Final[dict[str, str]] = {name: tid for tid, name in BUILTIN_ROLES.items()}
 
 #: Roles whose holders count as administrators: only a Global or Privileged Authentication
 #: Administrator may reset their passwords.

@@ -117,6 +117,8 @@ def _build(raw: Any) -> TenantState:
     for i, group in enumerate(_list(raw, "groups")):
         _add_group(state, group, f"groups[{i}]")
     _check_members(state)
+    for i, app in enumerate(_list(raw, "apps")):
+        _add_app(state, app, f"apps[{i}]")
     for i, item in enumerate(_list(raw, "roleAssignments")):
         _add_assignment(state, item, f"roleAssignments[{i}]")
     for i, item in enumerate(_list(raw, "roleEligibilities")):
@@ -127,8 +129,6 @@ def _build(raw: Any) -> TenantState:
         if pid in state.policies:
             raise _Invalid(f"conditionalAccessPolicies[{i}] repeats id {pid!r}")
         state.policies[pid] = copy.deepcopy(policy)
-    for i, app in enumerate(_list(raw, "apps")):
-        _add_app(state, app, f"apps[{i}]")
     methods = raw.get("authMethods", {})
     if not isinstance(methods, dict):
         raise _Invalid("'authMethods' must be an object keyed by user id or UPN")
@@ -243,7 +243,8 @@ def _check_members(state: TenantState) -> None:
 
 def _principal(state: TenantState, item: Any, where: str) -> str:
     principal = _resolve(state, _need(item, "principalId", where))
-    if state.find_object(principal) is None:
+    service_principals = {a.service_principal_id for a in state.apps.values()}
+    if state.find_object(principal) is None and principal not in service_principals:
         raise _Invalid(f"{where} names unknown principal {principal!r}")
     role = _need(item, "roleDefinitionId", where)
     if role not in state.role_definitions:
