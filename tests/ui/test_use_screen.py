@@ -95,7 +95,8 @@ async def test_a_real_use_is_signed_and_rotation_is_offered(
         rotate = app.screen
         await settle(pilot, lambda: bool(rotate.query("#reason")))
         assert rotate.query_one("#reason", Input).value == "real use, INC-4711"
-        assert rotate.query_one("#account", Select).value == UPN
+        # the account list is filled after the screen mounts (a loaded machine shows it later)
+        await settle(pilot, lambda: rotate.query_one("#account", Select).value == UPN)
     log = DrillLog(Path(profile.drill_log))
     entries = log.entries()
     assert [e.kind for e in entries] == ["log-start", "use"]
