@@ -6,7 +6,6 @@ Faults are injected by the emulator; kiota's real retry handler does the retryin
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -32,10 +31,8 @@ from bgwizard.secret import Secret
 
 async def test_429_is_retried_until_it_succeeds(graph: GraphDirectory, emu: Emulator) -> None:
     emu.add_fault(Fault("GET", r"/users$", kind="429", count=2, retry_after=0))
-    started = time.monotonic()
     found = await graph.find_user_by_upn(NOBODY.upn)
     assert found is not None and found.id == NOBODY.id
-    assert time.monotonic() - started < 10
     assert await graph.find_user_by_upn(NOBODY.upn) == found  # the faults are used up
 
 
