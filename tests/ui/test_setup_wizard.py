@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from bgwizard.emulator import Emulator
+from bgwizard.ledger.store import DrillLog
 from bgwizard.screens.setup.rail import ProgressRail
 from bgwizard.screens.setup.verify_panel import VerifyPanel
 from ui.setup_pilot import (
@@ -98,6 +99,7 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
         await approve_in_dialog_retry(stack, pilot, stack.papers[upn])
         key = f"verify:{upn}"
         await until(pilot, lambda key=key: key in stack.profile.setup_steps_done)
+        await sign_into_log(stack, pilot)
     await until(pilot, continue_shown(app))
     await press(pilot, "#continue")
 
@@ -116,6 +118,16 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
     assert all(n in summary for n in names) and "Alex Doe, Sam Roe" in summary
     await press(pilot, "#finish")
     await until(pilot, on(app, "HomeScreen"))
+
+
+async def sign_into_log(stack: Stack, pilot: Pilot[Any]) -> None:
+    """Sign the verification sign-in into the log (the first one creates the key)."""
+    app = stack.app
+    await until(pilot, on(app, "EventSignDialog"))
+    app.screen.query_one("#signer", Input).value = "alex.doe"
+    app.screen.query_one("#passphrase", Input).value = "correct horse battery"
+    await press(pilot, "#sign")
+    await until(pilot, on(app, "VerifyStep"))
 
 
 def wrong(password: str) -> str:
@@ -161,5 +173,9 @@ async def test_the_wizard_sets_up_the_sample_tenant(
     ]
     assert hits == []  # not in the profile, the CA backup, the emulator's state, anywhere
     assert any((tmp_path / "profile" / "ca-backups").glob("ca-backup-*.json"))
+    # Issue 20: the log starts at set-up, with each verification sign-in signed as its kind.
+    entries = DrillLog(Path(saved.drill_log)).entries()
+    assert [e.kind for e in entries] == ["log-start", "setup-signin", "setup-signin"]
+    assert [e.data["account"] for e in entries[1:]] == names
     out, err = capfd.readouterr()
     assert not any(p in out or p in err for p in stack.papers.values())
