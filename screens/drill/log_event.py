@@ -1,4 +1,5 @@
-"""Sign a rotation, a real use or a sign-in bgwizard made into the signed log, with the drill's signing dialog.
+"""Sign a rotation, a real use or a sign-in bgwizard made into the signed log, with the
+drill's signing dialog.
 
 The same signer, key and passphrase fields as the drill, and the same refusal: a log that does
 not verify is not appended to, and the dialog offers a new log linked to it. Dismisses with a
