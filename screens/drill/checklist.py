@@ -215,7 +215,15 @@ class DrillScreen(Screen[None]):
 
     def action_approve(self) -> None:
         """Demo: approve the code in the emulator, typing the password from the sheet."""
-        if self._approver is None or self.prompt is None:
+        if self._approver is None:
+            return
+        if self.prompt is None:
+            self.notify(
+                "No sign-in is waiting for approval yet: press 'Sign in as the account' first,"
+                " then approve its code here.",
+                title="Nothing to approve",
+                severity="warning",
+            )
             return
         from bgwizard.screens.approve import ApproveDialog
 

@@ -16,6 +16,7 @@ from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.setup.base import WizardStep
 from bgwizard.screens.setup.verify_panel import VerifyPanel
 from bgwizard.setup.journal import StepId
+from bgwizard.text import plural
 
 if TYPE_CHECKING:
     from bgwizard.screens.setup.session import WizardSession
@@ -182,7 +183,7 @@ class MethodsStep(WizardStep):
                 lines += [f"  ⚠ {w}" for w in review.warnings]
             self.lines("methods").update("\n".join(lines))
             warned = sum(len(r.warnings) for r in reviews)
-            self.say(f"{warned} warnings." if warned else "No warnings.")
+            self.say(f"{plural(warned, 'warning')}." if warned else "No warnings.")
             self.can_continue(True)
 
         self.run(job, "Reading the authentication methods…")

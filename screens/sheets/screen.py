@@ -26,6 +26,7 @@ from bgwizard.screens.sheets.readback import ReadBackPanel
 from bgwizard.secret import Secret
 from bgwizard.sheets.model import PAPER_SIZES, SAVE_WARNING, RenderedSheet, SheetContent, blocks
 from bgwizard.sheets.password import DEFAULT_LENGTH, PasswordPolicy
+from bgwizard.text import plural
 
 REVEAL_WARNING = (
     "Revealing shows the password on this screen, where a camera, a screen recorder or a"
@@ -216,8 +217,10 @@ class SheetsScreen(Screen[SheetOutcome | None]):
             else "No print spooler (lp or lpr) on this machine: save to a file, or reveal."
         )
         self.query_one("#sheet-status", Static).update(
-            f"Sheet {content.serial} is ready: {sheet.pages} pages, {content.copies} copies"
-            f" ({len(content.lines())} lines each). {where} Destroy any copy drawn earlier."
+            f"Sheet {content.serial} is ready: {plural(sheet.pages, 'page')},"
+            f" {plural(content.copies, 'copy', 'copies')}"
+            f" ({plural(len(content.lines()), 'line')} each). {where}"
+            " Destroy any copy drawn earlier."
         )
         self.query_one(ReadBackPanel).prepare(content, self._service.check)
         self.stage = "drawn"
