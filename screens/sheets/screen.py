@@ -157,6 +157,17 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         self.query_one("#done-box").display = reached >= 3
         self.query_one("#options").disabled = reached >= 3
         self.query_one("#output").disabled = reached >= 3
+        if self.is_mounted and reached:
+            # The section of the next action is scrolled into view: no hunting below the fold.
+            self.call_after_refresh(
+                self._show_section, ("#output", "#readback", "#done-box")[reached - 1]
+            )
+
+    def _show_section(self, selector: str) -> None:
+        section = self.query_one(selector)
+        section.scroll_visible(animate=False, top=True)
+        if selector == "#done-box":
+            self.query_one("#done", Button).focus(scroll_visible=False)
 
     def on_mount(self) -> None:
         self.query_one("#save-box").display = False

@@ -27,6 +27,7 @@ from ui.setup_pilot import (
     make_sheet,
     on,
     press,
+    reachable,
     sign_in_admin,
     tenant_state,
     until,
@@ -55,7 +56,9 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
         "svc-iam-recovery01@contosologistics.onmicrosoft.com",
         "svc-iam-recovery02@contosologistics.onmicrosoft.com",
     ]
-    app.screen.query_one("#custodians", Input).value = "Alex Doe, Sam Roe"
+    custodians = app.screen.query_one("#custodians", Input)
+    await until(pilot, lambda: reachable(custodians))  # no blank gap pushing it away
+    custodians.value = "Alex Doe, Sam Roe"
     await press(pilot, "#check")
     await until(pilot, continue_shown(app))
     await press(pilot, "#continue")
@@ -128,6 +131,21 @@ async def sign_into_log(stack: Stack, pilot: Pilot[Any]) -> None:
     app.screen.query_one("#passphrase", Input).value = "correct horse battery"
     await press(pilot, "#sign")
     await until(pilot, on(app, "VerifyStep"))
+
+
+async def test_every_step_s_primary_action_is_in_view_at_100_by_32(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20: at 100×32 every button the wizard is driven with (each step's primary action,
+    Continue, the sheet screen's Print, Check and Continue, the sign-in's Approve) is on screen,
+    not scrolled away and not under a toast, when it is pressed (``press`` waits for that)."""
+    fake_printer(tmp_path, monkeypatch)
+    stack = build(emu, tmp_path)
+    try:
+        async with stack.app.run_test(size=(100, 32)) as pilot:
+            await run_wizard(stack, pilot)
+    finally:
+        await stack.directory.close()
 
 
 def wrong(password: str) -> str:
