@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from fakes_setup import fake_printer as fake_printer
-from textual.pilot import Pilot
 from textual.errors import NoWidget
+from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, Input
 
