@@ -21,17 +21,24 @@ from bgwizard.runbook.pdf import render_runbook_pdf
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "runbook_tables.png"
 UPN = "svc-iam-recovery01@contosologistics.onmicrosoft.com"
-TABLES = f"""# Drill record
-
-| Account | Current sheet serials | Stored at | Custodians |
-|---|---|---|---|
-| `{UPN}` | S-7KQ4-M2XP | Fire safe, HQ Felixstowe; Bank deposit box 12, Ipswich | Grace Okafor, Tom Becker |
-
-| Date | Account | Operator | Result | Notes |
-|---|---|---|---|---|
-| 2026-12-02 | `{UPN}` | alex.doe | **PASS** | training drill in the demo tenant, alert arrived at 09:16 |
-| 2026-09-14 | `svc-iam-recovery02@contosologistics.onmicrosoft.com` | grace.okafor | FAIL | sheet serial retired |
-"""
+UPN2 = "svc-iam-recovery02@contosologistics.onmicrosoft.com"
+STORED = "Fire safe, HQ Felixstowe; Bank deposit box 12, Ipswich"
+NOTES = "training drill in the demo tenant, alert arrived at 09:16"
+TABLES = "\n".join(
+    [
+        "# Drill record",
+        "",
+        "| Account | Current sheet serials | Stored at | Custodians |",
+        "|---|---|---|---|",
+        f"| `{UPN}` | S-7KQ4-M2XP | {STORED} | Grace Okafor, Tom Becker |",
+        "",
+        "| Date | Account | Operator | Result | Notes |",
+        "|---|---|---|---|---|",
+        f"| 2026-12-02 | `{UPN}` | alex.doe | **PASS** | {NOTES} |",
+        f"| 2026-09-14 | `{UPN2}` | grace.okafor | FAIL | sheet serial retired |",
+        "",
+    ]
+)
 WORDS = ["Custodians", "Result", "PASS", "FAIL", "2026-12-02", "2026-09-14", "Operator",
          "S-7KQ4-M2XP", "grace.okafor", "svc-iam-recovery01", "@contosologistics.onmicrosoft.com"]  # fmt: skip
 
