@@ -40,7 +40,8 @@ TABLES = "\n".join(
     ]
 )
 WORDS = ["Custodians", "Result", "PASS", "FAIL", "2026-12-02", "2026-09-14", "Operator",
-         "S-7KQ4-M2XP", "grace.okafor", "svc-iam-recovery01", "@contosologistics.onmicrosoft.com"]  # fmt: skip
+         "S-7KQ4-M2XP", "grace.okafor", "svc-iam-recovery01",
+         "@contosologistics.onmicrosoft.com"]  # fmt: skip
 
 
 def _pdf() -> bytes:
