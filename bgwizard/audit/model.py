@@ -92,8 +92,8 @@ class DrillRecord:
     bgwizard made: ``setup-signin``, ``passkey-signin``, ``rotation`` (its check sign-in)."""
     until: dt.datetime | None = None
     """When a real use ended (None for drills)."""
-    seq: int = 0
-    """The entry's number in the signed log (0 when unknown)."""
+    seq: int = field(default=0, compare=False)
+    """The entry's number in the signed log (0 when unknown; evidence only, not identity)."""
 
 
 @dataclass(frozen=True)
