@@ -45,6 +45,11 @@ async def open_wizard(pilot: Pilot[Any], name: str) -> None:
     await settle(pilot, lambda: type(app.screen).__name__ == name)
 
 
+def _dialog_ready(app: Any) -> bool:
+    """The signing dialog is on screen and composed (its Sign button exists)."""
+    return type(app.screen).__name__ == "EventSignDialog" and bool(app.screen.query("#sign"))
+
+
 def _said(app: Any) -> str:
     return str(app.screen.query_one("#step-status", Static).render())
 
@@ -99,7 +104,7 @@ async def test_the_verify_step_shows_a_failed_sign_in_then_journals_a_good_one(
         verifier.approve(admin_identity(ALPHA))
         await settle(pilot, lambda: f"verify:{ALPHA}" in profile.setup_steps_done)
         # Issue 20: the verification sign-in is signed into the log when it happens.
-        await settle(pilot, lambda: type(app.screen).__name__ == "EventSignDialog")
+        await settle(pilot, lambda: _dialog_ready(app))
         app.screen.query_one("#passphrase", Input).value = "correct horse battery"
         app.screen.query_one("#sign", Button).press()
         await settle(pilot, lambda: type(app.screen).__name__ == "VerifyStep")
@@ -131,7 +136,7 @@ async def test_a_verification_not_signed_into_the_log_holds_continue_back(
         panel.query_one("#verify-start", Button).press()
         await settle(pilot, lambda: panel.prompt is not None)
         verifier.approve(admin_identity(ALPHA))
-        await settle(pilot, lambda: type(app.screen).__name__ == "EventSignDialog")
+        await settle(pilot, lambda: _dialog_ready(app))
         await pilot.press("escape")
         await settle(pilot, lambda: type(app.screen).__name__ == "VerifyStep")
         step = app.screen
@@ -140,7 +145,7 @@ async def test_a_verification_not_signed_into_the_log_holds_continue_back(
         assert "not in the signed log" in _said(app)
         assert recorder.entries == []
         step.query_one("#sign-signin", Button).press()
-        await settle(pilot, lambda: type(app.screen).__name__ == "EventSignDialog")
+        await settle(pilot, lambda: _dialog_ready(app))
         app.screen.query_one("#sign", Button).press()
         await settle(pilot, lambda: type(app.screen).__name__ == "VerifyStep")
         await settle(pilot, lambda: step.query_one("#continue").display)
