@@ -8,7 +8,7 @@ load no Textual, msal or emulator code); nothing else builds a service.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
+import functools
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -247,20 +247,28 @@ def run_demo(tenant_file: Path | None = None, port: int = 0) -> int:
         BgWizardError: the tenant file is not valid or the port is taken.
     """
     from bgwizard.demo.approver import EmulatorApprover
+    from bgwizard.demo.workspace import demo_folder, keep_training_log
     from bgwizard.emulator import Emulator
     from bgwizard.tui.app import BgWizardApp
 
-    with tempfile.TemporaryDirectory(prefix="bgwizard-demo-") as state:
-        emulator = Emulator(tenant_file=tenant_file, port=port, state_dir=Path(state))
+    # Removed on exit, SIGHUP and SIGTERM; folders of dead demos are removed first.
+    with demo_folder() as state:
+        emulator = Emulator(tenant_file=tenant_file, port=port, state_dir=state)
         with emulator:
             profile = demo_profile(emulator.tenant_id, emulator.base_url, emulator.ca_pem_path)
             # Training drills sign a throw-away log with a throw-away key, like the tenant.
-            profile.drill_log = str(Path(state) / "training-drill-log.jsonl")
-            profile.signer_key = str(Path(state) / "training-drill-key")
-            store = TomlProfileStore(Path(state) / "profile.toml")
+            log = state / "training-drill-log.jsonl"
+            profile.drill_log = str(log)
+            profile.signer_key = str(state / "training-drill-key")
+            store = TomlProfileStore(state / "profile.toml")
             store.save(profile)
             services = Container(profile, store, demo=EmulatorApprover(emulator))
-            BgWizardApp(services, profile, demo=DemoInfo(base_url=emulator.base_url)).run()
+            demo = DemoInfo(
+                base_url=emulator.base_url,
+                keep_log=functools.partial(keep_training_log, log),
+                training_log=log,
+            )
+            BgWizardApp(services, profile, demo=demo).run()
     return 0
 
 

@@ -127,6 +127,7 @@ class AuditScreen(Screen[None]):
         table = self.query_one("#findings", DataTable)
         for label, width in COLUMNS:
             table.add_column(label, width=width)
+        self.query_one("#fix-ca").display = False  # until the audit finds a CA gap
         self.run_audit()
 
     # -- running ---------------------------------------------------------------------
@@ -154,8 +155,18 @@ class AuditScreen(Screen[None]):
             self.query_one(f"#count-{severity}", Static).update(
                 f"{number} {one if number == 1 else many}"
             )
-        self.query_one("#fix-ca", Button).disabled = not self.ca_gaps()
+        # Offered only when there is a CA finding to fix (button and F6 alike).
+        gaps = bool(self.ca_gaps())
+        fix = self.query_one("#fix-ca", Button)
+        fix.disabled, fix.display = not gaps, gaps
+        self.refresh_bindings()
         self._fill_table()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide "Fix CA exclusions" (F6) unless the audit found a CA gap."""
+        if action == "fix_ca":
+            return bool(self.ca_gaps())
+        return True
 
     def watch_show_passed(self, show: bool) -> None:
         self._fill_table()

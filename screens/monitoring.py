@@ -27,6 +27,7 @@ from bgwizard.monitoring.arm import ExportFile
 from bgwizard.monitoring.diagnostics import DiagnosticSettingsReport
 from bgwizard.ports import MonitoringActions
 from bgwizard.profile.model import Profile
+from bgwizard.text import plural
 
 INTRO = (
     "Alerts on every sign-in, interactive or not, and every change that can weaken the break "
@@ -227,8 +228,10 @@ class MonitoringScreen(Screen[list[Path]]):
 
     def _saved(self, paths: list[Path], out_dir: Path) -> None:
         self.saved_paths.extend(paths)
-        self.notify(f"Saved {len(paths)} files to {out_dir}. Next: follow DEPLOY.md there.")
-        self._status(f"Saved {len(paths)} files to {out_dir}.", "ok")
+        self.notify(
+            f"Saved {plural(len(paths), 'file')} to {out_dir}. Next: follow DEPLOY.md there."
+        )
+        self._status(f"Saved {plural(len(paths), 'file')} to {out_dir}.", "ok")
 
     @on(Button.Pressed, "#check")
     def action_check(self) -> None:

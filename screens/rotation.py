@@ -93,6 +93,8 @@ class RotateScreen(Screen[None]):
         """The reset done on this screen and when (None before)."""
         self.recorded: RecordedDrill | None = None
         """The rotation's log entry, once signed."""
+        self.signed_in: dt.datetime | None = None
+        """When the last verified sign-in happened (the rotation entry's ``signed_in``)."""
 
     def compose(self) -> ComposeResult:
         """Account choice, the new sheet, the reset, the verification."""
@@ -234,6 +236,7 @@ class RotateScreen(Screen[None]):
     @on(VerifyPanel.Verified)
     def verified(self, message: VerifyPanel.Verified) -> None:
         """Check the new sign-in's token."""
+        self.signed_in = self._clock()
         problems = self._rotation.check_sign_in(message.upn, message.proof.identity)
         if problems:
             self._say(" ".join(problems), error=True)
@@ -257,6 +260,9 @@ class RotateScreen(Screen[None]):
         self._done(upn)
 
     def _done(self, upn: str) -> None:
+        # The sign-in is over: no "Sign in as …" or its buttons on the completed rotation.
+        for panel in self.query(VerifyPanel):
+            panel.display = False
         self._say(f"{upn} signs in with the new password. Rotation complete.")
         self.notify(f"{upn} rotated and verified.", title="Rotation")
         self.query_one("#sign-rotation").display = True
@@ -277,6 +283,7 @@ class RotateScreen(Screen[None]):
                 new_serials=[done.new_serial],
                 reason=self.query_one("#reason", Input).value,
                 when=when,
+                signed_in=self.signed_in,
             )
         except LedgerError as error:
             self._say(f"Rotation complete. To sign it into the log: {error}", error=True)

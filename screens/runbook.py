@@ -22,6 +22,7 @@ from bgwizard.errors import BgWizardError
 from bgwizard.ports import RunbookMaker
 from bgwizard.runbook.markdown import PAGE_BREAK
 from bgwizard.runbook.model import RunbookDocument
+from bgwizard.text import plural
 
 SAVE_NOTE = (
     "The runbook holds no password, but it names the accounts and where their sheets are kept:"
@@ -193,8 +194,8 @@ class RunbookScreen(Screen[None]):
         context = message.document.context
         due = "overdue" if context.overdue else f"due {context.next_due.isoformat()}"
         self._status(
-            f"{message.document.title} · {len(message.document.sections)} sections ·"
-            f" {len(context.accounts)} accounts · next drill {due}"
+            f"{message.document.title} · {plural(len(message.document.sections), 'section')} ·"
+            f" {plural(len(context.accounts), 'account')} · next drill {due}"
         )
         await self.query_one("#preview", Markdown).update(preview_text(message.document))
 

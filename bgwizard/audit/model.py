@@ -99,9 +99,12 @@ class DrillRecord:
     when: dt.datetime
     """When the drill's sign-in happened (aware, UTC); for a real use, when it started."""
     kind: str = "drill"
-    """``drill``, or ``use``: a real use recorded after the fact (post-mortem)."""
+    """``drill``; ``use``: a real use recorded after the fact (post-mortem); or a sign-in
+    bgwizard made: ``setup-signin``, ``passkey-signin``, ``rotation`` (its check sign-in)."""
     until: dt.datetime | None = None
     """When a real use ended (None for drills)."""
+    seq: int = field(default=0, compare=False)
+    """The entry's number in the signed log (0 when unknown; evidence only, not identity)."""
 
 
 @dataclass(frozen=True)

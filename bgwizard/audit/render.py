@@ -11,6 +11,7 @@ import json
 from typing import Any, Final
 
 from bgwizard.audit.model import AuditReport, Finding, Severity
+from bgwizard.text import plural
 
 SCHEMA_VERSION: Final = 1
 _HEADINGS: Final[dict[Severity, str]] = {
@@ -113,7 +114,7 @@ def summary_line(report: AuditReport) -> str:
     """``3 errors, 2 warnings, 0 not checked, 1 info, 71 passed``."""
     na = report.count("not_applicable")
     return (
-        f"{report.count('error')} errors, {report.count('warning')} warnings, "
+        f"{plural(report.count('error'), 'error')}, {plural(report.count('warning'), 'warning')}, "
         f"{report.count('not_checked')} not checked, {report.count('info')} info, "
         + (f"{na} not applicable (licence), " if na else "")
         + f"{report.count('ok')} passed"

@@ -38,7 +38,7 @@ RULES: Final[dict[str, str]] = {
     "password.expiration": "The password never expires (DisablePasswordExpiration)",
     "auth.strong_method": "A passkey or certificate is registered (mandatory MFA)",
     "auth.personal_device": "No phone, SMS or Authenticator method is registered",
-    "signin.unexplained": "The last successful sign-in is explained by a drill",
+    "signin.unexplained": "The last successful sign-in is explained by the signed log",
     "drill.last": "The last drill is less than 90 days old",
     "ca.exclusion": "Excluded from every Conditional Access policy",
     "ca.targets_account": "Policies that target the accounts explicitly",

@@ -24,6 +24,15 @@ from bgwizard.profile.model import DRILL_INTERVAL_DAYS
 DRILL_MATCH_WINDOW: Final = dt.timedelta(hours=12)
 """A sign-in this close to a drill of the same account is that drill's."""
 USE_MATCH_MARGIN: Final = dt.timedelta(hours=2)
+PRODUCT_SIGNIN_WINDOW: Final = dt.timedelta(hours=1)
+"""How far a sign-in bgwizard logged (set-up, rotation, passkey check) may be from the account's
+last sign-in and still explain it: it is logged when the token arrives, minutes at most after."""
+PRODUCT_SIGNINS: Final = {
+    "setup-signin": "the set-up's verification sign-in",
+    "rotation": "the check sign-in of a password rotation",
+    "passkey-signin": "a passkey's registration check",
+}
+"""The log entry kinds of sign-ins bgwizard itself makes, and what they are called."""
 """A sign-in within a recorded real use, widened by this much (times are typed from notes)."""
 STRONG_KINDS: Final = frozenset({"fido2", "x509Certificate", "passkey"})
 PERSONAL_KINDS: Final = frozenset(
@@ -183,7 +192,9 @@ def _check_permanent(snap: AccountSnapshot, fix: str) -> Iterator[Finding]:
 
 
 def check_sign_in(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Finding]:
-    """The last successful sign-in was a drill; otherwise it is unexplained use."""
+    """The last successful sign-in was a drill, or a sign-in bgwizard made and logged (set-up
+    verification, rotation check, passkey check), or a recorded real use; otherwise it is
+    unexplained use."""
     if not snap.object_id or snap.user is None or isinstance(snap.user, Unread):
         return
     last = snap.last_success
@@ -212,6 +223,18 @@ def check_sign_in(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Fi
     if any(abs(last - when) <= DRILL_MATCH_WINDOW for when in drills):
         yield _finding(snap, "signin.unexplained", "ok", "The last sign-in was a logged drill.")
         return
+    own = _product_sign_in(records, last)
+    if own is not None:
+        what = PRODUCT_SIGNINS[own.kind]
+        yield _finding(
+            snap,
+            "signin.unexplained",
+            "ok",
+            f"The last sign-in was {what}, signed into the log.",
+            evidence=f"{seen} Signed log entry {own.seq or '?'} ({own.kind}) records it at"
+            f" {own.when:%Y-%m-%d %H:%M} UTC.",
+        )
+        return
     use = _recorded_use(records, last)
     if use is not None:
         yield _explained_by_use(snap, use, seen)
@@ -220,10 +243,21 @@ def check_sign_in(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Fi
         snap,
         "signin.unexplained",
         "error",
-        f"Unexplained use: signed in on {last:%Y-%m-%d %H:%M} UTC with no drill logged then.",
+        f"Unexplained use: signed in on {last:%Y-%m-%d %H:%M} UTC with no drill, set-up,"
+        " rotation or passkey check logged then.",
         evidence=seen,
         fix="Find out who used it and why; rotate the password and sheets afterwards.",
     )
+
+
+def _product_sign_in(records: list[DrillRecord], last: dt.datetime) -> DrillRecord | None:
+    """The logged sign-in bgwizard made closest to ``last``, within the window."""
+    near = [
+        r
+        for r in records
+        if r.kind in PRODUCT_SIGNINS and abs(last - r.when) <= PRODUCT_SIGNIN_WINDOW
+    ]
+    return min(near, key=lambda r: abs(last - r.when), default=None)
 
 
 def _recorded_use(records: list[DrillRecord], last: dt.datetime) -> DrillRecord | None:

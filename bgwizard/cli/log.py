@@ -182,6 +182,8 @@ def summary(entry: Entry) -> str:
             f"{text('account')}: retired {text('retired_serials')}, new {text('new_serials')}"
             f" ({text('reason')})"
         )
+    if entry.kind in ("setup-signin", "passkey-signin"):
+        return f"{text('account')}: {text('purpose')} at {text('signed_in')}"
     if entry.kind == "use":
         return f"{text('account')}: {text('incident')}, {text('started')} to {text('ended')}"
     if entry.kind == "log-start":

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Final
 
 from bgwizard.cli.parser import EXIT_FINDINGS, EXIT_OK, add_profile_option
 from bgwizard.errors import BgWizardError
+from bgwizard.text import plural
 
 if TYPE_CHECKING:
     from bgwizard.cli.parser import Subparsers
@@ -95,7 +96,7 @@ def _produce(what: str, args: argparse.Namespace) -> int:
         return _emit(service, document.markdown(), args.out, f"{document.title} (Markdown)")
     paper = args.paper or (profile.sheet_paper if profile.sheet_paper in ("a4", "letter") else "a4")
     rendered = service.render_pdf(document, paper)
-    label = f"{document.title} ({rendered.pages} pages, {paper})"
+    label = f"{document.title} ({plural(rendered.pages, 'page')}, {paper})"
     if args.out is None:
         said = service.print_pdf(rendered)
         print(f"{label}: {said or 'sent to the printer'}")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 
 from bgwizard.cli.parser import EXIT_FINDINGS, EXIT_OK
 from bgwizard.errors import BgWizardError, PrintError
+from bgwizard.text import plural
 
 if TYPE_CHECKING:
     from bgwizard.cli.parser import Subparsers
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     except BgWizardError as exc:
         print(f"bgwizard: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
-    print(f"Test sheet {content.serial} ({content.copies} pages, {args.paper}): {where}")
+    print(f"Test sheet {content.serial} ({plural(content.copies, 'page')}, {args.paper}): {where}")
     _print_dummy_password(content)
     return EXIT_OK
 

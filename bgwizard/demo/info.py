@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 DEMO_ADMIN_UPN: Final = "admin@contosologistics.onmicrosoft.com"
@@ -22,3 +24,8 @@ class DemoInfo:
     """The account to sign in with."""
     password_hint: str = "the password is in README.md, under Demo mode"
     """Where the user finds the demo admin's password (never the password itself)."""
+    keep_log: Callable[[Path], list[Path]] | None = None
+    """Copies the training log (and its public keys) to a folder before the demo folder
+    vanishes; returns the files written (``bgwizard.demo.workspace.keep_training_log``)."""
+    training_log: Path | None = None
+    """The demo's training log (it may not exist yet)."""

@@ -1,7 +1,10 @@
-"""Log entries other than drills: password rotations and real break glass uses (post-mortem).
+"""Log entries other than drills: password rotations, real break glass uses (post-mortem), and
+the sign-ins bgwizard itself makes (set-up verification, a passkey's registration check).
 
-Pure: builds the ``data`` of a signed log entry (``kind`` ``rotation`` or ``use``); the set-up
-wizard's rotation step and the post-mortem form append them through ``DrillRecorder``.
+Pure: builds the ``data`` of a signed log entry (``kind`` ``rotation``, ``use``,
+``setup-signin`` or ``passkey-signin``); the screens append them through ``DrillRecorder``.
+Every sign-in bgwizard makes is logged with its time (``signed_in``), so the audit can tell it
+from an unexplained use.
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ from bgwizard.ledger.chain import JsonValue
 
 USE_FIELDS: Final = ("incident", "reason", "who", "actions", "lessons")
 """Post-mortem fields a real use must record (all required)."""
+SIGNIN_KINDS: Final = {
+    "setup-signin": "the set-up's verification sign-in",
+    "passkey-signin": "a passkey's registration check",
+}
+"""Entry kinds of the sign-ins bgwizard makes outside drills and rotations, as people say them."""
 
 
 def _utc(when: dt.datetime) -> str:
@@ -31,17 +39,66 @@ def rotation_data(
     new_serials: Sequence[str],
     reason: str,
     when: dt.datetime,
+    signed_in: dt.datetime | None = None,
 ) -> dict[str, JsonValue]:
-    """The entry for a password rotation: which sheets were retired and which replace them."""
+    """The entry for a password rotation: which sheets were retired and which replace them.
+
+    Args:
+        account_upn: the account.
+        account_id: its object id.
+        retired_serials: sheets no longer valid.
+        new_serials: the sheets of the new password.
+        reason: why (drill finding, real use, lost sheet…).
+        when: when the rotation was done.
+        signed_in: when the check sign-in with the new password happened (the audit matches
+            the account's last sign-in against it).
+
+    Raises:
+        LedgerError: no reason, or a naive time.
+    """
     if not reason.strip():
         raise LedgerError("A rotation needs a reason (drill finding, real use, lost sheet…).")
-    return {
+    data: dict[str, JsonValue] = {
         "account": account_upn,
         "account_id": account_id,
         "when": _utc(when),
         "reason": reason.strip(),
         "retired_serials": list(retired_serials),
         "new_serials": list(new_serials),
+    }
+    if signed_in is not None:
+        data["signed_in"] = _utc(signed_in)
+    return data
+
+
+def signin_data(
+    kind: str,
+    account_upn: str,
+    account_id: str,
+    *,
+    signed_in: dt.datetime,
+    checks: Sequence[str] = (),
+) -> dict[str, JsonValue]:
+    """The entry for a sign-in bgwizard made as the account (``kind`` in ``SIGNIN_KINDS``).
+
+    Args:
+        kind: ``setup-signin`` or ``passkey-signin``.
+        account_upn: the account that signed in.
+        account_id: its object id.
+        signed_in: when the sign-in happened.
+        checks: what the sign-in proved, one short sentence each.
+
+    Raises:
+        LedgerError: an unknown kind or a naive time.
+    """
+    if kind not in SIGNIN_KINDS:
+        raise LedgerError(f"Unknown sign-in entry kind {kind!r}.")
+    return {
+        "account": account_upn,
+        "account_id": account_id,
+        "signed_in": _utc(signed_in),
+        "purpose": SIGNIN_KINDS[kind],
+        "checks": list(checks),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from bgwizard.audit.model import AuditReport, DrillRecord, Unread
@@ -26,6 +27,7 @@ from bgwizard.drill.checks import (
     check_token,
     sign_in_method,
 )
+from bgwizard.drill.events import SIGNIN_KINDS
 from bgwizard.drill.model import ItemResult, failed, not_run, passed
 from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
 from bgwizard.graph.directory import GraphDirectory
@@ -274,7 +276,9 @@ class LogDrillSource:
         if not self._log.exists():
             return ()
         entries = self._log.entries()
-        return tuple(record for e in entries if (record := _drill_record(e.kind, e.data)))
+        return tuple(
+            replace(record, seq=e.seq) for e in entries if (record := _drill_record(e.kind, e.data))
+        )
 
 
 def _time(text: object) -> dt.datetime:
@@ -284,8 +288,15 @@ def _time(text: object) -> dt.datetime:
 def _drill_record(kind: str, data: dict[str, Any]) -> DrillRecord | None:
     """The drill's sign-in time: from the sign-in log evidence, else when bgwizard saw it.
 
-    A real use (``use_data``) becomes a record spanning its start and end.
+    A real use (``use_data``) becomes a record spanning its start and end; a sign-in bgwizard
+    made (set-up verification, passkey check, a rotation's check) a record of that kind at its
+    ``signed_in`` time (an older rotation entry without one: its ``when``).
     """
+    if kind in SIGNIN_KINDS or kind == "rotation":
+        text = data.get("signed_in") or (data.get("when") if kind == "rotation" else None)
+        if not text:
+            return None
+        return DrillRecord(str(data.get("account_id", "")), _time(text), kind)
     if kind == "use":
         if not data.get("started"):
             return None

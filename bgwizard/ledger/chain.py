@@ -28,8 +28,11 @@ NAMESPACE: Final = "bgwizard-drill"
 FORMAT_VERSION: Final = 1
 GENESIS: Final = "0" * 64
 """``prev`` of the first entry of a log."""
-KINDS: Final = frozenset({"log-start", "drill", "rotation", "use", "key-change", "note"})
-"""Entry kinds: a new (maybe linked) log, a drill, a rotation, a real use, a key change."""
+KINDS: Final = frozenset({"log-start", "drill", "rotation", "use", "key-change", "note"}).union(
+    {"setup-signin", "passkey-signin"}
+)
+"""Entry kinds: a new (maybe linked) log, a drill, a rotation, a real use, a key change, and the
+sign-ins bgwizard itself makes: set-up verification and a passkey's registration check."""
 _PRINCIPAL: Final = re.compile(r"^[A-Za-z0-9._@+-]{1,128}$")
 
 JsonValue = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]

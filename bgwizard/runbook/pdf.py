@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 from xml.sax.saxutils import escape
@@ -109,7 +110,11 @@ class _Flowables:
         self.width = width
         self.body = ParagraphStyle("body", fontName=SANS, fontSize=BODY_SIZE, leading=13)
         self.body_after = ParagraphStyle("body-after", parent=self.body, spaceAfter=6)
-        self.cell = ParagraphStyle("cell", parent=self.body, fontSize=9, leading=11.5)
+        # splitLongWords off: a word too wide for its column overflows rather than printing
+        # as "PAS|S"; column_widths leaves no word too wide unless the page cannot hold it.
+        self.cell = ParagraphStyle(
+            "cell", parent=self.body, fontSize=9, leading=11.5, splitLongWords=0
+        )
         self.cell_head = ParagraphStyle("cell-head", parent=self.cell, fontName=SANS_BOLD)
         self.headings = {
             level: ParagraphStyle(
@@ -180,14 +185,20 @@ class _Flowables:
         has_header = any(cell.strip() for cell in table.header)
         rows = [list(table.header)] if has_header else []
         rows += [list(row) for row in table.rows]
+        # The header prints in bold: measure it so (a regular measure split "Custodian|s").
+        measured = [[f"**{c}**" if i == 0 and has_header and c else c for c in row]
+                    for i, row in enumerate(rows)]  # fmt: skip
+        widths = column_widths(measured, self.width, _measure)
         cells = [
             [
-                Paragraph(inline_markup(c), self.cell_head if i == 0 and has_header else self.cell)
-                for c in row
+                Paragraph(
+                    cell_markup(c, widths[j] - _PAD, _measure),
+                    self.cell_head if i == 0 and has_header else self.cell,
+                )
+                for j, c in enumerate(row)
             ]
             for i, row in enumerate(rows)
         ]
-        widths = column_widths(rows, self.width, _measure)
         style = [
             ("FONTNAME", (0, 0), (-1, -1), SANS),
             ("GRID", (0, 0), (-1, -1), 0.4, (0.55, 0.55, 0.55)),
@@ -248,13 +259,44 @@ def column_widths(
 
 
 def _longest_word(text: str, measure: Callable[[str], float]) -> float:
-    """The widest single word of ``text`` as printed (a code span counts as one word)."""
-    spans = md.inline_spans(text)
-    widths = [
-        measure(f"`{t}`") if style == "code" else max((measure(w) for w in t.split()), default=0.0)
-        for style, t in spans
-    ]
+    """The widest single word of ``text`` as printed (bold measured bold).
+
+    A code span counts as one word, except that it may break before an ``@`` (a UPN prints
+    as its name and, below it, ``@domain``: ``cell_markup`` puts the break there).
+    """
+    widths = []
+    for style, t in md.inline_spans(text):
+        if style == "code":
+            widths += [measure(f"`{piece}`") for piece in _code_pieces(t)]
+        else:
+            mark = "**" if style == "bold" else ""
+            widths += [measure(f"{mark}{w}{mark}") for w in t.split()]
     return max(widths, default=0.0)
+
+
+def _code_pieces(code: str) -> list[str]:
+    """A code span cut before each ``@``: where a too-narrow column may break it."""
+    return [piece for piece in re.split(r"(?=@)", code) if piece]
+
+
+def cell_markup(text: str, room: float, measure: Callable[[str], float]) -> str:
+    """``inline_markup`` of a table cell whose text has ``room`` points per line.
+
+    Code spans wider than ``room`` break before their ``@`` instead of mid-word; other words
+    are never broken (``column_widths`` gives every column its longest word).
+    """
+    out: list[str] = []
+    for style, span in md.inline_spans(text):
+        if style == "code" and measure(f"`{span}`") > room:
+            pieces = [inline_markup(f"`{piece}`") for piece in _code_pieces(span)]
+            out.append("<br/>".join(pieces))
+        elif style == "code":
+            out.append(inline_markup(f"`{span}`"))
+        elif style == "bold":
+            out.append(inline_markup(f"**{span}**"))
+        else:
+            out.append(inline_markup(span))
+    return "".join(out)
 
 
 def _measure(text: str) -> float:

@@ -28,10 +28,19 @@ TEST_MARK: Final = "TEST PAGE — NOT A CREDENTIAL"
 NO_LOCATION: Final = "(not recorded)"
 DEFAULT_SIGN_IN_URL: Final = "https://entra.microsoft.com"
 CUSTODY_FIELDS: Final = ("Sealed by", "Witnessed by", "Date", "Envelope number")
-QR_WARNING: Final = (
-    "The square code holds the password. Scan it only with an offline USB scanner,"
-    " never with a phone: phone camera apps may upload what they scan."
+SCAN_RULE: Final = (
+    "Never photograph, copy or type the sheet into a file, and never scan it with a phone"
+    " or any networked device; only an offline USB scanner may read its square code."
 )
+"""The one rule about digitising a sheet, printed on every copy and said on every screen."""
+NO_QR_RULE: Final = "Never photograph, scan, copy or type this sheet into a file."
+"""The same rule for a sheet printed without the square code."""
+QR_WARNING: Final = (
+    "The square code holds the password: read it only with an offline USB scanner plugged"
+    " into the sign-in workstation, never with a phone (camera apps may upload what they scan)."
+)
+PIN_RULE: Final = "its PIN is on its own PIN sheet, stored apart from the key"
+"""Where a security key's PIN is, said the same way on every sheet and screen."""
 _SERIAL_ALPHABET: Final = UPPER + DIGITS
 
 
@@ -89,7 +98,7 @@ class SheetContent:
     def instructions(self) -> list[str]:
         """The short instructions printed on every copy."""
         return [
-            "Never photograph, scan, type into a file or otherwise digitise this sheet.",
+            SCAN_RULE if self.include_qr else NO_QR_RULE,
             f"Sign in at {self.sign_in_url} as {self.upn or 'the account above'},"
             " from a trusted workstation only.",
             "Type the password line by line; each line's check code finds a typing mistake.",
@@ -104,7 +113,7 @@ class SheetContent:
 def security_key_line(key: SecurityKeyRecord) -> str:
     """The sheet's line for a security key: label, model, AAGUID, and where its PIN is."""
     model = f" — {key.model}" if key.model else ""
-    return f"{key.label}{model} (AAGUID {key.aaguid}); PIN on the PIN sheet"
+    return f"{key.label}{model} (AAGUID {key.aaguid}); {PIN_RULE}"
 
 
 def normalise_typed(text: str) -> str:

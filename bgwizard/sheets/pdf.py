@@ -26,13 +26,20 @@ from bgwizard.sheets.model import (
 SANS: Final = "BgwSans"
 SANS_BOLD: Final = "BgwSans-Bold"
 MONO: Final = "BgwMono"
+MONO_BOLD: Final = "BgwMono-Bold"
 _FONT_FILES: Final = {
     SANS: "DejaVuSans.ttf",
     SANS_BOLD: "DejaVuSans-Bold.ttf",
     MONO: "DejaVuSansMono.ttf",
+    MONO_BOLD: "DejaVuSansMono-Bold.ttf",
 }
 MARGIN: Final = 50.0
 NEVER_USED: Final = "Never used on sheets: 0 O o 1 l I y Y z Z."
+PASSWORD_STYLE: tuple[str, float] = (MONO_BOLD, 0.0)
+"""Font of the password lines and extra space between characters (a fraction of the size).
+Measured with ``bench/ocr.py`` (tesseract at 300 dpi, the same 20 sheets, 80 lines): DejaVu
+Sans Mono 30% of lines read exactly, with 10% spacing 29%; DejaVu Sans Mono Bold 54%, with 10%
+spacing 44%. Bold strokes survive printing and scanning better, for OCR and for eyes alike."""
 _fonts_lock = threading.Lock()
 _fonts_ready = False
 
@@ -167,7 +174,7 @@ class _Page:
         self.y = top - pitch + size * 0.25
         for index, (line, code) in enumerate(zip(lines, self.content.check_codes(), strict=True)):
             self._text(MARGIN + 8, str(index + 1), SANS, 9)
-            self._text(MARGIN + 30, " ".join(blocks(line.reveal())), MONO, size)
+            self._password_line(MARGIN + 30, line.reveal(), size)
             self.c.setFont(MONO, 11)
             self.c.drawRightString(box_right - 8, self.y, f"check {code}")
             self.y -= pitch
@@ -179,6 +186,15 @@ class _Page:
             self.y = min(self.y, self._qr(box_right + 12, top, 90.0))
         elif self.content.include_qr:
             self.y = self._qr(MARGIN, self.y - 12, 108.0)
+
+    def _password_line(self, x: float, line: str, size: float) -> None:
+        """One line of the password in blocks, in ``PASSWORD_STYLE`` (see its docstring)."""
+        font, spacing = PASSWORD_STYLE
+        text = self.c.beginText(x, self.y)
+        text.setFont(font, size)
+        text.setCharSpace(spacing * size)
+        text.textLine(" ".join(blocks(line)))
+        self.c.drawText(text)
 
     def _qr(self, left: float, top: float, side: float) -> float:
         """Draw the QR code at ``left``/``top`` with its warning; returns the lowest y used."""

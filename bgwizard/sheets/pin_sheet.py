@@ -1,6 +1,6 @@
 """The PIN sheet of a security key: one page, in memory, kept apart from the key.
 
-The credential sheet says "PIN on the PIN sheet"; this is that sheet. Like the credential
+The credential sheet says "its PIN is on its own PIN sheet"; this is that sheet. Like the credential
 sheet it is drawn with the shipped fonts and never touches the disk; the PIN is revealed
 only into the PDF's drawing calls.
 """

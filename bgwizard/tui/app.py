@@ -69,6 +69,13 @@ class BgWizardApp(App[None]):
         ),
         Binding("f1", "help", "Keys", id="help", tooltip="Show the keys of this screen."),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Leave bgwizard."),
+        Binding(
+            "ctrl+k",
+            "keep_training_log",
+            "Keep the training log",
+            id="keep_training_log",
+            tooltip="Demo: copy the signed training log and its public keys to a folder.",
+        ),
     ]
 
     identity: var[SignedInIdentity | None] = var(None)
@@ -102,6 +109,8 @@ class BgWizardApp(App[None]):
         self.services = services
         self.profile = profile
         self.demo = demo
+        self._kept_log: int | None = None
+        """The training log's mtime when it was last kept (demo), to ask again only if it grew."""
         self.clock = clock
         self._keymap = {**profile.ui.keymap, **(keymap or {})}
         self.theme = profile.ui.theme if profile.ui.theme in THEMES else THEMES[0]
@@ -158,7 +167,44 @@ class BgWizardApp(App[None]):
         """No second sign-in while one is on screen (or a dialog is open)."""
         if action == "sign_in":
             return not isinstance(self.screen, ModalScreen) and not _is_sign_in(self.screen)
+        if action == "keep_training_log":
+            return self.demo is not None and self.demo.keep_log is not None
         return True
+
+    def action_keep_training_log(self) -> None:
+        """Demo: copy the training log out of the demo folder before it vanishes."""
+        if self.demo is None or self.demo.keep_log is None:
+            return
+        from bgwizard.screens.keep_log import KeepLogDialog
+
+        dialog = KeepLogDialog(self.demo.keep_log)
+        self.push_screen(dialog, callback=lambda _: self._remember_kept(dialog.kept))
+
+    def _remember_kept(self, kept: list[Path]) -> None:
+        log = self.demo.training_log if self.demo is not None else None
+        if kept and log is not None and log.exists():
+            self._kept_log = log.stat().st_mtime_ns
+
+    async def action_quit(self) -> None:
+        """Leave; in the demo, first offer to keep a training log that would vanish."""
+        demo = self.demo
+        log = demo.training_log if demo is not None else None
+        if demo is None or demo.keep_log is None or log is None or not log.exists():
+            self.exit()
+            return
+        if self._kept_log == log.stat().st_mtime_ns:  # kept, and nothing signed since
+            self.exit()
+            return
+        if isinstance(self.screen, ModalScreen):  # ctrl+q again on the dialog: quit
+            self.exit()
+            return
+        from bgwizard.screens.keep_log import KeepLogDialog
+
+        def done(quit_now: bool | None) -> None:
+            if quit_now:
+                self.exit()
+
+        self.push_screen(KeepLogDialog(demo.keep_log, quitting=True), callback=done)
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from bgwizard.errors import BgWizardError, SignInCancelled
 from bgwizard.ports import DemoApprover, DrillChecker, DrillChecksFactory, KeyFinder, LogRecorder
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.drill.items import ItemRow, ManualItem
+from bgwizard.sheets.model import PIN_RULE
 
 _AUTOMATIC = [s for s in CHECKLIST if s.automatic]
 _PHASE_TITLES = {"before": "1  Before", "during": "2  During", "after": "3  After"}
@@ -200,7 +201,7 @@ class DrillScreen(Screen[None]):
             text = (
                 f"In a private browser window open {prompt.verification_uri}, enter "
                 f"{prompt.user_code} and sign in as {prompt.login_hint} with the account's "
-                "security key (its PIN is on the sheet), or with the sheet's password."
+                f"security key ({PIN_RULE}), or with the sheet's password."
             )
         for box in boxes:  # none once the screen is gone (a worker may finish late)
             box.update(text)
@@ -215,7 +216,15 @@ class DrillScreen(Screen[None]):
 
     def action_approve(self) -> None:
         """Demo: approve the code in the emulator, typing the password from the sheet."""
-        if self._approver is None or self.prompt is None:
+        if self._approver is None:
+            return
+        if self.prompt is None:
+            self.notify(
+                "No sign-in is waiting for approval yet: press 'Sign in as the account' first,"
+                " then approve its code here.",
+                title="Nothing to approve",
+                severity="warning",
+            )
             return
         from bgwizard.screens.approve import ApproveDialog
 

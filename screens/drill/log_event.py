@@ -1,4 +1,5 @@
-"""Sign a rotation or a real use into the signed log, with the drill's signing dialog.
+"""Sign a rotation, a real use or a sign-in bgwizard made into the signed log, with the
+drill's signing dialog.
 
 The same signer, key and passphrase fields as the drill, and the same refusal: a log that does
 not verify is not appended to, and the dialog offers a new log linked to it. Dismisses with a
@@ -18,6 +19,8 @@ from bgwizard.secret import Secret
 HEADINGS = {
     "rotation": "Sign the rotation into the log",
     "use": "Sign the real use into the log",
+    "setup-signin": "Sign the set-up's verification sign-in into the log",
+    "passkey-signin": "Sign the passkey's check sign-in into the log",
 }
 
 

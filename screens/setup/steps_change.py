@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 from bgwizard.screens.setup.base import WizardStep
 from bgwizard.setup.ca_plan import CaPlan
 from bgwizard.setup.journal import StepId
+from bgwizard.text import plural
 
 if TYPE_CHECKING:
     from bgwizard.screens.setup.session import WizardSession
@@ -156,14 +157,19 @@ class CaStepScreen(WizardStep):
     async def _make_plan(self) -> None:
         plan = self._plan = await self.session.service.plan_ca()
         names = {a.object_id: a.upn.split("@")[0] for a in self.session.profile.accounts}
-        lines = [f"{plan.total} policies read; {plan.already_done} exclude every account directly."]
+        lines = [
+            f"{plural(plan.total, 'policy', 'policies')} read; {plan.already_done} exclude"
+            " every account directly."
+        ]
         lines += [f"• {c.describe(names)}" for c in plan.changes]
         self.lines("plan").update("\n".join(lines))
         apply = self.query_one("#apply", Button)
         apply.display = True
         apply.label = "Back up and apply" if plan.changes else "Confirm"
         self.say(
-            f"{len(plan.changes)} policies to change." if plan.changes else "Nothing to change."
+            f"{plural(len(plan.changes), 'policy', 'policies')} to change."
+            if plan.changes
+            else "Nothing to change."
         )
 
     @on(Button.Pressed, "#apply")
@@ -177,7 +183,8 @@ class CaStepScreen(WizardStep):
             result = await self.session.service.apply_ca(plan)
             backup = f" Backup: {result.backup}." if result.backup else ""
             self.lines("plan").update(
-                f"Changed {len(result.patched)} policies; re-read: all {result.total} exclude"
+                f"Changed {plural(len(result.patched), 'policy', 'policies')}; re-read: all"
+                f" {result.total} exclude"
                 f" every account directly.{backup}"
             )
             if result.backup:
@@ -198,7 +205,10 @@ class CaStepScreen(WizardStep):
 
         async def job() -> None:
             restored = await self.session.service.restore_ca(Path(path))
-            self.notify(f"Restored {len(restored)} policies from {path}.", title="Restore")
+            self.notify(
+                f"Restored {plural(len(restored), 'policy', 'policies')} from {path}.",
+                title="Restore",
+            )
             self.can_continue(False)
             await self._make_plan()
 

@@ -28,6 +28,7 @@ from bgwizard.secret import Secret
 from bgwizard.sheets.jobs import JobStatus, PrintJob, PrintQueue
 from bgwizard.sheets.model import PAPER_SIZES, SAVE_WARNING, RenderedSheet, SheetContent, blocks
 from bgwizard.sheets.password import DEFAULT_LENGTH, PasswordPolicy
+from bgwizard.text import plural
 
 REVEAL_WARNING = (
     "Revealing shows the password on this screen, where a camera, a screen recorder or a"
@@ -170,6 +171,17 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         self.query_one("#done-box").display = reached >= 3
         self.query_one("#options").disabled = reached >= 3
         self.query_one("#output").disabled = reached >= 3
+        if self.is_mounted and reached:
+            # The section of the next action is scrolled into view: no hunting below the fold.
+            self.call_after_refresh(
+                self._show_section, ("#output", "#readback", "#done-box")[reached - 1]
+            )
+
+    def _show_section(self, selector: str) -> None:
+        section = self.query_one(selector)
+        section.scroll_visible(animate=False, top=True)
+        if selector == "#done-box":
+            self.query_one("#done", Button).focus(scroll_visible=False)
 
     def on_mount(self) -> None:
         self.query_one("#job-box").display = False
@@ -227,8 +239,9 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         self._risks_seen = None
         self.query_one("#print", Button).label = "Print both copies"
         self.query_one("#sheet-status", Static).update(
-            f"Sheet {content.serial} is ready: {_pages(sheet.pages)}, {content.copies} copies"
-            f" ({len(content.lines())} lines each). Destroy any copy drawn earlier."
+            f"Sheet {content.serial} is ready: {plural(sheet.pages, 'page')},"
+            f" {plural(content.copies, 'copy', 'copies')}"
+            f" ({plural(len(content.lines()), 'line')} each). Destroy any copy drawn earlier."
         )
         self.query_one(ReadBackPanel).prepare(content, self._service.check)
         self.stage = "drawn"
@@ -516,7 +529,3 @@ class SheetsScreen(Screen[SheetOutcome | None]):
         self._revealed = False
         self.query_one("#reveal", Button).label = "Show the password"
         self.query_one("#reveal-box").display = False
-
-
-def _pages(count: int) -> str:
-    return f"{count} page{'s' if count != 1 else ''}"

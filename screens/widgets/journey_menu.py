@@ -30,7 +30,7 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
     Journey(
         "drill",
         "Quarterly drill",
-        "Sign in with a sheet, check the alert fired, sign the drill log.",
+        "Sign in with a sheet, ask if the alert arrived, sign the log.",
     ),
     Journey(
         "audit",

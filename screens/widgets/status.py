@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 from bgwizard.auth.identity import SignedInIdentity, TenantInfo
 from bgwizard.profile.model import Profile
+from bgwizard.text import plural
 
 
 def status_lines(
@@ -84,12 +85,12 @@ def _drill_lines(profile: Profile, today: dt.date) -> list[str]:
         return [
             "Quarterly drill",
             f"  last {profile.last_drill}",
-            f"  next due {due} (in {days} days)",
+            f"  next due {due} (in {plural(days, 'day')})",
         ]
     return [
         "Quarterly drill",
         f"  last {profile.last_drill}",
-        f"  next due {due} (overdue by {-days} days)",
+        f"  next due {due} (overdue by {plural(-days, 'day')})",
         f"  {OVERDUE_MARK} Overdue: run the quarterly drill now.",
     ]
 

@@ -91,9 +91,11 @@ def test_rotation_event_and_audit_drill_source(tmp_path: Path) -> None:
                          new_serials=["B"], reason="retired sheet found", when=T0)  # fmt: skip
     assert recorder.record_event("rotation", data, pinned_key(1), "alice").seq == 3
     records = source.drill_records()
-    assert records is not None and len(records) == 1
+    assert records is not None and [r.kind for r in records] == ["drill", "rotation"]
     assert records[0].account == "oid-1"
     assert records[0].when == dt.datetime(2026, 4, 1, 9, 5, tzinfo=dt.UTC)
+    # Issue 20: a rotation's check sign-in is one bgwizard made; its entry explains it.
+    assert (records[1].account, records[1].when, records[1].seq) == ("oid-1", T0, 3)
 
 
 def test_training_drills_never_touch_the_real_log(

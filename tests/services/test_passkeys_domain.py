@@ -136,7 +136,8 @@ def test_profile_keeps_security_keys(tmp_path: Path) -> None:
 def test_sheet_prints_the_security_key_line() -> None:
     line = security_key_line(KEY)
     assert line == (
-        f"BG key 1 (safe A) — YubiKey 5 Series with NFC (AAGUID {AAGUID}); PIN on the PIN sheet"
+        f"BG key 1 (safe A) — YubiKey 5 Series with NFC (AAGUID {AAGUID});"
+        " its PIN is on its own PIN sheet, stored apart from the key"
     )
     profile = Profile(tenant_name="Contoso")
     retired = SecurityKeyRecord("old", AAGUID, "m", retired=dt.date(2026, 1, 1))
@@ -147,7 +148,7 @@ def test_sheet_prints_the_security_key_line() -> None:
     assert content.security_keys == (line,)
     rendered = render_sheet(content)
     text = pdfium.PdfDocument(rendered.data)[0].get_textpage().get_text_range()
-    assert "Security key" in text and AAGUID in text and "PIN on the PIN sheet" in text
+    assert "Security key" in text and AAGUID in text and "its PIN is on its own PIN sheet" in text
 
 
 def test_key_errors_are_sentences() -> None:

@@ -106,7 +106,7 @@ def test_copy_marks_locations_and_identity(sheet: tuple[SheetContent, RenderedSh
         assert "bg-alpha@contosologistics.onmicrosoft.com" in text and "2026-11-27" in text
         for label in ("Sealed by", "Witnessed by", "Envelope number", "Object id"):
             assert label in text
-        assert "never with a phone" in text and "digitise" in text and "rotate" in text
+        assert "with a phone" in text and "offline USB scanner" in text and "rotate" in text
         low = text.lower()
         assert "break glass" not in low and "emergency" not in low and "test page" not in low
 

@@ -78,7 +78,10 @@ def test_use_and_rotation_entries_verify_with_openssh_and_feed_the_audit(tmp_pat
     signers = "".join(s.allowed_signers_line() + "\n" for s in log.signers())
     assert ssh_keygen_verify(log.path, tmp_path, signers) == [0, 0, 0]
     records = LogDrillSource(log).drill_records()
-    assert records == (DrillRecord(IDS[0], STARTED, "use", ENDED),)
+    assert records == (
+        DrillRecord(IDS[0], STARTED, "use", ENDED),
+        DrillRecord(IDS[0], ENDED + dt.timedelta(hours=1), "rotation"),  # its check sign-in
+    )
 
 
 def test_log_show_lists_every_entry(tmp_path: Path) -> None:

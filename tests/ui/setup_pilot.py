@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from fakes_setup import real_printer as real_printer
+from textual.errors import NoWidget
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Button, Input
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
@@ -81,11 +83,28 @@ async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float
 
 
 async def press(pilot: Pilot[Any], selector: str) -> None:
-    """Press a button of the current screen."""
+    """Press a button of the current screen, once a person could see it and click it."""
     button = pilot.app.screen.query_one(selector, Button)
     await until(pilot, lambda: button.display and not button.disabled)
+    await until(pilot, lambda: reachable(button))
     button.press()
     await pilot.pause()
+
+
+def reachable(widget: Widget) -> bool:
+    """Whether ``widget`` is on screen, not scrolled away and not covered (by a toast…).
+
+    What a person sees: the widget the screen shows at the middle of ``widget``'s region.
+    """
+    region = widget.region
+    width, height = widget.app.size
+    if not region.area or region.right > width or region.bottom > height:
+        return False
+    try:
+        shown, _ = widget.screen.get_widget_at(*region.center)
+    except NoWidget:
+        return False
+    return shown is widget or widget in shown.ancestors
 
 
 def on(app: BgWizardApp, name: str) -> Callable[[], bool]:

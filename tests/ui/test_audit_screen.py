@@ -107,6 +107,8 @@ async def test_fix_ca_posts_the_gaps_for_the_wizard() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         assert not app.screen.query_one("#fix-ca", Button).disabled
+        assert app.screen.query_one("#fix-ca", Button).display
+        assert "f6" in app.screen.active_bindings
         await pilot.press("f6")
         await pilot.pause()
         (request,) = app.fix_requests
@@ -119,7 +121,9 @@ async def test_fix_ca_is_off_without_gaps_and_incomplete_never_reads_as_pass() -
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         assert text(app, "#audit-status").startswith("Incomplete")
-        assert app.screen.query_one("#fix-ca", Button).disabled
+        fix = app.screen.query_one("#fix-ca", Button)
+        assert fix.disabled and not fix.display  # issue 20: not offered without a CA finding
+        assert "f6" not in app.screen.active_bindings  # nor in the footer
         await pilot.press("f6")
         await pilot.pause()
         assert app.fix_requests == []

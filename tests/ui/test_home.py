@@ -259,3 +259,15 @@ async def test_command_palette_finds_and_runs_actions(
         await pilot.pause()
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, expected))
+
+
+def test_the_drill_summary_does_not_claim_a_check_it_does_not_make() -> None:
+    """Issue 20: the drill asks the operator whether the alert arrived (a yes/no it records);
+    it reads no alert rule, so the home screen must not say it checks that the alert fired."""
+    from bgwizard.drill.model import CHECKLIST
+
+    (drill,) = [j for j in JOURNEYS if j.id == "drill"]
+    assert "check the alert" not in drill.summary.lower()
+    assert "ask if the alert arrived" in drill.summary
+    (alert,) = [spec for spec in CHECKLIST if spec.id == "alert"]
+    assert alert.confirm.endswith("?")  # the checklist asks it as a question, and so do we

@@ -32,6 +32,7 @@ from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.rotation.journal import Rotated
 from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.rotation import RotateScreen
+from bgwizard.screens.setup.verify_panel import VerifyPanel
 from bgwizard.sheets.service import SheetService
 from bgwizard.tui.app import BgWizardApp
 
@@ -127,6 +128,8 @@ async def test_a_verified_rotation_is_signed_into_the_log(
         assert app.screen is screen
         assert "Rotation complete and signed as entry 2 of" in _status(app)
         assert not screen.query_one("#sign-rotation").display
+        # Issue 20: the completed rotation no longer offers "Sign in as …" and its buttons.
+        assert not screen.query_one(VerifyPanel).display
     retired, current = _saved_serials(fakes)
     assert retired == [OLD_SERIAL] and len(current) == 1
     log = DrillLog(Path(profile.drill_log))
@@ -136,6 +139,7 @@ async def test_a_verified_rotation_is_signed_into_the_log(
     assert data["account"] == UPN and data["account_id"] == OID
     assert data["retired_serials"] == [OLD_SERIAL] and data["new_serials"] == current
     assert data["reason"] == REASON and entries[1].operator == "alice"
+    assert data["signed_in"] == FROZEN_NOW.strftime("%Y-%m-%dT%H:%M:%SZ")  # the check sign-in
     signers = "".join(s.allowed_signers_line() + "\n" for s in log.signers())
     assert ssh_keygen_verify(log.path, tmp_path, signers) == [0, 0]
     assert password not in log.path.read_text()

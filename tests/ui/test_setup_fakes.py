@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from fakes import AppFactory, FakeServices, admin_identity, sample_profile, settle
+from fakes_drill import FakeLogRecorder
 from fakes_setup import FakeKeys, FakePasskeys, FakeSetup, FakeVerifier
 from textual.pilot import Pilot
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 from bgwizard.errors import AuthError, BgWizardError
 from bgwizard.passkeys.policy import Fido2Policy
@@ -42,6 +43,11 @@ async def open_wizard(pilot: Pilot[Any], name: str) -> None:
     session.connected = True
     await app.push_screen(session.screen_for(session.next_step()))
     await settle(pilot, lambda: type(app.screen).__name__ == name)
+
+
+def _dialog_ready(app: Any) -> bool:
+    """The signing dialog is on screen and composed (its Sign button exists)."""
+    return type(app.screen).__name__ == "EventSignDialog" and bool(app.screen.query("#sign"))
 
 
 def _said(app: Any) -> str:
@@ -80,6 +86,7 @@ async def test_the_verify_step_shows_a_failed_sign_in_then_journals_a_good_one(
     profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["ca"]
     fakes.setup = FakeSetup(profile)
     verifier = fakes.verifier = FakeVerifier()
+    recorder = fakes.recorder = FakeLogRecorder(signer="alice")
     fakes.keys = FakeKeys()
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
@@ -96,8 +103,54 @@ async def test_the_verify_step_shows_a_failed_sign_in_then_journals_a_good_one(
         await settle(pilot, lambda: panel.prompt is not None)
         verifier.approve(admin_identity(ALPHA))
         await settle(pilot, lambda: f"verify:{ALPHA}" in profile.setup_steps_done)
+        # Issue 20: the verification sign-in is signed into the log when it happens.
+        await settle(pilot, lambda: _dialog_ready(app))
+        app.screen.query_one("#passphrase", Input).value = "correct horse battery"
+        app.screen.query_one("#sign", Button).press()
+        await settle(pilot, lambda: type(app.screen).__name__ == "VerifyStep")
+        (entry,) = recorder.entries
+        assert (entry.kind, entry.operator) == ("setup-signin", "alice")
+        assert entry.data["account"] == ALPHA and entry.data["signed_in"]
         await settle(pilot, lambda: panel.upn == BRAVO)
         assert "Next: sign in as " + BRAVO in _said(app)
+        verified = str(app.screen.query_one("#verified", Static).render())
+        assert "log entry 1" in verified
+
+
+async def test_a_verification_not_signed_into_the_log_holds_continue_back(
+    fakes: FakeServices, make_app: AppFactory
+) -> None:
+    """Closing the signing dialog leaves the sign-in unlogged: Continue stays hidden and a
+    button signs it later (an unlogged sign-in would be "unexplained use" in the audit)."""
+    profile = created_profile()
+    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["ca"]
+    profile.setup_steps_done += [f"verify:{BRAVO}"]
+    fakes.setup = FakeSetup(profile)
+    verifier = fakes.verifier = FakeVerifier()
+    recorder = fakes.recorder = FakeLogRecorder(signer="alice")
+    app = make_app(fakes, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(pilot, "VerifyStep")
+        panel = app.screen.query_one(VerifyPanel)
+        await settle(pilot, lambda: panel.upn == ALPHA)
+        panel.query_one("#verify-start", Button).press()
+        await settle(pilot, lambda: panel.prompt is not None)
+        verifier.approve(admin_identity(ALPHA))
+        await settle(pilot, lambda: _dialog_ready(app))
+        await pilot.press("escape")
+        await settle(pilot, lambda: type(app.screen).__name__ == "VerifyStep")
+        step = app.screen
+        await settle(pilot, lambda: step.query_one("#sign-signin").display)
+        assert not step.query_one("#continue").display
+        assert "not in the signed log" in _said(app)
+        assert recorder.entries == []
+        step.query_one("#sign-signin", Button).press()
+        await settle(pilot, lambda: _dialog_ready(app))
+        app.screen.query_one("#sign", Button).press()
+        await settle(pilot, lambda: type(app.screen).__name__ == "VerifyStep")
+        await settle(pilot, lambda: step.query_one("#continue").display)
+        assert [e.kind for e in recorder.entries] == ["setup-signin"]
+        assert not step.query_one("#sign-signin").display
 
 
 async def test_passkey_checks_say_what_is_missing(

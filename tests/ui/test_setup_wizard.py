@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from bgwizard.emulator import Emulator
+from bgwizard.ledger.store import DrillLog
 from bgwizard.screens.setup.rail import ProgressRail
 from bgwizard.screens.setup.verify_panel import VerifyPanel
 from ui.setup_pilot import (
@@ -25,6 +26,7 @@ from ui.setup_pilot import (
     make_sheet,
     on,
     press,
+    reachable,
     real_printer,
     sign_in_admin,
     tenant_state,
@@ -54,7 +56,9 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
         "svc-iam-recovery01@contosologistics.onmicrosoft.com",
         "svc-iam-recovery02@contosologistics.onmicrosoft.com",
     ]
-    app.screen.query_one("#custodians", Input).value = "Alex Doe, Sam Roe"
+    custodians = app.screen.query_one("#custodians", Input)
+    await until(pilot, lambda: reachable(custodians))  # no blank gap pushing it away
+    custodians.value = "Alex Doe, Sam Roe"
     await press(pilot, "#check")
     await until(pilot, continue_shown(app))
     await press(pilot, "#continue")
@@ -98,6 +102,7 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
         await approve_in_dialog_retry(stack, pilot, stack.papers[upn])
         key = f"verify:{upn}"
         await until(pilot, lambda key=key: key in stack.profile.setup_steps_done)
+        await sign_into_log(stack, pilot)
     await until(pilot, continue_shown(app))
     await press(pilot, "#continue")
 
@@ -116,6 +121,31 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
     assert all(n in summary for n in names) and "Alex Doe, Sam Roe" in summary
     await press(pilot, "#finish")
     await until(pilot, on(app, "HomeScreen"))
+
+
+async def sign_into_log(stack: Stack, pilot: Pilot[Any]) -> None:
+    """Sign the verification sign-in into the log (the first one creates the key)."""
+    app = stack.app
+    await until(pilot, on(app, "EventSignDialog"))
+    app.screen.query_one("#signer", Input).value = "alex.doe"
+    app.screen.query_one("#passphrase", Input).value = "correct horse battery"
+    await press(pilot, "#sign")
+    await until(pilot, on(app, "VerifyStep"))
+
+
+async def test_every_step_s_primary_action_is_in_view_at_100_by_32(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20: at 100×32 every button the wizard is driven with (each step's primary action,
+    Continue, the sheet screen's Print, Check and Continue, the sign-in's Approve) is on screen,
+    not scrolled away and not under a toast, when it is pressed (``press`` waits for that)."""
+    real_printer(tmp_path, monkeypatch)
+    stack = build(emu, tmp_path)
+    try:
+        async with stack.app.run_test(size=(100, 32)) as pilot:
+            await run_wizard(stack, pilot)
+    finally:
+        await stack.directory.close()
 
 
 def wrong(password: str) -> str:
@@ -161,5 +191,9 @@ async def test_the_wizard_sets_up_the_sample_tenant(
     ]
     assert hits == []  # not in the profile, the CA backup, the emulator's state, anywhere
     assert any((tmp_path / "profile" / "ca-backups").glob("ca-backup-*.json"))
+    # Issue 20: the log starts at set-up, with each verification sign-in signed as its kind.
+    entries = DrillLog(Path(saved.drill_log)).entries()
+    assert [e.kind for e in entries] == ["log-start", "setup-signin", "setup-signin"]
+    assert [e.data["account"] for e in entries[1:]] == names
     out, err = capfd.readouterr()
     assert not any(p in out or p in err for p in stack.papers.values())

@@ -297,3 +297,35 @@ def test_errors_win_over_not_checked() -> None:
 def test_a_surname_containing_glass_is_not_flagged() -> None:
     douglass = dataclasses.replace(user(IDS[0], 1), display_name="Sam Douglass")
     assert only(with_account1(user=douglass), "account.name").severity == "ok"
+
+
+@pytest.mark.parametrize("kind", ["setup-signin", "rotation", "passkey-signin"])
+def test_a_logged_sign_in_bgwizard_made_explains_the_last_sign_in(kind: str) -> None:
+    """Issue 20: the set-up's verification, a rotation's check and a passkey check are logged
+    entries of their own kinds, and the audit accepts exactly those near the sign-in."""
+    when = NOW - dt.timedelta(days=2)
+    near = (DrillRecord(IDS[0], when - dt.timedelta(minutes=3), kind, seq=4),)
+    report = run_audit(snapshot(accounts=(account(1, last_success=when), account(2)), drills=near))
+    found = only(report, "signin.unexplained")
+    assert found.severity == "ok", found
+    assert f"entry 4 ({kind})" in found.evidence
+
+
+@pytest.mark.parametrize(
+    ("kind", "account_index", "minutes"),
+    [
+        ("setup-signin", 0, 90),  # logged, but not then
+        ("setup-signin", 1, 3),  # the other account's
+        ("note", 0, 3),  # a kind that records no sign-in
+        ("key-change", 0, 0),
+    ],
+)
+def test_no_logged_sign_in_explains_it_otherwise(
+    kind: str, account_index: int, minutes: int
+) -> None:
+    when = NOW - dt.timedelta(days=2)
+    near = (DrillRecord(IDS[account_index], when - dt.timedelta(minutes=minutes), kind),)
+    report = run_audit(snapshot(accounts=(account(1, last_success=when), account(2)), drills=near))
+    found = only(report, "signin.unexplained")
+    assert found.severity == "error"
+    assert found.message.startswith("Unexplained use")

@@ -33,3 +33,34 @@ def test_use_entry_needs_every_post_mortem_field() -> None:
     with pytest.raises(LedgerError, match="end before"):
         use_data("bg@x", "oid", started=T0, ended=T0 - dt.timedelta(1), password_rotated=False,
                  fields=fields)  # fmt: skip
+
+
+def test_sign_ins_bgwizard_makes_have_entry_kinds_the_audit_accepts() -> None:
+    """Issue 20: every product sign-in kind is a ledger kind and explains a sign-in in the
+    audit; a rotation carries its check sign-in's time."""
+    from bgwizard.audit.rules_access import PRODUCT_SIGNINS
+    from bgwizard.drill.events import SIGNIN_KINDS, signin_data
+    from bgwizard.drill.service import _drill_record
+    from bgwizard.ledger.chain import KINDS
+
+    assert set(SIGNIN_KINDS) | {"rotation"} == set(PRODUCT_SIGNINS)
+    assert set(PRODUCT_SIGNINS) <= KINDS
+    data = signin_data("setup-signin", "bg@x", "oid", signed_in=T0, checks=["holds GA"])
+    assert data["signed_in"] == "2026-05-01T03:00:00Z" and data["checks"] == ["holds GA"]
+    canonical_json(data)
+    record = _drill_record("setup-signin", data)
+    assert record is not None and (record.kind, record.account, record.when) == (
+        "setup-signin", "oid", T0,
+    )  # fmt: skip
+    with pytest.raises(LedgerError, match="kind"):
+        signin_data("drill", "bg@x", "oid", signed_in=T0)
+    rotated = rotation_data("bg@x", "oid", retired_serials=[], new_serials=["B"], reason="lost",
+                            when=T0, signed_in=T0 + dt.timedelta(minutes=4))  # fmt: skip
+    record = _drill_record("rotation", rotated)
+    assert record is not None and record.when == T0 + dt.timedelta(minutes=4)
+    older = rotation_data("bg@x", "oid", retired_serials=[], new_serials=["B"], reason="lost",
+                          when=T0)  # fmt: skip
+    assert "signed_in" not in older
+    record = _drill_record("rotation", older)
+    assert record is not None and record.when == T0  # entries written before issue 20
+    assert _drill_record("note", {"account_id": "oid", "signed_in": "2026-05-01T03:00:00Z"}) is None

@@ -80,7 +80,7 @@ def test_texts_are_neutral_and_instruct() -> None:
     everything = " ".join([TITLE, QR_WARNING, *CUSTODY_FIELDS, *c.instructions()]).lower()
     assert "break glass" not in everything and "emergency" not in everything
     text = " ".join(c.instructions())
-    assert "digitise" in text and "rotate" in text and c.upn in text and c.serial in text
+    assert "offline USB scanner" in text and "rotate" in text and c.upn in text and c.serial in text
     assert "https://entra.microsoft.com" in text
     assert "phone" in QR_WARNING and "USB scanner" in QR_WARNING
     assert CUSTODY_FIELDS == ("Sealed by", "Witnessed by", "Date", "Envelope number")
