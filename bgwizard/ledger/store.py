@@ -149,7 +149,10 @@ class DrillLog:
     def _append(
         self, key: SigningKey, operator: str, kind: str, data: dict[str, JsonValue], create: bool
     ) -> Entry:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise LogError(f"Cannot create the folder of {self.path}: {exc.strerror}.") from exc
         with self._locked():
             self._remove_stale_temporaries()
             old = b"" if create else self.path.read_bytes()
@@ -172,7 +175,12 @@ class DrillLog:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         lock_path = self.path.with_name(f".{self.path.name}.lock")
-        with open(lock_path, "a+b") as lock:
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError as exc:
+            raise LogError(f"Cannot lock the drill log {self.path}: {exc.strerror}.") from exc
+        with os.fdopen(fd, "r+b") as lock:
+            os.fchmod(lock.fileno(), 0o600)  # a lock file left 0644 by an older version
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             try:
                 yield
@@ -187,7 +195,7 @@ class DrillLog:
     def _replace(self, content: bytes) -> None:
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:
                 view = memoryview(content)
                 while view:
