@@ -443,6 +443,26 @@ class Verification:
         return replace(self, first_bad=self.entries + 1, reason=reason)
 
 
+def change_problem(active: Sequence[Signer], change: SignerChange) -> str:
+    """Why a signer change cannot apply to a log trusting ``active`` ('' when it can)."""
+    if change.action == "add" and change.signer in active:
+        return "it adds a signer that is already trusted"
+    if change.action == "retire" and change.signer not in active:
+        return "it retires a signer that is not trusted"
+    if change.action == "retire" and len(active) == 1:
+        return "it retires the last trusted signer"
+    return ""
+
+
+def signer_change(data: Mapping[str, object]) -> SignerChange:
+    """The change a ``signers`` entry's data makes.
+
+    Raises:
+        LedgerError: the data does not name an action, a valid principal and key.
+    """
+    return _signer_change(data)
+
+
 @dataclass
 class _Trust:
     """The signers trusted while walking a log."""
@@ -469,13 +489,7 @@ class _Trust:
         return ""
 
     def _change_problem(self, change: SignerChange) -> str:
-        if change.action == "add" and change.signer in self.active:
-            return "it adds a signer that is already trusted"
-        if change.action == "retire" and change.signer not in self.active:
-            return "it retires a signer that is not trusted"
-        if change.action == "retire" and len(self.active) == 1:
-            return "it retires the last trusted signer"
-        return ""
+        return change_problem(tuple(self.active), change)
 
     def accept(self, number: int, entry: Entry) -> None:
         if number == 1:

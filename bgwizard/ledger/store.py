@@ -27,12 +27,14 @@ from bgwizard.ledger.chain import (
     JsonValue,
     Signer,
     Verification,
+    change_problem,
     encode_line,
     key_fingerprint,
     line_hash,
     new_entry,
     parse_allowed_signers,
     parse_line,
+    signer_change,
     verify_lines,
 )
 from bgwizard.ledger.sshsig import SigningKey, verify
@@ -186,6 +188,8 @@ class DrillLog:
                 if not result.ok:
                     raise LogRefused(self.path, result)
                 _check_signer(self.path, result, Signer(operator, key.public_line), self.pinned)
+                if kind == "signers":
+                    _check_change(result, data)
                 seq, prev = result.entries + 1, result.head
             try:
                 entry = new_entry(
@@ -273,6 +277,16 @@ def _check_signer(
             "a trusted signer adds it first (bgwizard log signers add), or sign with a trusted key"
         )  # fmt: skip
         raise SignerNotTrusted(f"{who} is not a trusted signer of {path}: {hint}.")
+
+
+def _check_change(result: Verification, data: dict[str, JsonValue]) -> None:
+    """Refuse a signer change that cannot apply (already trusted, not trusted, the last one)."""
+    try:
+        problem = change_problem(result.active, signer_change(data))
+    except LedgerError as exc:
+        raise LogError(f"The signer change is invalid: {exc}.") from exc
+    if problem:
+        raise LogError(f"Refusing the signer change: {problem}.")
 
 
 def _closed(previous: Path, pinned: Iterable[Signer] | None) -> Verification:
