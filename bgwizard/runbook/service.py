@@ -15,6 +15,7 @@ from typing import Any
 
 from bgwizard.errors import LogError, RunbookError
 from bgwizard.ledger.anchored import ProfileLog
+from bgwizard.ledger.chain import printable
 from bgwizard.ledger.store import default_log_path
 from bgwizard.profile.model import Profile
 from bgwizard.runbook.model import (
@@ -96,10 +97,10 @@ def drill_record(time: str, operator: str, data: dict[str, Any]) -> DrillRecord:
     notes, account = data.get("notes"), data.get("account")
     return DrillRecord(
         date,
-        operator or NOT_RECORDED,
-        result,
-        notes if isinstance(notes, str) else "",
-        account if isinstance(account, str) else "",
+        printable(operator) or NOT_RECORDED,
+        printable(result),
+        printable(notes) if isinstance(notes, str) else "",
+        printable(account) if isinstance(account, str) else "",
     )
 
 
