@@ -66,8 +66,8 @@ def test_signers_output_is_an_allowed_signers_file_ssh_keygen_accepts(tmp_path: 
     log.append(pinned_key(1), "alice@contoso.example", "signers",
                signer_change_data("add", bob, "second operator"))  # fmt: skip
     log.append(pinned_key(2), "bob", "drill", {"result": "pass"})
-    profile = pinning_profile(tmp_path / "profile.toml", log,
-                              (("alice@contoso.example", pinned_key(1)), ("bob", pinned_key(2))))  # fmt: skip
+    pins = (("alice@contoso.example", pinned_key(1)), ("bob", pinned_key(2)))
+    profile = pinning_profile(tmp_path / "profile.toml", log, pins)
     code, out, _ = _run("signers", "--profile", str(profile))
     assert code == 0
     assert out.splitlines() == [

@@ -33,7 +33,8 @@ def append_forged(
     """Append one entry signed by ``key``, chained correctly onto the file's last line."""
     lines = path.read_bytes().splitlines()
     prev = line_hash(lines[-1]) if lines else GENESIS
-    path.write_bytes(path.read_bytes() + forged_line(len(lines) + 1, prev, kind, operator, data, key))
+    line = forged_line(len(lines) + 1, prev, kind, operator, data, key)
+    path.write_bytes(path.read_bytes() + line)
 
 
 def use_covering(account_id: str, signed_in: dt.datetime) -> dict[str, JsonValue]:

@@ -139,7 +139,7 @@ def test_refuses_to_append_and_links_a_new_log(tmp_path: Path) -> None:
 def test_key_rotation_keeps_old_entries_verifiable(tmp_path: Path) -> None:
     log = build_log(tmp_path / "log.jsonl", 2, key=pinned_key(1))
     bob = Signer("bob@contoso.example", pinned_key(2).public_line)
-    with pytest.raises(SignerNotTrusted, match="bob@contoso.example .* not a trusted signer"):
+    with pytest.raises(SignerNotTrusted, match=r"bob@contoso.example .* not a trusted signer"):
         log.append(pinned_key(2), bob.operator, "drill", {"result": "pass"})
     add = signer_change_data("add", bob, "new operator")
     log.append(pinned_key(1), OPERATOR, "signers", add)

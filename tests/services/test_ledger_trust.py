@@ -143,7 +143,7 @@ def test_recorder_refuses_an_unpinned_key_and_a_log_that_lost_its_head(tmp_path:
     log = ProfileLog(profile, store)
     log.append(pinned_key(1), "alice", "note", {"text": "first"})
     assert store.load().drill.signers[0].key == pinned_key(1).public_line  # pinned at entry 1
-    with pytest.raises(SignerNotTrusted, match="bob .* not a trusted signer"):
+    with pytest.raises(SignerNotTrusted, match=r"bob .* not a trusted signer"):
         log.append(pinned_key(2), "bob", "note", {"text": "who am I"})
     with pytest.raises(SignerNotTrusted, match="sign as the name pinned"):
         log.append(pinned_key(1), "mallory", "note", {"text": "a new name"})
@@ -165,9 +165,7 @@ def test_signers_add_and_retire_through_the_cli(tmp_path: Path) -> None:
     for name in ("alice", "bob"):
         path = keys / name
         path.write_bytes(
-            pinned_key(1 if name == "alice" else 2).private.private_bytes(
-                *_openssh_unencrypted()
-            )
+            pinned_key(1 if name == "alice" else 2).private.private_bytes(*_openssh_unencrypted())
         )
         (keys / f"{name}.pub").write_text(
             f"{pinned_key(1 if name == 'alice' else 2).public_line} {name}@laptop\n"
@@ -192,7 +190,8 @@ def test_signers_add_and_retire_through_the_cli(tmp_path: Path) -> None:
     ]
     assert ssh_keygen_verify(Path(saved.drill_log), tmp_path, out) == [0, 0, 0, 0]
     retire = ["--profile", str(store.path), "--name", "alice", "--public-key",
-              str(keys / "alice.pub"), "--key", str(keys / "bob"), "--as", "bob", "--yes"]  # fmt: skip
+              str(keys / "alice.pub"), "--key", str(keys / "bob"), "--as", "bob",
+              "--yes"]  # fmt: skip
     assert _cli("log", "signers", "retire", *retire)[0] == 0
     with pytest.raises(SignerNotTrusted, match="alice"):
         ProfileLog(store.load(), store).append(pinned_key(1), "alice", "note", {"text": "x"})
