@@ -70,11 +70,6 @@ def _forge_hidden_fingerprint(path: Path) -> None:
     append_forged(path, "use", use_covering(BG[0], SIGNED_IN), operator="operator\x1b[8m")
 
 
-def _forge_retired_key(path: Path) -> None:
-    """The genuine operator's key signs a forged use after a (forged) retirement of itself."""
-    _forge_self_added_signer(path)
-
-
 FORGERIES = {
     "a use entry signed by a fresh key": _forge_use,
     "a fresh key adds itself, then signs a use": _forge_self_added_signer,
@@ -124,6 +119,7 @@ async def test_forged_signer_logs_are_never_accepted_by_the_audit(tmp_path: Path
             if found.severity in ("ok", "info") or report.exit_code == 0 or code != 1:
                 accepted.append(name)
             assert "Traceback" not in err and "\x1b" not in err
+    print(f"\nforged-signer logs {len(FORGERIES)} / accepted by the audit {len(accepted)}")
     assert accepted == []
 
 
@@ -254,3 +250,20 @@ def test_log_files_are_private(tmp_path: Path) -> None:
     assert lock.stat().st_mode & 0o777 == 0o600
     assert shutil.which("ssh-keygen")
     assert Signer("alice@contoso.example", pinned_key(1).public_line) in log.verify().active
+
+
+def test_log_signers_prints_one_quoted_line_per_key_never_a_star(tmp_path: Path) -> None:
+    """The issue's attack: an operator name with a newline made ``log signers`` print a ``*``
+    principal that ``ssh-keygen -Y verify -I anyone`` accepted."""
+    log = build_log(tmp_path / "log.jsonl", 2)
+    append_forged(log.path, "note", {"text": "x"}, operator="alice@contoso.example\n*",
+                  key=pinned_key(1))  # fmt: skip
+    code, out, err = _cli("log", "signers", str(log.path))
+    assert code == 1 and "Entry 3 fails: its operator name is not" in err
+    assert "no profile pins the signers" in err  # what the log claims, said as such
+    assert out.splitlines() == [
+        f'"alice@contoso.example" namespaces="bgwizard-drill" {pinned_key(1).public_line}'
+    ]
+    profile = pinning_profile(tmp_path / "profile.toml", build_log(tmp_path / "other.jsonl", 1))
+    code, out, err = _cli("log", "signers", str(log.path), "--profile", str(profile))
+    assert code == 1 and out.count("\n") == 1 and "no profile pins" not in err
