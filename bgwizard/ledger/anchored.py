@@ -66,7 +66,7 @@ class ProfileLog:
         self.profile, self._store, self._clock = profile, store, clock
         own = profile_log_path(profile)
         self.path = path or own
-        self._own = self.path == own
+        self._own = _same(self.path, own)
 
     @property
     def log(self) -> DrillLog:
@@ -224,6 +224,11 @@ class ProfileLog:
         if self._store is not None:
             self._store.save(self.profile)
         return head
+
+
+def _same(one: Path, other: Path) -> bool:
+    """Whether two paths name the same file (``~``, relative parts and links resolved)."""
+    return one.expanduser().resolve() == other.expanduser().resolve()
 
 
 def _order(signer: Signer) -> tuple[str, str]:
