@@ -13,23 +13,42 @@ signature check itself is injected (``SignatureCheck``) so this module stays pur
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
 import json
 import re
-import struct
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 
 from bgwizard.errors import LedgerError
-from bgwizard.profile.model import ED25519_KEY, PRINCIPAL, PinnedSigner
+from bgwizard.ledger.fields import (
+    KEY_RE,
+    MAX_DEPTH,
+    MAX_TEXT,
+    PRINCIPAL_RE,
+    JsonValue,
+    check_key,
+    check_principal,
+    check_text,
+    depth,
+    key_blob,
+    key_fingerprint,
+    printable,
+)
+from bgwizard.ledger.signers import (
+    NAMESPACE,
+    SIGNER_ACTIONS,
+    Signer,
+    SignerChange,
+    allowed_signers_line,
+    allowed_signers_text,
+    change_problem,
+    parse_allowed_signers,
+    signer_change,
+    signer_change_data,
+)
 
-NAMESPACE: Final = "bgwizard-drill"
-"""SSHSIG namespace of every signature (``ssh-keygen -n``)."""
 FORMAT_VERSION: Final = 1
 GENESIS: Final = "0" * 64
 """``prev`` of the first entry of a log."""
@@ -38,124 +57,13 @@ KINDS: Final = frozenset(
 )
 """Entry kinds: a new (maybe linked) log, a drill, a rotation, a real use, a key change (kept for
 old logs; it changes no trust), a note, a signer added or retired, a sign-in by the product."""
-SIGNER_ACTIONS: Final = ("add", "retire")
-"""``data.action`` of a ``signers`` entry."""
-MAX_TEXT: Final = 4096
-"""Longest string an entry's data may hold (characters)."""
-MAX_DEPTH: Final = 16
-"""Deepest nesting of lists and objects in an entry's data."""
 MAX_LINE: Final = 1 << 20
 """Longest log line read (bytes); a longer one is not a bgwizard entry."""
-_PRINCIPAL: Final = re.compile(PRINCIPAL)
-_KEY: Final = re.compile(ED25519_KEY)
 _HEX64: Final = re.compile(r"^[0-9a-f]{64}$")
 _TIME: Final = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-_UNPRINTABLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
-JsonValue = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 SignatureCheck = Callable[[bytes, str], str]
 """``check(message, armored_signature) -> signer public key line``; raises ``LedgerError``."""
-
-
-def check_principal(name: str) -> str:
-    """Validate an operator name used as an ``allowed_signers`` principal.
-
-    Raises:
-        LedgerError: empty, too long, or with characters ``allowed_signers`` cannot hold.
-    """
-    if not isinstance(name, str) or not _PRINCIPAL.match(name):
-        raise LedgerError(
-            f"Operator {printable(str(name))[:140]!r} must be 1-128 letters, digits or . _ @ + - "
-            "(it names the signer)."
-        )
-    return name
-
-
-def check_key(key: str) -> str:
-    """Validate a public key line ``ssh-ed25519 AAAA…`` (no comment).
-
-    Raises:
-        LedgerError: not an OpenSSH Ed25519 public key.
-    """
-    if not isinstance(key, str) or not _KEY.match(key) or _key_blob(key) is None:
-        raise LedgerError("The signer's key must be an OpenSSH Ed25519 public key (ssh-ed25519 …).")
-    return key
-
-
-def _key_blob(key: str) -> bytes | None:
-    """The 32-byte Ed25519 key of ``ssh-ed25519 AAAA…``, or None when the blob is malformed."""
-    try:
-        blob = base64.b64decode(key.split(" ", 1)[1], validate=True)
-    except (binascii.Error, ValueError, IndexError):
-        return None
-    head = struct.pack(">I", 11) + b"ssh-ed25519" + struct.pack(">I", 32)
-    return blob[len(head) :] if len(blob) == len(head) + 32 and blob.startswith(head) else None
-
-
-def key_fingerprint(key: str) -> str:
-    """OpenSSH fingerprint ``SHA256:…`` of a public key line (``?`` for a malformed one)."""
-    try:
-        blob = base64.b64decode(key.split()[1])
-    except (binascii.Error, ValueError, IndexError):
-        return "SHA256:?"
-    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
-
-
-def printable(text: str) -> str:
-    """``text`` safe for a terminal: control, format and unassigned characters escaped (``\\x1b``).
-
-    Entries never hold them (``check_text`` refuses them at write), but a log is read from a
-    file anyone may have edited, so everything an entry says is shown through this.
-    """
-    if all(unicodedata.category(c) not in _UNPRINTABLE for c in text):
-        return text
-    return "".join(repr(c)[1:-1] if unicodedata.category(c) in _UNPRINTABLE else c for c in text)
-
-
-def check_text(value: object, where: str = "data") -> None:
-    """Refuse what an entry must not hold: non-printable text, long text, deep nesting, floats.
-
-    Args:
-        value: the entry's ``data`` (or a part of it).
-        where: its path, for the message (``data.notes``).
-
-    Raises:
-        LedgerError: one sentence naming the value.
-    """
-    _check_value(value, where, 0)
-
-
-def _depth(value: object, level: int = 0) -> int:
-    """Nesting depth of ``value`` (stops counting past ``MAX_DEPTH``)."""
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(item, level + 1) for item in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(item, level + 1) for item in value), default=level)
-    return level
-
-
-def _check_value(value: object, where: str, depth: int) -> None:
-    if depth > MAX_DEPTH:
-        raise LedgerError(f"The log entry's {where} is nested deeper than {MAX_DEPTH} levels.")
-    if isinstance(value, float):
-        raise LedgerError("Log entries hold no floating-point numbers; use a string.")
-    if isinstance(value, str):
-        if len(value) > MAX_TEXT:
-            raise LedgerError(f"The log entry's {where} is longer than {MAX_TEXT} characters.")
-        if printable(value) != value:
-            raise LedgerError(
-                f"The log entry's {where} holds a control character; log entries take "
-                "printable text only."
-            )
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_value(key, f"{where} key", depth + 1)
-            _check_value(item, f"{where}.{printable(str(key))[:40]}", depth + 1)
-    elif isinstance(value, list | tuple):
-        for number, item in enumerate(value):
-            _check_value(item, f"{where}[{number}]", depth + 1)
 
 
 def canonical_json(value: Mapping[str, JsonValue]) -> bytes:
@@ -244,7 +152,7 @@ def new_entry(
     stamp = now.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     check_text(data)
     if kind == "signers":
-        _signer_change(data)
+        signer_change(data)
     entry = Entry(seq, prev, stamp, kind, check_principal(operator), check_key(key), data)
     entry.message()
     return entry
@@ -307,100 +215,16 @@ def _check_fields(entry: Entry) -> None:
         raise LedgerError("its time is not a UTC time like 2026-03-02T09:14:07Z")
     if not isinstance(entry.kind, str) or entry.kind not in KINDS:
         raise LedgerError("its kind is not one bgwizard writes")
-    if not isinstance(entry.operator, str) or not _PRINCIPAL.match(entry.operator):
+    if not isinstance(entry.operator, str) or not PRINCIPAL_RE.match(entry.operator):
         raise LedgerError("its operator name is not 1-128 letters, digits or . _ @ + -")
-    if not isinstance(entry.key, str) or not _KEY.match(entry.key) or not _key_blob(entry.key):
+    if not isinstance(entry.key, str) or not KEY_RE.match(entry.key) or not key_blob(entry.key):
         raise LedgerError("its key is not an OpenSSH Ed25519 public key")
     if not isinstance(entry.data, dict):
         raise LedgerError("its data is not a JSON object")
-    if _depth(entry.data) > MAX_DEPTH:
+    if depth(entry.data) > MAX_DEPTH:
         raise LedgerError(f"its data is nested deeper than {MAX_DEPTH} levels")
     if entry.kind == "signers":
-        _signer_change(entry.data)
-
-
-@dataclass(frozen=True)
-class Signer:
-    """One (operator, key) pair trusted by a log: a line of ``allowed_signers``."""
-
-    operator: str
-    key: str
-
-    def allowed_signers_line(self) -> str:
-        """``"<principal>" namespaces="bgwizard-drill" ssh-ed25519 AAAA…`` (principal quoted)."""
-        return allowed_signers_line([self.operator], self.key)
-
-    @property
-    def fingerprint(self) -> str:
-        """The key's OpenSSH fingerprint (``SHA256:…``)."""
-        return key_fingerprint(self.key)
-
-    def pinned(self) -> PinnedSigner:
-        """The profile's record of this signer."""
-        return PinnedSigner(self.operator, self.key)
-
-    @classmethod
-    def of(cls, pinned: PinnedSigner) -> Signer:
-        """The signer a profile pins."""
-        return cls(pinned.operator, pinned.key)
-
-
-def allowed_signers_line(principals: Sequence[str], key: str) -> str:
-    """One ``allowed_signers`` line for ``key``: the principals quoted, never a pattern.
-
-    Raises:
-        LedgerError: a principal or the key is not valid (so the line could widen trust).
-    """
-    names = ",".join(check_principal(name) for name in principals)
-    return f'"{names}" namespaces="{NAMESPACE}" {check_key(key)}'
-
-
-def allowed_signers_text(signers: Iterable[Signer]) -> str:
-    """An ``allowed_signers`` file: one line per key (its principals joined), in first-use order."""
-    names: dict[str, list[str]] = {}
-    for signer in signers:
-        listed = names.setdefault(signer.key, [])
-        if signer.operator not in listed:
-            listed.append(signer.operator)
-    return "".join(allowed_signers_line(ops, key) + "\n" for key, ops in names.items())
-
-
-@dataclass(frozen=True)
-class SignerChange:
-    """What a ``signers`` entry does: add or retire one signer of the log."""
-
-    action: str
-    """``add`` or ``retire``."""
-    signer: Signer
-    reason: str = ""
-
-
-def signer_change_data(action: str, signer: Signer, reason: str) -> dict[str, JsonValue]:
-    """The ``data`` of a ``signers`` entry.
-
-    Raises:
-        LedgerError: unknown action, bad principal or key, or a reason that is not printable.
-    """
-    data: dict[str, JsonValue] = {
-        "action": action, "operator": signer.operator, "key": signer.key, "reason": reason.strip(),
-    }  # fmt: skip
-    _signer_change(data)
-    check_text(data)
-    return data
-
-
-def _signer_change(data: Mapping[str, object]) -> SignerChange:
-    action, operator, key = data.get("action"), data.get("operator"), data.get("key")
-    if action not in SIGNER_ACTIONS:
-        raise LedgerError("its signer change is neither add nor retire")
-    if not isinstance(operator, str) or not _PRINCIPAL.match(operator):
-        raise LedgerError("the signer it names has an invalid operator name")
-    if not isinstance(key, str) or not _KEY.match(key) or not _key_blob(key):
-        raise LedgerError("the signer it names has an invalid key")
-    reason = data.get("reason", "")
-    return SignerChange(
-        str(action), Signer(operator, key), reason if isinstance(reason, str) else ""
-    )
+        signer_change(entry.data)
 
 
 @dataclass(frozen=True)
@@ -443,26 +267,6 @@ class Verification:
         return replace(self, first_bad=self.entries + 1, reason=reason)
 
 
-def change_problem(active: Sequence[Signer], change: SignerChange) -> str:
-    """Why a signer change cannot apply to a log trusting ``active`` ('' when it can)."""
-    if change.action == "add" and change.signer in active:
-        return "it adds a signer that is already trusted"
-    if change.action == "retire" and change.signer not in active:
-        return "it retires a signer that is not trusted"
-    if change.action == "retire" and len(active) == 1:
-        return "it retires the last trusted signer"
-    return ""
-
-
-def signer_change(data: Mapping[str, object]) -> SignerChange:
-    """The change a ``signers`` entry's data makes.
-
-    Raises:
-        LedgerError: the data does not name an action, a valid principal and key.
-    """
-    return _signer_change(data)
-
-
 @dataclass
 class _Trust:
     """The signers trusted while walking a log."""
@@ -485,7 +289,7 @@ class _Trust:
         if self.pinned is not None and signer not in self.pinned:
             return f"{who} is not pinned (not in the profile's signers or --allowed-signers)"
         if entry.kind == "signers":
-            return self._change_problem(_signer_change(entry.data))
+            return self._change_problem(signer_change(entry.data))
         return ""
 
     def _change_problem(self, change: SignerChange) -> str:
@@ -496,7 +300,7 @@ class _Trust:
             first = Signer(entry.operator, entry.key)
             self.trusted[first] = self.active[first] = None
         if entry.kind == "signers":
-            change = _signer_change(entry.data)
+            change = signer_change(entry.data)
             if change.action == "add":
                 self.trusted[change.signer] = self.active[change.signer] = None
             else:
@@ -584,26 +388,37 @@ def _entry_problem(
     return (problem, None) if problem else ("", entry)
 
 
-def parse_allowed_signers(text: str) -> list[Signer]:
-    """Read the ``allowed_signers`` lines that name this namespace (or no namespace).
-
-    Only the simple form ``["]principal[,principal]["] [namespaces="…"] ssh-ed25519 KEY`` is
-    understood; other lines, and principals that are patterns (``*``), are skipped.
-    """
-    signers: list[Signer] = []
-    for raw in text.splitlines():
-        parts = raw.split()
-        if not parts or parts[0].startswith("#") or "ssh-ed25519" not in parts:
-            continue
-        at = parts.index("ssh-ed25519")
-        if at + 1 >= len(parts):
-            continue
-        options = " ".join(parts[1:at])
-        if "namespaces=" in options and NAMESPACE not in options:
-            continue
-        key = f"ssh-ed25519 {parts[at + 1]}"
-        if not _KEY.match(key) or _key_blob(key) is None or "cert-authority" in options:
-            continue
-        names = parts[0].removeprefix('"').removesuffix('"').split(",")
-        signers.extend(Signer(name, key) for name in names if _PRINCIPAL.match(name))
-    return signers
+__all__ = [  # the log's vocabulary in one place: fields and signers are re-exported from here
+    "FORMAT_VERSION",
+    "GENESIS",
+    "KINDS",
+    "MAX_DEPTH",
+    "MAX_LINE",
+    "MAX_TEXT",
+    "NAMESPACE",
+    "SIGNER_ACTIONS",
+    "Entry",
+    "JsonValue",
+    "ParsedLine",
+    "SignatureCheck",
+    "Signer",
+    "SignerChange",
+    "Verification",
+    "allowed_signers_line",
+    "allowed_signers_text",
+    "canonical_json",
+    "change_problem",
+    "check_key",
+    "check_principal",
+    "check_text",
+    "encode_line",
+    "key_fingerprint",
+    "line_hash",
+    "new_entry",
+    "parse_allowed_signers",
+    "parse_line",
+    "printable",
+    "signer_change",
+    "signer_change_data",
+    "verify_lines",
+]
