@@ -222,6 +222,10 @@ class LogRefused(LogError):
         self.result = result
 
 
+class SignerNotTrusted(LogError):
+    """The key asked to sign is not a trusted signer of the log (pinned, added, not retired)."""
+
+
 class SignerKeyError(BgWizardError):
     """The signing key cannot be created, read or unlocked."""
 

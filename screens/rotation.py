@@ -303,7 +303,7 @@ class RotateScreen(Screen[None]):
             self.query_one("#sign-rotation").display = False
             self._say(
                 f"Rotation complete and signed as entry {recorded.entry.seq} of"
-                f" {recorded.log_path} (head {recorded.head[:16]}…)."
+                f" {recorded.log_path} (head {recorded.head})."
             )
             return
         state = self._recorder.log_state()

@@ -171,8 +171,7 @@ class UseScreen(Screen[None]):
         self.recorded = recorded
         self.query_one("#record", Button).disabled = True
         said = (
-            f"Recorded as entry {recorded.entry.seq} of {recorded.log_path}"
-            f" (head {recorded.head[:16]}…)."
+            f"Recorded as entry {recorded.entry.seq} of {recorded.log_path} (head {recorded.head})."
         )
         if recorded.entry.data.get("password_rotated") is True:
             self._say(said)

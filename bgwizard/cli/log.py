@@ -10,17 +10,25 @@ stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from bgwizard.cli.parser import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, add_profile_option
+from bgwizard.cli.parser import (
+    EXIT_FAILED,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_profile_option,
+    usage_error,
+)
 from bgwizard.errors import BgWizardError
+from bgwizard.profile.model import Profile
 
 if TYPE_CHECKING:
     from bgwizard.cli.parser import Subparsers
+    from bgwizard.ledger.anchored import ProfileLog
     from bgwizard.ledger.chain import Entry
-    from bgwizard.ledger.store import DrillLog
 
 PROG: Final = "bgwizard log"
 
@@ -46,28 +54,65 @@ def add_parser(subparsers: Subparsers) -> None:
         "--allowed-signers",
         type=Path,
         metavar="FILE",
-        help="also require every entry's operator and key to be listed in this file",
+        help="pin these signers instead of the profile's (an allowed_signers file you trust)",
     )
     verify.add_argument(
         "--head",
         metavar="SHA256",
-        help="a head printed by an earlier verify: fail if that entry is no longer in the log "
-        "(entries cut off the end)",
+        type=_head_prefix,
+        help="a head printed by an earlier verify (64 hex, or a unique prefix of at least 16): "
+        "fail if that entry is no longer in the log (entries cut off the end); the profile's "
+        "remembered head is always checked for its own log",
     )
     signers = commands.add_parser(
         "signers",
-        help="print the allowed_signers lines of everyone who signed the log",
-        description="Print one allowed_signers line per operator key that signed the log.",
+        help="print the allowed_signers lines (one per key), or add or retire a signer",
+        description="Print one allowed_signers line per key the log trusts; or, with add or "
+        "retire, sign a signers entry with a key the log already trusts (asks to confirm).",
     )
+    signers.add_argument(
+        "words",
+        nargs="*",
+        metavar="[add|retire] [FILE]",
+        help="add or retire a signer, then the log (default: the profile's)",
+    )
+    signers.add_argument("--name", help="add/retire: the signer's name (principal)")
+    signers.add_argument(
+        "--public-key", type=Path, metavar="FILE", help="add/retire: the signer's .pub file"
+    )
+    signers.add_argument(
+        "--key", type=Path, metavar="FILE", help="add/retire: your trusted signing key "
+        "(default: the profile's)",
+    )  # fmt: skip
+    signers.add_argument(
+        "--as", dest="operator", metavar="NAME", help="add/retire: your name as pinned "
+        "(default: the profile's last signer)",
+    )  # fmt: skip
+    signers.add_argument("--reason", default="", help="add/retire: why, recorded in the entry")
+    signers.add_argument("--yes", action="store_true", help="add/retire: do not ask to confirm")
     show = commands.add_parser(
         "show",
         help="list the entries: seq, time, kind, operator, summary",
         description="List the entries of the drill log that verify (exit 1 if one fails).",
     )
-    for sub in (verify, signers, show):
+    for sub in (verify, show):
         sub.add_argument("file", nargs="?", type=Path, help="the log (default: the profile's)")
+    for sub in (verify, signers, show):
         add_profile_option(sub, "profile file to read")
         sub.set_defaults(run=run)
+
+
+def _head_prefix(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-fA-F]{16,64}", text):
+        raise argparse.ArgumentTypeError("a head is 16 to 64 hex digits")
+    return text.lower()
+
+
+def _profile(profile_path: Path | None) -> Profile:
+    from bgwizard.profile.store import TomlProfileStore
+
+    store = TomlProfileStore(profile_path)
+    return store.load() if store.exists() else Profile()
 
 
 def resolve_log_path(file: Path | None, profile_path: Path | None) -> Path:
@@ -76,16 +121,9 @@ def resolve_log_path(file: Path | None, profile_path: Path | None) -> Path:
     Raises:
         ProfileError: the profile exists but cannot be read.
     """
-    from bgwizard.ledger.store import default_log_path
-    from bgwizard.profile.store import TomlProfileStore
+    from bgwizard.ledger.store import profile_log_path
 
-    if file is not None:
-        return file
-    store = TomlProfileStore(profile_path)
-    profile = store.load() if store.exists() else None
-    if profile is not None and profile.drill_log:
-        return Path(profile.drill_log)
-    return default_log_path()
+    return file if file is not None else profile_log_path(_profile(profile_path))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,14 +133,16 @@ def run(args: argparse.Namespace) -> int:
         args: the parsed command line.
 
     Returns:
-        0 when the log verifies (or signers were printed), 1 when it does not verify, 2 on errors.
+        0 when the log verifies (or signers were printed or changed), 1 when it does not verify,
+        2 on errors.
     """
-    from bgwizard.ledger.store import DrillLog
+    from bgwizard.ledger.anchored import ProfileLog
 
     try:
-        log = DrillLog(resolve_log_path(args.file, args.profile))
         if args.log_command == "signers":
-            return _signers(log)
+            return _signers_command(args)
+        profile = _profile(args.profile)
+        log = ProfileLog(profile, path=args.file)
         if args.log_command == "show":
             return _show(log)
         return _verify(log, args.allowed_signers, args.head)
@@ -111,43 +151,78 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
 
-def _verify(log: DrillLog, allowed_file: Path | None, head: str | None) -> int:
-    from bgwizard.ledger.sshsig import fingerprint
-    from bgwizard.ledger.store import read_allowed_signers
+def _verify(log: ProfileLog, allowed_file: Path | None, head: str | None) -> int:
+    from bgwizard.ledger.chain import printable
+    from bgwizard.ledger.store import DrillLog, read_allowed_signers
 
-    allowed = read_allowed_signers(allowed_file) if allowed_file else None
-    result = log.verify(allowed)
+    if allowed_file:
+        result = DrillLog(log.path, pinned=read_allowed_signers(allowed_file)).verify()
+    else:
+        result = log.verify()
+    if result.ok and head:
+        matches = [h for h in result.hashes if h.startswith(head)]
+        if len(matches) > 1:
+            return _fail(f"the head {head} matches {len(matches)} entries; give more digits")
+        if not matches:
+            return _fail(
+                f"{log.path}: no entry has head {head}; entries after entry {result.entries} "
+                "were cut off, or this is another log", EXIT_FINDINGS,
+            )  # fmt: skip
     if not result.ok:
         print(f"{PROG}: {log.path}: {result.describe()}", file=sys.stderr)
         if result.entries:
             print(f"{PROG}: entries 1-{result.entries} verify.", file=sys.stderr)
         return EXIT_FINDINGS
-    if head and head.lower() not in log.line_hashes():
-        print(
-            f"{PROG}: {log.path}: no entry has head {head}; entries after entry "
-            f"{result.entries} were cut off, or this is another log.",
-            file=sys.stderr,
-        )
-        return EXIT_FINDINGS
     print(f"{log.path}: {result.describe()}")
     for signer in result.signers:
-        print(f"  signed by {signer.operator} ({fingerprint(signer.key)})")
+        print(f"  signed by {printable(signer.operator)} ({signer.fingerprint})")
     print(f"  head {result.head}")
     return EXIT_OK
 
 
-def _signers(log: DrillLog) -> int:
-    result = log.verify()
-    for signer in result.signers:
-        print(signer.allowed_signers_line())
+def _fail(message: str, code: int = EXIT_FAILED) -> int:
+    print(f"{PROG}: {message}.", file=sys.stderr)
+    return code
+
+
+def _signers_command(args: argparse.Namespace) -> int:
+    from bgwizard.ledger.anchored import ProfileLog
+
+    words = list(args.words)
+    action = words.pop(0) if words and words[0] in ("add", "retire") else ""
+    if len(words) > 1:
+        return usage_error(f"{PROG} signers", f"unexpected argument {words[1]!r}")
+    file = Path(words[0]) if words else None
+    if action:
+        from bgwizard.cli.log_signers import change_signer
+
+        return change_signer(args, action, file)
+    log = ProfileLog(_profile(args.profile), path=file)
+    return _signers(log)
+
+
+def _signers(log: ProfileLog) -> int:
+    from bgwizard.ledger.chain import allowed_signers_text
+    from bgwizard.ledger.store import DrillLog
+
+    if not log.pins():
+        result = DrillLog(log.path).verify()
+        print(
+            f"{PROG}: no profile pins the signers of {log.path}: these keys are what the log "
+            "claims; compare their fingerprints with the operators' keys.",
+            file=sys.stderr,
+        )
+    else:
+        result = log.verify()
+    print(allowed_signers_text(result.trusted), end="")
     if not result.ok:
         print(f"{PROG}: {log.path}: {result.describe()}", file=sys.stderr)
         return EXIT_FINDINGS
     return EXIT_OK
 
 
-def _show(log: DrillLog) -> int:
-    from bgwizard.ledger.chain import parse_line
+def _show(log: ProfileLog) -> int:
+    from bgwizard.ledger.chain import parse_line, printable
 
     result = log.verify()
     lines = log.path.read_bytes().split(b"\n")[: result.entries]
@@ -157,7 +232,7 @@ def _show(log: DrillLog) -> int:
     for entry in entries:
         print(
             f"{entry.seq:>4}  {entry.time:<20}  {entry.kind:<10}  {entry.operator:<{width}}  "
-            f"{summary(entry)}"
+            f"{printable(summary(entry))}"
         )
     if not result.ok:
         print(f"{PROG}: {log.path}: {result.describe()}", file=sys.stderr)

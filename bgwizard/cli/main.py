@@ -23,6 +23,7 @@ from bgwizard import __version__
 from bgwizard.cli import audit, emulator, log, monitoring, print_runbook, print_sheet
 from bgwizard.cli.parser import EXIT_FAILED, Parser, Run
 from bgwizard.errors import BgWizardError
+from bgwizard.hardening import harden_process
 
 if TYPE_CHECKING:
     from bgwizard.cli.parser import Subparsers
@@ -79,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Args:
         argv: the arguments after ``bgwizard``; default: ``sys.argv[1:]``.
     """
+    harden_process()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help and --version (0), or a one-sentence usage error (2)

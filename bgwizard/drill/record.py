@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 # RecordedDrill lives with the model (screens show it); re-exported for the callers of old.
 from bgwizard.drill.model import Drill, RecordedDrill
-from bgwizard.errors import LogRefused
+from bgwizard.ledger.anchored import ProfileLog
 from bgwizard.ledger.chain import Entry, JsonValue, Verification
 from bgwizard.ledger.sshsig import (
     SigningKey,
@@ -22,7 +21,7 @@ from bgwizard.ledger.sshsig import (
     key_needs_passphrase,
     load_key,
 )
-from bgwizard.ledger.store import DrillLog, default_key_path, profile_log_path
+from bgwizard.ledger.store import default_key_path, profile_log_path
 from bgwizard.profile.model import Profile, ProfileStore
 from bgwizard.secret import Secret
 
@@ -57,22 +56,9 @@ class DrillRecorder:
         """The signer name used last time ('' on the first drill)."""
         return self.profile.drill.operator
 
-    def _check_head(self, log: DrillLog) -> None:
-        """Refuse a log that lost the last entry this profile wrote (cut off at its end)."""
-        head = self.profile.drill.head
-        if not head or not log.exists() or head in log.line_hashes():
-            return
-        result = log.verify()
-        if not result.ok:
-            raise LogRefused(log.path, result)
-        reason = (
-            f"the last entry this profile recorded (head {head[:12]}…) is gone: "
-            "entries were cut off the end"
-        )
-        raise LogRefused(
-            log.path,
-            Verification(result.entries, result.entries + 1, reason, result.signers, result.head),
-        )
+    def _log(self) -> ProfileLog:
+        """The profile's log: pinned signers and remembered head (``bgwizard.ledger.anchored``)."""
+        return ProfileLog(self.profile, self._store, clock=self._clock)
 
     def key_exists(self, path: Path | None = None) -> bool:
         """Whether the signing key file exists."""
@@ -99,9 +85,8 @@ class DrillRecorder:
         return key
 
     def log_state(self) -> Verification | None:
-        """The log's verification, or None when there is no log yet."""
-        log = DrillLog(self.log_path, self._clock)
-        return log.verify() if log.exists() else None
+        """The log's verification (pins and head), or None when there is no log yet."""
+        return self._log().state()
 
     def record(self, drill: Drill, key: SigningKey, operator: str) -> RecordedDrill:
         """Append the drill to the log and update the profile (saved).
@@ -111,12 +96,11 @@ class DrillRecorder:
             LogError: the entry or the file could not be written.
             ProfileError: the profile could not be saved.
         """
-        log = DrillLog(self.log_path, self._clock)
-        self._check_head(log)
-        entry = log.append(key, operator, "drill", drill.to_log_data())
+        log = self._log()
+        entry, head = log.append(key, operator, "drill", drill.to_log_data())
         if drill.outcome == "pass":
             self.profile.last_drill = drill.started.date()
-        head = self._remember(operator)
+            self._store.save(self.profile)
         return RecordedDrill(entry, head, log.path, self.profile.next_drill_due())
 
     def record_event(
@@ -133,10 +117,8 @@ class DrillRecorder:
     def _append_event(
         self, kind: str, data: dict[str, JsonValue], key: SigningKey, operator: str
     ) -> RecordedDrill:
-        log = DrillLog(self.log_path, self._clock)
-        self._check_head(log)
-        entry = log.append(key, operator, kind, data)
-        head = self._remember(operator)
+        log = self._log()
+        entry, head = log.append(key, operator, kind, data)
         return RecordedDrill(entry, head, log.path, self.profile.next_drill_due())
 
     def _unlock_for(
@@ -205,27 +187,4 @@ class DrillRecorder:
         Raises:
             LogError: the new log could not be written.
         """
-        old = self.log_path
-        new = _next_free(old)
-        DrillLog(new, self._clock).start(
-            key, operator, previous=old, note=f"continues {old.name}, which failed verification"
-        )
-        self.profile.drill_log = str(new)
-        self._remember(operator)
-        return new
-
-    def _remember(self, operator: str) -> str:
-        """Save where the log is, who signed, and its head (to notice a cut-off end later)."""
-        self.profile.drill_log = str(self.log_path)
-        head = DrillLog(self.log_path).verify().head
-        self.profile.drill = replace(self.profile.drill, operator=operator, head=head)
-        self._store.save(self.profile)
-        return head
-
-
-def _next_free(path: Path) -> Path:
-    stem = path.stem.rsplit("-", 1)[0] if path.stem.rsplit("-", 1)[-1].isdigit() else path.stem
-    number = 2
-    while (candidate := path.with_name(f"{stem}-{number}{path.suffix}")).exists():
-        number += 1
-    return candidate
+        return self._log().start_linked(key, operator)

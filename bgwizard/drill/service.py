@@ -33,7 +33,8 @@ from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import AuditRecord, CaPolicy, SignInRecord
-from bgwizard.ledger.store import DrillLog, profile_log_path
+from bgwizard.ledger.anchored import ProfileLog
+from bgwizard.ledger.chain import Entry
 from bgwizard.profile.model import BreakGlassAccount, Profile
 
 
@@ -255,15 +256,28 @@ class ProfileDrillSource:
 
 
 def drill_source_for(profile: Profile) -> LogDrillSource:
-    """The audit's drill source for ``profile``: its signed log (training in demo mode)."""
-    return LogDrillSource(DrillLog(profile_log_path(profile)))
+    """The audit's drill source for ``profile``: its signed log (training in demo mode), read
+    with the profile's pinned signers and remembered head."""
+    return LogDrillSource(ProfileLog(profile))
+
+
+class LogEntries(Protocol):
+    """A log the audit reads entries from (``ProfileLog``: pins and head checked)."""
+
+    def exists(self) -> bool:
+        """Whether the file exists."""
+        ...
+
+    def entries(self) -> list[Entry]:
+        """The entries of a log that verifies (raises ``LogError`` otherwise)."""
+        ...
 
 
 class LogDrillSource:
     """The audit's ``DrillSource``: drill sign-ins recorded in the signed log."""
 
-    def __init__(self, log: DrillLog) -> None:
-        """Read drills from ``log``."""
+    def __init__(self, log: LogEntries) -> None:
+        """Read drills from ``log`` (``ProfileLog``, so only pinned signers count)."""
         self._log = log
 
     def drill_records(self) -> tuple[DrillRecord, ...]:
@@ -273,8 +287,6 @@ class LogDrillSource:
         Raises:
             LogError: the log exists but does not verify (so its drills prove nothing).
         """
-        if not self._log.exists():
-            return ()
         entries = self._log.entries()
         return tuple(
             replace(record, seq=e.seq) for e in entries if (record := _drill_record(e.kind, e.data))

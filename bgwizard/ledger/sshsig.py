@@ -102,8 +102,16 @@ def verify(message: bytes, armored: str, namespace: str = NAMESPACE, *, strict: 
     no byte of a stored signature can change without the check failing.
 
     Raises:
-        LedgerError: malformed, wrong namespace or hash, not Ed25519, or the signature is invalid.
+        LedgerError: malformed, wrong namespace or hash, not Ed25519, or the signature is invalid
+            (never another exception, whatever the bytes).
     """
+    try:
+        return _verify(message, armored, namespace, strict)
+    except (ValueError, struct.error, UnicodeError, TypeError) as exc:
+        raise LedgerError(f"the signature is malformed ({type(exc).__name__})") from exc
+
+
+def _verify(message: bytes, armored: str, namespace: str, strict: bool) -> str:
     text = armored.strip()
     if not (text.startswith(_BEGIN) and text.endswith(_END)):
         raise LedgerError("the signature is not an SSH signature")
@@ -126,11 +134,14 @@ def verify(message: bytes, armored: str, namespace: str = NAMESPACE, *, strict: 
         raise LedgerError("the signature is not Ed25519")
     if hash_name not in (b"sha512", b"sha256"):
         raise LedgerError("the signature uses an unknown hash")
+    raw_key, raw_sig = key_reader.string(), sig_reader.string()
+    if len(raw_key) != 32 or len(raw_sig) != 64:
+        raise LedgerError("the signature's Ed25519 key or signature has the wrong length")
     digest = getattr(hashlib, hash_name.decode())(message).digest()
     data = _MAGIC + _string(space.encode()) + _string(b"") + _string(hash_name) + _string(digest)
-    public = Ed25519PublicKey.from_public_bytes(key_reader.string())
+    public = Ed25519PublicKey.from_public_bytes(raw_key)
     try:
-        public.verify(sig_reader.string(), data)
+        public.verify(raw_sig, data)
     except InvalidSignature as exc:
         raise LedgerError("the signature does not match the entry") from exc
     return public_key_line(public)

@@ -12,31 +12,37 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
-from collections.abc import Callable, Iterator, Sequence
+import stat
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
 import platformdirs
 
-from bgwizard.errors import LedgerError, LogError, LogRefused
+from bgwizard.errors import LedgerError, LogError, LogRefused, SignerNotTrusted
 from bgwizard.ledger.chain import (
     GENESIS,
     Entry,
     JsonValue,
     Signer,
     Verification,
+    change_problem,
     encode_line,
+    key_fingerprint,
     line_hash,
     new_entry,
     parse_allowed_signers,
     parse_line,
+    signer_change,
     verify_lines,
 )
 from bgwizard.ledger.sshsig import SigningKey, verify
 from bgwizard.profile.model import Profile
 
 APP_NAME: Final = "bgwizard"
+MAX_LOG_BYTES: Final = 64 << 20
+"""Largest log read (64 MiB, some 10,000 drills); a bigger file is refused, not loaded."""
 
 
 def _data_dir(training: bool) -> Path:
@@ -78,10 +84,24 @@ def read_allowed_signers(path: Path) -> list[Signer]:
 class DrillLog:
     """One signed log file (JSON Lines)."""
 
-    def __init__(self, path: Path, clock: Callable[[], dt.datetime] = _utcnow) -> None:
-        """Args: path: the log file; clock: the time source for new entries (UTC-aware)."""
+    def __init__(
+        self,
+        path: Path,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        pinned: Iterable[Signer] | None = None,
+    ) -> None:
+        """Open (not read) a log.
+
+        Args:
+            path: the log file.
+            clock: the time source for new entries (UTC-aware).
+            pinned: the signers trusted to have started the log (see ``verify_lines``); None
+                takes its first signer as found. Product code reads the profile's log through
+                ``bgwizard.ledger.anchored.ProfileLog``, which always pins.
+        """
         self.path = path
         self._clock = clock
+        self.pinned = None if pinned is None else frozenset(pinned)
 
     def exists(self) -> bool:
         """Whether the log file exists."""
@@ -89,7 +109,7 @@ class DrillLog:
 
     def _read_lines(self) -> list[bytes]:
         try:
-            return self.path.read_bytes().split(b"\n")
+            return _read_log(self.path).split(b"\n")
         except FileNotFoundError as exc:
             raise LogError(f"There is no drill log at {self.path}.") from exc
         except OSError as exc:
@@ -101,7 +121,8 @@ class DrillLog:
         Raises:
             LogError: the file cannot be read.
         """
-        return verify_lines(self._read_lines(), verify, allowed)
+        pins = self.pinned if allowed is None else allowed
+        return verify_lines(self._read_lines(), verify, pins)
 
     def entries(self) -> list[Entry]:
         """The entries of a log that verifies.
@@ -110,13 +131,18 @@ class DrillLog:
             LogRefused: the log does not verify.
         """
         lines = self._read_lines()
-        result = verify_lines(lines, verify)
+        result = verify_lines(lines, verify, self.pinned)
         if not result.ok:
             raise LogRefused(self.path, result)
         return [parse_line(line).entry for line in lines[:-1]]
 
     def start(
-        self, key: SigningKey, operator: str, previous: Path | None = None, note: str = ""
+        self,
+        key: SigningKey,
+        operator: str,
+        previous: Path | None = None,
+        note: str = "",
+        closed: Verification | None = None,
     ) -> Entry:
         """Create the log with its ``log-start`` entry, linked to ``previous`` when given.
 
@@ -130,7 +156,7 @@ class DrillLog:
             raise LogError(f"{self.path} already exists; a new log needs a new file name.")
         data: dict[str, JsonValue] = {"note": note}
         if previous is not None:
-            data["previous"] = _link(previous)
+            data["previous"] = _link(previous, closed or _closed(previous, self.pinned))
         return self._append(key, operator, "log-start", data, create=True)
 
     def append(
@@ -149,15 +175,21 @@ class DrillLog:
     def _append(
         self, key: SigningKey, operator: str, kind: str, data: dict[str, JsonValue], create: bool
     ) -> Entry:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise LogError(f"Cannot create the folder of {self.path}: {exc.strerror}.") from exc
         with self._locked():
             self._remove_stale_temporaries()
-            old = b"" if create else self.path.read_bytes()
+            old = b"" if create else _read_log(self.path)
             seq, prev = 1, GENESIS
             if not create:
-                result = verify_lines(old.split(b"\n"), verify)
+                result = verify_lines(old.split(b"\n"), verify, self.pinned)
                 if not result.ok:
                     raise LogRefused(self.path, result)
+                _check_signer(self.path, result, Signer(operator, key.public_line), self.pinned)
+                if kind == "signers":
+                    _check_change(result, data)
                 seq, prev = result.entries + 1, result.head
             try:
                 entry = new_entry(
@@ -172,7 +204,12 @@ class DrillLog:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         lock_path = self.path.with_name(f".{self.path.name}.lock")
-        with open(lock_path, "a+b") as lock:
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError as exc:
+            raise LogError(f"Cannot lock the drill log {self.path}: {exc.strerror}.") from exc
+        with os.fdopen(fd, "r+b") as lock:
+            os.fchmod(lock.fileno(), 0o600)  # a lock file left 0644 by an older version
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             try:
                 yield
@@ -187,7 +224,7 @@ class DrillLog:
     def _replace(self, content: bytes) -> None:
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:
                 view = memoryview(content)
                 while view:
@@ -218,8 +255,48 @@ class DrillLog:
         return list(self.verify().signers)
 
 
-def _link(previous: Path) -> dict[str, JsonValue]:
-    result = DrillLog(previous).verify()
+def _read_log(path: Path) -> bytes:
+    """The log's bytes: a regular file of at most ``MAX_LOG_BYTES`` (never a FIFO or device)."""
+    with open(path, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise LogError(f"The drill log {path} is not a regular file.")
+        if status.st_size > MAX_LOG_BYTES:
+            raise LogError(f"The drill log {path} is larger than {MAX_LOG_BYTES >> 20} MiB.")
+        return handle.read(MAX_LOG_BYTES + 1)
+
+
+def _check_signer(
+    path: Path, result: Verification, signer: Signer, pinned: frozenset[Signer] | None
+) -> None:
+    """Refuse an append by a key the log does not trust now, or that is not pinned."""
+    who = f"{signer.operator} (key {key_fingerprint(signer.key)})"
+    if signer not in result.active or (pinned is not None and signer not in pinned):
+        keys = {s.key for s in result.active}
+        hint = "sign as the name pinned for that key" if signer.key in keys else (
+            "a trusted signer adds it first (bgwizard log signers add), or sign with a trusted key"
+        )  # fmt: skip
+        raise SignerNotTrusted(f"{who} is not a trusted signer of {path}: {hint}.")
+
+
+def _check_change(result: Verification, data: dict[str, JsonValue]) -> None:
+    """Refuse a signer change that cannot apply (already trusted, not trusted, the last one)."""
+    try:
+        problem = change_problem(result.active, signer_change(data))
+    except LedgerError as exc:
+        raise LogError(f"The signer change is invalid: {exc}.") from exc
+    if problem:
+        raise LogError(f"Refusing the signer change: {problem}.")
+
+
+def _closed(previous: Path, pinned: Iterable[Signer] | None) -> Verification:
+    try:
+        return DrillLog(previous, pinned=pinned).verify()
+    except LogError as exc:
+        return Verification(0, 1, str(exc).rstrip("."))
+
+
+def _link(previous: Path, result: Verification) -> dict[str, JsonValue]:
     return {
         "file": str(previous),
         "entries_verified": result.entries,

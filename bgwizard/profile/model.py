@@ -17,6 +17,12 @@ PUBLIC_ARM_URL: Final = "https://management.azure.com"
 #: Microsoft Graph Command Line Tools, a public client Microsoft pre-consents in every tenant.
 DEFAULT_CLIENT_ID: Final = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 DRILL_INTERVAL_DAYS: Final = 90
+PRINCIPAL: Final = r"^[A-Za-z0-9._@+-]{1,128}\Z"
+"""A signer's name (an ``allowed_signers`` principal): no space, quote, comma or pattern."""
+ED25519_KEY: Final = r"^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}=?\Z"
+"""An OpenSSH Ed25519 public key line without comment (the blob's fixed prefix, then 32 bytes)."""
+HEAD: Final = r"^[0-9a-f]{64}\Z"
+"""A log head: the SHA-256 (hex) of the log's last line."""
 
 
 @dataclass
@@ -101,6 +107,19 @@ class UiPrefs:
     """Keys a later version added to ``[ui]``; kept on save."""
 
 
+@dataclass(frozen=True)
+class PinnedSigner:
+    """A key the profile trusts to sign its log (``[[drill.signers]]``), retired ones included.
+
+    The log's first entry pins its signer here; ``bgwizard log signers add`` pins more.
+    """
+
+    operator: str
+    """The principal it signs as (``PRINCIPAL``)."""
+    key: str
+    """Its public key, ``ssh-ed25519 AAAA…`` (``ED25519_KEY``)."""
+
+
 @dataclass
 class DrillLogHead:
     """The ``[drill]`` section: who signed the drill log last, and its head at that moment.
@@ -112,6 +131,8 @@ class DrillLogHead:
     """The signer name used last time; offered again at the next signing."""
     head: str = ""
     """SHA-256 of the log's last line after this profile's last entry; empty before one."""
+    signers: list[PinnedSigner] = field(default_factory=list)
+    """The pinned signers: only entries by these keys count, wherever the log is read."""
     extra: dict[str, object] = field(default_factory=dict)
     """Keys a later version added to ``[drill]``; kept on save."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import tempfile
 import tomllib
 from dataclasses import fields
@@ -22,9 +23,13 @@ import tomli_w
 
 from bgwizard.errors import ProfileError
 from bgwizard.profile.model import (
+    ED25519_KEY,
+    HEAD,
+    PRINCIPAL,
     BreakGlassAccount,
     DrillLogHead,
     PendingRotation,
+    PinnedSigner,
     Profile,
     SecurityKeyRecord,
     SheetRecord,
@@ -195,11 +200,33 @@ def _drill_from_dict(data: Any) -> DrillLogHead:
     operator, head = rest.pop("operator", ""), rest.pop("head", "")
     if not isinstance(operator, str) or not isinstance(head, str):
         raise ValueError("drill.operator and drill.head must be strings")
-    return DrillLogHead(operator=operator, head=head, extra=rest)
+    if head and not re.match(HEAD, head):
+        raise ValueError("drill.head must be 64 lower-case hex digits (a log head)")
+    signers = _signers_from_list(rest.pop("signers", []))
+    return DrillLogHead(operator=operator, head=head, signers=signers, extra=rest)
+
+
+def _signers_from_list(value: Any) -> list[PinnedSigner]:
+    """``[[drill.signers]]``: each an ``operator`` (principal) and an Ed25519 ``key``."""
+    signers = []
+    for item in _as_list(value, "drill.signers"):
+        if not isinstance(item, dict) or set(item) != {"operator", "key"}:
+            raise ValueError("every drill.signers entry needs exactly an operator and a key")
+        operator, key = item["operator"], item["key"]
+        if not isinstance(operator, str) or not re.match(PRINCIPAL, operator):
+            raise ValueError("a drill.signers operator must be 1-128 letters, digits or . _ @ + -")
+        if not isinstance(key, str) or not re.match(ED25519_KEY, key):
+            raise ValueError("a drill.signers key must be an OpenSSH Ed25519 public key")
+        signers.append(PinnedSigner(operator, key))
+    return signers
 
 
 def _drill_to_dict(drill: DrillLogHead) -> dict[str, Any]:
-    out = {k: v for k, v in (("operator", drill.operator), ("head", drill.head)) if v}
+    out: dict[str, Any] = {
+        k: v for k, v in (("operator", drill.operator), ("head", drill.head)) if v
+    }
+    if drill.signers:
+        out["signers"] = [{"operator": s.operator, "key": s.key} for s in drill.signers]
     return {**out, **drill.extra}
 
 

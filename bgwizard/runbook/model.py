@@ -98,6 +98,9 @@ class RunbookContext:
     """Everyone who holds a sheet, each once."""
     drill_log_note: str = ""
     """Why the signed log could not be used (does not verify, unreadable), or empty."""
+    log_head: str = ""
+    """The signed log's head after the last entry this profile recorded: all 64 hex digits, so
+    ``bgwizard log verify --head`` can check that nothing was cut off since ('' before one)."""
 
     @property
     def tenant_label(self) -> str:
@@ -210,6 +213,7 @@ def build_context(
         demo=profile.demo,
         custodians=tuple(holders),
         drill_log_note=drill_log_note,
+        log_head=profile.drill.head,
     )
 
 

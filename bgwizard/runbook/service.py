@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bgwizard.errors import LogError, RunbookError
-from bgwizard.ledger.store import DrillLog, default_log_path
+from bgwizard.ledger.anchored import ProfileLog
+from bgwizard.ledger.chain import printable
+from bgwizard.ledger.store import default_log_path
 from bgwizard.profile.model import Profile
 from bgwizard.runbook.model import (
     DOCUMENT_TITLES,
@@ -57,8 +59,8 @@ def drill_history(profile: Profile, log_path: Path | None = None) -> DrillHistor
         why and the profile's last drill stands in.
     """
     path = log_path or (Path(profile.drill_log).expanduser() if profile.drill_log else None)
-    log = DrillLog(path or default_log_path())
-    if not log.exists():
+    log = ProfileLog(profile, path=path or default_log_path())
+    if not log.exists() and not log.head:
         return DrillHistory(tuple(profile_drills(profile)))
     try:
         entries = log.entries()
@@ -95,10 +97,10 @@ def drill_record(time: str, operator: str, data: dict[str, Any]) -> DrillRecord:
     notes, account = data.get("notes"), data.get("account")
     return DrillRecord(
         date,
-        operator or NOT_RECORDED,
-        result,
-        notes if isinstance(notes, str) else "",
-        account if isinstance(account, str) else "",
+        printable(operator) or NOT_RECORDED,
+        printable(result),
+        printable(notes) if isinstance(notes, str) else "",
+        printable(account) if isinstance(account, str) else "",
     )
 
 

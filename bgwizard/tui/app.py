@@ -11,12 +11,12 @@ import datetime as dt
 import gc
 import inspect
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import var
@@ -40,6 +40,11 @@ Clock = Callable[[], dt.datetime]
 
 HOME_CSS: Final = Path(inspect.getfile(HomeScreen)).with_name("home.tcss").resolve()
 """``HomeScreen.CSS_PATH``, resolved as Textual resolves it (so it is never read twice)."""
+
+SCREENSHOT_REFUSED: Final = (
+    "Screenshots are off in bgwizard: a screen may show a password, and the file would keep it."
+)
+"""Said instead of saving an SVG (Textual's "Screenshot" would write it to ~/Downloads, 0644)."""
 
 THEMES: Final = ("textual-dark", "textual-light")
 """The two themes bgwizard supports; ``toggle_theme`` switches between them."""
@@ -205,6 +210,33 @@ class BgWizardApp(App[None]):
                 self.exit()
 
         self.push_screen(KeepLogDialog(demo.keep_log, quitting=True), callback=done)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands without "Screenshot" (an SVG on disk could hold a password).
+
+        Args:
+            screen: the screen the palette was opened on.
+
+        Yields:
+            Textual's system commands, minus the screenshot.
+        """
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Refused: no screenshot file is ever written (a key binding could still ask)."""
+        self.notify(SCREENSHOT_REFUSED, severity="warning")
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Refused, like ``action_screenshot``: writes nothing and returns None."""
+        self.notify(SCREENSHOT_REFUSED, severity="warning")
+        return None
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -273,7 +273,7 @@ class DrillScreen(Screen[None]):
         self._close_checks()
         drill = self.drill
         lines = [f"Drill result: {drill.outcome.upper()} — signed as entry {recorded.entry.seq} "
-                 f"of {recorded.log_path} (head {recorded.head[:16]}…)."]  # fmt: skip
+                 f"of {recorded.log_path} (head {recorded.head})."]  # fmt: skip
         if recorded.next_due:
             lines.append(f"Next drill due {recorded.next_due.isoformat()}.")
         lines += [f"• {f.id}: {f.fix}" for f in drill.failures() if f.fix]

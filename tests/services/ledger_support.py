@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from bgwizard.ledger.chain import NAMESPACE
 from bgwizard.ledger.sshsig import SigningKey
 from bgwizard.ledger.store import DrillLog
+from bgwizard.profile.model import DrillLogHead, PinnedSigner, Profile
+from bgwizard.profile.store import TomlProfileStore
 
 
 def pinned_key(seed: int, path: Path | None = None) -> SigningKey:
@@ -65,3 +67,16 @@ def ssh_keygen_verify(log_path: Path, work: Path, allowed_signers: str) -> list[
             )  # fmt: skip
         codes.append(done.returncode)
     return codes
+
+
+def pinning_profile(
+    profile_path: Path, log: DrillLog, pins: tuple[tuple[str, SigningKey], ...] | None = None
+) -> Path:
+    """Save a profile whose drill log is ``log``, pinning ``pins`` (default: alice's key 1) and
+    remembering the log's current head, as the recorder leaves it after an append."""
+    pins = pins or (("alice@contoso.example", pinned_key(1)),)
+    signers = [PinnedSigner(name, key.public_line) for name, key in pins]
+    head = DrillLog(log.path).verify().head
+    profile = Profile(drill_log=str(log.path), drill=DrillLogHead("", head, signers))
+    TomlProfileStore(profile_path).save(profile)
+    return profile_path

@@ -11,10 +11,10 @@ from ledger_support import pinned_key, ssh_keygen_verify, ticking_clock
 from bgwizard.drill.events import rotation_data
 from bgwizard.drill.model import CHECKLIST, Drill, ItemResult, passed
 from bgwizard.drill.record import DrillRecorder
-from bgwizard.drill.service import LogDrillSource
+from bgwizard.drill.service import drill_source_for
 from bgwizard.errors import LogRefused, SignerKeyError
 from bgwizard.ledger.store import DrillLog
-from bgwizard.profile.model import DrillLogHead, Profile
+from bgwizard.profile.model import DrillLogHead, PinnedSigner, Profile
 from bgwizard.profile.store import TomlProfileStore
 from bgwizard.secret import Secret
 
@@ -48,7 +48,8 @@ def test_first_drill_creates_key_and_log_and_moves_last_drill(tmp_path: Path) ->
     assert recorded.entry.seq == 2 and recorded.next_due == dt.date(2026, 6, 30)
     saved = store.load()
     assert saved.last_drill == dt.date(2026, 4, 1) and saved.signer_key == str(tmp_path / "key")
-    assert saved.drill == DrillLogHead("alice", recorded.head)
+    pin = [PinnedSigner("alice", key.public_line)]  # the log's first entry pins the key
+    assert saved.drill == DrillLogHead("alice", recorded.head, pin)
     signers = "".join(
         s.allowed_signers_line() + "\n" for s in DrillLog(recorded.log_path).signers()
     )
@@ -84,7 +85,7 @@ def test_refused_log_then_linked_log(tmp_path: Path) -> None:
 
 def test_rotation_event_and_audit_drill_source(tmp_path: Path) -> None:
     recorder, _ = _recorder(tmp_path)
-    source = LogDrillSource(DrillLog(recorder.log_path))
+    source = drill_source_for(recorder.profile)
     assert source.drill_records() == ()
     recorder.record(_drill(), pinned_key(1), "alice")
     data = rotation_data("bg1@contoso.example", "oid-1", retired_serials=["A"],
@@ -114,7 +115,8 @@ def test_entries_cut_off_the_end_are_noticed_through_the_remembered_head(tmp_pat
     recorder, store = _recorder(tmp_path)
     recorder.record(_drill(), pinned_key(1), "alice")
     recorded = recorder.record(_drill(), pinned_key(1), "alice")
-    assert store.load().drill == DrillLogHead("alice", recorded.head)
+    pin = [PinnedSigner("alice", pinned_key(1).public_line)]
+    assert store.load().drill == DrillLogHead("alice", recorded.head, pin)
     lines = recorder.log_path.read_bytes().splitlines(keepends=True)
     recorder.log_path.write_bytes(b"".join(lines[:2]))
     assert DrillLog(recorder.log_path).verify().ok

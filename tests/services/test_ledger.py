@@ -11,8 +11,8 @@ import pytest
 import sshsig
 from ledger_support import build_log, pinned_key, ssh_keygen_verify, ticking_clock
 
-from bgwizard.errors import LedgerError, LogError, LogRefused, SignerKeyError
-from bgwizard.ledger.chain import NAMESPACE, Signer
+from bgwizard.errors import LedgerError, LogError, LogRefused, SignerKeyError, SignerNotTrusted
+from bgwizard.ledger.chain import NAMESPACE, Signer, allowed_signers_text, signer_change_data
 from bgwizard.ledger.sshsig import create_key, fingerprint, load_key, verify
 from bgwizard.ledger.store import DrillLog
 from bgwizard.secret import Secret
@@ -30,7 +30,7 @@ def _lines(path: Path) -> list[bytes]:
 
 
 def _signers_text(log: DrillLog) -> str:
-    return "".join(s.allowed_signers_line() + "\n" for s in log.signers())
+    return allowed_signers_text(log.verify().trusted)
 
 
 def test_signature_is_byte_identical_to_ssh_keygen(tmp_path: Path) -> None:
@@ -138,16 +138,26 @@ def test_refuses_to_append_and_links_a_new_log(tmp_path: Path) -> None:
 
 def test_key_rotation_keeps_old_entries_verifiable(tmp_path: Path) -> None:
     log = build_log(tmp_path / "log.jsonl", 2, key=pinned_key(1))
-    log.append(pinned_key(2), "bob@contoso.example", "key-change", {"reason": "new operator"})
-    log.append(pinned_key(2), "bob@contoso.example", "drill", {"result": "pass"})
+    bob = Signer("bob@contoso.example", pinned_key(2).public_line)
+    with pytest.raises(SignerNotTrusted, match=r"bob@contoso.example .* not a trusted signer"):
+        log.append(pinned_key(2), bob.operator, "drill", {"result": "pass"})
+    add = signer_change_data("add", bob, "new operator")
+    log.append(pinned_key(1), OPERATOR, "signers", add)
+    log.append(pinned_key(2), bob.operator, "drill", {"result": "pass"})
     signers = log.signers()
     assert [s.operator for s in signers] == [OPERATOR, "bob@contoso.example"]
     assert ssh_keygen_verify(log.path, tmp_path, _signers_text(log)) == [0, 0, 0, 0]
     only_bob = [signers[1]]
     result = log.verify(allowed=only_bob)
-    assert result.first_bad == 1 and "not in the allowed signers" in result.reason
+    assert result.first_bad == 1 and "is not pinned" in result.reason
     impostor = [Signer(OPERATOR, pinned_key(3).public_line), signers[1]]
     assert log.verify(allowed=impostor).first_bad == 1
+    retire = signer_change_data("retire", signers[0], "left the team")
+    log.append(pinned_key(2), bob.operator, "signers", retire)
+    with pytest.raises(SignerNotTrusted):
+        log.append(pinned_key(1), OPERATOR, "drill", {"result": "pass"})
+    result = log.verify()
+    assert result.ok and result.active == (signers[1],) and result.trusted == tuple(signers)
 
 
 def test_resigning_with_another_key_is_detected(tmp_path: Path) -> None:

@@ -9,10 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_support import pinned_key, ticking_clock
 
-from bgwizard.ledger.chain import JsonValue, line_hash
+from bgwizard.ledger.chain import JsonValue, Signer, line_hash, signer_change_data
 from bgwizard.ledger.store import DrillLog
 
-_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")),
+    max_size=12,
+)
+"""Printable text: what an entry may hold (control characters are refused at write)."""
 _PAYLOAD = st.dictionaries(
     st.text("abcdefgh_", min_size=1, max_size=6),
     st.one_of(_TEXT, st.integers(-(10**6), 10**6), st.booleans(), st.none()),
@@ -27,6 +31,8 @@ def _make_log(payloads: list[dict[str, JsonValue]]) -> bytes:
         with tempfile.TemporaryDirectory() as work:
             log = DrillLog(Path(work) / "log.jsonl", clock=ticking_clock())
             log.start(pinned_key(1), "alice", note="property")
+            second = Signer("alice", pinned_key(2).public_line)
+            log.append(pinned_key(1), "alice", "signers", signer_change_data("add", second, ""))
             for data in payloads:
                 log.append(pinned_key(1 + len(data) % 2), "alice", "drill", data)
             _CACHE[cache_key] = log.path.read_bytes()

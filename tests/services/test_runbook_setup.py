@@ -24,7 +24,7 @@ from bgwizard.graph.directory import GraphDirectory
 from bgwizard.ledger.chain import JsonValue
 from bgwizard.ledger.sshsig import SigningKey
 from bgwizard.ledger.store import DrillLog
-from bgwizard.profile.model import BreakGlassAccount
+from bgwizard.profile.model import BreakGlassAccount, PinnedSigner
 from bgwizard.runbook.service import RunbookService, drill_history
 from bgwizard.runbook.templates import TemplateStore
 from bgwizard.secret import Secret
@@ -58,7 +58,10 @@ async def set_up(emu: Emulator, graph: GraphDirectory, password: Secret) -> Runb
     return RunbookService(profile, today=lambda: TODAY)
 
 
-def log_drill(path: Path, result: str, day: dt.date, operator: str = "grace.okafor") -> None:
+def log_drill(
+    path: Path, result: str, day: dt.date, operator: str = "grace.okafor"
+) -> PinnedSigner:
+    """Sign a drill into a new log; returns the signer for the profile to pin."""
     key = SigningKey(Ed25519PrivateKey.generate(), path.with_name("key"))
     moment = dt.datetime.combine(day, dt.time(10, 0), dt.UTC)
     log = DrillLog(path, clock=lambda: moment)
@@ -69,6 +72,7 @@ def log_drill(path: Path, result: str, day: dt.date, operator: str = "grace.okaf
         "notes": "alert at 10:07",
     }
     log.append(key, operator, "drill", data)
+    return PinnedSigner(operator, key.public_line)
 
 
 @pytest.fixture
@@ -88,7 +92,9 @@ async def test_runbook_after_set_up_and_drill_holds_the_facts_and_no_password(
 ) -> None:
     service = await set_up(fresh_emu, fresh_graph, password)
     service.profile.drill_log = str(tmp_path / "drill-log.jsonl")
-    log_drill(tmp_path / "drill-log.jsonl", "pass", DRILL_DAY)
+    pin = log_drill(tmp_path / "drill-log.jsonl", "pass", DRILL_DAY)
+    service.profile.drill.signers = [pin]
+    service.profile.drill.head = DrillLog(tmp_path / "drill-log.jsonl").verify().head
     serials = [s for a in service.profile.accounts for s in a.current_serials]
     object_ids = [a.object_id for a in service.profile.accounts]
     assert len(serials) == 2 and all(object_ids)
@@ -114,6 +120,11 @@ async def test_runbook_after_set_up_and_drill_holds_the_facts_and_no_password(
         assert fact in flat, fact
     assert f"Last passed drill {DRILL_DAY.isoformat()}" in flat
     assert f"Next drill due {NEXT_DUE.isoformat()}" in flat
+    head = service.profile.drill.head
+    checklist_pdf = service.render_pdf(service.document("checklist")).data
+    checklist_text = " ".join(p.get_textpage().get_text_range()
+                              for p in pdfium.PdfDocument(checklist_pdf))  # fmt: skip
+    assert head in re.sub(r"\s+", "", checklist_text)  # the whole 64-hex head, printed
 
     everything = "\n".join(outputs)
     for fragment in forbidden_fragments(password):
@@ -122,9 +133,10 @@ async def test_runbook_after_set_up_and_drill_holds_the_facts_and_no_password(
 
 async def test_the_drill_log_feeds_the_drill_record(tmp_path: Path) -> None:
     log = tmp_path / "drill-log.jsonl"
-    log_drill(log, "pass", dt.date(2026, 8, 20))
+    pin = log_drill(log, "pass", dt.date(2026, 8, 20))
     profile = contoso_profile()
     profile.drill_log = str(log)
+    profile.drill.signers = [pin]
     history = drill_history(profile)
     assert [(d.date, d.operator, d.result, d.account) for d in history.drills] == [
         (dt.date(2026, 8, 20), "grace.okafor", "pass", "bg-alpha@contosologistics.onmicrosoft.com")
@@ -136,10 +148,11 @@ async def test_the_drill_log_feeds_the_drill_record(tmp_path: Path) -> None:
 
 async def test_a_log_that_does_not_verify_is_not_trusted(tmp_path: Path) -> None:
     log = tmp_path / "drill-log.jsonl"
-    log_drill(log, "pass", dt.date(2026, 11, 20))
+    pin = log_drill(log, "pass", dt.date(2026, 11, 20))
     log.write_bytes(log.read_bytes().replace(b"alert at 10:07", b"alert at 10:08"))
     profile = contoso_profile()
     profile.drill_log = str(log)
+    profile.drill.signers = [pin]
     service = RunbookService(profile, today=lambda: TODAY)
     context = service.context()
     assert context.last_drill == LAST_DRILL

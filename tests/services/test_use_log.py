@@ -23,7 +23,8 @@ from bgwizard.drill.events import rotation_data, use_data
 from bgwizard.drill.record import DrillRecorder
 from bgwizard.drill.service import LogDrillSource
 from bgwizard.errors import LogRefused
-from bgwizard.ledger.chain import JsonValue
+from bgwizard.ledger.anchored import ProfileLog
+from bgwizard.ledger.chain import JsonValue, Signer, allowed_signers_text
 from bgwizard.ledger.store import DrillLog
 from bgwizard.profile.model import Profile
 from bgwizard.profile.store import TomlProfileStore
@@ -70,14 +71,18 @@ def test_use_and_rotation_entries_verify_with_openssh_and_feed_the_audit(tmp_pat
         reason="real use, INC-4711",
         when=ENDED + dt.timedelta(hours=1),
     )
+    bob = Signer("bob", pinned_key(2).public_line)
+    ProfileLog(recorder.profile, TomlProfileStore(tmp_path / "profile.toml")).change_signer(
+        pinned_key(1), "alice", "add", bob, "second operator"
+    )
     rotated = recorder.record_event("rotation", rotation, pinned_key(2), "bob")
-    assert (use.seq, rotated.seq) == (2, 3)
+    assert (use.seq, rotated.seq) == (2, 4)
     log = DrillLog(recorder.log_path)
-    assert [e.kind for e in log.entries()] == ["log-start", "use", "rotation"]
+    assert [e.kind for e in log.entries()] == ["log-start", "use", "signers", "rotation"]
     assert log.entries()[1].data["lessons"] == "a second federation server"
-    signers = "".join(s.allowed_signers_line() + "\n" for s in log.signers())
-    assert ssh_keygen_verify(log.path, tmp_path, signers) == [0, 0, 0]
-    records = LogDrillSource(log).drill_records()
+    signers = allowed_signers_text(log.verify().trusted)
+    assert ssh_keygen_verify(log.path, tmp_path, signers) == [0, 0, 0, 0]
+    records = LogDrillSource(ProfileLog(recorder.profile)).drill_records()
     assert records == (
         DrillRecord(IDS[0], STARTED, "use", ENDED),
         DrillRecord(IDS[0], ENDED + dt.timedelta(hours=1), "rotation"),  # its check sign-in
@@ -89,7 +94,7 @@ def test_log_show_lists_every_entry(tmp_path: Path) -> None:
     recorder.record_event("use", _use(), pinned_key(1), "alice")
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
-        assert main(["log", "show", str(recorder.log_path)]) == 0
+        assert main(["log", "show", "--profile", str(tmp_path / "profile.toml")]) == 0
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["SEQ", "TIME", "KIND", "OPERATOR", "SUMMARY"]
     assert lines[2].split()[:4] == ["2", "2026-01-05T09:02:00Z", "use", "alice"]
@@ -97,7 +102,7 @@ def test_log_show_lists_every_entry(tmp_path: Path) -> None:
     recorder.log_path.write_bytes(recorder.log_path.read_bytes().replace(b"INC", b"INK", 1))
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
-        assert main(["log", "show", str(recorder.log_path)]) == 1
+        assert main(["log", "show", "--profile", str(tmp_path / "profile.toml")]) == 1
     assert "Entry 2 fails" in err.getvalue()
     assert [line.split()[0] for line in out.getvalue().splitlines()] == ["SEQ", "1"]
 

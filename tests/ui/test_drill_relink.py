@@ -11,12 +11,13 @@ from textual.widgets import Button, Select, Static
 
 from bgwizard.ledger.sshsig import create_key
 from bgwizard.ledger.store import DrillLog
+from bgwizard.profile.model import PinnedSigner
 from bgwizard.screens.drill.checklist import DrillScreen
 from bgwizard.screens.drill.sign_dialog import SignDialog
 from bgwizard.secret import Secret
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
-from ledger_support import build_log
+from ledger_support import build_log, pinned_key
 
 PASSPHRASE = "relink passphrase"
 
@@ -31,6 +32,7 @@ async def test_refused_log_offers_a_linked_log(
     profile = sample_profile()
     profile.drill_log, profile.signer_key = str(old.path), str(tmp_path / "key")
     profile.drill.operator = "alice"
+    profile.drill.signers = [PinnedSigner("alice@contoso.example", pinned_key(1).public_line)]
     fakes.drill = FakeDrillChecksFactory()
     real_recorder(fakes, profile)  # the refusal and the linked log are checked on real files
     app = make_app(fakes, profile)

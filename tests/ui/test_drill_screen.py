@@ -133,6 +133,7 @@ async def test_full_drill_passes_and_is_signed(emu: Emulator, tmp_path: Path) ->
         verdict = str(screen.query_one("#verdict", Static).render())
         assert "Drill result: PASS" in verdict and "Next drill due" in verdict
     log = DrillLog(Path(profile.drill_log))
+    assert f"(head {log.verify().head})" in verdict.replace("\n", "")  # all 64 hex digits
     entries = log.entries()
     assert [e.kind for e in entries] == ["log-start", "drill"]
     data = entries[1].data

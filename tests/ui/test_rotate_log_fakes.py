@@ -28,7 +28,7 @@ from textual.widgets import Button, Input, Static
 
 from bgwizard.drill.record import DrillRecorder
 from bgwizard.ledger.store import DrillLog
-from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.profile.model import BreakGlassAccount, PinnedSigner, Profile, SheetRecord
 from bgwizard.rotation.journal import Rotated
 from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.rotation import RotateScreen
@@ -37,7 +37,7 @@ from bgwizard.sheets.service import SheetService
 from bgwizard.tui.app import BgWizardApp
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
-from ledger_support import build_log, ssh_keygen_verify
+from ledger_support import build_log, pinned_key, ssh_keygen_verify
 
 SIZE = (120, 44)
 UPN = "svc-iam-recovery02@contosologistics.onmicrosoft.com"
@@ -151,6 +151,7 @@ async def test_a_refused_log_leaves_the_rotation_done_and_a_linked_log_takes_it(
     real_printer(tmp_path, monkeypatch)
     profile, verifier = _prepared(tmp_path, fakes)
     old = build_log(Path(profile.drill_log), 3)
+    profile.drill.signers = [PinnedSigner("alice@contoso.example", pinned_key(1).public_line)]
     old.path.write_bytes(old.path.read_bytes().replace(b"pass", b"PASS", 1))
     before = old.path.read_bytes()
     app = make_app(fakes, profile)

@@ -13,14 +13,14 @@ from fakes_drill import real_recorder
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from bgwizard.ledger.store import DrillLog
-from bgwizard.profile.model import Profile
+from bgwizard.profile.model import PinnedSigner, Profile
 from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.rotation import RotateScreen
 from bgwizard.screens.use import UseScreen
 from bgwizard.tui.app import BgWizardApp
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
-from ledger_support import build_log, ssh_keygen_verify
+from ledger_support import build_log, pinned_key, ssh_keygen_verify
 
 PASSPHRASE = "use passphrase 1"
 UPN = "bg-alpha@contosologistics.onmicrosoft.com"
@@ -143,6 +143,7 @@ async def test_a_refused_log_offers_a_linked_log_and_an_already_rotated_use(
     old.path.write_bytes(old.path.read_bytes().replace(b"pass", b"PASS", 1))
     before = old.path.read_bytes()
     profile = _profile(tmp_path)
+    profile.drill.signers = [PinnedSigner("alice@contoso.example", pinned_key(1).public_line)]
     real_recorder(fakes, profile)  # the signed file is verified with ssh-keygen
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:

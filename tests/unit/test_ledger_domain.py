@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import struct
 
 import pytest
 
@@ -21,7 +23,14 @@ from bgwizard.ledger.chain import (
     verify_lines,
 )
 
-KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKE"
+
+def _key(byte: int) -> str:
+    """A well-formed Ed25519 public key line (the fake check never does cryptography)."""
+    blob = struct.pack(">I", 11) + b"ssh-ed25519" + struct.pack(">I", 32) + bytes([byte]) * 32
+    return "ssh-ed25519 " + base64.b64encode(blob).decode()
+
+
+KEY = _key(1)
 NOW = dt.datetime(2026, 3, 1, 12, 30, 15, 999, tzinfo=dt.UTC)
 
 
@@ -71,7 +80,7 @@ def test_new_entry_stamps_utc_seconds_and_checks_kind_and_zone() -> None:
 
 
 def test_parse_line_round_trips_and_rejects_non_canonical() -> None:
-    entry = Entry(1, GENESIS, "t", "log-start", "op", KEY, {"x": "y"})
+    entry = Entry(1, GENESIS, "2026-03-01T12:30:15Z", "log-start", "op", KEY, {"x": "y"})
     line = encode_line(entry, "S")
     assert parse_line(line).entry == entry
     with pytest.raises(LedgerError, match="canonical"):
