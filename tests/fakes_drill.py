@@ -209,8 +209,10 @@ class FakeMonitoring:
     def export_files(self, accounts: Iterable[BreakGlassAccount]) -> list[ExportFile]:
         return self._real.export_files(accounts)
 
-    def save(self, files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
-        return self._real.save(files, out_dir)
+    def save(
+        self, files: Sequence[ExportFile], out_dir: Path, *, force: bool = False
+    ) -> list[Path]:
+        return self._real.save(files, out_dir, force=force)
 
     async def check_diagnostic_settings(self) -> DiagnosticSettingsReport:
         self.checks += 1

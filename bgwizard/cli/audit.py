@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from bgwizard.cli.parser import EXIT_FAILED, add_profile_option, usage_error
+from bgwizard.cli.parser import EXIT_FAILED, add_profile_option, path_arg, usage_error
 from bgwizard.errors import BgWizardError, ProfileError
 
 if TYPE_CHECKING:
@@ -48,16 +48,22 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help="report format")
     parser.add_argument("--client-id", metavar="ID", help="app registration for app-only sign-in")
     secret = parser.add_mutually_exclusive_group()
-    secret.add_argument("--certificate", type=Path, metavar="PEM", help="key and certificate PEM")
+    secret.add_argument(
+        "--certificate", type=path_arg, metavar="PEM", help="key and certificate PEM"
+    )
     secret.add_argument(
         "--secret-env", metavar="VAR", help="environment variable holding a client secret"
     )
     offline = parser.add_argument_group("offline audit of exported policies (no sign-in)")
-    offline.add_argument("--policies", type=Path, metavar="DIR", help="folder of policy JSON files")
+    offline.add_argument(
+        "--policies", type=path_arg, metavar="DIR", help="folder of policy JSON files"
+    )
     offline.add_argument(
         "--accounts", metavar="ID,ID", help="object ids of the break glass accounts"
     )
-    offline.add_argument("--groups", type=Path, metavar="FILE", help="group id → member ids JSON")
+    offline.add_argument(
+        "--groups", type=path_arg, metavar="FILE", help="group id → member ids JSON"
+    )
     parser.set_defaults(run=run)
 
 

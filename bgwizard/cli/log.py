@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from bgwizard.cli.parser import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, add_profile_option
+from bgwizard.cli.parser import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK, add_profile_option, path_arg
 from bgwizard.errors import BgWizardError
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     verify.add_argument(
         "--allowed-signers",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="also require every entry's operator and key to be listed in this file",
     )
@@ -65,7 +65,7 @@ def add_parser(subparsers: Subparsers) -> None:
         description="List the entries of the drill log that verify (exit 1 if one fails).",
     )
     for sub in (verify, signers, show):
-        sub.add_argument("file", nargs="?", type=Path, help="the log (default: the profile's)")
+        sub.add_argument("file", nargs="?", type=path_arg, help="the log (default: the profile's)")
         add_profile_option(sub, "profile file to read")
         sub.set_defaults(run=run)
 

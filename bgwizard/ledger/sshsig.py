@@ -9,6 +9,7 @@ Keys are OpenSSH private key files, created encrypted with a passphrase (bcrypt 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import struct
@@ -171,19 +172,39 @@ def create_key(path: Path, passphrase: Secret, comment: str) -> SigningKey:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, encryption
     )
+    public = f"{public_key_line(key.public_key())} {comment}\n".encode()
+    pub = Path(f"{path}.pub")
+    made: list[Path] = []
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(f"{path}.pub").write_text(f"{public_key_line(key.public_key())} {comment}\n")
+        # Both files are new (O_EXCL, which never follows a symlink either): an existing
+        # ``.pub`` (or a symlink planted there) is refused before anything is written.
+        for target, data, mode in ((pub, public, 0o644), (path, pem, 0o600)):
+            _write_new(target, data, mode)
+            made.append(target)
     except FileExistsError as exc:
-        raise SignerKeyError(f"{path} already exists; point to it instead of creating it.") from exc
+        _remove(made)
+        raise SignerKeyError(
+            f"{exc.filename or path} already exists; point to the key instead of creating it."
+        ) from None
     except OSError as exc:
-        raise SignerKeyError(f"Cannot write the signing key {path}: {exc.strerror}.") from exc
+        _remove(made)
+        raise SignerKeyError(f"Cannot write the signing key {path}: {exc.strerror}.") from None
     return SigningKey(key, path)
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _remove(paths: list[Path]) -> None:
+    for made in paths:
+        with contextlib.suppress(OSError):
+            made.unlink()
 
 
 def load_key(path: Path, passphrase: Secret | None) -> SigningKey:

@@ -20,6 +20,7 @@ from typing import Final
 import platformdirs
 
 from bgwizard.errors import LedgerError, LogError, LogRefused
+from bgwizard.inputs import MiB, read_input, read_text_input
 from bgwizard.ledger.chain import (
     GENESIS,
     Entry,
@@ -37,6 +38,9 @@ from bgwizard.ledger.sshsig import SigningKey, verify
 from bgwizard.profile.model import Profile
 
 APP_NAME: Final = "bgwizard"
+
+INPUT_LIMIT: Final = 64 * MiB
+"""The largest log or allowed_signers file read (a drill log grows ~2 KiB a quarter)."""
 
 
 def _data_dir(training: bool) -> Path:
@@ -69,10 +73,8 @@ def read_allowed_signers(path: Path) -> list[Signer]:
     Raises:
         LogError: the file cannot be read.
     """
-    try:
-        return parse_allowed_signers(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LogError(f"Cannot read {path}: {exc.strerror}.") from exc
+    text = read_text_input(path, what="allowed_signers file", limit=INPUT_LIMIT, error=LogError)
+    return parse_allowed_signers(text)
 
 
 class DrillLog:
@@ -88,12 +90,10 @@ class DrillLog:
         return self.path.exists()
 
     def _read_lines(self) -> list[bytes]:
-        try:
-            return self.path.read_bytes().split(b"\n")
-        except FileNotFoundError as exc:
-            raise LogError(f"There is no drill log at {self.path}.") from exc
-        except OSError as exc:
-            raise LogError(f"Cannot read the drill log {self.path}: {exc.strerror}.") from exc
+        if not os.path.lexists(self.path):
+            raise LogError(f"There is no drill log at {self.path}.")
+        data = read_input(self.path, what="drill log", limit=INPUT_LIMIT, error=LogError)
+        return data.split(b"\n")
 
     def verify(self, allowed: Sequence[Signer] | None = None) -> Verification:
         """Check chain and every signature.

@@ -34,14 +34,14 @@ def merge(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) ->
         A new document (the arguments are not changed).
     """
     merged = _merge_value(base, ours, theirs)
-    assert isinstance(merged, dict)  # noqa: S101 - three dicts merge into a dict
+    assert isinstance(merged, dict)
     return copy.deepcopy(merged)
 
 
 def _merge_value(base: Any, ours: Any, theirs: Any) -> Any:
     if ours == base:
         return theirs
-    if theirs == base or theirs == ours:
+    if theirs in (base, ours):
         return ours
     if isinstance(ours, dict) and isinstance(theirs, dict):
         return _merge_tables(base if isinstance(base, dict) else {}, ours, theirs)
@@ -58,7 +58,9 @@ def _merge_tables(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in [*theirs, *(k for k in ours if k not in theirs)]:
-        value = _merge_value(base.get(key, _MISSING), ours.get(key, _MISSING), theirs.get(key, _MISSING))
+        value = _merge_value(
+            base.get(key, _MISSING), ours.get(key, _MISSING), theirs.get(key, _MISSING)
+        )
         if value is not _MISSING:
             out[key] = value
     return out

@@ -29,6 +29,7 @@ import tomli_w
 
 from bgwizard.errors import ProfileError
 from bgwizard.inputs import MiB, read_input
+from bgwizard.profile.merge import merge
 from bgwizard.profile.model import (
     BreakGlassAccount,
     DrillLogHead,
@@ -38,7 +39,6 @@ from bgwizard.profile.model import (
     SheetRecord,
     UiPrefs,
 )
-from bgwizard.profile.merge import merge
 
 APP_NAME: Final = "bgwizard"
 PROFILE_LIMIT: Final = 1 * MiB
@@ -72,7 +72,9 @@ class TomlProfileStore:
     keep their changes.
     """
 
-    def __init__(self, path: Path | None = None, *, warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, *, warn: Callable[[str], None] | None = None
+    ) -> None:
         """Use ``path``, or the default location when None.
 
         Args:
@@ -131,8 +133,12 @@ class TomlProfileStore:
         self._base = copy.deepcopy(ours)
 
     def _read_document(self, path: Path) -> dict[str, Any] | None:
-        if not os.path.exists(path):  # none yet (a dangling symlink: created at its target)
+        try:
+            os.stat(path)
+        except FileNotFoundError:  # none yet (a dangling symlink: created at its target)
             return None
+        except OSError:
+            pass  # read_input names the problem (a path through a file, a loop of links)
         raw = read_input(path, what="profile", limit=PROFILE_LIMIT, error=ProfileError)
         try:
             return tomllib.loads(raw.decode("utf-8"))

@@ -16,11 +16,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from profile_corpus import BROKEN_PROFILES
 
 from bgwizard.errors import ProfileError
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.profile.store import TomlProfileStore
-from profile_corpus import BROKEN_PROFILES
 
 SAVES_PER_PROCESS = 300
 
@@ -175,7 +175,7 @@ def test_unknown_keys_of_an_account_are_kept(tmp_path: Path) -> None:
     path = tmp_path / "profile.toml"
     path.write_text(
         '[[accounts]]\nupn = "bg1@c.onmicrosoft.com"\nsafe_combination_changed = 2026-10-01\n'
-        '[accounts.hsm]\nslot = 3\n'
+        "[accounts.hsm]\nslot = 3\n"
     )
     store = TomlProfileStore(path)
     profile = store.load()
