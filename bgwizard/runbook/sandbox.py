@@ -26,7 +26,7 @@ OUTPUT_LIMIT: Final = 1024 * 1024
 _MAX_EXPONENT: Final = 1024
 
 
-class OverBudget(Exception):
+class _OverBudget(Exception):
     """A template ran past its time or size budget (the message says which)."""
 
 
@@ -50,10 +50,10 @@ class BudgetSandbox(SandboxedEnvironment):
         """Stop the render when its time is up.
 
         Raises:
-            OverBudget: the deadline has passed.
+            _OverBudget: the deadline has passed.
         """
         if time.monotonic() > self.deadline:
-            raise OverBudget(f"it ran longer than {RENDER_SECONDS:.0f} seconds and was stopped")
+            raise _OverBudget(f"it ran longer than {RENDER_SECONDS:.0f} seconds and was stopped")
 
     def _range(self, *args: int) -> Iterator[int]:
         for item in safe_range(*args):
@@ -74,14 +74,14 @@ class BudgetSandbox(SandboxedEnvironment):
         """``*`` and ``**``, refused when the result would be huge.
 
         Raises:
-            OverBudget: the result would exceed the output cap or the exponent limit.
+            _OverBudget: the result would exceed the output cap or the exponent limit.
         """
         self.check()
         if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
-            raise OverBudget(f"an exponent above {_MAX_EXPONENT} is not allowed")
+            raise _OverBudget(f"an exponent above {_MAX_EXPONENT} is not allowed")
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(count, int):
                     if len(seq) * count > OUTPUT_LIMIT:
-                        raise OverBudget("a repetition would exceed the output limit")
+                        raise _OverBudget("a repetition would exceed the output limit")
         return super().call_binop(context, operator, left, right)
