@@ -50,6 +50,7 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     verify.add_argument(
         "--head",
+        type=head_arg,
         metavar="SHA256",
         help="a head printed by an earlier verify: fail if that entry is no longer in the log "
         "(entries cut off the end)",
@@ -68,6 +69,20 @@ def add_parser(subparsers: Subparsers) -> None:
         sub.add_argument("file", nargs="?", type=path_arg, help="the log (default: the profile's)")
         add_profile_option(sub, "profile file to read")
         sub.set_defaults(run=run)
+
+
+def head_arg(text: str) -> str:
+    """An argparse ``type``: a log head, 16 to 64 hexadecimal characters (never empty).
+
+    Raises:
+        argparse.ArgumentTypeError: empty, too short or not hexadecimal.
+    """
+    head = text.strip().lower()
+    if not 16 <= len(head) <= 64 or any(c not in "0123456789abcdef" for c in head):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a log head (16 to 64 hexadecimal characters)"
+        )
+    return head
 
 
 def resolve_log_path(file: Path | None, profile_path: Path | None) -> Path:
