@@ -171,6 +171,7 @@ class AuditService:
         oid = account.object_id
         if not oid:
             return AccountSnapshot(account=account, user=None)
+
         def one(what: str, call: Callable[[], Awaitable[T]]) -> Awaitable[T | Unread]:
             return self._read(what, call, account)
 

@@ -89,9 +89,9 @@ def describe_failure(result: Mapping[str, Any]) -> str:
             return AADSTS_SENTENCES[code]
     raw_error = result.get("error")
     if isinstance(raw_error, Mapping):  # a Graph-style ``{"error": {"code", "message"}}`` body
-        code = _first_sentence(str(raw_error.get("code") or "an error"))
+        answered = _first_sentence(str(raw_error.get("code") or "an error"))
         message = _first_sentence(str(raw_error.get("message") or ""))
-        return f"Sign-in failed: the sign-in service answered {code}" + (
+        return f"Sign-in failed: the sign-in service answered {answered}" + (
             f" ({message})." if message else "."
         )
     error = _first_sentence(str(raw_error or ""))

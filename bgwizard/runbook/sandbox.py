@@ -81,7 +81,7 @@ class BudgetSandbox(SandboxedEnvironment):
             raise _OverBudget(f"an exponent above {_MAX_EXPONENT} is not allowed")
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(count, int):
-                    if len(seq) * count > OUTPUT_LIMIT:
-                        raise _OverBudget("a repetition would exceed the output limit")
+                sized = isinstance(seq, str | list | tuple) and isinstance(count, int)
+                if sized and len(seq) * count > OUTPUT_LIMIT:
+                    raise _OverBudget("a repetition would exceed the output limit")
         return super().call_binop(context, operator, left, right)

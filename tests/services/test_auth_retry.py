@@ -62,7 +62,8 @@ async def test_a_lasting_outage_is_one_sentence(fresh_emu: Emulator, path: str, 
 
 def test_retry_after_is_capped_and_the_total_wait_is_at_most_60_seconds() -> None:
     class Answer:
-        headers = {"Retry-After": "3600"}
+        def __init__(self) -> None:
+            self.headers = {"Retry-After": "3600"}
 
         def getheader(self, name: str) -> str | None:
             return self.headers.get(name)

@@ -1,4 +1,4 @@
-"""Issue 13 §4: user templates and the signing key's files, as a clumsy user or attacker leaves them.
+"""Issue 13 §4: user templates and the signing key's files, as a clumsy user or attacker left them.
 
 On main a symlink out of the template folder, a non-UTF-8 or a FIFO template gave a traceback,
 a nested ``range(100000)`` loop ran past 60 s, ``--templates FILE`` said the folder "does not
@@ -100,7 +100,7 @@ def test_create_key_never_overwrites_an_existing_pub(tmp_path: Path) -> None:
     path = tmp_path / "signer"
     pub = tmp_path / "signer.pub"
     pub.write_text("ssh-ed25519 AAAA mine\n")
-    with pytest.raises(SignerKeyError, match="signer.pub already exists"):
+    with pytest.raises(SignerKeyError, match=r"signer\.pub already exists"):
         create_key(path, PASSPHRASE, "alice")
     assert pub.read_text() == "ssh-ed25519 AAAA mine\n"
     assert not path.exists()
