@@ -126,11 +126,11 @@ class TomlProfileStore:
                         document = merge(self._base, ours, theirs)
                         self._parse(document)  # what two valid saves merge into is valid
                 _replace(target, tomli_w.dumps(document))
+                self._base = copy.deepcopy(ours)  # under the lock: threads of one app save too
         except OSError as exc:
             raise ProfileError(
                 f"Cannot write the profile {self.path}: {exc.strerror or exc}; nothing was saved."
             ) from None
-        self._base = copy.deepcopy(ours)
 
     def _read_document(self, path: Path) -> dict[str, Any] | None:
         try:

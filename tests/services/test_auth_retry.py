@@ -48,7 +48,9 @@ async def test_a_dropped_discovery_is_retried(fresh_emu: Emulator) -> None:
     assert (await _app(fresh_emu).sign_in()).app_only
 
 
-@pytest.mark.parametrize(("path", "kind"), [(TOKEN, "503"), (DISCOVERY, "503"), (TOKEN, "429")])
+@pytest.mark.parametrize(
+    ("path", "kind"), [(TOKEN, "503"), (DISCOVERY, "503"), (TOKEN, "429"), (TOKEN, "403")]
+)
 async def test_a_lasting_outage_is_one_sentence(fresh_emu: Emulator, path: str, kind: str) -> None:
     fresh_emu.add_fault(Fault("*", path, kind=kind, count=50, retry_after=0))
     with pytest.raises(BgWizardError) as info:
