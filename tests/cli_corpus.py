@@ -19,6 +19,8 @@ from profile_corpus import BROKEN_PROFILES
 
 POLICIES = Path(__file__).parent / "fixtures" / "ca-policies" / "j0eyv-ConditionalAccessBaseline"
 """Real policy exports (see SOURCES.md there), so ``--groups`` is read after the policies."""
+GOOD_ACCOUNT = "bg-a@contoso.onmicrosoft.com=aaaaaaaa-1111-4222-8333-444444444444"
+"""A valid ``--accounts`` value, so the export's folder checks are what fails."""
 HUGE = 3 * 1024**3
 """A sparse file this big costs no disk, but reading it whole would take seconds and 3 GiB."""
 
@@ -113,8 +115,8 @@ def build_cases(d: Path, port_in_use: int) -> list[list[str]]:
     # Folders that are files, devices or FIFOs; outputs that exist.
     for path in (f["binary"], f["zero"], f["fifo"], f["through-file"]):
         cases.append(["emulator", "--state-dir", str(path)])
-        cases.append(["monitoring", "export", "--accounts", "a@c=o1", "--out", str(path)])
-    cases.append(["monitoring", "export", "--accounts", "a@c=o1", "--out", str(out_dir)])
+        cases.append(["monitoring", "export", "--accounts", GOOD_ACCOUNT, "--out", str(path)])
+    cases.append(["monitoring", "export", "--accounts", GOOD_ACCOUNT, "--out", str(out_dir)])
     cases.append(["print", "test-sheet", "--out", str(existing)])
     cases.append(["print", "test-sheet", "--out", str(f["folder"])])
     cases.append(["print", "test-sheet", "--out", str(f["through-file"])])
