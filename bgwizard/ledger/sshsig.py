@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from bgwizard.errors import LedgerError, SignerKeyError
+from bgwizard.inputs import MiB, read_input
 from bgwizard.ledger.chain import NAMESPACE
 from bgwizard.secret import Secret
 
@@ -213,10 +214,7 @@ def load_key(path: Path, passphrase: Secret | None) -> SigningKey:
     Raises:
         SignerKeyError: missing file, wrong or missing passphrase, or not an Ed25519 OpenSSH key.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SignerKeyError(f"Cannot read the signing key {path}: {exc.strerror}.") from exc
+    data = read_input(path, what="signing key", limit=1 * MiB, error=SignerKeyError)
     secret = passphrase.reveal().encode() if passphrase else None
     encrypted = key_needs_passphrase(path)
     if encrypted and secret is None:
@@ -235,9 +233,10 @@ def load_key(path: Path, passphrase: Secret | None) -> SigningKey:
 def key_needs_passphrase(path: Path) -> bool:
     """Whether the OpenSSH key at ``path`` is encrypted (False when unreadable or plain)."""
     try:
-        serialization.load_ssh_private_key(path.read_bytes(), None)
+        data = read_input(path, what="signing key", limit=1 * MiB, error=SignerKeyError)
+        serialization.load_ssh_private_key(data, None)
     except TypeError:
         return True
-    except (OSError, ValueError, UnsupportedAlgorithm):
+    except (SignerKeyError, ValueError, UnsupportedAlgorithm):
         return False
     return False

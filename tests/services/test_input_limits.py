@@ -121,3 +121,27 @@ def test_create_key_writes_both_files_when_free(tmp_path: Path) -> None:
     assert (tmp_path / "signer").stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "signer.pub").read_text().endswith(" alice\n")
     assert key.path == tmp_path / "signer"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_a_signing_key_or_certificate_that_is_not_a_file_is_refused(
+    tmp_path: Path, kind: str
+) -> None:
+    from bgwizard.auth.app_only import CertificateCredential
+    from bgwizard.errors import AuthError
+    from bgwizard.ledger.sshsig import key_needs_passphrase, load_key
+
+    path = tmp_path / "thing"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path = Path("/dev/zero")
+    with pytest.raises(SignerKeyError) as info:
+        load_key(path, PASSPHRASE)
+    _one_sentence(info.value)
+    assert key_needs_passphrase(path) is False
+    with pytest.raises(AuthError) as auth_info:
+        CertificateCredential.from_pem_file(path)
+    _one_sentence(auth_info.value)
