@@ -35,18 +35,19 @@ def run_one(argv: list[str]) -> dict[str, Any]:
 
     err, out = io.StringIO(), io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     result: dict[str, Any] = {"argv": argv, "code": None, "traceback": "", "hang": False}
-    signal.alarm(HANG_SECONDS)
     try:
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-            result["code"] = main(argv)
+        try:
+            signal.alarm(HANG_SECONDS)
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+                result["code"] = main(argv)
+        finally:
+            signal.alarm(0)  # the alarm may still fire here: the handlers below count it
     except Hang:
         result["hang"] = True
     except SystemExit as exc:
         result["code"] = exc.code
     except BaseException:
         result["traceback"] = traceback.format_exc()
-    finally:
-        signal.alarm(0)
     result["stderr"] = err.getvalue()
     return result
 
