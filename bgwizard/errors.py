@@ -258,6 +258,31 @@ class MonitoringError(BgWizardError):
     """The accounts given cannot produce alert rules (missing or malformed ids)."""
 
 
+class ExportFilesExist(MonitoringError):
+    """The export folder already holds files of the export; nothing was written."""
+
+    def __init__(self, folder: Path, names: list[str]) -> None:
+        """Name the folder and the files that would have been replaced.
+
+        Args:
+            folder: the export folder.
+            names: the export's files that exist there already.
+        """
+        self.folder = folder
+        self.names = names
+        """The files that exist (none was touched)."""
+        super().__init__(
+            f"{folder} already holds {self.listing()}; nothing was written "
+            "(choose another folder, or move them away first)."
+        )
+
+    def listing(self) -> str:
+        """The existing files, the first five by name and a count of the rest."""
+        shown = ", ".join(self.names[:5])
+        rest = len(self.names) - 5
+        return f"{shown} and {rest} more" if rest > 0 else shown
+
+
 # -- credential sheets and printing (sheets, printing) ----------------------------------------
 
 

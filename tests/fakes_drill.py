@@ -217,8 +217,10 @@ class FakeMonitoring:
             accounts, exclusion_group_id=exclusion_group_id, rmau_id=rmau_id
         )
 
-    def save(self, files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
-        return self._real.save(files, out_dir)
+    def save(
+        self, files: Sequence[ExportFile], out_dir: Path, *, force: bool = False
+    ) -> list[Path]:
+        return self._real.save(files, out_dir, force=force)
 
     async def check_diagnostic_settings(self) -> DiagnosticSettingsReport:
         self.checks += 1

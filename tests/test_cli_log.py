@@ -107,3 +107,12 @@ def test_console_entry_point(tmp_path: Path) -> None:
                            str(profile)],
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 0 and "The log verifies" in done.stdout
+
+
+@pytest.mark.parametrize("head", ["", "   ", "zz" * 10, "abc", "0" * 65])
+def test_a_head_that_is_not_a_head_is_refused_not_skipped(tmp_path: Path, head: str) -> None:
+    """Issue 13 §4: ``--head ''`` used to skip the check and exit 0."""
+    log = build_log(tmp_path / "log.jsonl", 2)
+    code, out, err = _run("verify", str(log.path), "--head", head)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "not a log head" in err

@@ -94,7 +94,7 @@ def test_no_spooler_is_one_sentence(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert run_print("runbook", ["--profile", str(profile_file)]) == 1
+    assert run_print("runbook", ["--profile", str(profile_file)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("bgwizard: No print spooler") and err.count("\n") == 1
 
@@ -105,7 +105,7 @@ def test_existing_output_is_never_overwritten(
     out = tmp_path / "runbook.md"
     out.write_text("keep me")
     args = ["--profile", str(profile_file), "--format", "md", "--out", str(out)]
-    assert run_print("runbook", args) == 1
+    assert run_print("runbook", args) == 2
     assert out.read_text() == "keep me"
     assert "already exists" in capsys.readouterr().err
 
@@ -117,7 +117,7 @@ def test_broken_user_template_names_file_and_line(
     templates.mkdir()
     (templates / "contacts.md.j2").write_text("# Contacts\n{% for c in contacts %}\n")
     args = ["--profile", str(profile_file), "--templates", str(templates), "--format", "md"]
-    assert run_print("runbook", args) == 1
+    assert run_print("runbook", args) == 2
     err = capsys.readouterr().err
     assert f"{templates / 'contacts.md.j2'} has a syntax error on line" in err
     assert "Traceback" not in err and err.count("\n") == 1

@@ -108,6 +108,8 @@ def parse_policies(data: bytes, source: str) -> list[CaPolicy]:
         document = normalize(json.loads(decode(data, source)))
     except json.JSONDecodeError as exc:
         raise PolicyFileError(f"{source} is not valid JSON (line {exc.lineno}).") from exc
+    except RecursionError:
+        raise PolicyFileError(f"{source} is nested too deeply to be a policy export.") from None
     policies = []
     for raw in _policy_objects(document):
         policy = CaPolicy.from_graph(raw)
@@ -137,6 +139,8 @@ def parse_groups(data: bytes, source: str) -> tuple[dict[str, frozenset[str]], d
         document = json.loads(decode(data, source))
     except json.JSONDecodeError as exc:
         raise PolicyFileError(f"{source} is not valid JSON (line {exc.lineno}).") from exc
+    except RecursionError:
+        raise PolicyFileError(f"{source} is nested too deeply to be a group file.") from None
     if isinstance(document, Mapping) and "value" in document:
         document = document["value"]
     if isinstance(document, Mapping):
@@ -190,7 +194,7 @@ def names_from(data: bytes, source: str) -> dict[str, str]:
     """
     try:
         document = normalize(json.loads(decode(data, source)))
-    except (json.JSONDecodeError, PolicyFileError):
+    except (json.JSONDecodeError, PolicyFileError, RecursionError):
         return {}
     objects = document.get("objects") if isinstance(document, Mapping) else None
     if not isinstance(objects, list):

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from bgwizard.audit.exports import names_from, parse_groups, parse_policies
 from bgwizard.errors import PolicyFileError
 from bgwizard.graph.model import CaPolicy
+from bgwizard.inputs import MiB, read_input
+
+EXPORT_LIMIT: Final = 32 * MiB
+"""The largest policy or group file read (a tenant's 200 policies export to ~1 MiB)."""
 
 
 @dataclass
@@ -22,10 +27,7 @@ class PolicyExport:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise PolicyFileError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    return read_input(path, what="export file", limit=EXPORT_LIMIT, error=PolicyFileError)
 
 
 def load_policy_folder(folder: Path) -> PolicyExport:
@@ -40,7 +42,7 @@ def load_policy_folder(folder: Path) -> PolicyExport:
     Raises:
         PolicyFileError: the folder is missing, a file is not JSON, or no policy was found.
     """
-    if folder.is_file():
+    if folder.is_file() or (folder.exists() and not folder.is_dir()):
         paths = [folder]
         base = folder.parent
     elif folder.is_dir():

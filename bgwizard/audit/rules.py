@@ -43,6 +43,7 @@ RULES: Final[dict[str, str]] = {
     "ca.exclusion": "Excluded from every Conditional Access policy",
     "ca.targets_account": "Policies that target the accounts explicitly",
     "ca.read": "Conditional Access policies were read",
+    "graph.read": "Every Microsoft Graph read the audit makes succeeded",
 }
 """Rule id → what the rule checks (``ca.*`` rules live in ``audit_ca``)."""
 

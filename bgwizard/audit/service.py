@@ -11,8 +11,10 @@ The accounts come from the profile, never from a guess.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from bgwizard.audit.engine import run_audit
@@ -21,7 +23,9 @@ from bgwizard.audit.model import (
     AuditReport,
     AuditSnapshot,
     DrillRecord,
+    Finding,
     Unread,
+    sort_findings,
 )
 from bgwizard.auth.identity import TenantInfo
 from bgwizard.errors import AuthError, BgWizardError, LicenceMissing, NotFound, PermissionMissing
@@ -100,6 +104,8 @@ class AuditService:
         self._clock = clock
         self._drills = drills
         self._batch = batch
+        self._failed: list[FailedRead] = []
+        """Every Graph read of the last snapshot that failed (listed under not_checked)."""
 
     async def run(self) -> AuditReport:
         """Read the tenant and apply every rule.
@@ -110,7 +116,8 @@ class AuditService:
         Raises:
             AuthError: the sign-in was refused, so nothing could be read.
         """
-        return run_audit(await self.snapshot())
+        report = run_audit(await self.snapshot())
+        return with_failed_reads(report, self._failed)
 
     async def snapshot(self) -> AuditSnapshot:
         """Read everything the rules need, concurrently (batched when the gateway can).
@@ -121,8 +128,10 @@ class AuditService:
         Raises:
             AuthError: the sign-in was refused.
         """
+        self._failed = []
         tenant, (policies, accounts) = await asyncio.gather(
-            read(self._gateway.tenant_info), self._reads()
+            self._read("the tenant's organization (/organization)", self._gateway.tenant_info),
+            self._reads(),
         )
         info = tenant if isinstance(tenant, TenantInfo) else None
         snaps = tuple(accounts)
@@ -157,7 +166,7 @@ class AuditService:
             oids = [a.object_id for a in self._profile.accounts if a.object_id]
             gateway = await batched(oids)
         policies, accounts = await asyncio.gather(
-            read(gateway.list_ca_policies),
+            self._read("the Conditional Access policies", gateway.list_ca_policies),
             asyncio.gather(*(self._account(gateway, a) for a in self._profile.accounts)),
         )
         return policies, list(accounts)
@@ -166,15 +175,30 @@ class AuditService:
         oid = account.object_id
         if not oid:
             return AccountSnapshot(account=account, user=None)
+
+        def one(what: str, call: Callable[[], Awaitable[T]]) -> Awaitable[T | Unread]:
+            return self._read(what, call, account)
+
         user_read, groups, assignments, eligibilities, schedules, methods = await asyncio.gather(
             self._user(g, oid),
-            read(lambda: g.transitive_member_of(oid)),
-            read(lambda: g.list_role_assignments(principal_id=oid)),
-            read(lambda: g.list_role_eligibility_schedules(principal_id=oid)),
-            read(lambda: g.list_role_assignment_schedules(principal_id=oid)),
-            read(lambda: g.list_auth_methods(oid)),
+            one("group memberships (transitiveMemberOf)", lambda: g.transitive_member_of(oid)),
+            one("role assignments", lambda: g.list_role_assignments(principal_id=oid)),
+            one(
+                "role eligibility schedules (roleEligibilitySchedules)",
+                lambda: g.list_role_eligibility_schedules(principal_id=oid),
+            ),
+            one(
+                "role assignment schedules (roleAssignmentSchedules)",
+                lambda: g.list_role_assignment_schedules(principal_id=oid),
+            ),
+            one("authentication methods", lambda: g.list_auth_methods(oid)),
         )
         user, last_success = user_read
+        if user is None:  # the account does not exist (account.exists says so): nothing to read
+            self._failed = [f for f in self._failed if f.account is not account]
+        for what, value in (("the user", user), ("the last sign-in", last_success)):
+            if isinstance(value, Unread):
+                self._failed.append(FailedRead(what, account, value.reason))
         return AccountSnapshot(
             account=account,
             user=user,
@@ -185,6 +209,18 @@ class AuditService:
             schedules=_tuple(schedules),
             methods=_tuple(methods),
         )
+
+    async def _read(
+        self,
+        what: str,
+        call: Callable[[], Awaitable[T]],
+        account: BreakGlassAccount | None = None,
+    ) -> T | Unread:
+        """``read``, remembering a failure for the report's not_checked list."""
+        value = await read(call)
+        if isinstance(value, Unread):
+            self._failed.append(FailedRead(what, account, value.reason))
+        return value
 
     async def _user(
         self, g: AuditGateway, oid: str
@@ -215,6 +251,47 @@ class AuditService:
             raise
         except BgWizardError as exc:
             return Unread(str(exc))
+
+
+@dataclass(frozen=True)
+class FailedRead:
+    """One Graph read the audit could not make."""
+
+    what: str
+    """What was to be read, for people (``role eligibility schedules (...)``)."""
+    account: BreakGlassAccount | None
+    """The account it was read for; None for tenant-wide reads."""
+    reason: str
+    """The error's one sentence."""
+
+
+def with_failed_reads(report: AuditReport, failed: Sequence[FailedRead]) -> AuditReport:
+    """``report`` with one ``graph.read`` not_checked finding per failed read.
+
+    A failed read is listed even when no rule's verdict needed it (``/organization``,
+    ``roleEligibilitySchedules``, ``transitiveMemberOf``), so a reader of the report knows
+    everything that was not seen, and the result is never ``pass``.
+
+    Args:
+        report: what the rules found.
+        failed: the reads that failed.
+
+    Returns:
+        The report with the extra findings (the same report when nothing failed).
+    """
+    if not failed:
+        return report
+    extra = [
+        Finding(
+            rule="graph.read",
+            severity="not_checked",
+            message=f"Could not read {f.what}: {f.reason.rstrip('.')}.",
+            account=f.account.object_id if f.account else None,
+            upn=f.account.upn if f.account else "",
+        )
+        for f in sorted(failed, key=lambda f: f.what)
+    ]
+    return dataclasses.replace(report, findings=sort_findings([*report.findings, *extra]))
 
 
 def _tuple(value: list[T] | Unread) -> tuple[T, ...] | Unread:

@@ -26,6 +26,7 @@ from bgwizard.auth.tokens import (
     token_claims,
 )
 from bgwizard.errors import AuthError
+from bgwizard.inputs import MiB, read_input
 from bgwizard.profile.model import Profile
 from bgwizard.secret import Secret
 
@@ -56,10 +57,7 @@ class CertificateCredential:
         Raises:
             AuthError: the file is missing, or lacks the key or the certificate.
         """
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise AuthError(f"Cannot read the certificate file {path}.") from exc
+        data = read_input(path, what="certificate file", limit=1 * MiB, error=AuthError)
         return cls.from_pem(data, source=str(path))
 
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from bgwizard.errors import ProfileError
@@ -18,6 +18,12 @@ from bgwizard.profile.model import Profile
 
 if TYPE_CHECKING:
     import requests
+
+RETRIES: Final = 3
+"""How many times a throttled, failed or dropped sign-in request is tried again."""
+MAX_WAIT: Final = 20.0
+"""The longest wait before one retry, whatever ``Retry-After`` asks: 60 s in all."""
+RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 
 
 def ca_bundle_path(profile: Profile) -> Path | None:
@@ -55,7 +61,43 @@ def requests_session(profile: Profile) -> requests.Session:
     session.trust_env = False
     ca = ca_bundle_path(profile)
     session.verify = str(ca) if ca else True
+    adapter = requests.adapters.HTTPAdapter(max_retries=transient_retry())
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     return session
+
+
+def transient_retry() -> Any:
+    """urllib3's ``Retry`` for the sign-in service: throttling, outages and dropped connections.
+
+    A 429 or 5xx answer, or a connection dropped before the answer, is tried again up to
+    ``RETRIES`` times, after ``Retry-After`` when the service sends one (else 0.5 s, 1 s, 2 s),
+    each wait capped at ``MAX_WAIT`` seconds: at most ``RETRIES * MAX_WAIT`` (60 s) in all.
+    The last answer is handed to msal as it came, so its error still reaches the user.
+
+    Returns:
+        The ``Retry`` (``Any``: urllib3 is imported here, with the first session).
+    """
+    from urllib3.util.retry import Retry
+
+    class CappedRetry(Retry):
+        """``Retry`` whose every wait, ``Retry-After`` included, is at most ``MAX_WAIT``."""
+
+        def get_retry_after(self, response: Any) -> float | None:
+            value = super().get_retry_after(response)
+            return None if value is None else min(value, MAX_WAIT)
+
+        def get_backoff_time(self) -> float:
+            return min(float(super().get_backoff_time()), MAX_WAIT)
+
+    return CappedRetry(
+        total=RETRIES,
+        backoff_factor=0.5,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=None,  # the token POST too: a token request changes nothing
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
 
 
 def msal_options(profile: Profile) -> dict[str, Any]:

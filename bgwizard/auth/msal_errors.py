@@ -6,6 +6,7 @@ msal reports failures as ``{"error": ..., "error_description": "AADSTS50126: ...
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
@@ -86,7 +87,14 @@ def describe_failure(result: Mapping[str, Any]) -> str:
     for code in aadsts_codes(result):
         if code in AADSTS_SENTENCES:
             return AADSTS_SENTENCES[code]
-    error = str(result.get("error") or "")
+    raw_error = result.get("error")
+    if isinstance(raw_error, Mapping):  # a Graph-style ``{"error": {"code", "message"}}`` body
+        answered = _first_sentence(str(raw_error.get("code") or "an error"))
+        message = _first_sentence(str(raw_error.get("message") or ""))
+        return f"Sign-in failed: the sign-in service answered {answered}" + (
+            f" ({message})." if message else "."
+        )
+    error = _first_sentence(str(raw_error or ""))
     if error in OAUTH_SENTENCES:
         return OAUTH_SENTENCES[error]
     detail = _first_sentence(str(result.get("error_description") or "")) or error or "no reason"
@@ -105,6 +113,11 @@ def auth_error(result: Mapping[str, Any]) -> AuthError:
     return AuthError(describe_failure(result))
 
 
+def _http_status(text: str) -> str:
+    match = re.search(r"\b([45]\d\d)\b", text)
+    return f" (HTTP {match.group(1)})" if match else ""
+
+
 def call_msal(url: str, fn: Callable[[], T]) -> T:
     """Run a blocking msal call, turning transport failures into bgwizard errors.
 
@@ -120,19 +133,35 @@ def call_msal(url: str, fn: Callable[[], T]) -> T:
         AuthError: the authority's OpenID configuration could not be had (unknown tenant).
     """
     import requests
+    from msal.exceptions import MsalError, MsalServiceError
 
     host = host_of(url)
     try:
         return fn()
     except BgWizardError:
         raise
+    except MsalServiceError as exc:  # a 5xx that outlasted the retries (``auth.http``)
+        status = _http_status(str(exc))
+        raise NetworkDown(
+            f"The sign-in service at {host} is unavailable{status} even after retrying; "
+            "try again later."
+        ) from None
+    except MsalError as exc:
+        raise AuthError(
+            f"The sign-in service at {host} refused the request ({type(exc).__name__})."
+        ) from None
+    except json.JSONDecodeError:
+        raise NetworkDown(
+            f"The sign-in service at {host} answered with something that is not JSON; "
+            "try again later."
+        ) from None
     except requests.exceptions.SSLError as exc:
         raise NetworkDown(
             f"Could not reach the sign-in service at {host}: its TLS certificate is not trusted."
         ) from exc
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
         raise NetworkDown(f"Could not reach the sign-in service at {host}.") from exc
-    except requests.exceptions.RequestException as exc:
+    except (requests.exceptions.RequestException, RuntimeError) as exc:
         raise NetworkDown(f"The sign-in service at {host} did not answer properly.") from exc
     except ValueError as exc:
         raise AuthError(

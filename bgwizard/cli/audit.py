@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from bgwizard.cli.parser import EXIT_FAILED, add_profile_option, usage_error
+from bgwizard.cli.parser import EXIT_FAILED, add_profile_option, path_arg, usage_error
 from bgwizard.errors import BgWizardError, ProfileError
 
 if TYPE_CHECKING:
@@ -61,7 +61,9 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--client-id", metavar="ID", help="app registration for app-only sign-in")
     secret = parser.add_mutually_exclusive_group()
-    secret.add_argument("--certificate", type=Path, metavar="PEM", help="key and certificate PEM")
+    secret.add_argument(
+        "--certificate", type=path_arg, metavar="PEM", help="key and certificate PEM"
+    )
     secret.add_argument(
         "--secret-env", metavar="VAR", help="environment variable holding a client secret"
     )
@@ -82,11 +84,15 @@ def add_parser(subparsers: Subparsers) -> None:
         "--concurrency", type=int, metavar="N", help="tenants audited at once (default 8)"
     )
     offline = parser.add_argument_group("offline audit of exported policies (no sign-in)")
-    offline.add_argument("--policies", type=Path, metavar="DIR", help="folder of policy JSON files")
+    offline.add_argument(
+        "--policies", type=path_arg, metavar="DIR", help="folder of policy JSON files"
+    )
     offline.add_argument(
         "--accounts", metavar="ID,ID", help="object ids of the break glass accounts"
     )
-    offline.add_argument("--groups", type=Path, metavar="FILE", help="group id → member ids JSON")
+    offline.add_argument(
+        "--groups", type=path_arg, metavar="FILE", help="group id → member ids JSON"
+    )
     parser.set_defaults(run=run)
 
 

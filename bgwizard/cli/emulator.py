@@ -7,8 +7,9 @@ emulator package loads its TLS server, which ``--help`` does not need.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bgwizard.cli.parser import path_arg, port_number
 
 if TYPE_CHECKING:
     from bgwizard.cli.parser import Subparsers
@@ -28,16 +29,20 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--tenant",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="tenant file (JSON); default: the bundled sample tenant",
     )
     parser.add_argument(
-        "--port", type=int, default=0, metavar="N", help="port to listen on; default: any free port"
+        "--port",
+        type=port_number,
+        default=0,
+        metavar="N",
+        help="port to listen on; default: any free port",
     )
     parser.add_argument(
         "--state-dir",
-        type=Path,
+        type=path_arg,
         metavar="DIR",
         help="where to write emulator-ca.pem; default: a private temp dir",
     )

@@ -10,7 +10,6 @@ stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -20,6 +19,7 @@ from bgwizard.cli.parser import (
     EXIT_FINDINGS,
     EXIT_OK,
     add_profile_option,
+    path_arg,
     usage_error,
 )
 from bgwizard.errors import BgWizardError
@@ -52,14 +52,14 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     verify.add_argument(
         "--allowed-signers",
-        type=Path,
+        type=path_arg,
         metavar="FILE",
         help="pin these signers instead of the profile's (an allowed_signers file you trust)",
     )
     verify.add_argument(
         "--head",
+        type=head_arg,
         metavar="SHA256",
-        type=_head_prefix,
         help="a head printed by an earlier verify (64 hex, or a unique prefix of at least 16): "
         "fail if that entry is no longer in the log (entries cut off the end); the profile's "
         "remembered head is always checked for its own log",
@@ -96,16 +96,24 @@ def add_parser(subparsers: Subparsers) -> None:
         description="List the entries of the drill log that verify (exit 1 if one fails).",
     )
     for sub in (verify, show):
-        sub.add_argument("file", nargs="?", type=Path, help="the log (default: the profile's)")
+        sub.add_argument("file", nargs="?", type=path_arg, help="the log (default: the profile's)")
     for sub in (verify, signers, show):
         add_profile_option(sub, "profile file to read")
         sub.set_defaults(run=run)
 
 
-def _head_prefix(text: str) -> str:
-    if not re.fullmatch(r"[0-9a-fA-F]{16,64}", text):
-        raise argparse.ArgumentTypeError("a head is 16 to 64 hex digits")
-    return text.lower()
+def head_arg(text: str) -> str:
+    """An argparse ``type``: a log head, 16 to 64 hexadecimal characters (never empty).
+
+    Raises:
+        argparse.ArgumentTypeError: empty, too short or not hexadecimal.
+    """
+    head = text.strip().lower()
+    if not 16 <= len(head) <= 64 or any(c not in "0123456789abcdef" for c in head):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a log head (16 to 64 hexadecimal characters)"
+        )
+    return head
 
 
 def _profile(profile_path: Path | None) -> Profile:

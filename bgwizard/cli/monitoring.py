@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from bgwizard.cli.parser import EXIT_FAILED, EXIT_OK, add_profile_option
-from bgwizard.errors import BgWizardError, MonitoringError
+from bgwizard.cli.parser import EXIT_FAILED, EXIT_OK, add_profile_option, path_arg
+from bgwizard.errors import BgWizardError, ExportFilesExist, MonitoringError
 
 if TYPE_CHECKING:
     from bgwizard.cli.parser import Subparsers
@@ -39,7 +38,9 @@ def add_parser(subparsers: Subparsers) -> None:
         help="write the KQL, the ARM templates and DEPLOY.md into a directory",
         description="Write one .kql file per rule beside the ARM templates and DEPLOY.md.",
     )
-    export.add_argument("--out", required=True, type=Path, metavar="DIR", help="target directory")
+    export.add_argument(
+        "--out", required=True, type=path_arg, metavar="DIR", help="target directory"
+    )
     export.add_argument(
         "--accounts",
         metavar="UPN=OBJECTID,...",
@@ -56,6 +57,9 @@ def add_parser(subparsers: Subparsers) -> None:
         metavar="OBJECTID",
         default="",
         help="object id of the restricted management administrative unit holding the accounts",
+    )
+    export.add_argument(
+        "--force", action="store_true", help="replace files of an earlier export in DIR"
     )
     add_profile_option(export, "profile file to read")
     export.set_defaults(run=run)
@@ -108,7 +112,14 @@ def run(args: argparse.Namespace) -> int:
         files = service.export_for_refs(
             refs, exclusion_group_id=args.exclusion_group, rmau_id=args.rmau
         )
-        paths = service.save(files, args.out)
+        paths = service.save(files, args.out, force=args.force)
+    except ExportFilesExist as exc:
+        print(
+            f"{PROG}: {exc.folder} already holds {exc.listing()}; nothing was written "
+            "(pass --force to replace them).",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except BgWizardError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final, NoReturn, TypeAlias
 
 EXIT_OK: Final = 0
 EXIT_FINDINGS: Final = 1
-"""The audit found errors, the log does not verify, or a document could not be produced."""
+"""The audit found errors, or the log does not verify."""
 EXIT_FAILED: Final = 2
 """Bad usage, or the command could not run."""
 
@@ -56,6 +56,34 @@ def usage_error(prog: str, message: str) -> int:
     return EXIT_FAILED
 
 
+def path_arg(text: str) -> Path:
+    """An argparse ``type``: a path, never the empty string (which would mean ``.``).
+
+    Raises:
+        argparse.ArgumentTypeError: the text is empty or holds a NUL byte.
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path names no file")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError("a path cannot hold a NUL character")
+    return Path(text)
+
+
+def port_number(text: str) -> int:
+    """An argparse ``type``: a TCP port, 0 (any free port) to 65535.
+
+    Raises:
+        argparse.ArgumentTypeError: not a whole number in that range.
+    """
+    try:
+        port = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number (0-65535)")
+    return port
+
+
 def add_profile_option(parser: argparse.ArgumentParser, help_text: str = "profile file") -> None:
     """Add ``--profile FILE`` to a command; the global ``bgwizard --profile`` stays when absent.
 
@@ -67,5 +95,5 @@ def add_profile_option(parser: argparse.ArgumentParser, help_text: str = "profil
         help_text: the option's help line.
     """
     parser.add_argument(
-        "--profile", type=Path, metavar="FILE", default=argparse.SUPPRESS, help=help_text
+        "--profile", type=path_arg, metavar="FILE", default=argparse.SUPPRESS, help=help_text
     )

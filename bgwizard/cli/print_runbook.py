@@ -2,7 +2,8 @@
 
 PDF goes to the print spooler (on its standard input) unless ``--out FILE`` names a new file;
 Markdown goes to standard output unless ``--out FILE`` is given. ``--out -`` writes either to
-standard output. Exit 0 printed or saved, 1 failed (one sentence on stderr), 2 bad usage.
+standard output. Exit 0 printed or saved, 2 bad usage or could not print or save (one sentence
+on stderr).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Final
 
-from bgwizard.cli.parser import EXIT_FINDINGS, EXIT_OK, add_profile_option
+from bgwizard.cli.parser import EXIT_FAILED, EXIT_OK, add_profile_option
 from bgwizard.errors import BgWizardError
 from bgwizard.text import plural
 
@@ -74,13 +75,13 @@ def run(args: argparse.Namespace) -> int:
         args: the parsed command line (``args.document`` says which).
 
     Returns:
-        The exit status: 0 printed or saved, 1 failed.
+        The exit status: 0 printed or saved, 2 failed.
     """
     try:
         return _produce(args.document, args)
     except BgWizardError as exc:
         print(f"bgwizard: {exc}", file=sys.stderr)
-        return EXIT_FINDINGS
+        return EXIT_FAILED
 
 
 def _produce(what: str, args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Final
 
-from bgwizard.cli.parser import EXIT_FINDINGS, EXIT_OK
+from bgwizard.cli.parser import EXIT_FAILED, EXIT_OK
 from bgwizard.errors import BgWizardError, PrintError
 from bgwizard.text import plural
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         args: the parsed command line.
 
     Returns:
-        The exit status: 0 printed or saved, 1 failed (one sentence on stderr).
+        The exit status: 0 printed or saved, 2 failed (one sentence on stderr).
     """
     from bgwizard.profile.model import BreakGlassAccount, Profile
     from bgwizard.sheets.service import SheetService
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             where = _print(service, sheet, args.printer)
     except BgWizardError as exc:
         print(f"bgwizard: {exc}", file=sys.stderr)
-        return EXIT_FINDINGS
+        return EXIT_FAILED
     print(f"Test sheet {content.serial} ({plural(content.copies, 'page')}, {args.paper}): {where}")
     _print_dummy_password(content)
     return EXIT_OK

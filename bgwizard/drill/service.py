@@ -29,7 +29,7 @@ from bgwizard.drill.checks import (
 )
 from bgwizard.drill.events import SIGNIN_KINDS
 from bgwizard.drill.model import ItemResult, failed, not_run, passed
-from bgwizard.errors import AuthError, BgWizardError, SignInCancelled
+from bgwizard.errors import AuthError, BgWizardError, LogError, SignInCancelled
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import AuditRecord, CaPolicy, SignInRecord
@@ -289,12 +289,32 @@ class LogDrillSource:
         """
         entries = self._log.entries()
         return tuple(
-            replace(record, seq=e.seq) for e in entries if (record := _drill_record(e.kind, e.data))
+            replace(record, seq=e.seq)
+            for e in entries
+            if (record := _checked_record(e.seq, e.kind, e.data))
         )
 
 
+def _checked_record(seq: int, kind: str, data: dict[str, Any]) -> DrillRecord | None:
+    """``_drill_record``, with a signed entry whose data is malformed as one ``LogError``."""
+    try:
+        return _drill_record(kind, data)
+    except (ValueError, TypeError, AttributeError) as exc:
+        reason = str(exc) if isinstance(exc, ValueError) else "its data has the wrong shape"
+        raise LogError(
+            f"Entry {seq} of the drill log is signed but cannot be read: {reason.rstrip('.')}."
+        ) from None
+
+
 def _time(text: object) -> dt.datetime:
-    return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    """A time written by bgwizard (ISO 8601, UTC); anything else is a ``ValueError``."""
+    try:
+        when = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{str(text)[:40]!r} is not a date and time") from None
+    if when.tzinfo is None:
+        raise ValueError(f"{str(text)[:40]!r} has no time zone")
+    return when
 
 
 def _drill_record(kind: str, data: dict[str, Any]) -> DrillRecord | None:

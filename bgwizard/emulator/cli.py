@@ -12,7 +12,7 @@ import sys
 import threading
 from types import FrameType
 
-from bgwizard.emulator.errors import TenantFileError
+from bgwizard.emulator.errors import EmulatorError
 from bgwizard.emulator.server import Emulator
 
 
@@ -25,9 +25,6 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         0 after Ctrl-C/SIGTERM, 2 when the tenant file or port is unusable.
     """
-    if not 0 <= args.port <= 65535:
-        print("The port must be between 0 and 65535.", file=sys.stderr)
-        return 2
     emu = _start(args)
     if emu is None:
         return 2
@@ -40,11 +37,8 @@ def _start(args: argparse.Namespace) -> Emulator | None:
     try:
         emu = Emulator(args.tenant, port=args.port, state_dir=args.state_dir)
         emu.start()
-    except TenantFileError as exc:
-        print(exc, file=sys.stderr)
-        return None
-    except OSError as exc:
-        print(f"Cannot start the emulator on port {args.port}: {exc.strerror}.", file=sys.stderr)
+    except EmulatorError as exc:
+        print(f"bgwizard emulator: {exc}", file=sys.stderr)
         return None
     return emu
 

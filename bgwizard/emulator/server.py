@@ -16,6 +16,7 @@ from typing import Any
 import trustme
 
 from bgwizard.emulator.arm import Arm
+from bgwizard.emulator.errors import EmulatorError
 from bgwizard.emulator.graph.batch import run_batch
 from bgwizard.emulator.graph.routes import register_graph
 from bgwizard.emulator.http.core import (
@@ -81,14 +82,29 @@ class Emulator:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Make the CA and server certificate, write the CA pem, and start serving."""
+        """Make the CA and server certificate, write the CA pem, and start serving.
+
+        Raises:
+            EmulatorError: the state folder cannot be used or the port is taken (one sentence).
+        """
         ca = trustme.CA(organization_name="bgwizard emulator CA")
         cert = ca.issue_cert("127.0.0.1", "localhost")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         cert.configure_cert(context)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        ca.cert_pem.write_to_path(str(self.ca_pem_path))
-        self._server = HttpsServer(self._port, context, self._handle)
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            ca.cert_pem.write_to_path(str(self.ca_pem_path))
+        except OSError as exc:
+            raise EmulatorError(
+                f"Cannot use {self.state_dir} as the emulator's state folder: "
+                f"{'it is not a folder' if self.state_dir.exists() else exc.strerror or exc}."
+            ) from None
+        try:
+            self._server = HttpsServer(self._port, context, self._handle)
+        except OSError as exc:
+            raise EmulatorError(
+                f"Cannot listen on 127.0.0.1:{self._port}: {exc.strerror or exc}."
+            ) from None
         self._thread = self._server.start()
 
     def stop(self) -> None:

@@ -38,6 +38,8 @@ BATCH_LIMIT: Final = 20
 POLICY_PAGE: Final = 999
 """``$top`` for the policies and ``transitiveMemberOf``: Graph's largest page (one request)."""
 _RETRYABLE: Final = frozenset({429, 503, 504})
+MAX_TOTAL_WAIT: Final = 60.0
+"""The longest the batch waits in all before sending again, whatever ``Retry-After`` says."""
 
 
 @dataclass(frozen=True)
@@ -226,18 +228,22 @@ class AuditBatch:
         """Every read's answer; throttled ones sent again after ``Retry-After``."""
         answers: dict[str, _Answer | Exception] = {}
         pending = list(reads)
+        budget = MAX_TOTAL_WAIT
         for attempt in range(self._graph.retry.max_retries + 1):
             chunks = [pending[i : i + BATCH_LIMIT] for i in range(0, len(pending), BATCH_LIMIT)]
             for got in await asyncio.gather(*(self._send(chunk) for chunk in chunks)):
                 answers.update(got)
             again = [r for r in pending if _retryable(answers[r.id])]
-            if not again or attempt == self._graph.retry.max_retries:
+            if not again or attempt == self._graph.retry.max_retries or budget <= 0:
                 break
-            await asyncio.sleep(max(self._wait(answers[r.id]) for r in again))
+            wait = min(max(self._wait(answers[r.id]) for r in again), budget)
+            budget -= wait
+            await asyncio.sleep(wait)
             pending = again
         return answers
 
     def _wait(self, answer: _Answer | Exception) -> float:
+        """``Retry-After`` when Graph sent one (a dropped batch sent none), else the delay."""
         said = answer.header("Retry-After") if isinstance(answer, _Answer) else ""
         return float(said) if said.isdigit() else self._graph.retry.delay
 
@@ -289,7 +295,12 @@ class AuditBatch:
 
 
 def _retryable(answer: _Answer | Exception) -> bool:
-    return isinstance(answer, _Answer) and answer.status in _RETRYABLE
+    """Throttled, unavailable, or the batch's connection dropped before its answer."""
+    if isinstance(answer, _Answer):
+        return answer.status in _RETRYABLE
+    import httpx
+
+    return isinstance(answer, httpx.TransportError)
 
 
 def _answer(item: Mapping[str, Any] | None) -> _Answer | Exception:

@@ -194,9 +194,9 @@ def parse_line(line: bytes) -> ParsedLine:
         _check_fields(entry)
         canonical = entry.message() == message and inner.get("v") == FORMAT_VERSION
     except (
-        ValueError, KeyError, TypeError, AttributeError, UnicodeError, RecursionError
+        ValueError, KeyError, TypeError, AttributeError, UnicodeError, RecursionError, LedgerError,
     ) as exc:  # fmt: skip
-        raise LedgerError(f"the line is not a bgwizard log entry ({type(exc).__name__})") from exc
+        raise LedgerError(f"the line is not a bgwizard log entry ({type(exc).__name__})") from None
     if not canonical or not isinstance(signature, str) or encode_line(entry, signature) != line:
         raise LedgerError("the entry is not in canonical form")
     return ParsedLine(entry, message, signature)

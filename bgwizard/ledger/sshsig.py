@@ -9,6 +9,7 @@ Keys are OpenSSH private key files, created encrypted with a passphrase (bcrypt 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import struct
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from bgwizard.errors import LedgerError, SignerKeyError
+from bgwizard.inputs import MiB, read_input
 from bgwizard.ledger.chain import NAMESPACE
 from bgwizard.secret import Secret
 
@@ -182,19 +184,39 @@ def create_key(path: Path, passphrase: Secret, comment: str) -> SigningKey:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, encryption
     )
+    public = f"{public_key_line(key.public_key())} {comment}\n".encode()
+    pub = Path(f"{path}.pub")
+    made: list[Path] = []
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(f"{path}.pub").write_text(f"{public_key_line(key.public_key())} {comment}\n")
+        # Both files are new (O_EXCL, which never follows a symlink either): an existing
+        # ``.pub`` (or a symlink planted there) is refused before anything is written.
+        for target, data, mode in ((pub, public, 0o644), (path, pem, 0o600)):
+            _write_new(target, data, mode)
+            made.append(target)
     except FileExistsError as exc:
-        raise SignerKeyError(f"{path} already exists; point to it instead of creating it.") from exc
+        _remove(made)
+        raise SignerKeyError(
+            f"{exc.filename or path} already exists; point to the key instead of creating it."
+        ) from None
     except OSError as exc:
-        raise SignerKeyError(f"Cannot write the signing key {path}: {exc.strerror}.") from exc
+        _remove(made)
+        raise SignerKeyError(f"Cannot write the signing key {path}: {exc.strerror}.") from None
     return SigningKey(key, path)
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _remove(paths: list[Path]) -> None:
+    for made in paths:
+        with contextlib.suppress(OSError):
+            made.unlink()
 
 
 def load_key(path: Path, passphrase: Secret | None) -> SigningKey:
@@ -203,10 +225,7 @@ def load_key(path: Path, passphrase: Secret | None) -> SigningKey:
     Raises:
         SignerKeyError: missing file, wrong or missing passphrase, or not an Ed25519 OpenSSH key.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SignerKeyError(f"Cannot read the signing key {path}: {exc.strerror}.") from exc
+    data = read_input(path, what="signing key", limit=1 * MiB, error=SignerKeyError)
     secret = passphrase.reveal().encode() if passphrase else None
     encrypted = key_needs_passphrase(path)
     if encrypted and secret is None:
@@ -225,9 +244,10 @@ def load_key(path: Path, passphrase: Secret | None) -> SigningKey:
 def key_needs_passphrase(path: Path) -> bool:
     """Whether the OpenSSH key at ``path`` is encrypted (False when unreadable or plain)."""
     try:
-        serialization.load_ssh_private_key(path.read_bytes(), None)
+        data = read_input(path, what="signing key", limit=1 * MiB, error=SignerKeyError)
+        serialization.load_ssh_private_key(data, None)
     except TypeError:
         return True
-    except (OSError, ValueError, UnsupportedAlgorithm):
+    except (SignerKeyError, ValueError, UnsupportedAlgorithm):
         return False
     return False

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
-import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Final
 import platformdirs
 
 from bgwizard.errors import LedgerError, LogError, LogRefused, SignerNotTrusted
+from bgwizard.inputs import MiB, read_input, read_text_input
 from bgwizard.ledger.chain import (
     GENESIS,
     Entry,
@@ -41,8 +41,9 @@ from bgwizard.ledger.sshsig import SigningKey, verify
 from bgwizard.profile.model import Profile
 
 APP_NAME: Final = "bgwizard"
-MAX_LOG_BYTES: Final = 64 << 20
-"""Largest log read (64 MiB, some 10,000 drills); a bigger file is refused, not loaded."""
+
+INPUT_LIMIT: Final = 64 * MiB
+"""The largest log or allowed_signers file read (a drill log grows ~2 KiB a quarter)."""
 
 
 def _data_dir(training: bool) -> Path:
@@ -75,10 +76,8 @@ def read_allowed_signers(path: Path) -> list[Signer]:
     Raises:
         LogError: the file cannot be read.
     """
-    try:
-        return parse_allowed_signers(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LogError(f"Cannot read {path}: {exc.strerror}.") from exc
+    text = read_text_input(path, what="allowed_signers file", limit=INPUT_LIMIT, error=LogError)
+    return parse_allowed_signers(text)
 
 
 class DrillLog:
@@ -108,12 +107,9 @@ class DrillLog:
         return self.path.exists()
 
     def _read_lines(self) -> list[bytes]:
-        try:
-            return _read_log(self.path).split(b"\n")
-        except FileNotFoundError as exc:
-            raise LogError(f"There is no drill log at {self.path}.") from exc
-        except OSError as exc:
-            raise LogError(f"Cannot read the drill log {self.path}: {exc.strerror}.") from exc
+        if not os.path.lexists(self.path):
+            raise LogError(f"There is no drill log at {self.path}.")
+        return _read_log(self.path).split(b"\n")
 
     def verify(self, allowed: Sequence[Signer] | None = None) -> Verification:
         """Check chain and every signature.
@@ -256,14 +252,8 @@ class DrillLog:
 
 
 def _read_log(path: Path) -> bytes:
-    """The log's bytes: a regular file of at most ``MAX_LOG_BYTES`` (never a FIFO or device)."""
-    with open(path, "rb") as handle:
-        status = os.fstat(handle.fileno())
-        if not stat.S_ISREG(status.st_mode):
-            raise LogError(f"The drill log {path} is not a regular file.")
-        if status.st_size > MAX_LOG_BYTES:
-            raise LogError(f"The drill log {path} is larger than {MAX_LOG_BYTES >> 20} MiB.")
-        return handle.read(MAX_LOG_BYTES + 1)
+    """The log's bytes: a regular file of at most ``INPUT_LIMIT`` (never a FIFO or device)."""
+    return read_input(path, what="drill log", limit=INPUT_LIMIT, error=LogError)
 
 
 def _check_signer(

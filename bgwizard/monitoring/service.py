@@ -19,7 +19,7 @@ from typing import Final
 import httpx
 
 from bgwizard.auth.identity import TokenSource
-from bgwizard.errors import BgWizardError, MonitoringError
+from bgwizard.errors import BgWizardError, ExportFilesExist, MonitoringError
 from bgwizard.monitoring.arm import ExportFile, build_export
 from bgwizard.monitoring.diagnostics import (
     DiagnosticSettingsReport,
@@ -56,19 +56,29 @@ def arm_token_from(source: TokenSource) -> ArmTokenProvider:
     return arm_token
 
 
-def write_export(files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
-    """Write each file into ``out_dir`` (created if needed), atomically, replacing old copies.
+def write_export(files: Sequence[ExportFile], out_dir: Path, *, force: bool = False) -> list[Path]:
+    """Write each file into ``out_dir`` (created if needed), atomically.
+
+    A file of the export that exists already (perhaps edited by hand, like ``DEPLOY.md``) is
+    replaced only with ``force``; without it nothing is written and the error names them.
 
     Args:
         files: The export (see ``build_export``).
         out_dir: Target directory.
+        force: replace files of the export that exist.
 
     Returns:
         The paths written, in the order of ``files``.
 
     Raises:
+        ExportFilesExist: files of the export exist and ``force`` is off.
         MonitoringError: the directory or a file could not be written.
     """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise MonitoringError(f"{out_dir} is not a folder; name a folder for the export.")
+    existing = sorted(f.name for f in files if os.path.lexists(out_dir / f.name))
+    if existing and not force:
+        raise ExportFilesExist(out_dir, existing)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         return [_write_atomic(out_dir / f.name, f.content) for f in files]
@@ -164,9 +174,11 @@ class MonitoringService:
         """Every export file for already validated references (the CLI's ``--accounts``)."""
         return build_export(refs, exclusion_group_id=exclusion_group_id, rmau_id=rmau_id)
 
-    def save(self, files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
+    def save(
+        self, files: Sequence[ExportFile], out_dir: Path, *, force: bool = False
+    ) -> list[Path]:
         """Write the files into ``out_dir``; see :func:`write_export`."""
-        return write_export(files, out_dir)
+        return write_export(files, out_dir, force=force)
 
     async def check_diagnostic_settings(self) -> DiagnosticSettingsReport:
         """Read the Entra diagnostic settings through ARM; never raises.

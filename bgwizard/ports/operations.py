@@ -195,8 +195,14 @@ class MonitoringActions(Protocol):
         """
         ...
 
-    def save(self, files: Sequence[ExportFile], out_dir: Path) -> list[Path]:
-        """Write the files into ``out_dir`` and return their paths (blocking)."""
+    def save(
+        self, files: Sequence[ExportFile], out_dir: Path, *, force: bool = False
+    ) -> list[Path]:
+        """Write the files into ``out_dir`` and return their paths (blocking).
+
+        Files of the export that exist are replaced only with ``force`` (else
+        ``ExportFilesExist``).
+        """
         ...
 
     async def check_diagnostic_settings(self) -> DiagnosticSettingsReport:

@@ -88,6 +88,8 @@ class BreakGlassAccount:
     """FIDO2 security keys registered on the account (mandatory MFA for the portals)."""
     pending_rotation: PendingRotation | None = None
     """A rotation begun but not recorded as done (see ``bgwizard.rotation.journal``)."""
+    extra: dict[str, object] = field(default_factory=dict)
+    """Keys a later version added to this account; kept on save."""
 
     @property
     def current_serials(self) -> list[str]:

@@ -9,11 +9,17 @@ they were read, so an older bgwizard never drops what a newer one saved.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
+import fcntl
 import os
 import re
+import stat
+import sys
 import tempfile
+import time
 import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Final
@@ -22,6 +28,8 @@ import platformdirs
 import tomli_w
 
 from bgwizard.errors import ProfileError
+from bgwizard.inputs import MiB, read_input
+from bgwizard.profile.merge import merge
 from bgwizard.profile.model import (
     ED25519_KEY,
     HEAD,
@@ -37,13 +45,20 @@ from bgwizard.profile.model import (
 )
 
 APP_NAME: Final = "bgwizard"
+PROFILE_LIMIT: Final = 1 * MiB
+"""The largest profile read; a real one is a few KiB."""
+LOCK_WAIT: Final = 10.0
+"""Seconds a save waits for another process's save to finish."""
 _SECTIONS: Final = frozenset({"accounts", "setup_ca_backups", "ui", "drill", "extra"})
 """Profile fields with their own reader and writer (``extra`` is the unknown keys)."""
+_TYPE_NAMES: Final = {str: "string", list: "list of strings", bool: "true or false"}
+_ACCOUNT_SECTIONS: Final = frozenset({"sheets", "security_keys", "pending_rotation"})
 _PROFILE_FIELDS: Final = frozenset(f.name for f in fields(Profile)) - _SECTIONS
 _ACCOUNT_FIELDS: Final = frozenset(f.name for f in fields(BreakGlassAccount)) - {
     "sheets",
     "security_keys",
     "pending_rotation",
+    "extra",
 }
 
 
@@ -53,15 +68,27 @@ def default_profile_path() -> Path:
 
 
 class TomlProfileStore:
-    """The profile as a TOML file."""
+    """The profile as a TOML file.
 
-    def __init__(self, path: Path | None = None) -> None:
+    Every save is a read-modify-write under an exclusive lock (``flock`` on a lock file beside
+    the profile): the file is read again, merged with what this store last read or wrote
+    (``bgwizard.profile.merge``), and replaced atomically. Two processes saving at once both
+    keep their changes.
+    """
+
+    def __init__(
+        self, path: Path | None = None, *, warn: Callable[[str], None] | None = None
+    ) -> None:
         """Use ``path``, or the default location when None.
 
         Args:
             path: the profile file.
+            warn: where to say what loading fixed (a too-open file mode); default: stderr.
         """
         self.path = path or default_profile_path()
+        self._warn = warn or _warn_on_stderr
+        self._base: dict[str, Any] | None = None
+        """The document this store last read or wrote: the base of the next save's merge."""
 
     def exists(self) -> bool:
         """Whether the profile file exists yet."""
@@ -70,43 +97,143 @@ class TomlProfileStore:
     def load(self) -> Profile:
         """Read the profile; a new empty one when the file does not exist.
 
+        A profile others may read or write (mode 0644) is made 0600, and ``warn`` says so.
+
         Raises:
             ProfileError: the file cannot be read or is not a valid profile.
         """
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        data = self._read_document(self.path)
+        if data is None:
+            self._base = {}
             return Profile()
-        except OSError as exc:
-            raise ProfileError(f"Cannot read the profile {self.path}: {exc.strerror}.") from None
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-            return profile_from_dict(data)
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError, ValueError) as exc:
-            raise ProfileError(
-                f"The profile {self.path} is not valid ({exc}); it was left as it is."
-            ) from None
+        profile = self._parse(data)
+        self._fix_mode()
+        self._base = copy.deepcopy(data)
+        return profile
 
     def save(self, profile: Profile) -> None:
-        """Write ``profile`` atomically with mode 0600.
+        """Write ``profile`` atomically with mode 0600, keeping what others saved meanwhile.
 
         Raises:
             ProfileError: the file could not be written (the old one is intact).
         """
-        text = tomli_w.dumps(profile_to_dict(profile))
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".profile-", suffix=".tmp", dir=self.path.parent)
+        ours = profile_to_dict(profile)
+        target = Path(os.path.realpath(self.path))  # a symlinked profile is written through
         try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with _locked(target):
+                _remove_leftovers(target)
+                document = ours
+                if self._base is not None:
+                    theirs = self._read_document(target)
+                    if theirs is not None:
+                        document = merge(self._base, ours, theirs)
+                        self._parse(document)  # what two valid saves merge into is valid
+                _replace(target, tomli_w.dumps(document))
+                self._base = copy.deepcopy(ours)  # under the lock: threads of one app save too
         except OSError as exc:
+            raise ProfileError(
+                f"Cannot write the profile {self.path}: {exc.strerror or exc}; nothing was saved."
+            ) from None
+
+    def _read_document(self, path: Path) -> dict[str, Any] | None:
+        try:
+            os.stat(path)
+        except FileNotFoundError:  # none yet (a dangling symlink: created at its target)
+            return None
+        except OSError:
+            pass  # read_input names the problem (a path through a file, a loop of links)
+        raw = read_input(path, what="profile", limit=PROFILE_LIMIT, error=ProfileError)
+        try:
+            return tomllib.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise ProfileError(
+                f"The profile {self.path} is not valid ({reason}); it was left as it is."
+            ) from None
+
+    def _parse(self, data: dict[str, Any]) -> Profile:
+        try:
+            return profile_from_dict(data)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise ProfileError(
+                f"The profile {self.path} is not valid ({exc}); it was left as it is."
+            ) from None
+
+    def _fix_mode(self) -> None:
+        try:
+            mode = stat.S_IMODE(os.stat(self.path).st_mode)
+            if mode & 0o077:
+                os.chmod(self.path, 0o600)
+        except OSError:
+            return  # read it, could not change it: the next save writes it 0600
+        if mode & 0o077:
+            self._warn(
+                f"The profile {self.path} was open to other users (mode {mode:04o}); "
+                "its mode is now 0600."
+            )
+
+
+def _warn_on_stderr(message: str) -> None:
+    print(f"bgwizard: {message}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """Hold the exclusive lock of ``target`` (a ``.<name>.lock`` file beside it).
+
+    Raises:
+        OSError: the lock file cannot be opened.
+        ProfileError: another process held the lock for ``LOCK_WAIT`` seconds.
+    """
+    lock = target.with_name(f".{target.name}.lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ProfileError(
+                        f"Another bgwizard has been saving the profile {target} for "
+                        f"{LOCK_WAIT:.0f} seconds; nothing was saved."
+                    ) from None
+                time.sleep(0.005)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Delete temp files a killed save left behind (only a lock holder writes them)."""
+    pattern = re.compile(rf"\.{re.escape(target.stem)}-[a-z0-9_]{{8}}\.tmp")
+    for entry in os.scandir(target.parent):
+        if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise ProfileError(f"Cannot write the profile {self.path}: {exc.strerror}.") from None
+                os.unlink(entry.path)
+
+
+def _replace(target: Path, text: str) -> None:
+    """Write ``text`` to a temp file, fsync it, rename it over ``target``, fsync the folder."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
@@ -139,6 +266,7 @@ def _account_to_dict(account: BreakGlassAccount) -> dict[str, Any]:
         for name in sorted(_ACCOUNT_FIELDS)
         if getattr(account, name) is not None
     }
+    out.update((k, v) for k, v in account.extra.items() if k not in out)
     out["sheets"] = [{k: v for k, v in vars(s).items() if v is not None} for s in account.sheets]
     if account.security_keys:
         out["security_keys"] = [
@@ -162,7 +290,10 @@ def profile_from_dict(data: dict[str, Any]) -> Profile:
     for key in ("last_drill",):
         if key in known:
             known[key] = _as_date(known[key], key)
-    accounts = [_account_from_dict(a) for a in _as_list(data.get("accounts", []), "accounts")]
+    accounts = [
+        _account_from_dict(a, f"accounts[{i}]")
+        for i, a in enumerate(_as_list(data.get("accounts", []), "accounts"))
+    ]
     profile = Profile(
         **known,
         accounts=accounts,
@@ -230,52 +361,85 @@ def _drill_to_dict(drill: DrillLogHead) -> dict[str, Any]:
     return {**out, **drill.extra}
 
 
-def _account_from_dict(data: Any) -> BreakGlassAccount:
-    if not isinstance(data, dict) or "upn" not in data:
-        raise ValueError("every [[accounts]] entry needs a upn")
-    known = {k: v for k, v in data.items() if k in _ACCOUNT_FIELDS}
+def _account_from_dict(data: Any, where: str) -> BreakGlassAccount:
+    table = _as_table(data, where)
+    upn = table.get("upn")
+    if not isinstance(upn, str) or not upn:
+        raise ValueError(f"{where}.upn must be a non-empty string")
+    known: dict[str, Any] = {"upn": upn}
+    for key in ("object_id",):
+        if key in table:
+            known[key] = _as_str(table[key], f"{where}.{key}")
+    for key in ("locations", "custodians"):
+        if key in table:
+            known[key] = _as_strings(table[key], f"{where}.{key}")
     for key in ("created", "last_rotation"):
-        if key in known:
-            known[key] = _as_date(known[key], key)
+        if key in table:
+            known[key] = _as_date(table[key], f"{where}.{key}")
     sheets = [
-        SheetRecord(
-            serial=str(s["serial"]),
-            created=_as_date(s["created"], "created"),
-            retired=_as_date(s["retired"], "retired") if "retired" in s else None,
-        )
-        for s in _as_list(data.get("sheets", []), "sheets")
+        _sheet_from_dict(s, f"{where}.sheets[{i}]")
+        for i, s in enumerate(_as_list(table.get("sheets", []), f"{where}.sheets"))
     ]
-    keys = [_key_from_dict(k) for k in _as_list(data.get("security_keys", []), "security_keys")]
-    pending = _pending_from_dict(data["pending_rotation"]) if "pending_rotation" in data else None
-    return BreakGlassAccount(**known, sheets=sheets, security_keys=keys, pending_rotation=pending)
+    keys = [
+        _key_from_dict(k, f"{where}.security_keys[{i}]")
+        for i, k in enumerate(_as_list(table.get("security_keys", []), f"{where}.security_keys"))
+    ]
+    pending = (
+        _pending_from_dict(table["pending_rotation"], f"{where}.pending_rotation")
+        if "pending_rotation" in table
+        else None
+    )
+    extra = {k: v for k, v in table.items() if k not in _ACCOUNT_FIELDS | _ACCOUNT_SECTIONS}
+    return BreakGlassAccount(
+        **known, sheets=sheets, security_keys=keys, pending_rotation=pending, extra=extra
+    )
 
 
-def _pending_from_dict(data: Any) -> PendingRotation:
+def _sheet_from_dict(data: Any, where: str) -> SheetRecord:
+    table = _as_table(data, where)
+    for key in ("serial", "created"):
+        if key not in table:
+            raise ValueError(f"{where} has no {key}")
+    return SheetRecord(
+        serial=_as_str(table["serial"], f"{where}.serial"),
+        created=_as_date(table["created"], f"{where}.created"),
+        retired=_as_date(table["retired"], f"{where}.retired") if "retired" in table else None,
+    )
+
+
+def _pending_from_dict(data: Any, where: str) -> PendingRotation:
     if not isinstance(data, dict) or "serial" not in data or "created" not in data:
-        raise ValueError("pending_rotation needs a serial and a created date")
-    locations = _as_list(data.get("locations", []), "pending_rotation.locations")
+        raise ValueError(f"{where} needs a serial and a created date")
     started = data.get("started")
     if started is not None and not isinstance(started, dt.datetime):
-        raise ValueError("pending_rotation.started must be a date and time")
+        raise ValueError(f"{where}.started must be a date and time")
     return PendingRotation(
-        serial=str(data["serial"]),
-        created=_as_date(data["created"], "created"),
-        locations=[str(item) for item in locations],
+        serial=_as_str(data["serial"], f"{where}.serial"),
+        created=_as_date(data["created"], f"{where}.created"),
+        locations=_as_strings(data.get("locations", []), f"{where}.locations"),
         started=started,
     )
 
 
-def _key_from_dict(data: Any) -> SecurityKeyRecord:
+def _key_from_dict(data: Any, where: str) -> SecurityKeyRecord:
     if not isinstance(data, dict) or "label" not in data or "aaguid" not in data:
-        raise ValueError("every security_keys entry needs a label and an aaguid")
+        raise ValueError(f"{where} needs a label and an aaguid")
     return SecurityKeyRecord(
-        label=str(data["label"]),
-        aaguid=str(data["aaguid"]),
-        model=str(data.get("model", "")),
-        method_id=str(data.get("method_id", "")),
-        registered=_as_date(data["registered"], "registered") if "registered" in data else None,
-        retired=_as_date(data["retired"], "retired") if "retired" in data else None,
+        label=_as_str(data["label"], f"{where}.label"),
+        aaguid=_as_str(data["aaguid"], f"{where}.aaguid"),
+        model=_as_str(data.get("model", ""), f"{where}.model"),
+        method_id=_as_str(data.get("method_id", ""), f"{where}.method_id"),
+        registered=(
+            _as_date(data["registered"], f"{where}.registered") if "registered" in data else None
+        ),
+        retired=_as_date(data["retired"], f"{where}.retired") if "retired" in data else None,
     )
+
+
+def _as_str(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")
+    return value
 
 
 def _as_list(value: Any, name: str) -> list[Any]:
@@ -306,8 +470,15 @@ def _as_date(value: Any, name: str) -> dt.date:
 
 
 def _check_types(profile: Profile) -> None:
-    for name in _PROFILE_FIELDS:
-        default = getattr(Profile(), name)
+    blank = Profile()
+    for name in sorted(_PROFILE_FIELDS):
+        default = getattr(blank, name)
         value = getattr(profile, name)
-        if default is not None and value is not None and not isinstance(value, type(default)):
-            raise ValueError(f"{name} must be a {type(default).__name__}")
+        if default is None or value is None:
+            continue
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        if not isinstance(value, type(default)):
+            raise ValueError(f"{name} must be a {_TYPE_NAMES.get(type(default), 'value')}")
+        if isinstance(value, list):
+            _as_strings(value, name)

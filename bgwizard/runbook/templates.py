@@ -13,6 +13,7 @@ jinja2 is imported on first use, so importing this module costs nothing at start
 from __future__ import annotations
 
 import datetime as dt
+import os
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
@@ -21,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from bgwizard.errors import TemplateError
+from bgwizard.inputs import MiB, read_text_input
 
 if TYPE_CHECKING:
-    import jinja2
+    from bgwizard.runbook.sandbox import BudgetSandbox
 
 PACKAGE: Final = "bgwizard.runbook_templates"
 SUFFIX: Final = ".md.j2"
@@ -31,6 +33,8 @@ SUFFIX: Final = ".md.j2"
 NOT_RECORDED: Final = "(not recorded)"
 PACKAGED: Final = "packaged"
 USER: Final = "user"
+TEMPLATE_LIMIT: Final = 1 * MiB
+"""The largest user template read."""
 
 
 def format_date(value: object) -> str:
@@ -58,11 +62,12 @@ class TemplateStore:
         """
         self.user_dir = Path(user_dir).expanduser() if user_dir else None
         if self.user_dir is not None and not self.user_dir.is_dir():
+            problem = "is not a folder" if self.user_dir.exists() else "does not exist"
             raise TemplateError(
-                f"The runbook template directory {self.user_dir} does not exist.",
+                f"The runbook template directory {self.user_dir} {problem}.",
                 filename=str(self.user_dir),
             )
-        self._env: jinja2.Environment | None = None
+        self._env: BudgetSandbox | None = None
 
     def names(self) -> list[str]:
         """Every section template name (``*.md.j2``), packaged and user, sorted."""
@@ -108,8 +113,9 @@ class TemplateStore:
 
         failure: TemplateError | None = None
         try:
-            text = self._environment().get_template(name).render(**variables)
-            return text.strip() + "\n"
+            return self._render_capped(name, variables)
+        except TemplateError:
+            raise
         except jinja2.TemplateSyntaxError as exc:
             failure = _syntax_error(exc, self)
         except jinja2.TemplateNotFound as exc:
@@ -123,6 +129,29 @@ class TemplateStore:
         except Exception as exc:  # a user template can fail in any way (1/0, bad filter args)
             failure = _render_error(exc, name, self)
         raise failure
+
+    def _render_capped(self, name: str, variables: Mapping[str, Any]) -> str:
+        """Render within ``RENDER_SECONDS`` and ``OUTPUT_LIMIT`` characters.
+
+        Raises:
+            TemplateError: the output grew past the cap.
+        """
+        from bgwizard.runbook.sandbox import OUTPUT_LIMIT
+
+        env = self._environment()
+        template = env.get_template(name)
+        env.start()
+        size, chunks = 0, []
+        for chunk in template.generate(**variables):
+            size += len(chunk)
+            if size > OUTPUT_LIMIT:
+                raise TemplateError(
+                    f"The runbook template {self.filename(name)} wrote more than "
+                    f"{OUTPUT_LIMIT // 1024} KiB and was stopped.",
+                    filename=self.filename(name),
+                )
+            chunks.append(chunk)
+        return "".join(chunks).strip() + "\n"
 
     def check(self, names: Iterable[str] | None = None) -> None:
         """Compile every template (or ``names``) so a syntax error shows before printing.
@@ -141,19 +170,26 @@ class TemplateStore:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _environment(self) -> jinja2.Environment:
+    def _environment(self) -> BudgetSandbox:
         if self._env is None:
             self._env = _make_environment(self._load)
         return self._env
 
     def _load(self, name: str) -> tuple[str, str, Callable[[], bool]] | None:
         """Jinja2 loader function: (source, filename, up-to-date check), user file first."""
-        if self.user_dir is not None:
+        if self.user_dir is not None and os.path.lexists(self.user_dir / name):
             path = self.user_dir / name
-            if path.is_file() and path.resolve().is_relative_to(self.user_dir.resolve()):
-                mtime = path.stat().st_mtime
-                text = path.read_text(encoding="utf-8")
-                return text, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
+            if not path.resolve().is_relative_to(self.user_dir.resolve()):
+                raise TemplateError(
+                    f"The runbook template {path} leads out of the template directory "
+                    f"{self.user_dir}; it was not read.",
+                    filename=str(path),
+                )
+            text = read_text_input(
+                path, what="runbook template", limit=TEMPLATE_LIMIT, error=TemplateError
+            )
+            mtime = path.stat().st_mtime
+            return text, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
         entry = _packaged_dir().joinpath(name)
         if "/" in name or not entry.is_file():
             return None
@@ -174,11 +210,12 @@ def _packaged_dir() -> Traversable:
 
 def _make_environment(
     load: Callable[[str], tuple[str, str, Callable[[], bool]] | None],
-) -> jinja2.Environment:
+) -> BudgetSandbox:
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(
+    from bgwizard.runbook.sandbox import BudgetSandbox
+
+    env = BudgetSandbox(
         loader=jinja2.FunctionLoader(load),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # the output is Markdown, not HTML

@@ -242,3 +242,26 @@ async def test_no_batch_is_sent_without_object_ids(emu: Emulator) -> None:
         await rig.graph.close()
     assert requests == (1 + 4, 0)  # organisation and the policy pages only
     assert batched.findings == single.findings
+
+
+async def test_a_batch_dropped_once_is_sent_again_and_read(rig: Rig) -> None:
+    """Issue 13 §5: one dropped ``$batch`` used to end the audit's reads with no retry."""
+    report = await rig.run(Fault("POST", r"^/\$batch$", kind="drop", count=1))
+    assert report.not_checked == ()
+
+
+@pytest.mark.parametrize("batch", [True, False])
+async def test_every_failed_graph_read_is_listed_under_not_checked(rig: Rig, batch: bool) -> None:
+    """Issue 13 §5: failures no rule's verdict needed used to vanish from the report."""
+    faults = (
+        Fault("GET", r"^/organization$", kind="503", count=50, retry_after=0),
+        Fault("GET", rf"^/users/{BG[0]}/transitiveMemberOf$", kind="403", count=50),
+        Fault("GET", r"roleEligibilitySchedules", kind="403", count=50),
+    )
+    report = await rig.run(*faults, batch=batch)
+    listed = [f.message for f in report.not_checked if f.rule == "graph.read"]
+    assert any("/organization" in m for m in listed), listed
+    assert any("transitiveMemberOf" in m for m in listed), listed
+    assert sum("roleEligibilitySchedules" in m for m in listed) == 2, listed
+    assert report.result == "incomplete" or report.result == "fail"
+    assert report.exit_code != 0

@@ -64,7 +64,7 @@ def test_no_spooler_fails_with_one_sentence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert run_test_sheet(["--paper", "a4"]) == 1
+    assert run_test_sheet(["--paper", "a4"]) == 2
     captured = capsys.readouterr()
     assert captured.err.strip() == (
         "bgwizard: No lp command (CUPS) was found to print with; save the sheet to a file instead."
@@ -78,7 +78,7 @@ def test_existing_out_file_is_not_overwritten(
 ) -> None:
     target = tmp_path / "test.pdf"
     target.write_text("mine")
-    assert run_test_sheet(["--out", str(target)]) == 1
+    assert run_test_sheet(["--out", str(target)]) == 2
     assert target.read_text() == "mine"
     assert "already exists" in capsys.readouterr().err
 

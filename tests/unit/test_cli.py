@@ -79,3 +79,19 @@ def test_the_global_profile_reaches_a_command_and_its_own_option_wins(
     assert "first.jsonl" in capsys.readouterr().err
     assert main(["--profile", str(first), "log", "verify", "--profile", str(second)]) == 2
     assert "second.jsonl" in capsys.readouterr().err
+
+
+def test_an_unexpected_error_is_one_sentence_never_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last line of defence: a bug shows one sentence (a traceback could show a secret)."""
+    from bgwizard.cli import print_sheet
+
+    def broken(args: object) -> int:
+        raise RuntimeError("password Contoso-Demo-2026 in a frame")
+
+    monkeypatch.setattr(print_sheet, "run", broken)
+    assert main(["print", "test-sheet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error (RuntimeError)" in err
+    assert "Traceback" not in err and "Contoso-Demo-2026" not in err

@@ -64,15 +64,34 @@ def test_export_with_accounts_writes_every_file(tmp_path: Path) -> None:
     json.loads((out_dir / "azure-monitor-alert-rules.json").read_text(encoding="utf-8"))
 
 
-def test_rerun_replaces_the_files_in_place(tmp_path: Path) -> None:
+def test_rerun_with_force_replaces_the_files_in_place(tmp_path: Path) -> None:
     call("export", "--out", str(tmp_path), "--accounts", f"bg-a@contoso.onmicrosoft.com={ID_A}")
     code, _, _ = call(
-        "export", "--out", str(tmp_path), "--accounts", f"bg-b@contoso.onmicrosoft.com={ID_B}"
+        "export",
+        "--out",
+        str(tmp_path),
+        "--force",
+        "--accounts",
+        f"bg-b@contoso.onmicrosoft.com={ID_B}",
     )
     assert code == 0
     text = (tmp_path / "signin-any.kql").read_text(encoding="utf-8")
     assert ID_B in text and ID_A not in text
     assert {p.name for p in tmp_path.iterdir()} == EXPECTED  # no temp files left behind
+
+
+def test_an_edited_deploy_md_is_never_overwritten_without_force(tmp_path: Path) -> None:
+    """Issue 13 §4: a rerun used to replace a user-edited DEPLOY.md without a word."""
+    (tmp_path / "DEPLOY.md").write_text("our own notes\n", encoding="utf-8")
+    (tmp_path / "signin-any.kql").write_text("// tuned by hand\n", encoding="utf-8")
+    code, out, err = call(
+        "export", "--out", str(tmp_path), "--accounts", f"bg-a@contoso.onmicrosoft.com={ID_A}"
+    )
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "DEPLOY.md, signin-any.kql" in err
+    assert "nothing was written" in err and "--force" in err
+    assert (tmp_path / "DEPLOY.md").read_text(encoding="utf-8") == "our own notes\n"
+    assert {p.name for p in tmp_path.iterdir()} == {"DEPLOY.md", "signin-any.kql"}
 
 
 def test_accounts_from_the_profile(tmp_path: Path) -> None:

@@ -100,7 +100,8 @@ def test_failed_write_leaves_old_profile_whole(
     with pytest.raises(ProfileError, match="No space left"):
         store.save(changed)
     assert store.path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["profile.toml"]
+    # Only the profile and its lock file: no temp file is left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".profile.toml.lock", "profile.toml"]
 
 
 # What an earlier version wrote, with [ui], [drill] and the CA backups in ``extra``, and a

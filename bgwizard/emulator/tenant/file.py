@@ -6,7 +6,7 @@ import copy
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -26,6 +26,12 @@ from bgwizard.emulator.tenant.state import (
     new_id,
     utcnow,
 )
+from bgwizard.inputs import MiB, read_text_input
+
+TENANT_LIMIT: Final = 64 * MiB
+"""The largest tenant file read (the sample is ~100 KiB)."""
+MAX_PAGE: Final = 999
+"""Graph's largest ``$top``; a page size must be 1 to this."""
 
 USER_DEFAULTS: JsonDict = {
     "accountEnabled": True,
@@ -63,16 +69,23 @@ def load_tenant(path: Path | None = None) -> TenantState:
         TenantFileError: The file cannot be read or is not a valid tenant (one sentence).
     """
     path = path or bundled_sample()
+    text = read_text_input(path, what="tenant file", limit=TENANT_LIMIT, error=TenantFileError)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise TenantFileError(f"Cannot read tenant file {path}: {exc.strerror}.") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raw = json.loads(text)
+    except ValueError as exc:  # JSONDecodeError, or an integer of more than 4300 digits
         raise TenantFileError(f"Tenant file {path} is not valid JSON ({exc}).") from None
+    except RecursionError:
+        raise TenantFileError(
+            f"Tenant file {path} is nested too deeply to be JSON we read."
+        ) from None
     try:
         return _build(raw)
     except _Invalid as exc:
         raise TenantFileError(f"Tenant file {path} is not valid: {exc}.") from None
+    except RecursionError:
+        raise TenantFileError(
+            f"Tenant file {path} is not valid: it is nested too deeply."
+        ) from None
 
 
 class _Invalid(Exception):
@@ -93,6 +106,20 @@ def _list(raw: JsonDict, key: str) -> list[Any]:
     if not isinstance(value, list):
         raise _Invalid(f"{key!r} must be a list")
     return value
+
+
+def _objects(raw: JsonDict, key: str) -> list[Any]:
+    items = _list(raw, key)
+    if not all(isinstance(item, dict) for item in items):
+        raise _Invalid(f"every entry of {key!r} must be an object")
+    return list(items)
+
+
+def _strings(item: JsonDict, key: str, where: str) -> list[str]:
+    value = item.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Invalid(f"{where}.{key} must be a list of strings")
+    return list(value)
 
 
 def _build(raw: Any) -> TenantState:
@@ -136,13 +163,15 @@ def _build(raw: Any) -> TenantState:
         user = state.find_user(key)
         if user is None:
             raise _Invalid(f"authMethods names unknown user {key!r}")
+        if not isinstance(items, list) or not all(isinstance(m, dict) for m in items):
+            raise _Invalid(f"authMethods[{key!r}] must be a list of objects")
         state.auth_methods[user["id"]] = [dict(m, id=m.get("id") or new_id()) for m in items]
     for i, config in enumerate(_list(raw, "authenticationMethodConfigurations")):
         cid = str(_need(config, "id", f"authenticationMethodConfigurations[{i}]")).lower()
         state.auth_method_configs[cid] = copy.deepcopy(config)
-    state.diagnostic_settings = list(_list(raw, "diagnosticSettings"))
-    state.sign_ins = list(_list(raw, "signIns"))
-    state.audits = list(_list(raw, "directoryAudits"))
+    state.diagnostic_settings = _objects(raw, "diagnosticSettings")
+    state.sign_ins = _objects(raw, "signIns")
+    state.audits = _objects(raw, "directoryAudits")
     return state
 
 
@@ -170,14 +199,25 @@ def _domain(item: Any, index: int) -> JsonDict:
 def _settings(raw: Any) -> Settings:
     if not isinstance(raw, dict):
         raise _Invalid("'settings' must be an object")
+    ropc = raw.get("ropcEnabled", False)
+    if not isinstance(ropc, bool):
+        raise _Invalid("settings.ropcEnabled must be true or false")
+    page = _setting(raw, "pageSize", 10, 1, MAX_PAGE)
     return Settings(
-        ropc_enabled=bool(raw.get("ropcEnabled", False)),
-        page_size=int(raw.get("pageSize", 10)),
-        max_page_size=int(raw.get("maxPageSize") or raw.get("pageSize") or 10),
-        token_lifetime=int(raw.get("tokenLifetimeSeconds", 3600)),
-        device_code_lifetime=int(raw.get("deviceCodeLifetimeSeconds", 900)),
-        passkey_challenge_seconds=int(raw.get("passkeyChallengeSeconds", 300)),
+        ropc_enabled=ropc,
+        page_size=page,
+        max_page_size=_setting(raw, "maxPageSize", page, page, MAX_PAGE),
+        token_lifetime=_setting(raw, "tokenLifetimeSeconds", 3600, 60, 86400),
+        device_code_lifetime=_setting(raw, "deviceCodeLifetimeSeconds", 900, 10, 86400),
+        passkey_challenge_seconds=_setting(raw, "passkeyChallengeSeconds", 300, 1, 86400),
     )
+
+
+def _setting(raw: JsonDict, key: str, default: int, low: int, high: int) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _Invalid(f"settings.{key} must be a whole number from {low} to {high}")
+    return value
 
 
 def _add_user(state: TenantState, item: Any, where: str) -> None:
@@ -188,6 +228,10 @@ def _add_user(state: TenantState, item: Any, where: str) -> None:
     user = dict(USER_DEFAULTS)
     user.update({k: v for k, v in item.items() if k != "password"})
     user.setdefault("id", new_id())
+    if not isinstance(user["id"], str) or not user["id"]:
+        raise _Invalid(f"{where}.id must be a non-empty string")
+    if not isinstance(item.get("password", ""), str):
+        raise _Invalid(f"{where}.password must be a string")
     if user["id"] in state.users:
         raise _Invalid(f"{where} repeats id {user['id']!r}")
     user.setdefault("createdDateTime", iso(utcnow()))
@@ -211,7 +255,7 @@ def _add_group(state: TenantState, item: Any, where: str) -> None:
     _need(item, "displayName", where)
     if gid in state.groups or gid in state.users:
         raise _Invalid(f"{where} repeats id {gid!r}")
-    members = item.get("members", [])
+    members = _strings(item, "members", where)
     group = {
         "id": gid,
         "description": None,
@@ -252,9 +296,21 @@ def _principal(state: TenantState, item: Any, where: str) -> str:
     return principal
 
 
+def _item_id(item: JsonDict, where: str, taken: dict[str, Any]) -> str:
+    rid = item.get("id") or new_id()
+    if not isinstance(rid, str):
+        raise _Invalid(f"{where}.id must be a string")
+    if rid in taken:
+        raise _Invalid(f"{where} repeats id {rid!r}")
+    for key in ("directoryScopeId", "startDateTime", "endDateTime"):
+        if item.get(key) is not None and not isinstance(item[key], str):
+            raise _Invalid(f"{where}.{key} must be a string")
+    return rid
+
+
 def _add_assignment(state: TenantState, item: Any, where: str) -> None:
     principal = _principal(state, item, where)
-    rid = item.get("id") or new_id()
+    rid = _item_id(item, where, state.role_assignments)
     state.role_assignments[rid] = {
         "id": rid,
         "principalId": principal,
@@ -270,7 +326,7 @@ def _add_assignment(state: TenantState, item: Any, where: str) -> None:
 
 def _add_eligibility(state: TenantState, item: Any, where: str) -> None:
     principal = _principal(state, item, where)
-    rid = item.get("id") or new_id()
+    rid = _item_id(item, where, state.role_eligibilities)
     end = item.get("endDateTime")
     state.role_eligibilities[rid] = {
         "id": rid,
@@ -297,16 +353,22 @@ def _add_eligibility(state: TenantState, item: Any, where: str) -> None:
 
 def _add_app(state: TenantState, item: Any, where: str) -> None:
     app_id = _need(item, "appId", where)
+    if app_id in state.apps:
+        raise _Invalid(f"{where} repeats appId {app_id!r}")
+    public = item.get("publicClient", False)
+    if not isinstance(public, bool):
+        raise _Invalid(f"{where}.publicClient must be true or false")
+    certificates = item.get("certificates", [])
+    if not isinstance(certificates, list):
+        raise _Invalid(f"{where}.certificates must be a list")
     app = App(
         app_id=app_id,
         display_name=_need(item, "displayName", where),
-        public_client=bool(item.get("publicClient", False)),
-        delegated_scopes=list(item.get("delegatedScopes", [])),
-        application_permissions=list(item.get("applicationPermissions", [])),
+        public_client=public,
+        delegated_scopes=_strings(item, "delegatedScopes", where),
+        application_permissions=_strings(item, "applicationPermissions", where),
         secret=hash_secret(item["secret"]) if isinstance(item.get("secret"), str) else None,
-        certificates=[
-            _certificate(c, f"{where}.certificates") for c in item.get("certificates", [])
-        ],
+        certificates=[_certificate(c, f"{where}.certificates") for c in certificates],
     )
     if item.get("servicePrincipalId"):
         app.service_principal_id = str(item["servicePrincipalId"])
