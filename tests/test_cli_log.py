@@ -57,7 +57,7 @@ def test_head_detects_entries_cut_off_the_end(tmp_path: Path) -> None:
     assert code == 1 and "were cut off" in err
     for bad in ("", head[:15], "z" * 20, head + "0"):
         code, _, err = _run("verify", str(log.path), "--head", bad, *pins)
-        assert code == 2 and "16 to 64 hex digits" in err
+        assert code == 2 and "16 to 64 hexadecimal characters" in err
 
 
 def test_signers_output_is_an_allowed_signers_file_ssh_keygen_accepts(tmp_path: Path) -> None:

@@ -193,8 +193,10 @@ def parse_line(line: bytes) -> ParsedLine:
         )  # fmt: skip
         _check_fields(entry)
         canonical = entry.message() == message and inner.get("v") == FORMAT_VERSION
+    except LedgerError:
+        raise  # a field check's own sentence (its operator name, its time...)
     except (
-        ValueError, KeyError, TypeError, AttributeError, UnicodeError, RecursionError, LedgerError,
+        ValueError, KeyError, TypeError, AttributeError, UnicodeError, RecursionError
     ) as exc:  # fmt: skip
         raise LedgerError(f"the line is not a bgwizard log entry ({type(exc).__name__})") from None
     if not canonical or not isinstance(signature, str) or encode_line(entry, signature) != line:
