@@ -182,7 +182,15 @@ def auth_method(model: Any) -> AuthMethod:
         display_name=_text(getattr(model, "display_name", None)),
         created=_when(getattr(model, "created_date_time", None)),
         detail=_method_detail(model),
+        passkey_type=_enum_text(getattr(model, "passkey_type", None)),
     )
+
+
+def _enum_text(value: Any) -> str:
+    """An SDK enum (or plain string) as its Graph value; "" for None."""
+    if value is None:
+        return ""
+    return _text(getattr(value, "value", value))
 
 
 _GROUP_KINDS: Final[Mapping[str, GroupKind]] = {
@@ -203,4 +211,6 @@ def group_ref(model: Any) -> GroupRef:
         display_name=_text(getattr(model, "display_name", None)),
         kind=_group_kind(getattr(model, "odata_type", None)),
         role_template_id=getattr(model, "role_template_id", None),
+        role_assignable=getattr(model, "is_assignable_to_role", None),
+        restricted=getattr(model, "is_member_management_restricted", None),
     )

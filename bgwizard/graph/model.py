@@ -82,6 +82,12 @@ class GroupRef:
     kind: GroupKind = "group"
     role_template_id: str | None = None
     """For a ``directoryRole``: the role template id (e.g. Global Administrator's)."""
+    role_assignable: bool | None = None
+    """For a group: ``isAssignableToRole`` (only Privileged Role Administrators and Global
+    Administrators can change its members); None when Graph did not say."""
+    restricted: bool | None = None
+    """For an administrative unit: ``isMemberManagementRestricted`` (an RMAU: only admins
+    scoped to the unit can change its members, reset their passwords or edit them)."""
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -269,3 +275,10 @@ class AuthMethod:
     created: dt.datetime | None = None
     detail: str = ""
     """Model of a FIDO2 key, phone number, device name: whatever tells methods apart."""
+    passkey_type: str = ""
+    """For a passkey (``fido2``): ``deviceBound`` or ``synced``; "" when not given."""
+
+    @property
+    def phishing_resistant_device_bound(self) -> bool:
+        """Whether this is a device-bound passkey (a synced one lives in someone's cloud)."""
+        return self.kind in ("fido2", "passkey") and self.passkey_type != "synced"

@@ -49,6 +49,9 @@ OPERATIONS: Final[Mapping[str, Operation]] = {
         "reading directory role assignments", "RoleManagement.Read.Directory"
     ),
     "assign_role": Operation("assigning a directory role", "RoleManagement.ReadWrite.Directory"),
+    "pim_assign": Operation(
+        "assigning a directory role through PIM", "RoleAssignmentSchedule.ReadWrite.Directory"
+    ),
     "role_eligibility": Operation(
         "reading PIM eligibility schedules", "RoleEligibilitySchedule.Read.Directory"
     ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bgwizard.emulator.graph import directory, logs, passkeys, policies, roles
+from bgwizard.emulator.graph import directory, logs, passkeys, pim, policies, roles
 from bgwizard.emulator.graph.context import GraphContext
 from bgwizard.emulator.http.core import Router
 from bgwizard.emulator.tenant.state import TenantState
@@ -23,5 +23,5 @@ def register_graph(router: Router, state: TenantState, graph_url: Callable[[], s
         graph_url: returns ``https://127.0.0.1:PORT/v1.0`` (known once the server listens).
     """
     ctx = GraphContext(state, graph_url)
-    for module in (directory, roles, policies, logs, passkeys):
+    for module in (directory, roles, pim, policies, logs, passkeys):
         module.register(router, ctx)
