@@ -39,6 +39,8 @@ class Unread:
     """A part of the tenant that could not be read, and why (one sentence)."""
 
     reason: str
+    code: str = ""
+    """Graph's error code, when the read failed with one (e.g. ``AadPremiumLicenseRequired``)."""
 
 
 T = TypeVar("T")
@@ -147,6 +149,8 @@ class AuditSnapshot:
     group_names: dict[str, str] = field(default_factory=dict)
     """Group id → display name, for evidence."""
     offline: bool = False
+    global_admins: tuple[RoleAssignment, ...] | Unread | None = None
+    """Every active Global Administrator assignment of the tenant; None when not read."""
 
 
 @dataclass(frozen=True)

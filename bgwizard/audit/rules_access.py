@@ -1,4 +1,4 @@
-"""The access rules of the audit: Global Administrator, methods, use, drills. Pure.
+"""The access rules of the audit: Global Administrator, use, drills. Pure.
 
 Part of ``audit_rules`` (split for size); each rule returns findings, ``ok`` ones included.
 """
@@ -24,60 +24,11 @@ DRILL_MATCH_WINDOW: Final = dt.timedelta(hours=12)
 """A sign-in this close to a drill of the same account is that drill's."""
 USE_MATCH_MARGIN: Final = dt.timedelta(hours=2)
 """A sign-in within a recorded real use, widened by this much (times are typed from notes)."""
-STRONG_KINDS: Final = frozenset({"fido2", "x509Certificate", "passkey"})
-PERSONAL_KINDS: Final = frozenset(
-    {
-        "phone",
-        "microsoftAuthenticator",
-        "passwordlessMicrosoftAuthenticator",
-        "softwareOath",
-        "email",
-    }
-)
 _finding = account_finding
 
 
 def _not_checked(snap: AccountSnapshot, rule: str, unread: Unread) -> Finding:
     return account_finding(snap, rule, "not_checked", unread.reason, evidence=unread.reason)
-
-
-def check_methods(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Finding]:
-    """A passkey or certificate exists; no method on a personal device."""
-    if not snap.object_id or snap.user is None:
-        return
-    if isinstance(snap.methods, Unread):
-        yield _not_checked(snap, "auth.strong_method", snap.methods)
-        yield _not_checked(snap, "auth.personal_device", snap.methods)
-        return
-    kinds = sorted({m.kind for m in snap.methods})
-    listed = "Registered methods: " + (", ".join(kinds) or "none") + "."
-    if STRONG_KINDS & set(kinds):
-        yield _finding(snap, "auth.strong_method", "ok", "A passkey or certificate is registered.")
-    else:
-        yield _finding(
-            snap,
-            "auth.strong_method",
-            "warning",
-            "No passkey or certificate: mandatory MFA keeps the account out of the admin portals.",
-            evidence=listed,
-            fix=(
-                "Register a FIDO2 security key on the account (bgwizard: Security keys);"
-                " keep it with a sheet."
-            ),
-        )
-    personal = [m for m in snap.methods if m.kind in PERSONAL_KINDS]
-    if not personal:
-        yield _finding(snap, "auth.personal_device", "ok", "No method on a personal device.")
-        return
-    described = "; ".join(f"{m.kind} {m.display_name or m.detail}".strip() for m in personal)
-    yield _finding(
-        snap,
-        "auth.personal_device",
-        "warning",
-        "A phone, SMS or Authenticator method is registered: it ties the account to a person.",
-        evidence=f"{described}.",
-        fix="Delete these methods; use passkeys kept with the sheets instead.",
-    )
 
 
 def _eligible_ga(snap: AccountSnapshot) -> bool:

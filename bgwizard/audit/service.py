@@ -21,8 +21,8 @@ from bgwizard.audit.model import (
     DrillRecord,
     Unread,
 )
-from bgwizard.auth.identity import TenantInfo
-from bgwizard.errors import AuthError, BgWizardError, NotFound, PermissionMissing
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, TenantInfo
+from bgwizard.errors import AuthError, BgWizardError, GraphError, NotFound, PermissionMissing
 from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import (
     CaPolicy,
@@ -65,6 +65,8 @@ async def read(call: Callable[[], Awaitable[T]]) -> T | Unread:
         return await call()
     except AuthError:
         raise
+    except GraphError as exc:
+        return Unread(str(exc), exc.code or "")
     except BgWizardError as exc:
         return Unread(str(exc))
 
@@ -117,8 +119,12 @@ class AuditService:
         Raises:
             AuthError: the sign-in was refused.
         """
-        tenant, (policies, accounts) = await asyncio.gather(
-            read(self._gateway.tenant_info), self._reads()
+        tenant, (policies, accounts), admins = await asyncio.gather(
+            read(self._gateway.tenant_info),
+            self._reads(),
+            read(
+                lambda: self._gateway.list_role_assignments(role_definition_id=GLOBAL_ADMIN_ROLE_ID)
+            ),
         )
         info = tenant if isinstance(tenant, TenantInfo) else None
         snaps = tuple(accounts)
@@ -132,6 +138,7 @@ class AuditService:
             drills=self._drill_records(),
             last_drill=self._profile.last_drill,
             group_names=_group_names(snaps),
+            global_admins=_tuple(admins),
         )
 
     def _drill_records(self) -> tuple[DrillRecord, ...] | Unread | None:

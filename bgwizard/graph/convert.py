@@ -33,6 +33,7 @@ USER_FIELDS: Final = (
     "userType",
     "createdDateTime",
     "lastPasswordChangeDateTime",
+    "authorizationInfo",
 )
 """The user properties bgwizard reads (``signInActivity`` is added on request)."""
 
@@ -78,7 +79,19 @@ def user(model: Any) -> DirectoryUser:
         last_sign_in=_when(getattr(activity, "last_sign_in_date_time", None)),
         last_successful_sign_in=_when(getattr(activity, "last_successful_sign_in_date_time", None)),
         last_password_change=_when(getattr(model, "last_password_change_date_time", None)),
+        certificate_user_ids=tuple(
+            _text(i)
+            for i in getattr(
+                getattr(model, "authorization_info", None), "certificate_user_ids", None
+            )
+            or ()
+        ),
     )
+
+
+def _certificate_ids(model: Any) -> tuple[str, ...]:
+    info = getattr(model, "authorization_info", None)
+    return tuple(_text(i) for i in getattr(info, "certificate_user_ids", None) or ())
 
 
 def domain(model: Any) -> DomainInfo:

@@ -38,6 +38,9 @@ class DirectoryUser:
     """``signInActivity.lastSuccessfulSignInDateTime``: survives log retention."""
     last_password_change: dt.datetime | None = None
     """``lastPasswordChangeDateTime``: tells whether a journaled reset reached the tenant."""
+    certificate_user_ids: tuple[str, ...] = ()
+    """``authorizationInfo.certificateUserIds``: certificate-based auth is bound to the user
+    (v1.0's ``/authentication/methods`` never lists CBA)."""
 
     @property
     def password_never_expires(self) -> bool:

@@ -25,7 +25,6 @@ from bgwizard.graph.model import (
     SignInRecord,
 )
 
-
 PIM_LICENCE_ERROR: Final = "AadPremiumLicenseRequired"
 """The error code a tenant without Entra ID P2 answers PIM requests with (observed by third
 parties; Microsoft documents none, see the ground-truth table)."""
