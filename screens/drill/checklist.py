@@ -263,7 +263,11 @@ class DrillScreen(Screen[None]):
         self.recorded = recorded
         self._close_checks()
         drill = self.drill
-        lines = [f"Drill result: {drill.outcome.upper()} — signed as entry {recorded.entry.seq} "
+        warned = len(drill.warnings())
+        verdict = drill.outcome.upper()
+        if warned and drill.outcome == "pass":  # e.g. password only: the portals refuse it
+            verdict += f" WITH {warned} WARNING{'S' if warned > 1 else ''} (⚠ below)"
+        lines = [f"Drill result: {verdict} — signed as entry {recorded.entry.seq} "
                  f"of {recorded.log_path} (head {recorded.head[:16]}…)."]  # fmt: skip
         if recorded.next_due:
             lines.append(f"Next drill due {recorded.next_due.isoformat()}.")
