@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -96,8 +97,6 @@ class SoftKey:
         on_touch()
         self.touches += 1
         if self.delay:
-            import time
-
             time.sleep(self.delay)  # tests: a key that takes its time to be touched
         private = ec.generate_private_key(ec.SECP256R1())
         cred_id = secrets.token_bytes(32)
