@@ -58,18 +58,27 @@ def targets(policy: CaPolicy, account_ids: Collection[str], group_ids: Collectio
     )
 
 
-def scope(policy: CaPolicy, account_ids: Collection[str], group_ids: Collection[str] = ()) -> Scope:
+def scope(
+    policy: CaPolicy,
+    account_ids: Collection[str],
+    group_ids: Collection[str] = (),
+    member_groups: Collection[str] = (),
+) -> Scope:
     """How ``policy`` relates to the break glass accounts (see ``Scope``).
 
     Args:
         policy: the policy.
         account_ids: the break glass accounts' object ids.
         group_ids: the break glass group(s), if any.
+        member_groups: groups the accounts belong to; a policy that includes one of them and
+            demands phishing-resistant MFA is taken for the dedicated break glass policy.
 
     Returns:
         The scope.
     """
     if targets(policy, account_ids, group_ids):
+        return "targets_break_glass"
+    if requires_phishing_resistant(policy) and set(policy.include_groups) & set(member_groups):
         return "targets_break_glass"
     if not applies_to_members(policy):
         return "no_members"
@@ -86,53 +95,3 @@ def strength_id(policy: CaPolicy) -> str:
 def requires_phishing_resistant(policy: CaPolicy) -> bool:
     """Whether the policy's grant is the built-in phishing-resistant authentication strength."""
     return strength_id(policy) == PHISHING_RESISTANT_STRENGTH
-
-
-def is_dedicated_policy(
-    policy: CaPolicy, account_ids: Collection[str], group_ids: Collection[str] = ()
-) -> bool:
-    """Whether ``policy`` is the dedicated break glass policy Microsoft recommends.
-
-    It targets the accounts (or their group) and demands phishing-resistant MFA.
-
-    Args:
-        policy: the policy.
-        account_ids: the break glass accounts' object ids.
-        group_ids: the break glass group(s), if any.
-
-    Returns:
-        True for such a policy, whatever its state.
-    """
-    return targets(policy, account_ids, group_ids) and requires_phishing_resistant(policy)
-
-
-def dedicated_policy_body(
-    group_id: str | None, account_ids: Collection[str], name: str
-) -> dict[str, Any]:
-    """The POST body of the dedicated policy: break glass only, phishing-resistant, report-only.
-
-    Args:
-        group_id: the break glass group to target (preferred), or None to target the accounts.
-        account_ids: the accounts, when there is no group.
-        name: the policy's display name.
-
-    Returns:
-        A ``conditionalAccessPolicy`` JSON body, created report-only
-        (``enabledForReportingButNotEnforced``); switch it on once a passkey sign-in worked.
-    """
-    users: dict[str, Any] = (
-        {"includeGroups": [group_id]} if group_id else {"includeUsers": sorted(account_ids)}
-    )
-    return {
-        "displayName": name,
-        "state": "enabledForReportingButNotEnforced",
-        "conditions": {
-            "users": users,
-            "applications": {"includeApplications": ["All"]},
-            "clientAppTypes": ["all"],
-        },
-        "grantControls": {
-            "operator": "OR",
-            "authenticationStrength": {"id": PHISHING_RESISTANT_STRENGTH},
-        },
-    }

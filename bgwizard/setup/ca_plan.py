@@ -136,8 +136,9 @@ def plan_exclusions(
     changes: list[PolicyChange] = []
     skipped: list[SkippedPolicy] = []
     bg_groups = (protected_group,) if protected_group else ()
+    all_groups = frozenset().union(*member_of.values()) if member_of else frozenset()
     for policy in policies:
-        reach = scope(policy, account_ids, bg_groups)
+        reach = scope(policy, account_ids, bg_groups, all_groups)
         if reach != "applies":
             skipped.append(SkippedPolicy(policy.id, policy.display_name, policy.state, reach))
             continue
