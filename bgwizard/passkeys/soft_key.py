@@ -165,10 +165,12 @@ class SoftKey:
         flags = AuthenticatorData.FLAG.UP | AuthenticatorData.FLAG.AT
         if self.user_verified:
             flags |= AuthenticatorData.FLAG.UV
-        cose = ES256.from_cryptography_key(private.public_key())
+        # fido2's COSE helper is untyped; its result is a CoseKey (a dict), as create expects.
+        cose: Any = ES256.from_cryptography_key(private.public_key())  # type: ignore[no-untyped-call]
         attested = AttestedCredentialData.create(uuid.UUID(self.aaguid).bytes, cred_id, cose)
         rp_hash = hashlib.sha256((self.rp_id_override or rp_id).encode()).digest()
-        return AuthenticatorData.create(rp_hash, flags, 0, attested)
+        made: AuthenticatorData = AuthenticatorData.create(rp_hash, flags, 0, attested)
+        return made
 
     def _statement(
         self, auth_data: bytes, client_hash: bytes, private: ec.EllipticCurvePrivateKey
