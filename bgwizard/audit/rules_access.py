@@ -17,6 +17,7 @@ from bgwizard.audit.model import (
     Unread,
     account_finding,
 )
+from bgwizard.audit.rules_2026 import PIM_LICENCE_ERROR
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.profile.model import DRILL_INTERVAL_DAYS
 
@@ -99,6 +100,16 @@ def check_global_admin(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterat
 
 
 def _check_permanent(snap: AccountSnapshot, fix: str) -> Iterator[Finding]:
+    if isinstance(snap.schedules, Unread) and snap.schedules.code == PIM_LICENCE_ERROR:
+        # No PIM (no Entra ID P2): no schedule can give the assignment an end date.
+        yield _finding(
+            snap,
+            "role.global_admin",
+            "ok",
+            "Global Administrator, active at / (the tenant has no PIM, so it cannot expire).",
+            evidence=snap.schedules.reason,
+        )
+        return
     if isinstance(snap.schedules, Unread):
         yield _not_checked(snap, "role.global_admin", snap.schedules)
         return
