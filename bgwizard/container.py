@@ -153,7 +153,15 @@ class Container:
 
     @cached_property
     def keys(self) -> KeyFinder:
-        """The USB security keys plugged in (lazy import: fido2's HID layer)."""
+        """The USB security keys plugged in (lazy import: fido2's HID layer).
+
+        In demo mode, one software key labelled as emulated instead, so the passkey step can be
+        tried without hardware (a real key has nothing to do with an emulated tenant).
+        """
+        if self.profile.demo:
+            from bgwizard.passkeys.soft_key import DemoKeys
+
+            return DemoKeys()
         from bgwizard.passkeys.usb_device import UsbKeys
 
         return UsbKeys()

@@ -184,8 +184,9 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
         lines: list[str] = []
         problems = 0
         for ok, text in await self._checks(account):
-            lines.append(("✓ " if ok else "✗ ") + text)
-            problems += not ok
+            # None: information to read, not a check that passed (never shown as ✓).
+            lines.append(("ℹ " if ok is None else "✓ " if ok else "✗ ") + text)
+            problems += ok is False
         self.query_one("#checks", Static).update("\n".join(lines))
         if problems:
             self._say("Fix what is marked ✗, then press Check again.", error=True)
@@ -194,8 +195,8 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
         self.stage = "ready"
         self.query_one("#register", Button).disabled = False
 
-    async def _checks(self, account: BreakGlassAccount) -> list[tuple[bool, str]]:
-        found: list[tuple[bool, str]] = []
+    async def _checks(self, account: BreakGlassAccount) -> list[tuple[bool | None, str]]:
+        found: list[tuple[bool | None, str]] = []
         denied = permission_problem(self._auth.identity)
         found.append((denied is None, denied or "The signed-in admin may register keys."))
         policy: Fido2Policy | None = None
@@ -209,7 +210,7 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
             if not issues:
                 found.append((True, "The Passkey (FIDO2) policy allows security keys."))
         found.append(await self._key_check(policy))
-        found.append((True, WINDOW_TEXT))
+        found.append((None, WINDOW_TEXT))
         return found
 
     async def _key_check(self, policy: Fido2Policy | None) -> tuple[bool, str]:

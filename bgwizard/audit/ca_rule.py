@@ -1,11 +1,15 @@
-"""The Conditional Access rule: every policy, every state, must exclude every account.
+"""The Conditional Access rule: every policy that can apply must exclude every account.
 
-Graded per account and policy: a direct ``excludeUsers`` entry passes; an exclusion through
-a group (nesting resolved) or a role is a warning, because a group change removes it; no
-exclusion is an error for enabled policies and a warning for report-only and disabled ones
-(they get switched on). Policies that name the accounts in their *include* lists are info
-with their grant controls. Policies that can target no member user (``None``, guests only,
-workload identities) do not apply.
+Graded per account and policy, as Microsoft's 2026 guidance asks: a direct ``excludeUsers``
+entry passes; an exclusion through a role-assignable group (nesting resolved) passes too, as
+only Privileged Role Administrators and Global Administrators can change its members; through
+an ordinary group or a role it is a warning (any Groups Administrator can remove it). No
+exclusion is an error for enabled policies and info for report-only and disabled ones (they
+enforce nothing today). The dedicated break glass policy — it targets the accounts and demands
+the phishing-resistant authentication strength — passes, and must not exclude them; other
+policies that name the accounts in their *include* lists are info with their grant controls.
+Policies that can target no member user (``None``, guests only, workload identities) do not
+apply and give no finding beyond ``ok``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from bgwizard.audit.model import (
     Unread,
     unread_finding,
 )
+from bgwizard.graph.ca_scope import applies_to_members, requires_phishing_resistant
 from bgwizard.graph.model import CaPolicy
 
 GUESTS: Final = "GuestsOrExternalUsers"
@@ -52,6 +57,8 @@ class Membership:
     known_groups: frozenset[str] | None = None
     """Offline: groups whose members are known; None when every group is."""
     offline: bool = False
+    protected: frozenset[str] = frozenset()
+    """Of ``groups``: the role-assignable ones (``isAssignableToRole``)."""
 
     def knows(self, group_id: str) -> bool:
         """Whether membership of ``group_id`` is known for this account."""
@@ -72,11 +79,14 @@ def membership(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Membership:
     """
     roles: set[str] = set()
     groups: set[str] = set()
+    protected: set[str] = set()
     unknown = snap.groups if isinstance(snap.groups, Unread) else None
     if not isinstance(snap.groups, Unread):
         for ref in snap.groups:
             if ref.kind == "group":
                 groups.add(ref.id)
+                if ref.role_assignable:
+                    protected.add(ref.id)
             elif ref.role_template_id:
                 roles.add(ref.role_template_id)
     if not isinstance(snap.assignments, Unread):
@@ -89,11 +99,12 @@ def membership(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Membership:
         unknown=unknown,
         known_groups=snapshot.known_groups,
         offline=snapshot.offline,
+        protected=frozenset(protected),
     )
 
 
 def targets_members(policy: CaPolicy) -> bool:
-    """Whether the policy can apply to a member user at all.
+    """Whether the policy can apply to a member user at all (``ca_scope.applies_to_members``).
 
     Args:
         policy: the policy.
@@ -101,8 +112,13 @@ def targets_members(policy: CaPolicy) -> bool:
     Returns:
         False for ``includeUsers: None`` (workload identities, agents) and guest-only ones.
     """
-    users = set(policy.include_users) - {"None", GUESTS}
-    return bool(users or policy.include_groups or policy.include_roles)
+    return applies_to_members(policy)
+
+
+def _targeted(policy: CaPolicy, member: Membership) -> bool:
+    return member.user_id in policy.include_users or bool(
+        member.groups & set(policy.include_groups)
+    )
 
 
 def _names(ids: tuple[str, ...] | frozenset[str] | list[str], names: dict[str, str]) -> str:
@@ -166,14 +182,25 @@ def grade(policy: CaPolicy, member: Membership, names: dict[str, str]) -> Findin
 
     if not targets_members(policy):
         return make("ok", "Does not apply to member users (none, guests or workloads only).")
+    via_groups = member.groups & set(policy.exclude_groups)
+    if _targeted(policy, member) and requires_phishing_resistant(policy):
+        return _dedicated(policy, member, bool(via_groups), make)
     if member.user_id in policy.exclude_users:
         return make("ok", "Excluded directly.")
-    via_groups = member.groups & set(policy.exclude_groups)
+    shielded = via_groups & member.protected
+    if shielded:
+        return make(
+            "ok",
+            f"Excluded through role-assignable group {_names(shielded, names)}: only Privileged"
+            " Role Administrators and Global Administrators can change its members.",
+        )
     if via_groups:
         return make(
             "warning",
-            f"Excluded only through group {_names(via_groups, names)}: a group change removes it.",
-            "Also add the account itself to the policy's excluded users.",
+            f"Excluded only through group {_names(via_groups, names)}, which is not"
+            " role-assignable: any Groups Administrator can remove the account from it.",
+            "Exclude the account directly, or through a role-assignable group"
+            " (isAssignableToRole) holding only the break glass accounts.",
         )
     via_roles = member.roles & set(policy.exclude_roles)
     if via_roles:
@@ -213,9 +240,71 @@ def _not_excluded(
     if policy.state == ENABLED:
         return make("error", "Not excluded from this enabled policy.", FIX_DIRECT)
     return make(
-        "warning",
-        f"Not excluded from this {_state_word(policy)} policy; it applies once switched on.",
+        "info",
+        f"Not excluded from this {_state_word(policy)} policy: it enforces nothing today, but"
+        " will once switched on.",
         FIX_DIRECT,
+    )
+
+
+def _dedicated(policy: CaPolicy, member: Membership, via_group: bool, make: _Make) -> Finding:
+    """The dedicated break glass policy: it must target the account and not exclude it."""
+    if member.user_id in policy.exclude_users or via_group:
+        return make(
+            "warning",
+            "The dedicated phishing-resistant policy targets the account and also excludes it,"
+            " which neutralises it.",
+            "Remove the break glass accounts (and their group) from this policy's exclusions.",
+        )
+    return make(
+        "ok",
+        f"Dedicated break glass policy ({_state_word(policy)}): it demands phishing-resistant"
+        " MFA of the account.",
+    )
+
+
+def dedicated_policy(snapshot: AuditSnapshot, policies: tuple[CaPolicy, ...]) -> Finding:
+    """Whether a policy demands phishing-resistant MFA of every break glass account.
+
+    Args:
+        snapshot: the tenant as read (accounts and their groups).
+        policies: every policy.
+
+    Returns:
+        ``ca.dedicated_policy``: ok when an enabled one covers every account, info otherwise.
+    """
+    members = [membership(a, snapshot) for a in snapshot.accounts if a.object_id]
+    found = [
+        p
+        for p in policies
+        if requires_phishing_resistant(p)
+        and members
+        and all(_targeted(p, m) and not p.excludes(m.user_id, m.groups) for m in members)
+    ]
+    on = [p for p in found if p.state == ENABLED]
+    if on:
+        return Finding(
+            "ca.dedicated_policy",
+            "ok",
+            "Dedicated break glass policy present.",
+            evidence=", ".join(p.display_name for p in on) + ": phishing-resistant strength.",
+        )
+    if found:
+        return Finding(
+            "ca.dedicated_policy",
+            "info",
+            f"The dedicated break glass policy {found[0].display_name} is"
+            f" {_state_word(found[0])}, so it enforces nothing yet.",
+            fix="Switch it on once each account's passkey sign-in has been verified.",
+        )
+    return Finding(
+        "ca.dedicated_policy",
+        "info",
+        "No policy demands phishing-resistant MFA of the break glass accounts.",
+        fix=(
+            "Create one that targets only the break glass accounts (or their group) with the"
+            " built-in phishing-resistant authentication strength; never exclude them from it."
+        ),
     )
 
 
@@ -238,6 +327,8 @@ def evaluate(snapshot: AuditSnapshot) -> list[Finding]:
         return [unread_finding(None, "ca.read", snapshot.policies)]
     policies = snapshot.policies
     findings = [Finding("ca.read", "ok", f"{len(policies)} Conditional Access policies read.")]
+    if not snapshot.offline:
+        findings.append(dedicated_policy(snapshot, policies))
     for snap in snapshot.accounts:
         if not snap.object_id:
             continue

@@ -50,6 +50,8 @@ class Unread:
     licence: str = ""
     """``Entra ID P1``/``P2`` when the tenant's licence does not include the feature: the
     rules then grade "not applicable", not "not checked"."""
+    code: str = ""
+    """Graph's error code, when the read failed with one (e.g. ``AadPremiumLicenseRequired``)."""
 
 
 T = TypeVar("T")
@@ -161,6 +163,8 @@ class AuditSnapshot:
     group_names: dict[str, str] = field(default_factory=dict)
     """Group id → display name, for evidence."""
     offline: bool = False
+    global_admins: tuple[RoleAssignment, ...] | Unread | None = None
+    """Every active Global Administrator assignment of the tenant; None when not read."""
 
 
 @dataclass(frozen=True)

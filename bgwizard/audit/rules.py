@@ -19,10 +19,14 @@ from bgwizard.audit.model import (
     account_finding,
     unread_finding,
 )
+from bgwizard.audit.rules_2026 import (
+    check_credentials,
+    check_global_admin_count,
+    check_pim,
+)
 from bgwizard.audit.rules_access import (
     check_global_admin,
     check_last_drill,
-    check_methods,
     check_sign_in,
 )
 from bgwizard.graph.model import DirectoryUser
@@ -36,11 +40,14 @@ RULES: Final[dict[str, str]] = {
     "account.name": "The name does not advertise the account's purpose",
     "role.global_admin": "Global Administrator is permanently active at scope /",
     "password.expiration": "The password never expires (DisablePasswordExpiration)",
-    "auth.strong_method": "A passkey or certificate is registered (mandatory MFA)",
-    "auth.personal_device": "No phone, SMS or Authenticator method is registered",
+    "role.pim": "In a PIM (Entra ID P2) tenant, Global Administrator came through PIM",
+    "role.global_admin_count": "Between 2 and 8 Global Administrators in the tenant",
+    "auth.strong_method": "A device-bound passkey or certificate-based auth is bound",
+    "auth.other_methods": "No method other than phishing-resistant ones (each one named)",
     "signin.unexplained": "The last successful sign-in is explained by the signed log",
     "drill.last": "The last drill is less than 90 days old",
-    "ca.exclusion": "Excluded from every Conditional Access policy",
+    "ca.exclusion": "Excluded from every policy that can apply (directly or via a protected group)",
+    "ca.dedicated_policy": "A policy demands phishing-resistant MFA of the break glass accounts",
     "ca.targets_account": "Policies that target the accounts explicitly",
     "ca.read": "Conditional Access policies were read",
     "graph.read": "Every Microsoft Graph read the audit makes succeeded",
@@ -231,8 +238,9 @@ ACCOUNT_RULES: Final[tuple[AccountRule, ...]] = (
     check_upn_domain,
     check_name,
     check_global_admin,
+    check_pim,
     check_password_expiration,
-    check_methods,
+    check_credentials,
     check_sign_in,
 )
 
@@ -249,6 +257,9 @@ def evaluate(snapshot: AuditSnapshot) -> list[Finding]:
     findings = [check_count(snapshot), check_last_drill(snapshot)]
     if snapshot.offline:
         return findings[:1]
+    count = check_global_admin_count(snapshot)
+    if count is not None:
+        findings.append(count)
     for snap in snapshot.accounts:
         # An account not created yet has nothing else to grade.
         rules = ACCOUNT_RULES if snap.object_id else ACCOUNT_RULES[:1]

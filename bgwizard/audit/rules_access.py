@@ -1,4 +1,4 @@
-"""The access rules of the audit: Global Administrator, methods, use, drills. Pure.
+"""The access rules of the audit: Global Administrator, use, drills. Pure.
 
 Part of ``audit_rules`` (split for size); each rule returns findings, ``ok`` ones included.
 """
@@ -18,6 +18,7 @@ from bgwizard.audit.model import (
     account_finding,
     unread_finding,
 )
+from bgwizard.audit.rules_2026 import PIM_LICENCE_ERROR
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.profile.model import DRILL_INTERVAL_DAYS
 
@@ -34,60 +35,11 @@ PRODUCT_SIGNINS: Final = {
 }
 """The log entry kinds of sign-ins bgwizard itself makes, and what they are called."""
 """A sign-in within a recorded real use, widened by this much (times are typed from notes)."""
-STRONG_KINDS: Final = frozenset({"fido2", "x509Certificate", "passkey"})
-PERSONAL_KINDS: Final = frozenset(
-    {
-        "phone",
-        "microsoftAuthenticator",
-        "passwordlessMicrosoftAuthenticator",
-        "softwareOath",
-        "email",
-    }
-)
 _finding = account_finding
 
 
 def _not_checked(snap: AccountSnapshot, rule: str, unread: Unread) -> Finding:
     return unread_finding(snap, rule, unread)
-
-
-def check_methods(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterator[Finding]:
-    """A passkey or certificate exists; no method on a personal device."""
-    if not snap.object_id or snap.user is None:
-        return
-    if isinstance(snap.methods, Unread):
-        yield _not_checked(snap, "auth.strong_method", snap.methods)
-        yield _not_checked(snap, "auth.personal_device", snap.methods)
-        return
-    kinds = sorted({m.kind for m in snap.methods})
-    listed = "Registered methods: " + (", ".join(kinds) or "none") + "."
-    if STRONG_KINDS & set(kinds):
-        yield _finding(snap, "auth.strong_method", "ok", "A passkey or certificate is registered.")
-    else:
-        yield _finding(
-            snap,
-            "auth.strong_method",
-            "warning",
-            "No passkey or certificate: mandatory MFA keeps the account out of the admin portals.",
-            evidence=listed,
-            fix=(
-                "Register a FIDO2 security key on the account (bgwizard: Security keys);"
-                " keep it with a sheet."
-            ),
-        )
-    personal = [m for m in snap.methods if m.kind in PERSONAL_KINDS]
-    if not personal:
-        yield _finding(snap, "auth.personal_device", "ok", "No method on a personal device.")
-        return
-    described = "; ".join(f"{m.kind} {m.display_name or m.detail}".strip() for m in personal)
-    yield _finding(
-        snap,
-        "auth.personal_device",
-        "warning",
-        "A phone, SMS or Authenticator method is registered: it ties the account to a person.",
-        evidence=f"{described}.",
-        fix="Delete these methods; use passkeys kept with the sheets instead.",
-    )
 
 
 def _eligible_ga(snap: AccountSnapshot) -> bool:
@@ -158,7 +110,9 @@ def check_global_admin(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Iterat
 
 
 def _check_permanent(snap: AccountSnapshot, fix: str) -> Iterator[Finding]:
-    if isinstance(snap.schedules, Unread) and snap.schedules.licence:
+    if isinstance(snap.schedules, Unread) and (
+        snap.schedules.licence or snap.schedules.code == PIM_LICENCE_ERROR
+    ):
         # Without PIM (Entra ID P2) an active assignment cannot be time-bound or activated:
         # when the licence lapses, time-bound ones become permanent (Microsoft's licensing).
         yield _finding(

@@ -27,13 +27,17 @@ from bgwizard.audit.model import (
     Unread,
     sort_findings,
 )
-from bgwizard.auth.identity import TenantInfo
-from bgwizard.errors import AuthError, BgWizardError, LicenceMissing, NotFound, PermissionMissing
-from bgwizard.graph.gateway import AuditGateway
-from bgwizard.graph.model import (
-    CaPolicy,
-    DirectoryUser,
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, TenantInfo
+from bgwizard.errors import (
+    AuthError,
+    BgWizardError,
+    GraphError,
+    LicenceMissing,
+    NotFound,
+    PermissionMissing,
 )
+from bgwizard.graph.gateway import AuditGateway
+from bgwizard.graph.model import CaPolicy, DirectoryUser, RoleAssignment
 from bgwizard.profile.model import BreakGlassAccount, Profile
 
 T = TypeVar("T")
@@ -72,7 +76,9 @@ async def read(call: Callable[[], Awaitable[T]]) -> T | Unread:
     except AuthError:
         raise
     except LicenceMissing as exc:
-        return Unread(str(exc), licence=exc.licence)
+        return Unread(str(exc), licence=exc.licence, code=exc.code or "")
+    except GraphError as exc:
+        return Unread(str(exc), code=exc.code or "")
     except BgWizardError as exc:
         return Unread(str(exc))
 
@@ -129,9 +135,15 @@ class AuditService:
             AuthError: the sign-in was refused.
         """
         self._failed = []
-        tenant, (policies, accounts) = await asyncio.gather(
+        tenant, (policies, accounts), admins = await asyncio.gather(
             self._read("the tenant's organization (/organization)", self._gateway.tenant_info),
             self._reads(),
+            self._read(
+                "the tenant's Global Administrators (roleAssignments)",
+                lambda: self._gateway.list_role_assignments(
+                    role_definition_id=GLOBAL_ADMIN_ROLE_ID
+                ),
+            ),
         )
         info = tenant if isinstance(tenant, TenantInfo) else None
         snaps = tuple(accounts)
@@ -145,6 +157,7 @@ class AuditService:
             drills=self._drill_records(),
             last_drill=self._profile.last_drill,
             group_names=_group_names(snaps),
+            global_admins=_tuple(admins),
         )
 
     def _drill_records(self) -> tuple[DrillRecord, ...] | Unread | None:
@@ -209,6 +222,10 @@ class AuditService:
             schedules=_tuple(schedules),
             methods=_tuple(methods),
         )
+
+    async def _admins(self) -> list[RoleAssignment]:
+        """Every Global Administrator assignment in the tenant (for the 2-8 count rule)."""
+        return await self._gateway.list_role_assignments(role_definition_id=GLOBAL_ADMIN_ROLE_ID)
 
     async def _read(
         self,

@@ -33,6 +33,7 @@ USER_FIELDS: Final = (
     "userType",
     "createdDateTime",
     "lastPasswordChangeDateTime",
+    "authorizationInfo",
 )
 """The user properties bgwizard reads (``signInActivity`` is added on request)."""
 
@@ -78,7 +79,19 @@ def user(model: Any) -> DirectoryUser:
         last_sign_in=_when(getattr(activity, "last_sign_in_date_time", None)),
         last_successful_sign_in=_when(getattr(activity, "last_successful_sign_in_date_time", None)),
         last_password_change=_when(getattr(model, "last_password_change_date_time", None)),
+        certificate_user_ids=tuple(
+            _text(i)
+            for i in getattr(
+                getattr(model, "authorization_info", None), "certificate_user_ids", None
+            )
+            or ()
+        ),
     )
+
+
+def _certificate_ids(model: Any) -> tuple[str, ...]:
+    info = getattr(model, "authorization_info", None)
+    return tuple(_text(i) for i in getattr(info, "certificate_user_ids", None) or ())
 
 
 def domain(model: Any) -> DomainInfo:
@@ -182,7 +195,15 @@ def auth_method(model: Any) -> AuthMethod:
         display_name=_text(getattr(model, "display_name", None)),
         created=_when(getattr(model, "created_date_time", None)),
         detail=_method_detail(model),
+        passkey_type=_enum_text(getattr(model, "passkey_type", None)),
     )
+
+
+def _enum_text(value: Any) -> str:
+    """An SDK enum (or plain string) as its Graph value; "" for None."""
+    if value is None:
+        return ""
+    return _text(getattr(value, "value", value))
 
 
 _GROUP_KINDS: Final[Mapping[str, GroupKind]] = {
@@ -203,4 +224,6 @@ def group_ref(model: Any) -> GroupRef:
         display_name=_text(getattr(model, "display_name", None)),
         kind=_group_kind(getattr(model, "odata_type", None)),
         role_template_id=getattr(model, "role_template_id", None),
+        role_assignable=getattr(model, "is_assignable_to_role", None),
+        restricted=getattr(model, "is_member_management_restricted", None),
     )

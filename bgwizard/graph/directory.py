@@ -288,6 +288,17 @@ class GraphDirectory:
         """``DirectoryPolicies.assign_role``."""
         return await self.policies.assign_role(principal_id, role_definition_id, directory_scope_id)
 
+    async def assign_role_through_pim(
+        self,
+        principal_id: str,
+        role_definition_id: str = GLOBAL_ADMIN_ROLE_ID,
+        directory_scope_id: str = "/",
+    ) -> RoleAssignment | None:
+        """``DirectoryPolicies.assign_role_through_pim``."""
+        return await self.policies.assign_role_through_pim(
+            principal_id, role_definition_id, directory_scope_id
+        )
+
     async def remove_role_assignment(self, assignment_id: str) -> None:
         """``DirectoryPolicies.remove_role_assignment``."""
         await self.policies.remove_role_assignment(assignment_id)

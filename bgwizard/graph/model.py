@@ -38,6 +38,9 @@ class DirectoryUser:
     """``signInActivity.lastSuccessfulSignInDateTime``: survives log retention."""
     last_password_change: dt.datetime | None = None
     """``lastPasswordChangeDateTime``: tells whether a journaled reset reached the tenant."""
+    certificate_user_ids: tuple[str, ...] = ()
+    """``authorizationInfo.certificateUserIds``: certificate-based auth is bound to the user
+    (v1.0's ``/authentication/methods`` never lists CBA)."""
 
     @property
     def password_never_expires(self) -> bool:
@@ -82,6 +85,12 @@ class GroupRef:
     kind: GroupKind = "group"
     role_template_id: str | None = None
     """For a ``directoryRole``: the role template id (e.g. Global Administrator's)."""
+    role_assignable: bool | None = None
+    """For a group: ``isAssignableToRole`` (only Privileged Role Administrators and Global
+    Administrators can change its members); None when Graph did not say."""
+    restricted: bool | None = None
+    """For an administrative unit: ``isMemberManagementRestricted`` (an RMAU: only admins
+    scoped to the unit can change its members, reset their passwords or edit them)."""
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -269,3 +278,10 @@ class AuthMethod:
     created: dt.datetime | None = None
     detail: str = ""
     """Model of a FIDO2 key, phone number, device name: whatever tells methods apart."""
+    passkey_type: str = ""
+    """For a passkey (``fido2``): ``deviceBound`` or ``synced``; "" when not given."""
+
+    @property
+    def phishing_resistant_device_bound(self) -> bool:
+        """Whether this is a device-bound passkey (a synced one lives in someone's cloud)."""
+        return self.kind in ("fido2", "passkey") and self.passkey_type != "synced"

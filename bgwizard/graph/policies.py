@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.errors import AuthError, BgWizardError, PermissionMissing
+from bgwizard.errors import AuthError, BgWizardError, GraphError, PermissionMissing
 from bgwizard.graph import convert
 from bgwizard.graph.connection import DEFAULT_LIMIT, GraphConnection, odata_quote
 from bgwizard.graph.model import (
@@ -24,6 +24,10 @@ from bgwizard.graph.model import (
     RoleSchedule,
     SignInRecord,
 )
+
+PIM_LICENCE_ERROR: Final = "AadPremiumLicenseRequired"
+"""The error code a tenant without Entra ID P2 answers PIM requests with (observed by third
+parties; Microsoft documents none, see the ground-truth table)."""
 
 
 def _and(*clauses: str | None) -> str | None:
@@ -122,6 +126,76 @@ class DirectoryPolicies:
                 raise
             return found
         return convert.role_assignment(created)
+
+    async def assign_role_through_pim(
+        self,
+        principal_id: str,
+        role_definition_id: str = GLOBAL_ADMIN_ROLE_ID,
+        directory_scope_id: str = "/",
+        justification: str = "Break glass account: permanent active assignment (bgwizard).",
+    ) -> RoleAssignment | None:
+        """Assign a role permanently and actively through PIM (``adminAssign``, no expiry).
+
+        Checked before and, after a failure, again, as ``assign_role``. A tenant without
+        Entra ID P2 answers 400 ``AadPremiumLicenseRequired`` (observed; Microsoft documents
+        no code): then nothing was assigned and None is returned, so the caller can fall back
+        to a direct assignment and say so.
+
+        Args:
+            principal_id: the user's object id.
+            role_definition_id: the role (Global Administrator by default).
+            directory_scope_id: ``/`` for the whole tenant.
+            justification: the reason PIM records with the request.
+
+        Returns:
+            The assignment (new or existing), or None when the tenant has no PIM.
+
+        Raises:
+            BgWizardError: any other failure, translated.
+        """
+        existing = await self._find_assignment(principal_id, role_definition_id, directory_scope_id)
+        if existing is not None:
+            return existing
+        from msgraph.generated.models.expiration_pattern import ExpirationPattern
+        from msgraph.generated.models.expiration_pattern_type import ExpirationPatternType
+        from msgraph.generated.models.request_schedule import RequestSchedule
+        from msgraph.generated.models.unified_role_assignment_schedule_request import (
+            UnifiedRoleAssignmentScheduleRequest,
+        )
+        from msgraph.generated.models.unified_role_schedule_request_actions import (
+            UnifiedRoleScheduleRequestActions,
+        )
+
+        request = UnifiedRoleAssignmentScheduleRequest(
+            action=UnifiedRoleScheduleRequestActions.AdminAssign,
+            principal_id=principal_id,
+            role_definition_id=role_definition_id,
+            directory_scope_id=directory_scope_id,
+            justification=justification,
+            schedule_info=RequestSchedule(
+                start_date_time=dt.datetime.now(dt.UTC),
+                expiration=ExpirationPattern(type=ExpirationPatternType.NoExpiration),
+            ),
+        )
+        builder = self._graph.client().role_management.directory.role_assignment_schedule_requests
+        try:
+            with self._graph.translate("pim_assign"):
+                await builder.post(request)
+        except (PermissionMissing, AuthError):
+            raise
+        except BgWizardError as exc:
+            if isinstance(exc, GraphError) and exc.code == PIM_LICENCE_ERROR:
+                return None
+            found = await self._find_assignment(
+                principal_id, role_definition_id, directory_scope_id
+            )
+            if found is None:
+                raise
+            return found
+        found = await self._find_assignment(principal_id, role_definition_id, directory_scope_id)
+        if found is None:
+            raise GraphError("PIM accepted the role request, but no assignment shows on re-read.")
+        return found
 
     async def remove_role_assignment(self, assignment_id: str) -> None:
         """Delete an active role assignment (e.g. a time-bound one about to be made permanent).

@@ -88,6 +88,9 @@ def _operations() -> dict[str, Operation]:
         ),
         "list_role_assignments": op("reading directory role assignments", "roleAssignments-list"),
         "assign_role": op("assigning a directory role", "roleAssignments-create"),
+        "pim_assign": op(
+            "assigning a directory role through PIM", "roleAssignmentScheduleRequests-create"
+        ),
         "role_eligibility": op(
             "reading PIM eligibility schedules", "roleEligibilitySchedules-list"
         ),

@@ -29,6 +29,39 @@ WINDOW_TEXT: Final = (
 
 
 @dataclass(frozen=True)
+class PasskeyProfile:
+    """One of the FIDO2 policy's ``passkeyProfiles`` (they replace ``isAttestationEnforced``
+    and ``keyRestrictions``, deprecated with removal in Oct 2027)."""
+
+    id: str
+    name: str = ""
+    passkey_types: tuple[str, ...] = ("deviceBound", "synced")
+    """``deviceBound`` and/or ``synced``."""
+    restrictions_enforced: bool = False
+    enforcement: str = "block"
+    aaguids: tuple[str, ...] = ()
+
+    @classmethod
+    def from_graph(cls, doc: Mapping[str, Any]) -> PasskeyProfile:
+        """Parse one ``passkeyProfile`` JSON object."""
+        rules = doc.get("keyRestrictions") or {}
+        types = doc.get("passkeyTypes")
+        listed = (
+            tuple(t.strip() for t in types.split(",") if t.strip())
+            if isinstance(types, str)
+            else tuple(str(t) for t in types or ())
+        )
+        return cls(
+            id=str(doc.get("id") or ""),
+            name=str(doc.get("name") or doc.get("id") or ""),
+            passkey_types=listed or ("deviceBound", "synced"),
+            restrictions_enforced=bool(rules.get("isEnforced")),
+            enforcement=str(rules.get("enforcementType") or "block"),
+            aaguids=tuple(str(a).lower() for a in rules.get("aaGuids") or []),
+        )
+
+
+@dataclass(frozen=True)
 class Fido2Policy:
     """The FIDO2 configuration of the tenant's authentication methods policy."""
 
@@ -40,10 +73,19 @@ class Fido2Policy:
     aaguids: tuple[str, ...] = ()
     include_targets: tuple[str, ...] = ("all_users",)
     """Group ids the method is enabled for (``all_users`` for everyone)."""
+    self_service: bool = True
+    """``isSelfServiceRegistrationAllowed``: the provisioning API needs it on (known issue)."""
+    profile: PasskeyProfile | None = None
+    """The passkey profile that applies (read first); None when the tenant has none, and the
+    deprecated ``isAttestationEnforced``/``keyRestrictions`` apply instead."""
 
     @classmethod
     def from_graph(cls, doc: Mapping[str, Any]) -> Fido2Policy:
-        """Parse Graph's ``fido2AuthenticationMethodConfiguration`` JSON."""
+        """Parse Graph's ``fido2AuthenticationMethodConfiguration`` JSON.
+
+        The passkey profile read is the first one a target allows
+        (``includeTargets[].allowedPasskeyProfiles``), else ``defaultPasskeyProfile``.
+        """
         rules = doc.get("keyRestrictions") or {}
         return cls(
             enabled=doc.get("state") == "enabled",
@@ -54,14 +96,22 @@ class Fido2Policy:
             include_targets=tuple(
                 str(t.get("id")) for t in doc.get("includeTargets") or [] if isinstance(t, dict)
             ),
+            # Not documented as ever absent; an absent flag is not reported as off.
+            self_service=doc.get("isSelfServiceRegistrationAllowed") is not False,
+            profile=_applied_profile(doc),
         )
 
     def allows_key(self, aaguid: str) -> bool:
-        """Whether the key restrictions let a key with ``aaguid`` register."""
-        if not self.restrictions_enforced:
+        """Whether the key restrictions (the profile's first) let a key with ``aaguid`` register."""
+        enforced, enforcement, aaguids = (
+            (self.profile.restrictions_enforced, self.profile.enforcement, self.profile.aaguids)
+            if self.profile is not None
+            else (self.restrictions_enforced, self.enforcement, self.aaguids)
+        )
+        if not enforced:
             return True
-        listed = aaguid.lower() in self.aaguids
-        return listed if self.enforcement == "allow" else not listed
+        listed = aaguid.lower() in aaguids
+        return listed if enforcement == "allow" else not listed
 
     def problems(self, group_ids: tuple[str, ...] | None = None) -> list[str]:
         """What in the policy stops a break glass account registering a key.
@@ -82,7 +132,18 @@ class Fido2Policy:
                 "The Passkey (FIDO2) policy does not target this account: add the account "
                 f"or its group to the policy's targets in {POLICY_PATH}."
             )
-        if self.restrictions_enforced and self.enforcement == "allow" and not self.aaguids:
+        if self.enabled and not self.self_service:
+            found.append(
+                "Allow self-service setup is off: Entra ID refuses passkeys provisioned through"
+                f" Graph without it (known issue); switch it on in {POLICY_PATH} > Configure."
+            )
+        if self.profile is not None and "deviceBound" not in self.profile.passkey_types:
+            found.append(
+                f"The passkey profile {self.profile.name} does not allow device-bound passkeys:"
+                f" add deviceBound to its passkey types in {POLICY_PATH} > Configure."
+            )
+        rules = self.profile or self
+        if rules.restrictions_enforced and rules.enforcement == "allow" and not rules.aaguids:
             found.append(
                 "The Passkey (FIDO2) key restrictions allow no key model: add your key's "
                 f"AAGUID in {POLICY_PATH} > Configure."
@@ -117,3 +178,21 @@ def permission_problem(identity: SignedInIdentity | None) -> str | None:
             "register a key on a break glass account: sign in with one of those roles active."
         )
     return None
+
+
+def _applied_profile(doc: Mapping[str, Any]) -> PasskeyProfile | None:
+    profiles = {
+        str(p.get("id")): PasskeyProfile.from_graph(p)
+        for p in doc.get("passkeyProfiles") or []
+        if isinstance(p, Mapping)
+    }
+    if not profiles:
+        return None
+    for target in doc.get("includeTargets") or []:
+        allowed = target.get("allowedPasskeyProfiles") if isinstance(target, Mapping) else None
+        for pid in allowed or []:
+            if str(pid) in profiles:
+                return profiles[str(pid)]
+    default = doc.get("defaultPasskeyProfile")
+    default_id = str(default.get("id") if isinstance(default, Mapping) else default or "")
+    return profiles.get(default_id) or next(iter(profiles.values()))

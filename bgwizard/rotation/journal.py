@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bgwizard.graph.model import GroupRef
 from bgwizard.profile.model import BreakGlassAccount, PendingRotation, SheetRecord
 from bgwizard.setup.checks import apply_rotation
 
@@ -99,4 +100,32 @@ def pending_sentence(account: BreakGlassAccount) -> str:
         f"The rotation of {account.upn} to sheet {pending.serial} was interrupted, so the"
         " account may have the old password or the new one: finish it by signing in with the"
         " NEW sheet, or start again."
+    )
+
+
+def restricted_unit_note(upn: str, memberships: Sequence[GroupRef]) -> str | None:
+    """Who can reset the password of an account in a restricted management administrative unit.
+
+    In an RMAU, tenant-wide admins (Global Administrator and Privileged Authentication
+    Administrator included) cannot reset members' passwords; only admins whose role is scoped
+    to that unit can.
+
+    Args:
+        upn: the account.
+        memberships: its ``transitiveMemberOf`` (groups, roles, administrative units).
+
+    Returns:
+        One sentence, or None when the account is in no RMAU.
+    """
+    units = sorted(
+        m.display_name or m.id
+        for m in memberships
+        if m.kind == "administrativeUnit" and m.restricted
+    )
+    if not units:
+        return None
+    return (
+        f"{upn} is in the restricted management administrative unit {', '.join(units)}: only an"
+        " administrator with a role scoped to that unit (such as Privileged Authentication"
+        " Administrator on the unit) can reset its password, not a tenant-wide one."
     )

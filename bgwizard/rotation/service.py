@@ -17,9 +17,14 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 from bgwizard.auth.identity import SignedInIdentity
-from bgwizard.errors import BgWizardError, RotationError
+from bgwizard.errors import BgWizardError, GraphError, PermissionMissing, RotationError
 from bgwizard.profile.model import BreakGlassAccount, Profile, ProfileStore, SheetRecord
-from bgwizard.rotation.journal import Rotated, begin_rotation, finish_rotation
+from bgwizard.rotation.journal import (
+    Rotated,
+    begin_rotation,
+    finish_rotation,
+    restricted_unit_note,
+)
 from bgwizard.secret import Secret
 from bgwizard.setup.checks import sign_in_problems
 from bgwizard.setup.directory_port import SetupDirectory
@@ -80,10 +85,31 @@ class RotationService:
         except BgWizardError:
             item.sheets, item.pending_rotation = before
             raise
-        await self._directory.reset_password(item.object_id, password, force_change=False)
+        try:
+            await self._directory.reset_password(item.object_id, password, force_change=False)
+        except (GraphError, PermissionMissing) as exc:
+            note = await self.who_can_reset(upn)
+            if note is None:
+                raise
+            # Microsoft documents no error code for an RMAU block: explain it in its place.
+            said = str(exc).rstrip(".")
+            raise RotationError(f"{note.rstrip('.')}; the reset was refused ({said}).") from None
         retired = finish_rotation(item, self._today())
         await asyncio.to_thread(self._profiles.save, self._profile)
         return Rotated(upn, record.serial, (*abandoned, *retired))
+
+    async def who_can_reset(self, upn: str) -> str | None:
+        """Say who can reset the password when the account sits in an RMAU (None otherwise).
+
+        Shown before the reset, so nobody prints sheets for a reset that will be refused; a
+        failed read says nothing (the reset then tells for itself).
+        """
+        item = self._created(upn)
+        try:
+            memberships = await self._directory.transitive_member_of(item.object_id)
+        except BgWizardError:
+            return None
+        return restricted_unit_note(upn, memberships)
 
     async def complete(self, upn: str) -> Rotated:
         """Record the account's pending rotation as done (after a sign-in with the new sheet).

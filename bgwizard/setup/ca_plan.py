@@ -1,9 +1,13 @@
-"""The Conditional Access step: which policies miss a direct exclusion, the exact change, and
+"""The Conditional Access step: which policies miss an exclusion, the exact change, and
 the backup document to restore from. Pure.
 
-Every policy counts, whatever its state: disabled and report-only policies get switched on
-one day. Only a direct ``excludeUsers`` entry is accepted: an exclusion through a group is
-shown as weaker (anyone who can edit the group can remove it) and the direct one is added.
+Every policy that can apply to an internal member counts, whatever its state: disabled and
+report-only policies get switched on one day. Policies that cannot apply (workload-identity-
+only, guest-only) are skipped, and a policy that targets the break glass accounts or their
+group (the dedicated phishing-resistant policy) never gets an exclusion: it would neutralise
+that policy. By default only a direct ``excludeUsers`` entry is accepted (an exclusion through
+an ordinary group is shown as weaker and the direct one is added); with a protected group
+(role-assignable) the group goes into ``excludeGroups`` instead.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bgwizard.errors import BackupError
+from bgwizard.graph.ca_scope import Scope, scope
 from bgwizard.graph.model import CaPolicy
 
 BACKUP_FORMAT: Final = "bgwizard-ca-backup/1"
@@ -44,18 +49,46 @@ class PolicyChange:
     """Of ``missing``: the accounts excluded only through a group (weaker)."""
     patch: Mapping[str, Any]
     """The PATCH body: ``{"conditions": {"users": {...}}}`` with the ids appended."""
+    group_id: str = ""
+    """The protected group added to ``excludeGroups`` instead of the accounts ("" for none)."""
 
     def describe(self, names: Mapping[str, str]) -> str:
         """One line: the policy, its state, and what is added.
 
         Args:
-            names: object id → UPN.
+            names: object id → UPN (or group display name).
         """
+        if self.group_id:
+            group = names.get(self.group_id, self.group_id)
+            return (
+                f"{self.display_name} ({state_word(self.state)}): add group {group} to excluded"
+                " groups"
+            )
         who = ", ".join(
             names.get(i, i) + (" (now only through a group)" if i in self.via_group else "")
             for i in self.missing
         )
         return f"{self.display_name} ({state_word(self.state)}): add {who} to excluded users"
+
+
+@dataclass(frozen=True)
+class SkippedPolicy:
+    """A policy the step leaves alone, and why."""
+
+    policy_id: str
+    display_name: str
+    state: str
+    reason: Scope
+    """``no_members`` (cannot apply) or ``targets_break_glass`` (never excluded)."""
+
+    def describe(self) -> str:
+        """One line: the policy and why it gets no exclusion."""
+        why = (
+            "targets the break glass accounts; an exclusion would neutralise it"
+            if self.reason == "targets_break_glass"
+            else "cannot apply to member accounts (workload identities or guests only)"
+        )
+        return f"{self.display_name} ({state_word(self.state)}): left alone, it {why}"
 
 
 @dataclass(frozen=True)
@@ -65,11 +98,13 @@ class CaPlan:
     changes: tuple[PolicyChange, ...]
     total: int
     """Policies read (all states)."""
+    skipped: tuple[SkippedPolicy, ...] = ()
+    """Policies that get no exclusion (cannot apply, or target the accounts)."""
 
     @property
     def already_done(self) -> int:
-        """Policies that exclude every account directly."""
-        return self.total - len(self.changes)
+        """Policies that can apply and already exclude every account."""
+        return self.total - len(self.changes) - len(self.skipped)
 
     @property
     def complete(self) -> bool:
@@ -81,21 +116,37 @@ def plan_exclusions(
     policies: Sequence[CaPolicy],
     account_ids: Sequence[str],
     groups: Mapping[str, frozenset[str]] | None = None,
+    *,
+    protected_group: str = "",
 ) -> CaPlan:
-    """Which policies need which accounts added to ``excludeUsers``.
+    """Which policies need which accounts (or the protected group) added to the exclusions.
 
     Args:
         policies: every Conditional Access policy, any state.
         account_ids: the break glass accounts' object ids.
         groups: account id → ids of the groups it belongs to (nesting resolved), to tell a
             group exclusion apart from none.
+        protected_group: the role-assignable break glass group, when the user chose to
+            exclude it instead of the accounts ("" for direct exclusion).
 
     Returns:
         The plan, policies in the order given.
     """
     member_of = groups or {}
     changes: list[PolicyChange] = []
+    skipped: list[SkippedPolicy] = []
+    bg_groups = (protected_group,) if protected_group else ()
+    all_groups = frozenset().union(*member_of.values()) if member_of else frozenset()
     for policy in policies:
+        reach = scope(policy, account_ids, bg_groups, all_groups)
+        if reach != "applies":
+            skipped.append(SkippedPolicy(policy.id, policy.display_name, policy.state, reach))
+            continue
+        if protected_group:
+            change = _group_change(policy, account_ids, protected_group)
+            if change is not None:
+                changes.append(change)
+            continue
         missing = tuple(i for i in account_ids if i not in policy.exclude_users)
         if not missing:
             continue
@@ -110,7 +161,24 @@ def plan_exclusions(
                 patch=policy.exclusion_patch(user_ids=missing),
             )
         )
-    return CaPlan(tuple(changes), len(policies))
+    return CaPlan(tuple(changes), len(policies), tuple(skipped))
+
+
+def _group_change(
+    policy: CaPolicy, account_ids: Sequence[str], group_id: str
+) -> PolicyChange | None:
+    """The change that adds the protected group, or None when the policy needs none."""
+    if group_id in policy.exclude_groups or all(i in policy.exclude_users for i in account_ids):
+        return None
+    return PolicyChange(
+        policy_id=policy.id,
+        display_name=policy.display_name,
+        state=policy.state,
+        missing=tuple(i for i in account_ids if i not in policy.exclude_users),
+        via_group=(),
+        patch=policy.exclusion_patch(group_ids=(group_id,)),
+        group_id=group_id,
+    )
 
 
 def backup_document(

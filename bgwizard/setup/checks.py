@@ -93,6 +93,9 @@ class RoleStatus:
     """When the active assignment ends; None when permanent."""
     eligible: bool = False
     """Whether a PIM eligibility for Global Administrator exists."""
+    through_pim: bool = False
+    """Whether the active assignment's schedule has a start (made through PIM); a direct
+    ``roleAssignments`` POST leaves none, which ScubaGear MS.AAD.7.5 reads as outside PIM."""
 
     @property
     def permanent(self) -> bool:
@@ -138,6 +141,7 @@ def role_status(
         None,
     )
     end = None
+    started = False
     if found is not None:
         for schedule in active:
             same = schedule.id == found.id or (
@@ -147,10 +151,12 @@ def role_status(
             )
             if same and schedule.end is not None:
                 end = schedule.end
+            if same and schedule.start is not None and schedule.assignment_type != "Activated":
+                started = True
     is_eligible = any(
         e.principal_id == user_id and e.role_definition_id == GLOBAL_ADMIN_ROLE_ID for e in eligible
     )
-    return RoleStatus(found, end, is_eligible)
+    return RoleStatus(found, end, is_eligible, through_pim=started)
 
 
 def sign_in_problems(expected_object_id: str, upn: str, identity: SignedInIdentity) -> list[str]:

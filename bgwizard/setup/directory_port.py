@@ -72,6 +72,12 @@ class SetupDirectory(Protocol):
         """Assign a role unless assigned."""
         ...
 
+    async def assign_role_through_pim(
+        self, principal_id: str, role_definition_id: str = ..., directory_scope_id: str = "/"
+    ) -> RoleAssignment | None:
+        """Assign a role permanently through PIM; None when the tenant has no PIM (no P2)."""
+        ...
+
     async def remove_role_assignment(self, assignment_id: str) -> None:
         """Delete an active role assignment."""
         ...

@@ -28,6 +28,11 @@ class RoleResult:
 
     before: RoleStatus
     after: RoleStatus
+    route: str = "unchanged"
+    """``pim`` (a PIM ``adminAssign`` request), ``direct`` (a ``roleAssignments`` POST) or
+    ``unchanged`` (it was permanent already)."""
+    note: str = ""
+    """One sentence for the operator, e.g. why the direct route was taken."""
 
 
 @dataclass(frozen=True)

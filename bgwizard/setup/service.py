@@ -247,13 +247,29 @@ class SetupService(CaStep):
         if before.assignment is not None and not before.permanent:
             # A time-bound assignment is replaced: deleted, then made again without an end.
             await self._directory.remove_role_assignment(before.assignment.id)
+        route, note = "unchanged", ""
         if not before.permanent:
-            await self._directory.assign_role(user_id, GLOBAL_ADMIN_ROLE_ID, "/")
+            route, note = await self._assign_global_admin(user_id)
         after = await self.role_status(user_id)
         if not after.permanent:
             raise SetupError(f"{upn}: {after.problem()}")
         await self.record("role", upn)
-        return RoleResult(before, after)
+        return RoleResult(before, after, route, note)
+
+    async def _assign_global_admin(self, user_id: str) -> tuple[str, str]:
+        """Through PIM where the tenant has it (Entra ID P2), else directly; say which.
+
+        The tenant itself tells: a PIM request in a tenant without P2 is refused before
+        anything is assigned, so there is no guessing from licence names.
+        """
+        made = await self._directory.assign_role_through_pim(user_id, GLOBAL_ADMIN_ROLE_ID, "/")
+        if made is not None:
+            return "pim", "Assigned through PIM: permanent, active, no end date."
+        await self._directory.assign_role(user_id, GLOBAL_ADMIN_ROLE_ID, "/")
+        return (
+            "direct",
+            "The tenant has no PIM (Entra ID P2), so Global Administrator was assigned directly.",
+        )
 
     def _object_id(self, upn: str) -> str:
         object_id = account(self._profile, upn).object_id

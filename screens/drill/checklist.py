@@ -31,6 +31,7 @@ from bgwizard.ports import DemoApprover, DrillChecker, DrillChecksFactory, KeyFi
 from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.drill.items import ItemRow, ManualItem
 from bgwizard.sheets.model import PIN_RULE
+from bgwizard.text import plural
 
 _AUTOMATIC = [s for s in CHECKLIST if s.automatic]
 _PHASE_TITLES = {"before": "1  Before", "during": "2  During", "after": "3  After"}
@@ -272,7 +273,11 @@ class DrillScreen(Screen[None]):
         self.recorded = recorded
         self._close_checks()
         drill = self.drill
-        lines = [f"Drill result: {drill.outcome.upper()} — signed as entry {recorded.entry.seq} "
+        warned = len(drill.warnings())
+        verdict = drill.outcome.upper()
+        if warned and drill.outcome == "pass":  # e.g. password only: the portals refuse it
+            verdict += f" WITH {plural(warned, 'WARNING')} (⚠ below)"
+        lines = [f"Drill result: {verdict} — signed as entry {recorded.entry.seq} "
                  f"of {recorded.log_path} (head {recorded.head})."]  # fmt: skip
         if recorded.next_due:
             lines.append(f"Next drill due {recorded.next_due.isoformat()}.")

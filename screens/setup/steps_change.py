@@ -109,7 +109,8 @@ class RoleStep(WizardStep):
                 result = await service.ensure_global_admin(upn)
                 problem = result.before.problem()
                 before = f"was: {problem} Fixed. " if problem else ""
-                lines.append(f"✓ {upn}: {before}Now permanent and active at /.")
+                how = f" {result.note}" if result.note else ""
+                lines.append(f"✓ {upn}: {before}Now permanent and active at /.{how}")
             self.lines("results").update(
                 "\n".join(lines) or "Every account holds the role already."
             )

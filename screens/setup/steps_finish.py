@@ -11,7 +11,7 @@ from textual.widgets import Button, Static
 from bgwizard.drill.events import signin_data
 from bgwizard.drill.model import RecordedDrill
 from bgwizard.ledger.chain import JsonValue
-from bgwizard.profile.model import Profile
+from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.setup.base import WizardStep
 from bgwizard.screens.setup.verify_panel import VerifyPanel
@@ -198,6 +198,18 @@ class MethodsStep(WizardStep):
         self.run(job, "Saving…")
 
 
+NO_PASSKEY = (
+    "⚠ none: mandatory MFA keeps a password-only account out of the admin portals;"
+    " register a security key (Security keys)"
+)
+"""The summary's line for an account without a passkey (the audit calls it an error)."""
+
+
+def _passkeys(item: BreakGlassAccount) -> str:
+    keys = [k.label for k in item.security_keys if k.retired is None]
+    return ", ".join(keys) if keys else NO_PASSKEY
+
+
 def summary_lines(profile: Profile) -> list[str]:
     """What the summary shows (and the profile holds): ids, serials, places, people, dates."""
     lines = [f"Tenant {profile.tenant_name} ({profile.tenant_id})"]
@@ -210,6 +222,7 @@ def summary_lines(profile: Profile) -> list[str]:
             f"  kept at     {'; '.join(x for x in item.locations if x) or '(not recorded)'}",
             f"  custodians  {', '.join(item.custodians) or '(not recorded)'}",
             f"  created     {item.created or '-'}",
+            f"  passkey     {_passkeys(item)}",
         ]
     if profile.setup_ca_backups:
         lines += ["", f"Conditional Access backup: {profile.setup_ca_backups[-1]}"]

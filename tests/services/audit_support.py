@@ -59,7 +59,12 @@ def bg_tenant(*tweaks: Tweak) -> dict[str, Any]:
             }
         )
         tenant["roleAssignments"].append(
-            {"id": f"ra-bg-{n}", "principalId": oid, "roleDefinitionId": GLOBAL_ADMIN_ROLE_ID}
+            {
+                "id": f"ra-bg-{n}",
+                "principalId": oid,
+                "roleDefinitionId": GLOBAL_ADMIN_ROLE_ID,
+                "startDateTime": "2026-01-05T09:00:00Z",  # made through PIM
+            }
         )
         tenant.setdefault("authMethods", {})[oid] = [
             {

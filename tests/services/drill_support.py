@@ -13,6 +13,8 @@ from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.drill.service import DrillChecks, DrillGateway
 from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
+from bgwizard.passkeys.service import PasskeyGraph, enrol_key
+from bgwizard.passkeys.soft_key import SoftKey
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.secret import Secret
 
@@ -28,10 +30,17 @@ class BreakGlass:
 
 
 async def set_up_break_glass(
-    emu: Emulator, graph: GraphDirectory, count: int = 2, *, exclude: bool = True
+    emu: Emulator,
+    graph: GraphDirectory,
+    count: int = 2,
+    *,
+    exclude: bool = True,
+    passkey: bool = True,
 ) -> BreakGlass:
     """Create ``count`` cloud-only accounts with Global Administrator and a current sheet each,
-    excluded from every Conditional Access policy (unless ``exclude`` is False)."""
+    excluded from every Conditional Access policy (unless ``exclude`` is False), each with a
+    device-bound passkey on a software key (unless ``passkey`` is False: the audit calls a
+    password-only account an error)."""
     info = await graph.tenant_info()
     accounts = []
     for n in range(1, count + 1):
@@ -43,6 +52,15 @@ async def set_up_break_glass(
             SheetRecord(f"CUR{n}-0002", dt.date(2026, 1, 2)),
         ]
         accounts.append(BreakGlassAccount(upn, outcome.user.id, sheets=sheets))
+        if passkey:
+            key = SoftKey(pin="48151623")
+            await enrol_key(
+                PasskeyGraph(graph.connection),
+                key,
+                user_id=outcome.user.id,
+                label=f"BG key {n}",
+                pin=Secret("48151623"),
+            )
     ids = [a.object_id for a in accounts]
     for policy in await graph.list_ca_policies() if exclude else []:
         users = dict(policy.raw.get("conditions", {}).get("users", {}))

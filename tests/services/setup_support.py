@@ -12,6 +12,7 @@ from service_support import ADMIN, FAST, device_sign_in, profile_for
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
+from bgwizard.graph.ca_scope import applies_to_members
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
 from bgwizard.profile.store import TomlProfileStore
@@ -145,7 +146,12 @@ async def end_state(graph: GraphDirectory, upns: list[str]) -> dict[str, object]
         if s.role_definition_id == GLOBAL_ADMIN_ROLE_ID
     }
     policies = await graph.list_ca_policies()
-    missing = sorted(p.display_name for p in policies if not all(i in p.exclude_users for i in ids))
+    # Policies that cannot reach a member (workload identities, guests only) get no exclusion.
+    reach = [p for p in policies if applies_to_members(p)]
+    missing = sorted(p.display_name for p in reach if not all(i in p.exclude_users for i in ids))
+    needless = sorted(
+        p.display_name for p in policies if p not in reach and set(ids) & set(p.exclude_users)
+    )
     return {
         "users": {
             u: (v is not None and v.account_enabled, v and v.password_never_expires)
@@ -155,6 +161,7 @@ async def end_state(graph: GraphDirectory, upns: list[str]) -> dict[str, object]
         "ends": {upns[ids.index(k)]: v for k, v in ends.items()},
         "policies": len(policies),
         "missing": missing,
+        "needless": needless,
     }
 
 
@@ -162,6 +169,7 @@ UNDISTURBED = {
     "ga": {u: [("/", GLOBAL_ADMIN_ROLE_ID)] for u in suggest_names(INITIAL, 2)},
     "ends": {u: None for u in suggest_names(INITIAL, 2)},
     "missing": [],
+    "needless": [],
     "users": {u: (True, True) for u in suggest_names(INITIAL, 2)},
 }
 """What an undisturbed set-up leaves (plus ``policies``: every one of the tenant)."""

@@ -34,7 +34,7 @@ def _by_id(results: list[ItemResult]) -> dict[str, ItemResult]:
 
 
 async def _with_key(graph: GraphDirectory, emu: Emulator) -> tuple[BreakGlass, SoftKey]:
-    setup = await set_up_break_glass(emu, graph, count=2)
+    setup = await set_up_break_glass(emu, graph, count=2, passkey=False)  # its own key below
     key = SoftKey(pin=PIN.reveal())
     account = setup.accounts[0]
     await enrol_key(

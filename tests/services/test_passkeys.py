@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from service_support import ADMIN, FAST, NOBODY, profile_for, sign_in
@@ -18,6 +19,7 @@ from bgwizard.errors import KeyDeviceError, PasskeyError, PermissionMissing
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.passkeys.policy import Fido2Policy
 from bgwizard.passkeys.service import STEPS, PasskeyGraph, enrol_key
+from bgwizard.passkeys.soft_key import EMULATED_PRODUCT, DemoKeys
 from bgwizard.secret import Secret
 
 PIN = Secret("48151623")
@@ -125,3 +127,31 @@ async def test_a_user_without_a_role_gets_the_permission_named(fresh_emu: Emulat
         assert "the role Privileged Authentication Administrator" in message
     finally:
         await directory.close()
+
+
+async def test_the_demo_key_is_labelled_emulated_and_registers_like_a_usb_key(
+    passkeys: PasskeyGraph, fresh_graph: GraphDirectory
+) -> None:
+    finder = DemoKeys()
+    [key] = finder.list_keys()
+    info = key.info()
+    assert info.product == EMULATED_PRODUCT and "Emulated" in info.product
+    assert not info.pin_set  # a new key: the passkey screen asks for a PIN, as for a USB one
+    result = await enrol_key(passkeys, key, user_id=NOBODY.id, label="demo key", pin=PIN)
+    assert result.pin_was_set and result.key.display_name == "demo key"
+    methods = await fresh_graph.policies.list_fido2_methods(NOBODY.id)
+    assert [m.id for m in methods] == [result.key.method_id]
+    assert methods[0].passkey_type == "deviceBound"  # what the audit's strong-method rule needs
+    [again] = finder.list_keys()
+    assert again is key  # still plugged in: the drill can sign in with the same passkey
+
+
+def test_only_the_demo_offers_the_emulated_key(tmp_path: Path) -> None:
+    from bgwizard.container import Container, demo_profile
+    from bgwizard.profile.store import TomlProfileStore
+
+    profile = demo_profile("t", "https://127.0.0.1:1", tmp_path / "ca.pem")
+    store = TomlProfileStore(tmp_path / "profile.toml")
+    assert isinstance(Container(profile, store).keys, DemoKeys)
+    profile.demo = False  # a real tenant: USB keys only, never the software one
+    assert not isinstance(Container(profile, store).keys, DemoKeys)

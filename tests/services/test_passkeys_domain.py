@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from soft_authenticator import SoftKey
+from soft_authenticator import SOFT_AAGUID, SoftKey
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
 from bgwizard.errors import PasskeyError
@@ -181,3 +182,48 @@ def test_pin_sheet_pdf() -> None:
     assert "locks after 8 wrong PINs" in text
     with pytest.raises(ValueError, match="Unknown paper size"):
         render_pin_sheet(sheet, "a5")
+
+
+def test_self_service_off_and_a_profile_without_device_bound_are_each_one_sentence() -> None:
+    doc = {
+        "state": "enabled",
+        "isSelfServiceRegistrationAllowed": False,
+        "includeTargets": [{"id": "all_users", "allowedPasskeyProfiles": ["p-synced"]}],
+        "defaultPasskeyProfile": "p-default",
+        "passkeyProfiles": [
+            {"id": "p-default", "name": "Default", "passkeyTypes": "deviceBound,synced"},
+            {
+                "id": "p-synced",
+                "name": "Synced only",
+                "passkeyTypes": "synced",
+                "keyRestrictions": {"isEnforced": True, "enforcementType": "allow", "aaGuids": []},
+            },
+        ],
+        # Deprecated fields: ignored while a passkey profile applies.
+        "keyRestrictions": {"isEnforced": False, "enforcementType": "block", "aaGuids": []},
+    }
+    policy = Fido2Policy.from_graph(doc)
+    assert policy.profile is not None and policy.profile.name == "Synced only"
+    problems = policy.problems()
+    assert len(problems) == 3
+    assert problems[0].startswith("Allow self-service setup is off")
+    assert "does not allow device-bound passkeys" in problems[1]
+    assert "allow no key model" in problems[2]
+    assert not policy.allows_key(SOFT_AAGUID)  # the profile's restrictions, not the old ones
+    assert all(p.count(". ") == 0 for p in problems)
+
+
+def test_without_profiles_the_deprecated_fields_still_apply() -> None:
+    doc = {
+        "state": "enabled",
+        "keyRestrictions": {
+            "isEnforced": True,
+            "enforcementType": "block",
+            "aaGuids": [SOFT_AAGUID],
+        },
+    }
+    policy = Fido2Policy.from_graph(doc)
+    assert policy.profile is None and policy.self_service
+    assert not policy.allows_key(SOFT_AAGUID) and policy.allows_key(str(uuid.uuid4()))
+    default = Fido2Policy.from_graph({"state": "enabled", "passkeyProfiles": [{"id": "d"}]})
+    assert default.profile is not None and default.profile.id == "d" and default.problems() == []

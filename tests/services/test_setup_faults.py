@@ -26,7 +26,12 @@ from bgwizard.errors import BgWizardError, NetworkDown, PermissionMissing, Throt
 
 STEPS = {
     "create": ("POST", r"^/users$", "User.Create"),
-    "role": ("POST", r"/roleManagement/directory/roleAssignments$", "RoleManagement.ReadWrite"),
+    # The sample tenant has Entra ID P2: Global Administrator goes through PIM.
+    "role": (
+        "POST",
+        r"/roleManagement/directory/roleAssignmentScheduleRequests$",
+        "RoleAssignmentSchedule.ReadWrite",
+    ),
     "ca": (
         "PATCH",
         r"/identity/conditionalAccess/policies/",

@@ -23,6 +23,7 @@ from bgwizard.container import Container
 from bgwizard.demo.approver import EmulatorApprover
 from bgwizard.demo.info import DEMO_ADMIN_UPN, DemoInfo
 from bgwizard.emulator import Emulator
+from bgwizard.graph.ca_scope import applies_to_members
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
@@ -193,8 +194,16 @@ async def tenant_state(stack: Stack) -> dict[str, Any]:
         ]
     policies = await graph.list_ca_policies()
     state["policies"] = len(policies)
+    # Policies that cannot reach a member (workload identities, guests only) get no exclusion.
     state["missing"] = [
-        p.display_name for p in policies if not set(ids.values()) <= set(p.exclude_users)
+        p.display_name
+        for p in policies
+        if applies_to_members(p) and not set(ids.values()) <= set(p.exclude_users)
+    ]
+    state["needless"] = [
+        p.display_name
+        for p in policies
+        if not applies_to_members(p) and set(ids.values()) & set(p.exclude_users)
     ]
     return state
 

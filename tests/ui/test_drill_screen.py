@@ -132,6 +132,8 @@ async def test_full_drill_passes_and_is_signed(emu: Emulator, tmp_path: Path) ->
         assert drill.outcome == "pass", bad
         verdict = str(screen.query_one("#verdict", Static).render())
         assert "Drill result: PASS" in verdict and "Next drill due" in verdict
+        # Signed in with the password only: the headline itself says there is a warning.
+        assert "PASS WITH 1 WARNING (⚠ below)" in verdict and "⚠ portal_signin" in verdict
     log = DrillLog(Path(profile.drill_log))
     assert f"(head {log.verify().head})" in verdict.replace("\n", "")  # all 64 hex digits
     entries = log.entries()

@@ -178,6 +178,6 @@ async def test_passkey_checks_say_what_is_missing(
         checks = str(screen.query_one("#checks", Static).render())
         assert "✗ Passkeys (FIDO2) are disabled: enable them in Entra admin center" in checks
         assert "✗ No security key found" in checks
-        assert "✓ Entra ID's challenge is valid for 5 minutes" in checks
+        assert "ℹ Entra ID's challenge is valid for 5 minutes" in checks
         assert "✓ The signed-in admin may register keys." in checks
         assert screen.query_one("#register", Button).disabled

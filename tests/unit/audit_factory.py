@@ -19,6 +19,8 @@ from bgwizard.graph.model import (
 from bgwizard.profile.model import BreakGlassAccount
 
 NOW: Final = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
+PIM_START: Final = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+"""When the good tenant's Global Administrator assignments were made through PIM."""
 DOMAIN: Final = "contosologistics.onmicrosoft.com"
 IDS: Final = ("11111111-0000-0000-0000-000000000001", "11111111-0000-0000-0000-000000000002")
 FIXTURES: Final = Path(__file__).resolve().parents[1] / "fixtures" / "audit"
@@ -49,7 +51,15 @@ def account(n: int = 1, **changes: Any) -> AccountSnapshot:
         assignments=(RoleAssignment(f"ra{n}", oid, GLOBAL_ADMIN_ROLE_ID, "/"),),
         eligibilities=(),
         schedules=(
-            RoleSchedule(f"rs{n}", "active", oid, GLOBAL_ADMIN_ROLE_ID, assignment_type="Assigned"),
+            # Made through PIM: an active schedule with a start and no end.
+            RoleSchedule(
+                f"rs{n}",
+                "active",
+                oid,
+                GLOBAL_ADMIN_ROLE_ID,
+                start=PIM_START,
+                assignment_type="Assigned",
+            ),
         ),
         methods=(
             AuthMethod("pw", "password"),
@@ -85,15 +95,35 @@ def policy(
     )
 
 
+def dedicated() -> CaPolicy:
+    """The dedicated break glass policy: both accounts, phishing-resistant strength, on."""
+    return CaPolicy.from_graph(
+        {
+            "id": "pol-bg-phishing-resistant",
+            "displayName": "Break glass: phishing-resistant MFA",
+            "state": "enabled",
+            "conditions": {"users": {"includeUsers": list(IDS)}},
+            "grantControls": {
+                "operator": "OR",
+                "authenticationStrength": {"id": "00000000-0000-0000-0000-000000000004"},
+            },
+        }
+    )
+
+
 def snapshot(**changes: Any) -> AuditSnapshot:
-    """A tenant that passes: two good accounts, one policy excluding both, a recent drill."""
+    """A tenant that passes: two good accounts, one policy excluding both, the dedicated
+    phishing-resistant policy, a recent drill."""
     snap = AuditSnapshot(
         now=NOW,
         accounts=(account(1), account(2)),
-        policies=(policy(),),
+        policies=(policy(), dedicated()),
         initial_domain=DOMAIN,
         tenant_id="c0a8e5b2-4d1f-4e7a-9b3c-5f2d8a6e1b74",
         tenant_name="Contoso Logistics",
         drills=(DrillRecord(IDS[0], NOW - dt.timedelta(days=10)),),
+        global_admins=tuple(
+            RoleAssignment(f"ra{n}", oid, GLOBAL_ADMIN_ROLE_ID, "/") for n, oid in enumerate(IDS)
+        ),
     )
     return dataclasses.replace(snap, **changes)

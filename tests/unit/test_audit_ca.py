@@ -17,6 +17,7 @@ from bgwizard.audit.model import (
     Unread,
 )
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
+from bgwizard.graph.ca_scope import PHISHING_RESISTANT_STRENGTH
 from bgwizard.graph.model import CaPolicy, GroupRef
 from bgwizard.profile.model import BreakGlassAccount
 
@@ -46,8 +47,8 @@ def test_direct_exclusion_passes() -> None:
     ("state", "severity"),
     [
         ("enabled", "error"),
-        ("enabledForReportingButNotEnforced", "warning"),
-        ("disabled", "warning"),
+        ("enabledForReportingButNotEnforced", "info"),
+        ("disabled", "info"),
     ],
 )
 def test_missing_exclusion_by_state(state: str, severity: str) -> None:
@@ -65,8 +66,38 @@ def test_exclusion_through_a_nested_group_is_indirect() -> None:
     groups = (GroupRef(OUTER, "Outer"), GroupRef(BG_GROUP, "CA-BreakGlassAccounts - Exclude"))
     found = grade_one(pol, groups=groups)
     assert found.severity == "warning"
-    assert "a group change removes it" in found.message
+    assert "not role-assignable" in found.message
     assert BG_GROUP in found.message
+
+
+def test_exclusion_through_a_role_assignable_group_counts() -> None:
+    pol = policy(exclude_users=(), excludeGroups=(BG_GROUP,))
+    groups = (GroupRef(OUTER, "Outer"), GroupRef(BG_GROUP, "BG", role_assignable=True))
+    found = grade_one(pol, groups=groups)
+    assert found.severity == "ok" and "role-assignable group" in found.message
+
+
+def test_the_dedicated_phishing_resistant_policy_passes_and_must_not_exclude() -> None:
+    strength = {"authenticationStrength": {"id": PHISHING_RESISTANT_STRENGTH}}
+    dedicated = policy(
+        "BG phishing-resistant", include_users=(), exclude_users=(), includeGroups=(BG_GROUP,)
+    )
+    dedicated = CaPolicy.from_graph({**dedicated.raw, "grantControls": strength})
+    groups = (GroupRef(BG_GROUP, "BG", role_assignable=True),)
+    found = grade_one(dedicated, groups=groups)
+    assert found.severity == "ok" and "Dedicated break glass policy" in found.message
+    snap = snapshot(
+        accounts=tuple(account(n, groups=groups) for n in (1, 2)), policies=(policy(), dedicated)
+    )
+    [summary] = [f for f in run_audit(snap).findings if f.rule == "ca.dedicated_policy"]
+    assert summary.severity == "ok" and summary.message == "Dedicated break glass policy present."
+    neutralised = CaPolicy.from_graph(
+        {
+            **dedicated.raw,
+            "conditions": {"users": {"includeGroups": [BG_GROUP], "excludeUsers": [IDS[0]]}},
+        }
+    )
+    assert grade_one(neutralised, groups=groups).severity == "warning"
 
 
 def test_group_names_appear_in_the_evidence() -> None:
@@ -246,11 +277,12 @@ def test_alexfilipin_offline_with_groups_resolves_the_placeholder() -> None:
     indirect = [f for f in found if "through group" in f.message]
     assert len(indirect) == 46  # 48 minus guest-only 507 and 508
     info = [f for f in found if f.severity == "info"]
-    assert [f.policy.display_name[:3] for f in info if f.policy] == ["110"]
-    not_applicable = sorted(
-        f.policy.display_name[:3] for f in found if f.severity == "ok" and f.policy
-    )
-    assert not_applicable == ["210", "507", "508", "700", "701"]
+    # 600 is report-only: it enforces nothing today (info, not a warning).
+    assert [f.policy.display_name[:3] for f in info if f.policy] == ["600"]
+    passing = sorted(f.policy.display_name[:3] for f in found if f.severity == "ok" and f.policy)
+    # 110 "Require Strong Auth For BreakGlassAccounts" is the dedicated policy; the rest
+    # cannot apply to member accounts.
+    assert passing == ["110", "210", "507", "508", "700", "701"]
 
 
 def test_scubagear_direct_exclusion_in_pascal_case_is_read() -> None:

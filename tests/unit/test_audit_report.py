@@ -22,7 +22,7 @@ def failing_report():  # type: ignore[no-untyped-def]
     policies = (policy("Block legacy", exclude_users=(IDS[1],)), policy("Fine"))
     accounts = (
         account(1, methods=Unread("Throttled by Graph.")),
-        account(2, methods=(AuthMethod("p", "password"),)),
+        account(2, methods=(*account(2).methods, AuthMethod("p", "phone"))),  # type: ignore[misc]
     )
     return run_audit(snapshot(accounts=accounts, policies=policies))
 
@@ -40,7 +40,7 @@ def test_json_keeps_the_contract_shape() -> None:
         "policy": {"id": "pol-block-legacy", "displayName": "Block legacy"},
     }
     assert sorted((n["rule"], n["reason"]) for n in data["not_checked"]) == [
-        ("auth.personal_device", "Throttled by Graph."),
+        ("auth.other_methods", "Throttled by Graph."),
         ("auth.strong_method", "Throttled by Graph."),
     ]
     assert data["summary"]["errors"] == 1

@@ -17,7 +17,7 @@ from bgwizard.audit.model import (
     Unread,
 )
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.graph.model import AuthMethod, GroupRef, RoleSchedule
+from bgwizard.graph.model import AuthMethod, GroupRef, RoleAssignment, RoleSchedule
 from bgwizard.profile.model import BreakGlassAccount
 
 
@@ -196,9 +196,24 @@ def test_unreadable_schedules_leave_permanence_not_checked() -> None:
 
 
 def test_password_only_account_lacks_a_strong_method() -> None:
-    found = only(with_account1(methods=(AuthMethod("pw", "password"),)), "auth.strong_method")
-    assert found.severity == "warning"
-    assert "password" in found.evidence
+    report = with_account1(methods=(AuthMethod("pw", "password"),))
+    found = only(report, "auth.strong_method")
+    assert found.severity == "error" and report.result == "fail"
+    assert "password" in found.evidence and "certificateUserIds is empty" in found.evidence
+
+
+def test_a_synced_passkey_is_not_phishing_resistant_enough() -> None:
+    synced = AuthMethod("s", "fido2", "iCloud Keychain", passkey_type="synced")
+    report = with_account1(methods=(AuthMethod("pw", "password"), synced))
+    assert only(report, "auth.strong_method").severity == "error"
+    assert "synced passkey" in only(report, "auth.other_methods").message
+
+
+def test_certificate_based_auth_counts_through_certificate_user_ids() -> None:
+    bound = dataclasses.replace(account(1).user, certificate_user_ids=("X509:<PN>kestrel1",))  # type: ignore[type-var]
+    report = with_account1(methods=(AuthMethod("pw", "password"),), user=bound)
+    found = only(report, "auth.strong_method")
+    assert found.severity == "ok" and "certificateUserIds: 1" in found.evidence
 
 
 def test_certificate_counts_as_strong() -> None:
@@ -206,19 +221,75 @@ def test_certificate_counts_as_strong() -> None:
     assert only(with_account1(methods=methods), "auth.strong_method").severity == "ok"
 
 
-@pytest.mark.parametrize("kind", ["phone", "microsoftAuthenticator", "softwareOath"])
-def test_personal_device_methods_are_a_warning(kind: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "named"),
+    [
+        ("phone", "phone number"),
+        ("microsoftAuthenticator", "Authenticator"),
+        ("softwareOath", "software OATH"),
+        ("hardwareOath", "hardware OATH"),
+        ("email", "email"),
+        ("temporaryAccessPass", "Temporary Access Pass"),
+        ("qrCodePin", "QR code"),
+        ("windowsHelloForBusiness", "Windows Hello"),
+    ],
+)
+def test_other_methods_are_each_a_named_warning(kind: str, named: str) -> None:
     methods = (*account(1).methods, AuthMethod("m", kind, "Pixel 8"))  # type: ignore[misc]
-    found = only(with_account1(methods=methods), "auth.personal_device")
+    found = only(with_account1(methods=methods), "auth.other_methods")
     assert found.severity == "warning"
-    assert kind in found.evidence
-    assert only(run_audit(snapshot()), "auth.personal_device").severity == "ok"
+    assert kind in found.evidence and named in found.message and "Pixel 8" in found.message
+    assert only(run_audit(snapshot()), "auth.other_methods").severity == "ok"
+
+
+def test_two_other_methods_are_two_findings() -> None:
+    extra = (AuthMethod("a", "phone", "+44 7700 900123"), AuthMethod("b", "email", "a@b.c"))
+    report = with_account1(methods=(*account(1).methods, *extra))  # type: ignore[misc]
+    found = [f for f in report.findings if f.rule == "auth.other_methods" and f.account == IDS[0]]
+    assert sorted(f.evidence for f in found) == [
+        "Method a: phone (+44 7700 900123).",
+        "Method b: email (a@b.c).",
+    ]
+
+
+def test_global_admin_outside_pim_is_a_warning() -> None:
+    direct = RoleSchedule("rs1", "active", IDS[0], GLOBAL_ADMIN_ROLE_ID, assignment_type="Assigned")
+    found = only(with_account1(schedules=(direct,)), "role.pim")
+    assert found.severity == "warning" and "outside PIM" in found.message
+    assert "no startDateTime" in found.evidence
+    assert only(run_audit(snapshot()), "role.pim").severity == "ok"
+
+
+def test_a_tenant_without_pim_is_told_the_direct_assignment_is_right() -> None:
+    no_p2 = Unread(
+        "Reading PIM assignment schedules failed (HTTP 400).", "AadPremiumLicenseRequired"
+    )
+    report = with_account1(schedules=no_p2)
+    assert only(report, "role.pim").severity == "info"
+    # Without PIM nothing can end the assignment: the role check still passes.
+    assert only(report, "role.global_admin").severity == "ok" and report.result == "pass"
+    other = with_account1(schedules=Unread("Throttled by Graph."))
+    assert only(other, "role.pim").severity == "not_checked"
+
+
+@pytest.mark.parametrize(
+    ("count", "severity"), [(1, "warning"), (2, "ok"), (8, "ok"), (9, "warning")]
+)
+def test_global_admin_count_outside_two_to_eight_is_a_warning(count: int, severity: str) -> None:
+    admins = tuple(
+        RoleAssignment(f"a{i}", f"p{i}", GLOBAL_ADMIN_ROLE_ID, "/") for i in range(count)
+    )
+    scoped = RoleAssignment("s", "p-scoped", GLOBAL_ADMIN_ROLE_ID, "/administrativeUnits/x")
+    found = only(
+        run_audit(snapshot(global_admins=(*admins, scoped))), "role.global_admin_count", None
+    )
+    assert found.severity == severity and f"{count} principals" in found.evidence
 
 
 def test_unreadable_methods_are_not_checked() -> None:
     report = with_account1(methods=Unread("Permission missing: UserAuthenticationMethod."))
     assert only(report, "auth.strong_method").severity == "not_checked"
-    assert only(report, "auth.personal_device").severity == "not_checked"
+    assert only(report, "auth.other_methods").severity == "not_checked"
 
 
 def test_sign_in_without_a_drill_log_is_info_with_the_date() -> None:
@@ -278,7 +349,7 @@ def test_without_a_drill_log_the_last_drill_is_info() -> None:
 
 
 def test_warnings_alone_still_pass() -> None:
-    report = with_account1(methods=(AuthMethod("pw", "password"),))
+    report = with_account1(methods=(*account(1).methods, AuthMethod("p", "phone")))  # type: ignore[misc]
     assert report.count("warning") == 1
     assert report.result == "pass"
 

@@ -4,6 +4,9 @@ abandoned (the pending serial retired, so that sheet can never pass a drill)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+
+import pytest
 
 from bgwizard.profile.model import BreakGlassAccount, PendingRotation, SheetRecord
 from bgwizard.rotation.journal import (
@@ -60,3 +63,45 @@ def test_the_sentence_names_the_account_and_the_new_sheet() -> None:
     begin_rotation(account, SheetRecord("S-NEW", DAY), [], DAY)
     sentence = pending_sentence(account)
     assert UPN in sentence and "S-NEW" in sentence and "NEW sheet" in sentence
+
+
+def test_an_account_in_a_restricted_unit_is_explained_before_the_reset() -> None:
+    from bgwizard.graph.model import GroupRef
+    from bgwizard.rotation.journal import restricted_unit_note
+
+    upn = "ea-01@contoso.onmicrosoft.com"
+    plain = [GroupRef("g1", "BG"), GroupRef("au1", "Region", kind="administrativeUnit")]
+    assert restricted_unit_note(upn, plain) is None  # an ordinary AU restricts nothing
+    rmau = GroupRef("au2", "Break glass RMAU", kind="administrativeUnit", restricted=True)
+    note = restricted_unit_note(upn, [*plain, rmau])
+    assert note is not None and note.count(". ") == 0
+    assert "Break glass RMAU" in note and "scoped to that unit" in note and upn in note
+
+
+async def test_a_refused_reset_in_a_restricted_unit_says_who_can_do_it(tmp_path: Path) -> None:
+    from bgwizard.errors import PermissionMissing, RotationError
+    from bgwizard.graph.model import GroupRef
+    from bgwizard.profile.model import Profile
+    from bgwizard.profile.store import TomlProfileStore
+    from bgwizard.rotation.service import RotationService
+    from bgwizard.secret import Secret
+
+    class Directory:
+        async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
+            return [GroupRef("au", "BG RMAU", kind="administrativeUnit", restricted=True)]
+
+        async def reset_password(self, user_id: str, password: Secret, **_: object) -> None:
+            raise PermissionMissing("resetting a password", "User-PasswordProfile.ReadWrite.All")
+
+    upn = "ea-01@contoso.onmicrosoft.com"
+    profile = Profile(accounts=[BreakGlassAccount(upn, "oid-1")])
+    store = TomlProfileStore(tmp_path / "profile.toml")
+    service = RotationService(Directory(), profile, store)  # type: ignore[arg-type]
+    assert "BG RMAU" in str(await service.who_can_reset(upn))
+    record = SheetRecord("NEW1-0003", dt.date(2026, 11, 27))
+    with pytest.raises(RotationError) as caught:
+        await service.reset(upn, Secret("x" * 64), record, ["safe A"])
+    message = str(caught.value)
+    assert message.startswith(f"{upn} is in the restricted management administrative unit BG RMAU")
+    assert "; the reset was refused (Permission missing" in message and message.count(". ") == 0
+    assert profile.accounts[0].pending_rotation is not None  # stays pending, as any failure

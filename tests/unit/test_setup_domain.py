@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
 from bgwizard.errors import BackupError
+from bgwizard.graph.ca_scope import PHISHING_RESISTANT_STRENGTH
 from bgwizard.graph.model import AuthMethod, CaPolicy, RoleAssignment, RoleSchedule
 from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
 from bgwizard.setup.ca_plan import BACKUP_FORMAT, backup_document, plan_exclusions, restore_patches
@@ -261,3 +262,47 @@ def test_rotation_retires_old_sheets_and_records_the_new_one() -> None:
     assert retired == ["S-OLD"] and account.current_serials == ["S-NEW"]
     assert account.locations == ["Safe A", "Bank"] and account.last_rotation == NOW.date()
     assert apply_rotation(account, new, [], NOW.date()) == []  # again: nothing more to retire
+
+
+def _raw(n: int, users: dict[str, list[str]], grant: dict[str, object] | None = None) -> CaPolicy:
+    return CaPolicy.from_graph(
+        {
+            "id": f"p{n}",
+            "displayName": f"Policy {n}",
+            "state": "enabled",
+            "conditions": {"users": users},
+            "grantControls": grant or {"operator": "OR", "builtInControls": ["block"]},
+        }
+    )
+
+
+def test_the_plan_leaves_policies_that_cannot_apply_or_target_the_accounts_alone() -> None:
+    strength = {"operator": "OR", "authenticationStrength": {"id": PHISHING_RESISTANT_STRENGTH}}
+    policies = [
+        _raw(1, {"includeUsers": ["None"]}),  # workload identities only
+        _raw(2, {"includeUsers": ["GuestsOrExternalUsers"]}),  # guests only
+        _raw(3, {"includeUsers": [], "includeGroups": ["bg-group"]}, strength),  # dedicated
+        _raw(4, {"includeUsers": ["ida"]}),  # targets an account: never exclude it
+        _raw(5, {"includeUsers": ["All"]}),
+    ]
+    plan = plan_exclusions(policies, ["ida", "idb"], protected_group="bg-group")
+    assert [(s.policy_id, s.reason) for s in plan.skipped] == [
+        ("p1", "no_members"),
+        ("p2", "no_members"),
+        ("p3", "targets_break_glass"),
+        ("p4", "targets_break_glass"),
+    ]
+    [change] = plan.changes
+    assert change.policy_id == "p5" and change.group_id == "bg-group"
+    assert change.patch["conditions"]["users"]["excludeGroups"] == ["bg-group"]
+    assert change.patch["conditions"]["users"]["excludeUsers"] == []
+    assert "add group BG to excluded groups" in change.describe({"bg-group": "BG"})
+    assert "neutralise" in plan.skipped[2].describe()
+    assert plan.total == 5 and plan.already_done == 0
+    # Direct exclusion: the accounts' groups tell that p3 is their dedicated policy.
+    direct = plan_exclusions(policies, ["ida", "idb"], {"ida": frozenset({"bg-group"})})
+    assert [c.policy_id for c in direct.changes] == ["p5"]
+    assert direct.changes[0].patch["conditions"]["users"]["excludeUsers"] == ["ida", "idb"]
+    # A phishing-resistant policy on a group the accounts are not in is an ordinary one.
+    other = plan_exclusions(policies, ["ida", "idb"], {"ida": frozenset({"staff"})})
+    assert [c.policy_id for c in other.changes] == ["p3", "p5"]

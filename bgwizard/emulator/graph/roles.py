@@ -152,6 +152,7 @@ class _Roles:
             if assignment is None:
                 raise self.ctx.not_found("roleAssignment", match["id"])
             self.state.assignment_ends.pop(match["id"], None)
+            self.state.assignment_starts.pop(match["id"], None)
             found = self.state.find_object(str(assignment["principalId"]))
             role = self.state.role_definitions[str(assignment["roleDefinitionId"])]
             if found is not None:
@@ -196,6 +197,7 @@ class _Roles:
 
     def _schedule(self, assignment: JsonDict) -> JsonDict:
         end = self.state.assignment_ends.get(str(assignment["id"]))
+        start = self.state.assignment_starts.get(str(assignment["id"]))
         return {
             "id": assignment["id"],
             "principalId": assignment["principalId"],
@@ -209,7 +211,7 @@ class _Roles:
             "createdDateTime": None,
             "modifiedDateTime": None,
             "scheduleInfo": {
-                "startDateTime": iso(utcnow()) if end else None,
+                "startDateTime": start or (iso(utcnow()) if end else None),
                 "recurrence": None,
                 "expiration": {
                     "type": "afterDateTime" if end else "noExpiration",

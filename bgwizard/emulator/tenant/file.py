@@ -322,6 +322,8 @@ def _add_assignment(state: TenantState, item: Any, where: str) -> None:
     }
     if item.get("endDateTime"):
         state.assignment_ends[rid] = str(item["endDateTime"])
+    if item.get("startDateTime"):
+        state.assignment_starts[rid] = str(item["startDateTime"])
 
 
 def _add_eligibility(state: TenantState, item: Any, where: str) -> None:

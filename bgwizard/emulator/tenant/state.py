@@ -128,6 +128,9 @@ class TenantState:
     role_assignments: dict[str, JsonDict] = field(default_factory=dict)
     assignment_ends: dict[str, str] = field(default_factory=dict)
     """Role assignment id → endDateTime for time-bound active assignments."""
+    assignment_starts: dict[str, str] = field(default_factory=dict)
+    """Role assignment id → startDateTime for assignments made through PIM (a direct
+    ``roleAssignments`` POST leaves none: "outside PIM")."""
     role_eligibilities: dict[str, JsonDict] = field(default_factory=dict)
     policies: dict[str, JsonDict] = field(default_factory=dict)
     apps: dict[str, App] = field(default_factory=dict)
