@@ -210,7 +210,7 @@ class AuditService:
         if user is None:  # the account does not exist (account.exists says so): nothing to read
             self._failed = [f for f in self._failed if f.account is not account]
         for what, value in (("the user", user), ("the last sign-in", last_success)):
-            if isinstance(value, Unread):
+            if isinstance(value, Unread) and not value.licence:
                 self._failed.append(FailedRead(what, account, value.reason))
         return AccountSnapshot(
             account=account,
@@ -233,9 +233,10 @@ class AuditService:
         call: Callable[[], Awaitable[T]],
         account: BreakGlassAccount | None = None,
     ) -> T | Unread:
-        """``read``, remembering a failure for the report's not_checked list."""
+        """``read``, remembering a failure for the report's not_checked list (a read the
+        tenant's licence rules out is graded "not applicable" by the rules instead)."""
         value = await read(call)
-        if isinstance(value, Unread):
+        if isinstance(value, Unread) and not value.licence:
             self._failed.append(FailedRead(what, account, value.reason))
         return value
 

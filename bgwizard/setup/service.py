@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.errors import SetupError
+from bgwizard.errors import LicenceMissing, SetupError
 from bgwizard.graph.model import NEVER_EXPIRE_POLICY, DirectoryUser
 from bgwizard.profile.model import Profile, ProfileStore
 from bgwizard.secret import Secret
@@ -229,10 +229,17 @@ class SetupService(CaStep):
     # -- Global Administrator ----------------------------------------------------------
 
     async def role_status(self, user_id: str) -> RoleStatus:
-        """Read an account's Global Administrator standing (active, schedules, eligibility)."""
+        """Read an account's Global Administrator standing (active, schedules, eligibility).
+
+        A tenant without PIM (no Entra ID P2) refuses the schedule reads with its licence
+        error: it has no schedules, so none can end or be only eligible.
+        """
         assignments = await self._directory.list_role_assignments(user_id, GLOBAL_ADMIN_ROLE_ID)
-        active = await self._directory.list_role_assignment_schedules(user_id)
-        eligible = await self._directory.list_role_eligibility_schedules(user_id)
+        try:
+            active = await self._directory.list_role_assignment_schedules(user_id)
+            eligible = await self._directory.list_role_eligibility_schedules(user_id)
+        except LicenceMissing:
+            active, eligible = [], []
         return role_status(user_id, assignments, active, eligible)
 
     async def ensure_global_admin(self, upn: str) -> RoleResult:

@@ -12,6 +12,7 @@ from service_support import ADMIN, FAST, device_sign_in, profile_for
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
+from bgwizard.errors import LicenceMissing
 from bgwizard.graph.ca_scope import applies_to_members
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
@@ -139,12 +140,15 @@ async def end_state(graph: GraphDirectory, upns: list[str]) -> dict[str, object]
         ]
         for i in ids
     }
-    ends = {
-        s.principal_id: s.end
-        for i in ids
-        for s in await graph.list_role_assignment_schedules(i)
-        if s.role_definition_id == GLOBAL_ADMIN_ROLE_ID
-    }
+    ends = {}
+    for i in ids:
+        try:
+            schedules = await graph.list_role_assignment_schedules(i)
+        except LicenceMissing:  # no PIM (no Entra ID P2): no schedule, so no end
+            schedules = []
+        ends |= {
+            s.principal_id: s.end for s in schedules if s.role_definition_id == GLOBAL_ADMIN_ROLE_ID
+        }
     policies = await graph.list_ca_policies()
     # Policies that cannot reach a member (workload identities, guests only) get no exclusion.
     reach = [p for p in policies if applies_to_members(p)]

@@ -23,7 +23,10 @@ from bgwizard.drill.service import drill_source_for
 from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.ledger.store import DrillLog
+from bgwizard.passkeys.service import PasskeyGraph, enrol_key
+from bgwizard.passkeys.soft_key import SoftKey
 from bgwizard.profile.model import Profile
+from bgwizard.secret import Secret
 
 OPERATOR = "alex.doe"
 
@@ -62,6 +65,15 @@ async def _set_up(rig: Rig, recorder: DrillRecorder, unsigned: int | None = None
             continue
         data = signin_data("setup-signin", upn, proof.identity.object_id, signed_in=signed_in)
         recorder.record_event("setup-signin", data, key, OPERATOR)
+    for number, account in enumerate(rig.profile.accounts, start=1):
+        # the phishing-resistant credential each account gets at set-up (issue 16)
+        await enrol_key(
+            PasskeyGraph(rig.graph.connection),
+            SoftKey(pin="48151623"),
+            user_id=account.object_id,
+            label=f"BG key {number}",
+            pin=Secret("48151623"),
+        )
     await rig.service.review_methods()
     await rig.service.finish()
     return upns

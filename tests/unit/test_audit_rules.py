@@ -262,7 +262,7 @@ def test_global_admin_outside_pim_is_a_warning() -> None:
 
 def test_a_tenant_without_pim_is_told_the_direct_assignment_is_right() -> None:
     no_p2 = Unread(
-        "Reading PIM assignment schedules failed (HTTP 400).", "AadPremiumLicenseRequired"
+        "Reading PIM assignment schedules failed (HTTP 400).", code="AadPremiumLicenseRequired"
     )
     report = with_account1(schedules=no_p2)
     assert only(report, "role.pim").severity == "info"
