@@ -15,6 +15,7 @@ from bgwizard.emulator.errors import TenantFileError
 from bgwizard.emulator.tenant import catalog
 from bgwizard.emulator.tenant.passwords import hash_secret
 from bgwizard.emulator.tenant.state import (
+    ALL_PRINCIPALS,
     LICENCES,
     App,
     AppCertificate,
@@ -128,6 +129,8 @@ def _build(raw: Any) -> TenantState:
         state.policies[pid] = copy.deepcopy(policy)
     for i, app in enumerate(_list(raw, "apps")):
         _add_app(state, app, f"apps[{i}]")
+    for i, item in enumerate(_list(raw, "oauth2PermissionGrants")):
+        _add_grant(state, item, f"oauth2PermissionGrants[{i}]")
     methods = raw.get("authMethods", {})
     if not isinstance(methods, dict):
         raise _Invalid("'authMethods' must be an object keyed by user id or UPN")
@@ -176,6 +179,9 @@ def _settings(raw: Any) -> Settings:
         token_lifetime=int(raw.get("tokenLifetimeSeconds", 3600)),
         device_code_lifetime=int(raw.get("deviceCodeLifetimeSeconds", 900)),
         passkey_challenge_seconds=int(raw.get("passkeyChallengeSeconds", 300)),
+        ca_at_sign_in=bool(raw.get("conditionalAccessAtSignIn", True)),
+        sign_in_platform=str(raw.get("signInPlatform", "linux")),
+        sign_in_locations=[str(x) for x in raw.get("signInLocations", [])],
     )
 
 
@@ -308,7 +314,24 @@ def _add_app(state: TenantState, item: Any, where: str) -> None:
     )
     if item.get("servicePrincipalId"):
         app.service_principal_id = str(item["servicePrincipalId"])
+    if "redirectUris" in item:
+        app.redirect_uris = [str(u) for u in item["redirectUris"]]
     state.apps[app_id] = app
+    if app.delegated_scopes:  # the older form of a tenant-wide (admin) consent grant
+        state.grants.setdefault((app_id, ALL_PRINCIPALS), set()).update(app.delegated_scopes)
+
+
+def _add_grant(state: TenantState, item: Any, where: str) -> None:
+    """An ``oauth2PermissionGrant`` (Graph's shape): consent of one user or the whole tenant."""
+    client = _need(item, "clientId", where)
+    scope = _need(item, "scope", where)
+    principal = ALL_PRINCIPALS
+    if item.get("consentType", ALL_PRINCIPALS) != ALL_PRINCIPALS:
+        user = state.find_user(str(item.get("principalId", "")))
+        if user is None:
+            raise _Invalid(f"{where} names unknown principal {item.get('principalId')!r}")
+        principal = str(user["id"])
+    state.grants.setdefault((client, principal), set()).update(scope.split())
 
 
 def _certificate(pem: Any, where: str) -> AppCertificate:
