@@ -13,19 +13,20 @@ from pathlib import Path
 import pytest
 
 from bgwizard.emulator import Emulator
+from consented import consented
 
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """The shared emulator on the bundled sample tenant (read-only use, please)."""
-    with Emulator(state_dir=tmp_path_factory.mktemp("emulator")) as emu:
+    with consented(Emulator(state_dir=tmp_path_factory.mktemp("emulator"))) as emu:
         yield emu
 
 
 @pytest.fixture
 def fresh_emulator(tmp_path: Path) -> Iterator[Emulator]:
     """A private emulator on the bundled sample tenant, for tests that change state."""
-    with Emulator(state_dir=tmp_path / "emulator") as emu:
+    with consented(Emulator(state_dir=tmp_path / "emulator")) as emu:
         yield emu
 
 

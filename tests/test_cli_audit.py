@@ -29,6 +29,7 @@ from audit_support import (
 
 from bgwizard.emulator import Emulator
 from bgwizard.profile.store import TomlProfileStore
+from consented import consented
 
 SECRET_VAR = "BGW_TEST_AUDIT_SECRET"
 WEAK_APP = "0f0f0f0f-0000-4000-8000-00000000000f"
@@ -65,9 +66,9 @@ def _weak_app(tenant: dict[str, Any]) -> None:
 @pytest.fixture
 def tenant_dir(tmp_path: Path) -> Iterator[tuple[Emulator, Path]]:
     """An emulator on the j0eyv sample tenant with two break glass accounts, and a profile."""
-    with Emulator(
+    with consented(Emulator(
         tenant_file=write_tenant(tmp_path, bg_tenant(_weak_app)), state_dir=tmp_path / "e"
-    ) as emu:
+    )) as emu:
         profile = tmp_path / "profile.toml"
         TomlProfileStore(profile).save(drilled(audit_profile(emu), tmp_path))
         yield emu, profile
@@ -144,7 +145,7 @@ def test_permission_missing_exits_2_and_names_the_permission(
 
 def test_a_passing_tenant_exits_0(tmp_path: Path) -> None:
     tenant = write_tenant(tmp_path, bg_tenant(exclude_directly))
-    with Emulator(tenant_file=tenant, state_dir=tmp_path / "e") as emu:
+    with consented(Emulator(tenant_file=tenant, state_dir=tmp_path / "e")) as emu:
         profile = tmp_path / "profile.toml"
         TomlProfileStore(profile).save(drilled(audit_profile(emu), tmp_path))
         done = cli(*app_args(profile), env={SECRET_VAR: AUDIT_SECRET})

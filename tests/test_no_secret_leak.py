@@ -31,6 +31,7 @@ from bgwizard.profile.store import TomlProfileStore
 from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
 from bgwizard.sheets.model import blocks
 from bgwizard.sheets.service import SheetService
+from consented import ALL_SCOPES, consented
 
 FAKE_LP = """#!/bin/sh
 wc -c | tr -d ' ' > "$FAKE_LP_DIR/length"
@@ -145,7 +146,7 @@ def files_holding(root: Path, wanted: list[bytes], skip: Path) -> list[str]:
 async def test_the_password_leaves_no_trace(
     sandbox: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    with Emulator(state_dir=sandbox / "emu-state") as emu:
+    with consented(Emulator(state_dir=sandbox / "emu-state")) as emu:
         profile = Profile(
             tenant_id=emu.tenant_id,
             tenant_name="Contoso (emulated)",
@@ -162,7 +163,7 @@ async def test_the_password_leaves_no_trace(
         store = TomlProfileStore()
         assert str(store.path).startswith(str(sandbox / "config"))
 
-        admin = MsalAuthenticator(profile)
+        admin = MsalAuthenticator(profile, scopes=ALL_SCOPES)
         assert await device_sign_in(emu, admin, admin_upn, admin_password)
 
         chosen = sandbox / "usb" / "sheet.pdf"
@@ -180,7 +181,7 @@ async def test_the_password_leaves_no_trace(
         assert created.created
 
         password = outcome.password.reveal()
-        newcomer = MsalAuthenticator(profile)
+        newcomer = MsalAuthenticator(profile, scopes=ALL_SCOPES)
         # A different last character (a fixed "X" equals it for 1 password in 52).
         wrong = password[:-1] + ("X" if password[-1] != "X" else "W")
         assert not await device_sign_in(emu, newcomer, account.upn, wrong)

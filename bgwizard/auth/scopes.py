@@ -111,8 +111,15 @@ DRILL: Final = (
     Use("signIns-list", ("AuditLog.Read.All",)),
     Use("directoryAudits-list", ("AuditLog.Read.All",)),
 )
-BREAK_GLASS_SELF: Final = (Use("user-get", ("User.Read",)),)
-"""A break glass account's own verification and drill sign-ins: who am I, nothing more."""
+BREAK_GLASS_SELF: Final = (
+    Use("user-get", ("User.Read",)),
+    Use("user-signInActivity", ("AuditLog.Read.All", "User.Read")),
+    Use("ca-list", ("Policy.Read.All",)),
+    Use("signIns-list", ("AuditLog.Read.All",)),
+    Use("directoryAudits-list", ("AuditLog.Read.All",)),
+)
+"""A break glass account's own verification and drill sign-ins: it reads its own profile and
+sign-in activity, the CA policies and the logs (the drill's "can perform admin tasks")."""
 
 JOURNEYS: Final[Mapping[str, tuple[Use, ...]]] = {
     "sign-in": SIGN_IN,

@@ -24,6 +24,7 @@ from emulator.support import (
     session_for,
     upn,
 )
+from consented import consented
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -255,7 +256,7 @@ def test_password_grant_is_refused_unless_the_tenant_enables_it(tmp_path: Path) 
             }
         )
     )
-    with Emulator(tenant, state_dir=tmp_path / "s") as emu:
+    with consented(Emulator(tenant, state_dir=tmp_path / "s")) as emu:
         response = session_for(emu).post(
             token_url(emu),
             data={

@@ -14,19 +14,20 @@ from service_support import ADMIN, FAST, NOBODY, device_sign_in, profile_for, si
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
+from consented import ALL_SCOPES, consented
 
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[Emulator]:
     """One emulator (bundled sample tenant) for the tests of a module."""
-    with Emulator() as emulator:
+    with consented(Emulator()) as emulator:
         yield emulator
 
 
 @pytest.fixture
 def fresh_emu() -> Iterator[Emulator]:
     """A new emulator for one test (it may change the tenant or inject faults)."""
-    with Emulator() as emulator:
+    with consented(Emulator()) as emulator:
         yield emulator
 
 
@@ -54,7 +55,7 @@ async def graph(emu: Emulator, admin: MsalAuthenticator) -> AsyncIterator[GraphD
 @pytest.fixture
 async def fresh_graph(fresh_emu: Emulator) -> AsyncIterator[GraphDirectory]:
     """Graph on ``fresh_emu`` as the admin, with fast retries."""
-    auth = MsalAuthenticator(profile_for(fresh_emu))
+    auth = MsalAuthenticator(profile_for(fresh_emu), scopes=ALL_SCOPES)
     await device_sign_in(auth, fresh_emu, ADMIN)
     directory = GraphDirectory(profile_for(fresh_emu), auth.credential(), retry=FAST)
     yield directory

@@ -17,6 +17,7 @@ from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.profile.model import Profile
+from consented import ALL_SCOPES
 
 SAMPLE: dict[str, Any] = json.loads(
     (Path(__file__).parents[2] / "bgwizard" / "data" / "sample_tenant.json").read_text()
@@ -103,7 +104,7 @@ def signed_in(emu: Emulator, who: Person) -> MsalAuthenticator:
 
 async def sign_in(emu: Emulator, who: Person) -> MsalAuthenticator:
     """A fresh authenticator with ``who`` signed in."""
-    auth = MsalAuthenticator(profile_for(emu))
+    auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     await device_sign_in(auth, emu, who)
     return auth
 

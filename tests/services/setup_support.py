@@ -20,6 +20,7 @@ from bgwizard.setup.names import suggest_names
 from bgwizard.setup.service import SetupService
 from bgwizard.setup.verify import SignInVerifier, VerifiedSignIn
 from bgwizard.sheets.password import generate_password
+from consented import ALL_SCOPES
 
 INITIAL = "contosologistics.onmicrosoft.com"
 
@@ -54,7 +55,7 @@ async def make_rig(emu: Emulator, tmp: Path) -> Rig:
     profile = profile_for(emu)
     store = TomlProfileStore(tmp / "profile.toml")
     store.save(profile)
-    auth = MsalAuthenticator(profile)
+    auth = MsalAuthenticator(profile, scopes=ALL_SCOPES)
     await device_sign_in(auth, emu, ADMIN)
     graph = GraphDirectory(profile, auth.credential(), retry=FAST)
     service = SetupService(graph, profile, store, backup_dir=tmp / "backups")

@@ -35,6 +35,7 @@ from bgwizard.auth.app_only import AppOnlyAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
+from consented import consented
 
 T = TypeVar("T")
 
@@ -81,7 +82,7 @@ async def _measure(emu: Emulator, run: Callable[[], Awaitable[T]]) -> tuple[T, T
 @pytest.mark.parametrize("page_size", [10, 200], ids=["sample-pages-of-10", "one-page"])
 async def test_audit_of_195_policies_and_nested_groups(tmp_path: Path, page_size: int) -> None:
     path = write_tenant(tmp_path, bg_tenant(lambda t: _big_tenant(t, page_size)))
-    with Emulator(tenant_file=path, state_dir=tmp_path / "emu") as emu:
+    with consented(Emulator(tenant_file=path, state_dir=tmp_path / "emu")) as emu:
         profile = audit_profile(emu)
         auth = AppOnlyAuthenticator(profile, AUDIT_CLIENT_ID, secret=AUDIT_SECRET)
         graph = GraphDirectory(profile, auth.credential(), retry=RetryPolicy(delay=0))

@@ -23,6 +23,7 @@ from bgwizard.drill.service import drill_source_for
 from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
+from consented import consented
 
 
 async def _audit(emu: Emulator, profile: Profile) -> AuditReport:
@@ -41,7 +42,7 @@ def _last(report: AuditReport) -> Finding:
 
 async def test_drill_rules_follow_the_signed_log(tmp_path: Path) -> None:
     tenant = write_tenant(tmp_path, bg_tenant(exclude_directly))
-    with Emulator(tenant_file=tenant, state_dir=tmp_path / "emu") as emu:
+    with consented(Emulator(tenant_file=tenant, state_dir=tmp_path / "emu")) as emu:
         never = audit_profile(emu)
         never.drill_log = str(tmp_path / "no-log-yet.jsonl")
         report = await _audit(emu, never)

@@ -28,6 +28,7 @@ from bgwizard.errors import (
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.secret import Secret
+from consented import ALL_SCOPES, consented
 
 
 async def test_429_is_retried_until_it_succeeds(graph: GraphDirectory, emu: Emulator) -> None:
@@ -136,7 +137,7 @@ async def test_app_only_audit_cannot_change_policies(emu: Emulator) -> None:
 
 
 async def test_graph_unreachable_is_network_down(tmp_path: Path) -> None:
-    with Emulator(state_dir=tmp_path) as gone:
+    with consented(Emulator(state_dir=tmp_path)) as gone:
         auth = await sign_in(gone, NOBODY)
         profile = profile_for(gone)
     graph = GraphDirectory(profile, auth.credential(), retry=FAST)
@@ -205,7 +206,7 @@ async def test_signed_out_credential_is_an_auth_error_not_an_sdk_one(emu: Emulat
 async def test_missing_ca_file_is_a_profile_error(emu: Emulator, tmp_path: Path) -> None:
     profile = replace(profile_for(emu), ca_bundle=str(tmp_path / "gone.pem"))
     with pytest.raises(ProfileError, match=r"gone\.pem named in the profile does not exist"):
-        await MsalAuthenticator(profile).start_device_code()
+        await MsalAuthenticator(profile, scopes=ALL_SCOPES).start_device_code()
     graph = GraphDirectory(profile, credential=None)
     with pytest.raises(ProfileError):
         await graph.me()

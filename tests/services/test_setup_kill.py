@@ -24,6 +24,7 @@ from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.store import TomlProfileStore
 from bgwizard.setup.service import SetupService
+from consented import ALL_SCOPES
 
 CHILD = textwrap.dedent(
     """
@@ -40,7 +41,7 @@ CHILD = textwrap.dedent(
     async def main(path):
         store = TomlProfileStore(Path(path))
         profile = store.load()
-        auth = MsalAuthenticator(profile)
+        auth = MsalAuthenticator(profile, scopes=ALL_SCOPES)
         prompt = await auth.start_device_code()
         print("CODE", prompt.user_code, flush=True)
         identity = await auth.finish_device_code(prompt)
@@ -103,7 +104,7 @@ async def test_a_killed_setup_resumes_with_one_account_per_upn(
     assert all(f"create:{u}" in profile.setup_steps_done for u in upns)
     assert not any(e.startswith("role:") for e in profile.setup_steps_done)
 
-    auth = MsalAuthenticator(profile)
+    auth = MsalAuthenticator(profile, scopes=ALL_SCOPES)
     await device_sign_in(auth, fresh_emu, ADMIN)
     graph = GraphDirectory(profile, auth.credential(), retry=FAST)
     service = SetupService(graph, profile, store, backup_dir=tmp_path / "backups")

@@ -30,6 +30,7 @@ from bgwizard.emulator import Emulator
 from bgwizard.errors import AuthError, CaStepError, SetupError
 from bgwizard.profile.model import BreakGlassAccount
 from bgwizard.setup.ca_plan import BACKUP_FORMAT
+from consented import consented
 
 PRIYA = next(u for u in SAMPLE["users"] if u["userPrincipalName"].startswith("priya."))
 
@@ -182,7 +183,7 @@ def time_bound_emu(tmp_path: Path) -> Iterator[Emulator]:
     )
     path = tmp_path / "tenant.json"
     path.write_text(json.dumps(tenant))
-    with Emulator(tenant_file=path) as emulator:
+    with consented(Emulator(tenant_file=path)) as emulator:
         yield emulator
 
 

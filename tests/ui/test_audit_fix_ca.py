@@ -15,12 +15,13 @@ from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.screens.audit import AuditScreen
 from ui.setup_pilot import Stack, build, continue_shown, on, press, until
+from consented import consented
 
 
 @pytest.fixture
 def emu(tmp_path: Path) -> Iterator[Emulator]:
     """The sample tenant with two break glass accounts excluded only through a group."""
-    with Emulator(tenant_file=write_tenant(tmp_path, bg_tenant())) as emulator:
+    with consented(Emulator(tenant_file=write_tenant(tmp_path, bg_tenant()))) as emulator:
         yield emulator
 
 

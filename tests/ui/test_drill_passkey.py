@@ -32,13 +32,14 @@ from bgwizard.secret import Secret
 from bgwizard.tui.app import BgWizardApp
 from ui.drill_pilot import fill_before, item_status
 from ui.test_drill_screen import PASSPHRASE, _app, _profile, _until
+from consented import consented
 
 PIN = "48151623"
 
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
+    with consented(Emulator()) as emulator:
         yield emulator
 
 

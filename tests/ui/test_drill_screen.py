@@ -39,13 +39,14 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
 from drill_support import BG_PASSWORD, set_up_break_glass
 from ledger_support import ssh_keygen_verify
 from service_support import ADMIN, FAST, profile_for, sign_in
+from consented import consented
 
 PASSPHRASE = "training passphrase 1"
 
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
+    with consented(Emulator()) as emulator:
         yield emulator
 
 

@@ -21,6 +21,7 @@ from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.passkeys import PasskeyScreen
 from bgwizard.secret import Secret
 from ui.setup_pilot import ADMIN_PASSWORD, SIZE, Stack, build, fake_printer, press, until
+from consented import consented
 
 TARGET = "tom.becker@contosologistics.com"
 TARGET_ID = "00000005-1c4b-4e8a-9d2f-7a3e5b6c8d05"
@@ -29,7 +30,7 @@ PIN = "48151623"
 
 @pytest.fixture
 def emu(tmp_path: Path) -> Iterator[Emulator]:
-    with Emulator(state_dir=tmp_path / "emu") as emulator:
+    with consented(Emulator(state_dir=tmp_path / "emu")) as emulator:
         yield emulator
 
 

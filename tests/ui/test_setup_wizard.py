@@ -30,11 +30,12 @@ from ui.setup_pilot import (
     tenant_state,
     until,
 )
+from consented import consented
 
 
 @pytest.fixture
 def emu(tmp_path: Path) -> Iterator[Emulator]:
-    with Emulator(state_dir=tmp_path / "emu") as emulator:
+    with consented(Emulator(state_dir=tmp_path / "emu")) as emulator:
         yield emulator
 
 

@@ -27,13 +27,14 @@ from bgwizard.screens.signin import SignInScreen
 from bgwizard.screens.widgets.qr import QrCode
 from bgwizard.screens.widgets.status import StatusPanel
 from bgwizard.tui.app import BgWizardApp
+from consented import consented
 
 SAMPLE = json.loads((Path(__file__).parents[2] / "bgwizard/data/sample_tenant.json").read_text())
 
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
+    with consented(Emulator()) as emulator:
         yield emulator
 
 

@@ -31,9 +31,18 @@ ORGANIZATION = Need(("Organization.Read.All", "User.Read", *_READ_DIR))
 ME = Need(("User.Read", "User.Read.All", "User.ReadWrite.All", *_READ_DIR))
 USERS_READ = Need(("User.Read.All", "User.ReadWrite.All", *_READ_DIR))
 USERS_WRITE = Need(
-    ("User.ReadWrite.All", "Directory.ReadWrite.All"), (c.GLOBAL_ADMIN, c.USER_ADMIN)
+    (
+        "User.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "User.Create",
+        "User.ReadUpdate.All",
+        "User-PasswordProfile.ReadWrite.All",
+    ),
+    (c.GLOBAL_ADMIN, c.USER_ADMIN),
 )
-GROUPS_READ = Need(("GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", *_READ_DIR))
+GROUPS_READ = Need(
+    ("GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "User.Read.All", *_READ_DIR)
+)
 METHODS_READ = Need(
     ("UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"),
     (c.GLOBAL_ADMIN, c.GLOBAL_READER, c.AUTH_ADMIN, c.PRIVILEGED_AUTH_ADMIN),
@@ -47,7 +56,7 @@ PASSKEY_WRITE = Need(
     (c.GLOBAL_ADMIN, c.AUTH_ADMIN, c.PRIVILEGED_AUTH_ADMIN),
 )
 AUTH_METHODS_POLICY_READ = Need(
-    ("Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"),
+    ("Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod", "Policy.Read.AuthenticationMethod"),
     (c.GLOBAL_ADMIN, c.GLOBAL_READER, c.SECURITY_ADMIN, c.SECURITY_READER),
 )
 ROLES_READ = Need(
