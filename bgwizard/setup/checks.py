@@ -34,7 +34,7 @@ NEEDS: Final = (
     Need(
         "create the accounts",
         ((GLOBAL_ADMIN_ROLE_ID, "Global Administrator"), (USER_ADMIN, "User Administrator")),
-        "User.ReadWrite.All",
+        "User.Create",
     ),
     Need(
         "assign Global Administrator",
@@ -65,7 +65,7 @@ NEEDS: Final = (
 )
 """What the set-up needs from the signed-in administrator (DOMAIN.md's table)."""
 _IMPLIED: Final = {
-    "User.ReadWrite.All": ("Directory.ReadWrite.All",),
+    "User.Create": ("User.ReadWrite.All", "Directory.ReadWrite.All"),
     "Policy.Read.All": ("Policy.ReadWrite.ConditionalAccess",),
 }
 
