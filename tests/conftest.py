@@ -7,6 +7,9 @@ Faults injected on the shared emulator are cleared after every test.
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +17,14 @@ import pytest
 
 from bgwizard.emulator import Emulator
 from consented import consented
+
+
+# msal's interactive sign-in opens Python's ``webbrowser``: make it the stand-in that completes
+# the emulator's page over HTTP (set before anything asks ``webbrowser`` for a browser, which
+# reads $BROWSER once per process). Without BGW_BROWSER_USER it does nothing, like a closed one.
+os.environ["BROWSER"] = " ".join(
+    [shlex.quote(sys.executable), shlex.quote(str(Path(__file__).with_name("browser_stand_in.py"))), "%s", "&"]
+)
 
 
 @pytest.fixture(scope="session")

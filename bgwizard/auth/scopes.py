@@ -27,6 +27,8 @@ class Use:
     scopes: tuple[str, ...]
     why: str = ""
     """Why these and not the table's first least-privileged entry (empty when they are)."""
+    also: str = ""
+    """Another operation of the table whose notes name a scope used here."""
 
 
 _OTHER_USERS: Final = (
@@ -41,7 +43,7 @@ SIGN_IN: Final = (
 )
 _READ_ACCOUNTS: Final = (
     Use("user-get", ("User.Read.All",), _OTHER_USERS),
-    Use("user-signInActivity", ("AuditLog.Read.All", "User.Read.All"), _OTHER_USERS),
+    Use("user-signInActivity", ("AuditLog.Read.All",)),
     Use("user-transitiveMemberOf", ("User.Read.All",)),
     Use("roleAssignments-list", ("RoleManagement.Read.Directory",)),
     Use("roleEligibilitySchedules-list", ("RoleEligibilitySchedule.Read.Directory",)),
@@ -94,8 +96,9 @@ SET_UP: Final = (
     Use(
         "group-add-member",
         ("GroupMember.ReadWrite.All", "RoleManagement.ReadWrite.Directory"),
-        "the group is role-assignable, which the table says also needs "
-        "RoleManagement.ReadWrite.Directory",
+        "the group is role-assignable; the table (POST /groups) says changing the membership "
+        "of such a group also needs RoleManagement.ReadWrite.Directory",
+        also="group-create",
     ),
     *PASSKEYS,
 )
@@ -107,13 +110,13 @@ ROTATION: Final = (
 DRILL: Final = (
     *SIGN_IN,
     Use("user-get", ("User.Read.All",), _OTHER_USERS),
-    Use("user-signInActivity", ("AuditLog.Read.All", "User.Read.All"), _OTHER_USERS),
+    Use("user-signInActivity", ("AuditLog.Read.All",)),
     Use("signIns-list", ("AuditLog.Read.All",)),
     Use("directoryAudits-list", ("AuditLog.Read.All",)),
 )
 BREAK_GLASS_SELF: Final = (
     *AUDIT,
-    Use("user-signInActivity", ("AuditLog.Read.All", "User.Read")),
+    Use("user-signInActivity", ("AuditLog.Read.All",)),
 )
 """A break glass account's own verification and drill sign-ins: the drill checks it can do
 admin work by running the audit's reads as that account (read-only, like the audit)."""

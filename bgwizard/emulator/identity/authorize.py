@@ -245,6 +245,14 @@ class Authorize:
             return self._finish_error(auth, "invalid_scope", str(exc))
         if not gaps:
             return self._issue_code(auth)
+        if gaps == [".default"]:  # how Entra treats it for this app is not documented
+            return self._finish_error(
+                auth,
+                "invalid_grant",
+                "AADSTS65001: The user or administrator has not consented to use the "
+                "application; nothing is granted for .default to return, so ask for explicit "
+                "scopes.",
+            )
         admin = consent.can_consent_for_tenant(self.state, user_id)
         if consent.admin_only(gaps) and not admin:
             app = self.state.apps[auth.client_id]
