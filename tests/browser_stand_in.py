@@ -2,7 +2,7 @@
 
 ``tests/conftest.py`` sets ``BROWSER="<python> tests/browser_stand_in.py %s &"`` (Python's
 ``webbrowser`` runs it in the background with the ``/authorize`` URL). It completes the
-emulator's sign-in page over HTTP, as a person would (``bgwizard.demo.signin_page``), and posts
+emulator's sign-in page over HTTP, as a person would (``bgwizard.auth.signin_page``), and posts
 the page's reply to msal's loopback server, so the loopback redirect, PKCE, ``state`` and the
 token exchange all run for real.
 
@@ -21,7 +21,8 @@ from pathlib import Path
 
 import requests
 
-from bgwizard.demo.signin_page import PageAnswers, complete
+from bgwizard.auth.identity import PageAnswers
+from bgwizard.auth.signin_page import complete
 from bgwizard.errors import AuthError
 
 

@@ -14,16 +14,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from bgwizard.emulator import Emulator
 from consented import consented
 
+from bgwizard.emulator import Emulator
 
 # msal's interactive sign-in opens Python's ``webbrowser``: make it the stand-in that completes
 # the emulator's page over HTTP (set before anything asks ``webbrowser`` for a browser, which
 # reads $BROWSER once per process). Without BGW_BROWSER_USER it does nothing, like a closed one.
 os.environ["BROWSER"] = " ".join(
-    [shlex.quote(sys.executable), shlex.quote(str(Path(__file__).with_name("browser_stand_in.py"))), "%s", "&"]
+    [
+        shlex.quote(sys.executable),
+        shlex.quote(str(Path(__file__).with_name("browser_stand_in.py"))),
+        "%s",
+        "&",
+    ]
 )
 
 

@@ -6,7 +6,8 @@ code for everyone but the break glass exclusions; CA000/CA101 ask administrators
 Tests of set-up, audit, drills, passkeys... are not about that, so they use ``consented``:
 an administrator granted every journey's scopes for the whole tenant (``ALL_SCOPES``) and the
 tenant evaluates no Conditional Access at sign-in. Sign-in, consent and CA are tested on the
-tenant as shipped (``tests/emulator/test_emu_authorize.py``, ``tests/services/test_browser_signin.py``).
+tenant as shipped (``tests/emulator/test_emu_authorize.py``,
+``tests/services/test_browser_signin.py``).
 """
 
 from __future__ import annotations

@@ -26,10 +26,10 @@ from audit_support import (
     exclude_directly,
     write_tenant,
 )
+from consented import consented
 
 from bgwizard.emulator import Emulator
 from bgwizard.profile.store import TomlProfileStore
-from consented import consented
 
 SECRET_VAR = "BGW_TEST_AUDIT_SECRET"
 WEAK_APP = "0f0f0f0f-0000-4000-8000-00000000000f"
@@ -66,9 +66,9 @@ def _weak_app(tenant: dict[str, Any]) -> None:
 @pytest.fixture
 def tenant_dir(tmp_path: Path) -> Iterator[tuple[Emulator, Path]]:
     """An emulator on the j0eyv sample tenant with two break glass accounts, and a profile."""
-    with consented(Emulator(
-        tenant_file=write_tenant(tmp_path, bg_tenant(_weak_app)), state_dir=tmp_path / "e"
-    )) as emu:
+    with consented(
+        Emulator(tenant_file=write_tenant(tmp_path, bg_tenant(_weak_app)), state_dir=tmp_path / "e")
+    ) as emu:
         profile = tmp_path / "profile.toml"
         TomlProfileStore(profile).save(drilled(audit_profile(emu), tmp_path))
         yield emu, profile

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from consented import ALL_SCOPES, consented
 from textual.app import App
 from textual.widgets import Button, Input
 
@@ -31,7 +32,6 @@ from bgwizard.profile.store import TomlProfileStore
 from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
 from bgwizard.sheets.model import blocks
 from bgwizard.sheets.service import SheetService
-from consented import ALL_SCOPES, consented
 
 FAKE_LP = """#!/bin/sh
 wc -c | tr -d ' ' > "$FAKE_LP_DIR/length"

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import msal
     import requests
 
-    from bgwizard.demo.signin_page import PageAnswers
+    from bgwizard.auth.identity import PageAnswers
 
 _TIMEOUT_SENTENCE: Final = (
     "The browser sign-in was not finished (the browser was closed, the reply did not match "
@@ -115,7 +115,7 @@ def in_app(
         scopes: the delegated scopes to ask for.
         login_hint: the account expected, if any.
         answers: username, password and the consent choice.
-        complete: walks the pages and returns the reply (``bgwizard.demo.signin_page.complete``).
+        complete: walks the pages and returns the reply (``bgwizard.auth.signin_page.complete``).
 
     Returns:
         msal's result dictionary.

@@ -133,6 +133,19 @@ JOURNEYS: Final[Mapping[str, tuple[Use, ...]]] = {
 }
 """Journey name → the Graph operations it calls."""
 
+SCREEN_JOURNEYS: Final[Mapping[str, str]] = {
+    "setup": "set-up",
+    "drill": "drill",
+    "audit": "audit",
+    "rotate": "rotation",
+    "passkey": "passkeys",
+    "use": "sign-in",
+    "monitoring": "sign-in",
+    "runbook": "sign-in",
+}
+"""The app's journey ids (home menu) → the scope journeys above (monitoring uses Azure Resource
+Manager and the runbook nothing of Graph, so they keep the sign-in's)."""
+
 WRITE_MARKERS: Final = ("ReadWrite", "Create", "Update")
 """Parts of a permission name that mean it can change the tenant."""
 
@@ -150,6 +163,21 @@ def scopes_for(journey: str) -> tuple[str, ...]:
         KeyError: no such journey.
     """
     return tuple(sorted({s for use in JOURNEYS[journey] for s in use.scopes}))
+
+
+def for_screen(journey_id: str, *more: str) -> tuple[str, ...]:
+    """The scopes the app asks for when its journey ``journey_id`` opens (plus ``more``
+    scope journeys, e.g. ``ca-change`` when the audit's fix opens the CA step).
+
+    Args:
+        journey_id: a key of ``SCREEN_JOURNEYS`` (an unknown one gets the sign-in's scopes).
+        *more: further keys of ``JOURNEYS``.
+
+    Returns:
+        The scopes, sorted.
+    """
+    names = (SCREEN_JOURNEYS.get(journey_id, "sign-in"), *more)
+    return tuple(sorted({s for name in names for s in scopes_for(name)}))
 
 
 def is_write(scope: str) -> bool:

@@ -42,7 +42,7 @@ from bgwizard.profile.model import Profile
 if TYPE_CHECKING:
     import msal
 
-    from bgwizard.demo.signin_page import PageAnswers
+    from bgwizard.auth.identity import PageAnswers
 
 _SILENT_FAILED: Final = "Your sign-in has expired; sign in again."
 
@@ -87,6 +87,11 @@ class MsalAuthenticator:
     def scopes(self) -> tuple[str, ...]:
         """The delegated scopes sign-ins and Graph tokens ask for now."""
         return self._scopes
+
+    def browser_available(self) -> bool:
+        """Whether the system browser can be used: not in the demo (no browser trusts the
+        emulator's throw-away CA), not over SSH without a display."""
+        return not self._profile.demo and browser.browser_available()
 
     def use_scopes(self, scopes: tuple[str, ...]) -> None:
         """Ask for ``scopes`` from now on (a journey starting: incremental consent).
@@ -153,7 +158,7 @@ class MsalAuthenticator:
             AuthError: refused (its reason in one sentence).
             NetworkDown: the sign-in service could not be reached.
         """
-        from bgwizard.demo.signin_page import complete
+        from bgwizard.auth.signin_page import complete
 
         app = await asyncio.to_thread(self._application)
         scopes = list(self._scopes)

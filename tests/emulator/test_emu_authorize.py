@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from bgwizard.demo.signin_page import PageAnswers, complete
+from bgwizard.auth.identity import PageAnswers
+from bgwizard.auth.signin_page import complete
 from bgwizard.emulator import Emulator
 from bgwizard.emulator.identity.jwt import decode
 from bgwizard.errors import AuthError
@@ -129,7 +130,9 @@ def test_mfa_required_without_a_registered_second_factor(shipped: Emulator) -> N
 
 
 def test_default_returns_only_what_was_granted(shipped: Emulator) -> None:
-    fields, _ = _sign_in(shipped, "https://graph.microsoft.com/.default", PageAnswers(ADMIN, ADMIN_PASSWORD))
+    fields, _ = _sign_in(
+        shipped, "https://graph.microsoft.com/.default", PageAnswers(ADMIN, ADMIN_PASSWORD)
+    )
     assert "AADSTS65001" in fields["error_description"]  # nothing granted yet
     shipped.grant_consent(GRAPH_CLI, ["User.Read", "Domain.Read.All"])
     fields, verifier = _sign_in(
@@ -147,7 +150,9 @@ def test_redirect_uri_rules(shipped: Emulator) -> None:
         url = _authorize_url(shipped, "User.Read", challenge, redirect_uri=bad)
         page = session.get(url)
         assert page.status_code == 400 and "AADSTS50011" in page.text
-    ok = session.get(_authorize_url(shipped, "User.Read", challenge, redirect_uri="http://localhost:1/"))
+    ok = session.get(
+        _authorize_url(shipped, "User.Read", challenge, redirect_uri="http://localhost:1/")
+    )
     assert ok.status_code == 200 and 'name="step" value="login"' in ok.text
 
 
@@ -158,7 +163,9 @@ def test_pkce_is_required_and_errors_go_back_with_the_state(shipped: Emulator) -
     location = urlsplit(answer.headers["Location"])
     query = parse_qs(location.query)
     assert location.port == 53123 and query["state"] == ["st-1"]
-    assert query["error"] == ["invalid_request"] and "code_challenge" in query["error_description"][0]
+    assert (
+        query["error"] == ["invalid_request"] and "code_challenge" in query["error_description"][0]
+    )
 
 
 def test_wrong_password_stays_on_the_page_and_is_logged(shipped: Emulator) -> None:
@@ -221,7 +228,12 @@ def test_tenant_file_grants_load(tmp_path: Path) -> None:
     admin_id = next(u["id"] for u in tenant["users"] if u["userPrincipalName"] == ADMIN)
     tenant["oauth2PermissionGrants"] = [
         {"clientId": GRAPH_CLI, "consentType": "AllPrincipals", "scope": "User.Read"},
-        {"clientId": GRAPH_CLI, "consentType": "Principal", "principalId": admin_id, "scope": "AuditLog.Read.All"},
+        {
+            "clientId": GRAPH_CLI,
+            "consentType": "Principal",
+            "principalId": admin_id,
+            "scope": "AuditLog.Read.All",
+        },
     ]
     path = tmp_path / "t.json"
     path.write_text(json.dumps(tenant))

@@ -6,10 +6,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from consented import consented
+
 from bgwizard.emulator import Emulator, Fault
 from bgwizard.emulator.tenant.file import bundled_sample
 from emulator.support import ADMIN, GraphClient, session_for, upn
-from consented import consented
 
 GraphAs = Callable[..., GraphClient]
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 import requests
+from consented import consented
 
 from bgwizard.emulator import Emulator, Fault
 from emulator.support import GraphClient, session_for
-from consented import consented
 
 GraphAs = Callable[..., GraphClient]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import msal
 import pytest
+from consented import consented
 
 from bgwizard.emulator import Emulator
 from bgwizard.emulator.identity.jwt import b64url_decode, decode
@@ -24,7 +25,6 @@ from emulator.support import (
     session_for,
     upn,
 )
-from consented import consented
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 

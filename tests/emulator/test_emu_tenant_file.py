@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 
 from bgwizard.emulator import Emulator
 from bgwizard.emulator.errors import TenantFileError
 from bgwizard.emulator.tenant.csdl import load_schema
 from bgwizard.emulator.tenant.file import bundled_sample, load_tenant
 from bgwizard.emulator.tenant.import_fixtures import read_export_json, rebuild
-from consented import consented
 
 ROOT = Path(__file__).parent.parent
 J0EYV = ROOT / "fixtures" / "ca-policies" / "j0eyv-ConditionalAccessBaseline"

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from consented import ALL_SCOPES, consented
 from service_support import ADMIN, FAST, NOBODY, device_sign_in, profile_for, signed_in
 
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
-from consented import ALL_SCOPES, consented
 
 
 @pytest.fixture(scope="module")

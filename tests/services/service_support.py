@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from consented import ALL_SCOPES
+
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.profile.model import Profile
-from consented import ALL_SCOPES
 
 SAMPLE: dict[str, Any] = json.loads(
     (Path(__file__).parents[2] / "bgwizard" / "data" / "sample_tenant.json").read_text()

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from consented import ALL_SCOPES
 from service_support import ADMIN, FAST, device_sign_in, profile_for
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
@@ -20,7 +21,6 @@ from bgwizard.setup.names import suggest_names
 from bgwizard.setup.service import SetupService
 from bgwizard.setup.verify import SignInVerifier, VerifiedSignIn
 from bgwizard.sheets.password import generate_password
-from consented import ALL_SCOPES
 
 INITIAL = "contosologistics.onmicrosoft.com"
 

@@ -24,6 +24,7 @@ from audit_support import (
     bg_tenant,
     write_tenant,
 )
+from consented import consented
 
 from bgwizard.audit.model import AccountSnapshot, AuditReport, AuditSnapshot, Unread
 from bgwizard.audit.service import AuditService
@@ -32,7 +33,6 @@ from bgwizard.emulator import Emulator, Fault
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
-from consented import consented
 
 RETRIES = 2
 FAST = RetryPolicy(max_retries=RETRIES, delay=0)

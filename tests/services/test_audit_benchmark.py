@@ -29,13 +29,13 @@ from audit_support import (
     bg_tenant,
     write_tenant,
 )
+from consented import consented
 
 from bgwizard.audit.service import AuditService
 from bgwizard.auth.app_only import AppOnlyAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
-from consented import consented
 
 T = TypeVar("T")
 

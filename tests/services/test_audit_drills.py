@@ -14,6 +14,7 @@ from audit_support import (
     exclude_directly,
     write_tenant,
 )
+from consented import consented
 from service_support import FAST
 
 from bgwizard.audit.model import AuditReport, Finding
@@ -23,7 +24,6 @@ from bgwizard.drill.service import drill_source_for
 from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
-from consented import consented
 
 
 async def _audit(emu: Emulator, profile: Profile) -> AuditReport:

@@ -21,6 +21,7 @@ from audit_support import (
     user,
     write_tenant,
 )
+from consented import consented
 
 from bgwizard.audit.model import AuditReport, Finding
 from bgwizard.audit.service import AuditService
@@ -30,7 +31,6 @@ from bgwizard.emulator import Emulator, Fault
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
-from consented import consented
 
 FAST = RetryPolicy(max_retries=1, delay=0)
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
@@ -42,7 +42,9 @@ def start(tmp_path: Path) -> Iterator[Any]:
     running: list[Emulator] = []
 
     def run(tenant: dict[str, Any]) -> Emulator:
-        emu = consented(Emulator(tenant_file=write_tenant(tmp_path, tenant), state_dir=tmp_path / "emu"))
+        emu = consented(
+            Emulator(tenant_file=write_tenant(tmp_path, tenant), state_dir=tmp_path / "emu")
+        )
         emu.start()
         running.append(emu)
         return emu

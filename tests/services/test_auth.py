@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from consented import ALL_SCOPES, consented
 from service_support import (
     ADMIN,
     AUDIT_APP,
@@ -25,7 +26,6 @@ from bgwizard.auth.msal_errors import auth_error
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.errors import AuthError, NetworkDown, SignInCancelled
-from consented import ALL_SCOPES, consented
 
 
 async def test_device_code_sign_in_approved_while_msal_polls(emu: Emulator) -> None:
@@ -158,7 +158,9 @@ async def test_separate_sign_in_leaves_the_admin_signed_in(emu: Emulator) -> Non
 async def test_unreachable_authority_is_network_down(tmp_path: Path) -> None:
     with consented(Emulator(state_dir=tmp_path)) as stopped:
         profile = profile_for(stopped)
-    auth = MsalAuthenticator(profile, scopes=ALL_SCOPES)  # the CA file is still there; nobody listens
+    auth = MsalAuthenticator(
+        profile, scopes=ALL_SCOPES
+    )  # the CA file is still there; nobody listens
     with pytest.raises(NetworkDown, match=r"Could not reach the sign-in service at 127\.0\.0\.1"):
         await auth.start_device_code()
 

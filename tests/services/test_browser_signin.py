@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from service_support import ADMIN, device_sign_in, profile_for
 
+from bgwizard.auth.identity import PageAnswers
 from bgwizard.auth.scopes import JOURNEYS, is_write, scopes_for
 from bgwizard.auth.service import MsalAuthenticator
-from bgwizard.demo.signin_page import PageAnswers
 from bgwizard.emulator import Emulator
 from bgwizard.errors import AuthError
-from service_support import ADMIN, device_sign_in, profile_for
 
 GRAPH_CLI = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
@@ -117,7 +117,9 @@ async def test_device_code_refused_by_the_tenant_says_so_and_offers_the_browser(
     prompt = await auth.start_device_code()
     refused = shipped.devices.approve(prompt.user_code, ADMIN.upn, ADMIN.password)
     assert refused is not None and "AADSTS53003" in refused  # the page says so too
-    with pytest.raises(AuthError, match="^Conditional Access blocked this device code sign-in.*browser instead\\.$"):
+    with pytest.raises(
+        AuthError, match=r"^Conditional Access blocked this device code sign-in.*browser instead\.$"
+    ):
         await auth.finish_device_code(prompt)
     assert auth.identity is None
 

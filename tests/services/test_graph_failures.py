@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from consented import ALL_SCOPES, consented
 from service_support import AUDIT_APP, AUDIT_PEM, FAST, NOBODY, profile_for, sign_in
 
 from bgwizard.auth.app_only import AppOnlyAuthenticator
@@ -28,7 +29,6 @@ from bgwizard.errors import (
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.secret import Secret
-from consented import ALL_SCOPES, consented
 
 
 async def test_429_is_retried_until_it_succeeds(graph: GraphDirectory, emu: Emulator) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import ALL_SCOPES, consented
 from service_support import (
     ADMIN,
     FAST,
@@ -23,7 +24,6 @@ from bgwizard.emulator import Emulator
 from bgwizard.errors import NotFound
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.graph.model import PASSWORD_METHOD_ID
-from consented import ALL_SCOPES, consented
 
 INITIAL = next(d["id"] for d in SAMPLE["tenant"]["domains"] if d.get("isInitial"))
 

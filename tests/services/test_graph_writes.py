@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from consented import ALL_SCOPES, consented
 from service_support import ADMIN, FAST, NOBODY, SAMPLE, device_sign_in, profile_for
 from service_support import tenant_with_policies as make_tenant
 
@@ -18,7 +19,6 @@ from bgwizard.errors import NetworkDown, PermissionMissing
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.secret import Secret
-from consented import ALL_SCOPES, consented
 
 INITIAL = next(d["id"] for d in SAMPLE["tenant"]["domains"] if d.get("isInitial"))
 BG_UPN = f"bg-test-01@{INITIAL}"

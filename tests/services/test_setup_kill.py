@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from consented import ALL_SCOPES
 from service_support import ADMIN, FAST, SAMPLE, device_sign_in, profile_for
 from setup_support import UNDISTURBED, Rig, changes, end_state
 
@@ -24,7 +25,6 @@ from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.store import TomlProfileStore
 from bgwizard.setup.service import SetupService
-from consented import ALL_SCOPES
 
 CHILD = textwrap.dedent(
     """
@@ -32,6 +32,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     from bgwizard.sheets.password import generate_password
     from bgwizard.setup.names import suggest_names
+    from bgwizard.auth.scopes import scopes_for
     from bgwizard.auth.service import MsalAuthenticator
     from bgwizard.graph.directory import GraphDirectory
     from bgwizard.graph.client import RetryPolicy
@@ -41,7 +42,7 @@ CHILD = textwrap.dedent(
     async def main(path):
         store = TomlProfileStore(Path(path))
         profile = store.load()
-        auth = MsalAuthenticator(profile, scopes=ALL_SCOPES)
+        auth = MsalAuthenticator(profile, scopes=scopes_for("set-up"))
         prompt = await auth.start_device_code()
         print("CODE", prompt.user_code, flush=True)
         identity = await auth.finish_device_code(prompt)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from consented import consented
 from service_support import NOBODY, SAMPLE, sign_in
 from setup_support import (
     INITIAL,
@@ -30,7 +31,6 @@ from bgwizard.emulator import Emulator
 from bgwizard.errors import AuthError, CaStepError, SetupError
 from bgwizard.profile.model import BreakGlassAccount
 from bgwizard.setup.ca_plan import BACKUP_FORMAT
-from consented import consented
 
 PRIYA = next(u for u in SAMPLE["users"] if u["userPrincipalName"].startswith("priya."))
 

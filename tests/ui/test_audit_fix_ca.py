@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 from services.audit_support import audit_profile, bg_tenant, write_tenant
 from textual.pilot import Pilot
 
@@ -15,7 +16,6 @@ from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.screens.audit import AuditScreen
 from ui.setup_pilot import Stack, build, continue_shown, on, press, until
-from consented import consented
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 from fakes_setup import FakeKeys
 from soft_authenticator import SoftKey
 from textual.widgets import Button, Input, Select, Static
@@ -32,7 +33,6 @@ from bgwizard.secret import Secret
 from bgwizard.tui.app import BgWizardApp
 from ui.drill_pilot import fill_before, item_status
 from ui.test_drill_screen import PASSPHRASE, _app, _profile, _until
-from consented import consented
 
 PIN = "48151623"
 

@@ -36,10 +36,10 @@ from bgwizard.tui.app import BgWizardApp
 from ui.drill_pilot import fill_before, item_status
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
+from consented import consented
 from drill_support import BG_PASSWORD, set_up_break_glass
 from ledger_support import ssh_keygen_verify
 from service_support import ADMIN, FAST, profile_for, sign_in
-from consented import consented
 
 PASSPHRASE = "training passphrase 1"
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from consented import consented
 from fakes_setup import FakeKeys
 from soft_authenticator import SoftKey
 from textual.widgets import Input, Static
@@ -21,7 +22,6 @@ from bgwizard.profile.model import BreakGlassAccount, Profile
 from bgwizard.screens.passkeys import PasskeyScreen
 from bgwizard.secret import Secret
 from ui.setup_pilot import ADMIN_PASSWORD, SIZE, Stack, build, fake_printer, press, until
-from consented import consented
 
 TARGET = "tom.becker@contosologistics.com"
 TARGET_ID = "00000005-1c4b-4e8a-9d2f-7a3e5b6c8d05"

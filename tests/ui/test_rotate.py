@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from consented import ALL_SCOPES, consented
 from textual.widgets import Select, Static
 
 from bgwizard.auth.service import MsalAuthenticator
@@ -28,7 +29,6 @@ from ui.setup_pilot import (
     press,
     until,
 )
-from consented import ALL_SCOPES, consented
 
 UPN = "svc-iam-recovery01@contosologistics.onmicrosoft.com"
 OLD = "Old-Paper-Pass-2026-Kx7mRq4t"

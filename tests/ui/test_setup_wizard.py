@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -30,7 +31,6 @@ from ui.setup_pilot import (
     tenant_state,
     until,
 )
-from consented import consented
 
 
 @pytest.fixture

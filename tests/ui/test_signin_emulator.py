@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 from fakes import SIZE, FakeProfileStore, settle
 from textual.widgets import Static
 
@@ -27,7 +28,6 @@ from bgwizard.screens.signin import SignInScreen
 from bgwizard.screens.widgets.qr import QrCode
 from bgwizard.screens.widgets.status import StatusPanel
 from bgwizard.tui.app import BgWizardApp
-from consented import consented
 
 SAMPLE = json.loads((Path(__file__).parents[2] / "bgwizard/data/sample_tenant.json").read_text())
 

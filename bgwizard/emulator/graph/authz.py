@@ -56,7 +56,11 @@ PASSKEY_WRITE = Need(
     (c.GLOBAL_ADMIN, c.AUTH_ADMIN, c.PRIVILEGED_AUTH_ADMIN),
 )
 AUTH_METHODS_POLICY_READ = Need(
-    ("Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod", "Policy.Read.AuthenticationMethod"),
+    (
+        "Policy.Read.All",
+        "Policy.ReadWrite.AuthenticationMethod",
+        "Policy.Read.AuthenticationMethod",
+    ),
     (c.GLOBAL_ADMIN, c.GLOBAL_READER, c.SECURITY_ADMIN, c.SECURITY_READER),
 )
 ROLES_READ = Need(

@@ -48,7 +48,8 @@ _LOOPBACK: Final = ("localhost", "127.0.0.1")
 _PAGE: Final = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} — bgwizard emulator</title>
 <style>body{{font-family:sans-serif;max-width:34em;margin:3em auto}}
-label{{display:block;margin:.8em 0}}input[type=text],input[type=password]{{font-size:1.1em;width:100%}}
+label{{display:block;margin:.8em 0}}
+input[type=text],input[type=password]{{font-size:1.1em;width:100%}}
 .msg{{padding:.6em;border:1px solid #888}}</style></head>
 <body><h1>{tenant}</h1><p>Emulated Microsoft Entra ID sign-in (loopback only).</p>
 <h2>{title}</h2>{body}</body></html>
@@ -377,7 +378,9 @@ class Authorize:
             issued = self.state.auth_codes.get(form.get("code", ""))
             if issued is None:
                 return oauth_error(
-                    "invalid_grant", "AADSTS70000: The provided authorization code is invalid.", 70000
+                    "invalid_grant",
+                    "AADSTS70000: The provided authorization code is invalid.",
+                    70000,
                 )
             if issued.redeemed:
                 return oauth_error(
@@ -410,7 +413,7 @@ class Authorize:
 
     def find(self, ctx: str) -> AuthRequest | None:
         """A pending interactive sign-in by its context id (for security key sign-in)."""
-        auth = self.state.auth_requests.get(ctx)
+        auth: AuthRequest | None = self.state.auth_requests.get(ctx)
         if auth is None or auth.expires < utcnow() or auth.status not in ("pending",):
             return None
         return auth

@@ -103,9 +103,7 @@ def evaluate(
     return mfa_gap or Verdict()
 
 
-def needs_second_factor(
-    state: TenantState, user: JsonDict, app_id: str, flow: str
-) -> bool:
+def needs_second_factor(state: TenantState, user: JsonDict, app_id: str, flow: str) -> bool:
     """Whether a password-only sign-in would be refused for MFA, and the user has a second
     factor registered that the sign-in page can ask for (the emulated Authenticator push)."""
     verdict = evaluate(state, user, app_id, flow, ("pwd",))
@@ -150,9 +148,9 @@ def _conditions_match(state: TenantState, cond: dict[str, Any], flow: str) -> bo
     locations = cond.get("locations") or {}
     if locations:
         here_ids = set(settings.sign_in_locations)
-        include = set(locations.get("includeLocations") or [])
-        exclude = set(locations.get("excludeLocations") or [])
-        if not ("All" in include or here_ids & include) or here_ids & exclude:
+        wanted = {str(x) for x in locations.get("includeLocations") or []}
+        unwanted = {str(x) for x in locations.get("excludeLocations") or []}
+        if not ("All" in wanted or here_ids & wanted) or here_ids & unwanted:
             return False
     device_filter = (cond.get("devices") or {}).get("deviceFilter") or {}
     return device_filter.get("mode") != "include"

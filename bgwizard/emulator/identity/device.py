@@ -107,8 +107,10 @@ class DeviceApprovals:
     ) -> str | None:
         """Second factor, consent and Conditional Access once ``user`` proved who they are."""
         state = self.state
-        if "mfa" not in amr and second_factor and ca_signin.needs_second_factor(
-            state, user, flow.client_id, ca_signin.DEVICE_CODE
+        if (
+            "mfa" not in amr
+            and second_factor
+            and ca_signin.needs_second_factor(state, user, flow.client_id, ca_signin.DEVICE_CODE)
         ):
             amr = ("pwd", "mfa")
         verdict = ca_signin.evaluate(state, user, flow.client_id, ca_signin.DEVICE_CODE, amr)

@@ -71,7 +71,9 @@ class DeviceKeys:
         self.devices = devices
         self.state = devices.state
         self._find = find or devices._find
-        self._finish = finish or (lambda flow, user, amr: devices.after_authentication(flow, user, amr))
+        self._finish = finish or (
+            lambda flow, user, amr: devices.after_authentication(flow, user, amr)
+        )
         self._prefix = prefix
         self._pending: dict[str, _Pending] = {}
 

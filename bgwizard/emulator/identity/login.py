@@ -182,7 +182,10 @@ class Login:
         verdict = ca_signin.evaluate(self.state, user, app.app_id, flow, amr)
         if not verdict.allowed:
             record_sign_in(
-                self.state, upn=str(user["userPrincipalName"]), user=user, app=app,
+                self.state,
+                upn=str(user["userPrincipalName"]),
+                user=user,
+                app=app,
                 error_code=verdict.code,
             )
             return oauth_error(verdict.error(), verdict.description(), verdict.code)

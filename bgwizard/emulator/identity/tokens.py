@@ -7,7 +7,6 @@ import secrets
 import time
 from typing import Any
 
-from bgwizard.emulator.errors import ScopeError
 from bgwizard.emulator.identity import consent
 from bgwizard.emulator.identity.jwt import b64url, encode_unsigned
 from bgwizard.emulator.tenant.catalog import ARM_AUDIENCE, GRAPH_AUDIENCE

@@ -50,7 +50,7 @@ class Settings:
     """How long a ``fido2Methods/creationOptions`` challenge stays valid (Entra: 5 minutes)."""
     ca_at_sign_in: bool = True
     """Evaluate Conditional Access when tokens are issued (as Entra does). Tests of other
-    features may turn it off (``conditionalAccessAtSignIn: false``); the sample tenant never does."""
+    features may turn it off (``conditionalAccessAtSignIn: false``); the sample never does."""
     sign_in_platform: str = "linux"
     """The device platform every sign-in reports (CA ``platforms`` condition)."""
     sign_in_locations: list[str] = field(default_factory=list)

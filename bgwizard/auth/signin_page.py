@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from bgwizard.auth.identity import PageAnswers
 from bgwizard.errors import AuthError
 
 if TYPE_CHECKING:
@@ -22,20 +23,6 @@ if TYPE_CHECKING:
 _HIDDEN: Final = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 _ACTION: Final = re.compile(r'<form method="post" action="([^"]+)" id="reply">')
 _MESSAGE: Final = re.compile(r'<p class="msg">(.*?)</p>', re.S)
-
-
-@dataclass(frozen=True)
-class PageAnswers:
-    """What the person enters and chooses on the pages."""
-
-    username: str
-    password: str
-    consent: str = "accept"
-    """``accept`` or ``decline`` on the consent page."""
-    for_tenant: bool = False
-    """Tick "Consent on behalf of your organization" (shown to administrators only)."""
-    second_factor: bool = True
-    """Approve the emulated Authenticator push when the page asks."""
 
 
 @dataclass(frozen=True)
