@@ -72,6 +72,7 @@ check: checkall # help: the README's test command
 bench: setup # help: print start-up, memory, emulator and PDF speed numbers
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/signin.py
 
 lock: # help: re-lock requirements/lock.txt from pyproject.toml (needs uv in .venv)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/lock.txt -q
