@@ -205,6 +205,9 @@ class SignInScreen(Screen[SignedInIdentity | None]):
     def action_sign_in_browser(self) -> None:
         """Sign in through the browser; in the demo, through the emulator's page in the app."""
         if self._approver is None:
+            if not self._auth.browser_available():
+                self.notify("No web browser can open here; use the device code.", title="Sign-in")
+                return
             self._browser()
             return
         from bgwizard.screens.signin_inapp import InAppSignInDialog
