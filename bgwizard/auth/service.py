@@ -48,7 +48,7 @@ _SILENT_FAILED: Final = "Your sign-in has expired; sign in again."
 
 
 class MsalAuthenticator:
-    """Device code sign-in for a person, through an msal public client.
+    """A person's sign-in (browser with PKCE, or device code) through an msal public client.
 
     Implements ``bgwizard.ports.Authenticator``.
     """
