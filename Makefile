@@ -73,6 +73,7 @@ bench: setup # help: print start-up, memory, emulator and PDF speed numbers
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/printing.py
+	$(BIN)/python bench/signin.py
 
 lock: # help: re-lock requirements/lock.txt from pyproject.toml (needs uv in .venv)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/lock.txt -q

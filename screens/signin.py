@@ -1,4 +1,6 @@
-"""Admin sign-in with the device code flow: code, URL, QR code, countdown, cancel, retry."""
+"""Admin sign-in: the browser (authorization code with PKCE) where one can open, the device
+code flow beside it (code, URL, QR code, countdown, cancel, retry), and in the demo the
+emulator's sign-in page completed in the app."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.auth.identity import DeviceCodePrompt, PageAnswers, SignedInIdentity
 from bgwizard.demo.info import DemoInfo
 from bgwizard.errors import BgWizardError, SignInCancelled
 from bgwizard.ports import Authenticator, DemoApprover, KeyFinder
@@ -44,6 +46,13 @@ class SignInScreen(Screen[SignedInIdentity | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="cancel_sign_in", tooltip="Stop this sign-in."),
         Binding("f6", "retry", "Try again", id="retry_sign_in", tooltip="Start a new code."),
+        Binding(
+            "f2",
+            "sign_in_browser",
+            "Browser",
+            id="sign_in_browser",
+            tooltip="Sign in through the web browser (or, in the demo, the emulator's page).",
+        ),
         Binding(
             "f3",
             "approve_in_emulator",
@@ -110,7 +119,10 @@ class SignInScreen(Screen[SignedInIdentity | None]):
             yield Static("", id="status")
             with Horizontal(id="signin-buttons"):
                 if self._approver is not None:
+                    yield Button("Sign in here (browser flow)", id="in-app", variant="primary")
                     yield Button("Approve in the emulator", id="approve", variant="primary")
+                elif self._auth.browser_available():
+                    yield Button("Sign in with the browser", id="browser", variant="primary")
                 yield Button("Try again", id="retry", variant="primary")
                 yield Button("Cancel", id="cancel", variant="default")
         yield Footer()
@@ -121,11 +133,13 @@ class SignInScreen(Screen[SignedInIdentity | None]):
         return f"Demo: sign in as {self._demo.admin_hint}; {self._demo.password_hint}."
 
     def on_mount(self) -> None:
-        """Ask for a code and start the countdown."""
+        """Open the browser where one can open; ask for a code beside it; start the countdown."""
         self.sub_title = "Sign in"
         self.set_interval(1, self._tick)
         self._apply_phase(self.phase)
         self._start()
+        if self._approver is None and self._auth.browser_available():
+            self._browser()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer Retry only after a failure, and Approve only in demo mode while waiting."""
@@ -171,6 +185,43 @@ class SignInScreen(Screen[SignedInIdentity | None]):
         self.app.post_message(messages.SignedIn(identity))
         self.app.notify(f"Signed in as {identity.upn}.", title="Sign-in")
         self._leave(identity)
+
+    @work(exclusive=True, group="sign-in-browser")
+    async def _browser(self, answers: PageAnswers | None = None) -> None:
+        try:
+            if answers is None:
+                identity = await self._auth.sign_in_browser()
+            else:
+                identity = await self._auth.sign_in_in_app(answers)
+        except BgWizardError as error:
+            self.post_message(self.Failed(str(error)))
+            return
+        if self.prompt is not None:
+            self._auth.cancel(self.prompt)
+        self.app.post_message(messages.SignedIn(identity))
+        self.app.notify(f"Signed in as {identity.upn}.", title="Sign-in")
+        self._leave(identity)
+
+    def action_sign_in_browser(self) -> None:
+        """Sign in through the browser; in the demo, through the emulator's page in the app."""
+        if self._approver is None:
+            if not self._auth.browser_available():
+                self.notify("No web browser can open here; use the device code.", title="Sign-in")
+                return
+            self._browser()
+            return
+        from bgwizard.screens.signin_inapp import InAppSignInDialog
+
+        hint = self._demo.admin_hint if self._demo else ""
+        note = (
+            "A web browser would not trust the emulator's throw-away CA unless you import its "
+            "emulator-ca.pem (in the emulator's state folder); this page is the same one."
+        )
+        self.app.push_screen(InAppSignInDialog(username=hint, ca_note=note), self._in_app_answers)
+
+    def _in_app_answers(self, answers: PageAnswers | None) -> None:
+        if answers is not None:
+            self._browser(answers)
 
     def _leave(self, result: SignedInIdentity | None) -> None:
         # A sign-in can finish (in a real browser) while the approval dialog is still open.
@@ -251,3 +302,8 @@ class SignInScreen(Screen[SignedInIdentity | None]):
     @on(Button.Pressed, "#approve")
     def _approve_pressed(self) -> None:
         self.action_approve_in_emulator()
+
+    @on(Button.Pressed, "#browser")
+    @on(Button.Pressed, "#in-app")
+    def _browser_pressed(self) -> None:
+        self.action_sign_in_browser()

@@ -7,26 +7,42 @@ Faults injected on the shared emulator are cleared after every test.
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from consented import consented
 from cups_server import stop_printers
 
 from bgwizard.emulator import Emulator
+
+# msal's interactive sign-in opens Python's ``webbrowser``: make it the stand-in that completes
+# the emulator's page over HTTP (set before anything asks ``webbrowser`` for a browser, which
+# reads $BROWSER once per process). Without BGW_BROWSER_USER it does nothing, like a closed one.
+os.environ["BROWSER"] = " ".join(
+    [
+        shlex.quote(sys.executable),
+        shlex.quote(str(Path(__file__).with_name("browser_stand_in.py"))),
+        "%s",
+        "&",
+    ]
+)
 
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """The shared emulator on the bundled sample tenant (read-only use, please)."""
-    with Emulator(state_dir=tmp_path_factory.mktemp("emulator")) as emu:
+    with consented(Emulator(state_dir=tmp_path_factory.mktemp("emulator"))) as emu:
         yield emu
 
 
 @pytest.fixture
 def fresh_emulator(tmp_path: Path) -> Iterator[Emulator]:
     """A private emulator on the bundled sample tenant, for tests that change state."""
-    with Emulator(state_dir=tmp_path / "emulator") as emu:
+    with consented(Emulator(state_dir=tmp_path / "emulator")) as emu:
         yield emu
 
 

@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 from bgwizard.auth.identity import (
     GLOBAL_ADMIN_ROLE_ID,
     DeviceCodePrompt,
+    PageAnswers,
     SignedInIdentity,
     TenantInfo,
 )
@@ -74,6 +75,12 @@ class FakeAuthenticator:
         """Raised by the next ``start_device_code`` (then cleared)."""
         self.prompts: list[DeviceCodePrompt] = []
         self.cancelled: list[DeviceCodePrompt] = []
+        self.browser = False
+        """What ``browser_available`` answers (the device code screen by default)."""
+        self.in_app: list[PageAnswers] = []
+        """What the demo's in-app sign-in was given."""
+        self.scopes: list[tuple[str, ...]] = []
+        """Every ``use_scopes`` call, in order."""
 
     async def start_device_code(self, login_hint: str | None = None) -> DeviceCodePrompt:
         if self.start_error is not None:
@@ -102,6 +109,31 @@ class FakeAuthenticator:
     def cancel(self, prompt: DeviceCodePrompt) -> None:
         self.cancelled.append(prompt)
         self._decide(SignInCancelled("The sign-in was cancelled."))
+
+    def browser_available(self) -> bool:
+        return self.browser
+
+    async def sign_in_browser(self, login_hint: str | None = None) -> SignedInIdentity:
+        return await self._interactive()
+
+    async def sign_in_in_app(
+        self, answers: PageAnswers, login_hint: str | None = None
+    ) -> SignedInIdentity:
+        self.in_app.append(answers)
+        return await self._interactive()
+
+    async def _interactive(self) -> SignedInIdentity:
+        await self._decided.wait()
+        self._decided.clear()
+        outcome, self._outcome = self._outcome, None
+        if isinstance(outcome, BgWizardError):
+            raise outcome
+        assert outcome is not None
+        self._identity = outcome
+        return outcome
+
+    def use_scopes(self, scopes: tuple[str, ...]) -> None:
+        self.scopes.append(tuple(scopes))
 
     @property
     def identity(self) -> SignedInIdentity | None:

@@ -26,6 +26,7 @@ from audit_support import (
     exclude_directly,
     write_tenant,
 )
+from consented import consented
 
 from bgwizard.emulator import Emulator
 from bgwizard.profile.store import TomlProfileStore
@@ -65,8 +66,8 @@ def _weak_app(tenant: dict[str, Any]) -> None:
 @pytest.fixture
 def tenant_dir(tmp_path: Path) -> Iterator[tuple[Emulator, Path]]:
     """An emulator on the j0eyv sample tenant with two break glass accounts, and a profile."""
-    with Emulator(
-        tenant_file=write_tenant(tmp_path, bg_tenant(_weak_app)), state_dir=tmp_path / "e"
+    with consented(
+        Emulator(tenant_file=write_tenant(tmp_path, bg_tenant(_weak_app)), state_dir=tmp_path / "e")
     ) as emu:
         profile = tmp_path / "profile.toml"
         TomlProfileStore(profile).save(drilled(audit_profile(emu), tmp_path))
@@ -144,7 +145,7 @@ def test_permission_missing_exits_2_and_names_the_permission(
 
 def test_a_passing_tenant_exits_0(tmp_path: Path) -> None:
     tenant = write_tenant(tmp_path, bg_tenant(exclude_directly))
-    with Emulator(tenant_file=tenant, state_dir=tmp_path / "e") as emu:
+    with consented(Emulator(tenant_file=tenant, state_dir=tmp_path / "e")) as emu:
         profile = tmp_path / "profile.toml"
         TomlProfileStore(profile).save(drilled(audit_profile(emu), tmp_path))
         done = cli(*app_args(profile), env={SECRET_VAR: AUDIT_SECRET})

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from consented import ALL_SCOPES, consented
 from cups_server import real_printer
 from textual.app import App
 from textual.widgets import Button, Input
@@ -152,7 +153,7 @@ def files_holding(root: Path, wanted: list[bytes], skip: Path) -> list[str]:
 async def test_the_password_leaves_no_trace(
     sandbox: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    with Emulator(state_dir=sandbox / "emu-state") as emu:
+    with consented(Emulator(state_dir=sandbox / "emu-state")) as emu:
         profile = Profile(
             tenant_id=emu.tenant_id,
             tenant_name="Contoso (emulated)",
@@ -169,7 +170,7 @@ async def test_the_password_leaves_no_trace(
         store = TomlProfileStore()
         assert str(store.path).startswith(str(sandbox / "config"))
 
-        admin = MsalAuthenticator(profile)
+        admin = MsalAuthenticator(profile, scopes=ALL_SCOPES)
         assert await device_sign_in(emu, admin, admin_upn, admin_password)
 
         chosen = sandbox / "usb" / "sheet.pdf"
@@ -187,7 +188,7 @@ async def test_the_password_leaves_no_trace(
         assert created.created
 
         password = outcome.password.reveal()
-        newcomer = MsalAuthenticator(profile)
+        newcomer = MsalAuthenticator(profile, scopes=ALL_SCOPES)
         # A different last character (a fixed "X" equals it for 1 password in 52).
         wrong = password[:-1] + ("X" if password[-1] != "X" else "W")
         assert not await device_sign_in(emu, newcomer, account.upn, wrong)

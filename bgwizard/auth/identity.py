@@ -22,6 +22,20 @@ class DeviceCodePrompt:
 
 
 @dataclass(frozen=True)
+class PageAnswers:
+    """What the person enters and chooses on the pages."""
+
+    username: str
+    password: str
+    consent: str = "accept"
+    """``accept`` or ``decline`` on the consent page."""
+    for_tenant: bool = False
+    """Tick "Consent on behalf of your organization" (shown to administrators only)."""
+    second_factor: bool = True
+    """Approve the emulated Authenticator push when the page asks."""
+
+
+@dataclass(frozen=True)
 class SignedInIdentity:
     """The identity behind an access token, read from its claims."""
 

@@ -17,6 +17,11 @@ from bgwizard.errors import AuthError, BgWizardError, NetworkDown
 T = TypeVar("T")
 
 _AADSTS: Final = re.compile(r"AADSTS(\d+)")
+BLOCKED_BY_CA: Final = 53003
+DEVICE_CODE_BLOCKED: Final = (
+    "Conditional Access blocked this device code sign-in (many tenants block device code); "
+    "sign in through the browser instead."
+)
 
 #: Entra's AADSTS codes people meet with break glass accounts, as one sentence each.
 AADSTS_SENTENCES: Final[Mapping[int, str]] = {
@@ -28,6 +33,12 @@ AADSTS_SENTENCES: Final[Mapping[int, str]] = {
     53003: "Sign-in failed: a Conditional Access policy blocked it.",
     50076: "Sign-in failed: multi-factor authentication is required.",
     50079: "Sign-in failed: multi-factor authentication must be registered first.",
+    65001: "bgwizard needs permissions not granted yet; sign in again to consent to them.",
+    65004: "Sign-in stopped: the permissions bgwizard asks for were not accepted.",
+    90094: "Sign-in stopped: an administrator must grant bgwizard's permissions first.",
+    50058: "Sign-in was cancelled in the browser.",
+    50011: "Sign-in failed: the reply address is not registered on the application.",
+    501481: "Sign-in failed: the sign-in reply did not match this sign-in (PKCE check).",
     7000215: "App-only sign-in failed: the client secret was wrong.",
     700027: "App-only sign-in failed: the certificate is not registered on the application.",
     700023: "App-only sign-in failed: the certificate is not registered on the application.",

@@ -1,4 +1,4 @@
-"""Sign-in with msal: device code for people, client credentials for unattended audits.
+"""Sign-in with msal: browser (PKCE) or device code for people, client credentials for audits.
 
 Tokens live in msal's in-memory cache only; nothing is ever written to disk. Every
 blocking msal call runs in ``asyncio.to_thread`` so the UI keeps drawing. The access
@@ -17,10 +17,18 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from bgwizard.auth import browser
 from bgwizard.auth.app_only import AppOnlyAuthenticator
-from bgwizard.auth.http import msal_options
+from bgwizard.auth.http import msal_options, requests_session
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
-from bgwizard.auth.msal_errors import auth_error, call_msal
+from bgwizard.auth.msal_errors import (
+    BLOCKED_BY_CA,
+    DEVICE_CODE_BLOCKED,
+    aadsts_codes,
+    auth_error,
+    call_msal,
+)
+from bgwizard.auth.scopes import scopes_for
 from bgwizard.auth.tokens import (
     GRAPH_SCOPES,
     MsalTokenCredential,
@@ -34,24 +42,35 @@ from bgwizard.profile.model import Profile
 if TYPE_CHECKING:
     import msal
 
+    from bgwizard.auth.identity import PageAnswers
+
 _SILENT_FAILED: Final = "Your sign-in has expired; sign in again."
 
 
 class MsalAuthenticator:
-    """Device code sign-in for a person, through an msal public client.
+    """A person's sign-in (browser with PKCE, or device code) through an msal public client.
 
     Implements ``bgwizard.ports.Authenticator``.
     """
 
-    def __init__(self, profile: Profile, *, client_id: str | None = None) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        client_id: str | None = None,
+        scopes: tuple[str, ...] | None = None,
+    ) -> None:
         """Prepare (but do not contact) the sign-in service.
 
         Args:
             profile: authority host, tenant, client id and CA bundle come from here.
             client_id: overrides the profile's public client id.
+            scopes: the delegated Graph scopes to ask for (default: the sign-in journey's,
+                ``bgwizard.auth.scopes``); ``use_scopes`` changes them per journey.
         """
         self._profile = profile
         self._client_id = client_id or profile.client_id
+        self._scopes: tuple[str, ...] = scopes or scopes_for("sign-in")
         self._app: msal.PublicClientApplication | None = None
         self._app_lock = threading.Lock()
         self._flows: dict[str, dict[str, Any]] = {}
@@ -64,13 +83,95 @@ class MsalAuthenticator:
         """The person signed in through this authenticator, if any."""
         return self._identity
 
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The delegated scopes sign-ins and Graph tokens ask for now."""
+        return self._scopes
+
+    def browser_available(self) -> bool:
+        """Whether the system browser can be used: not in the demo (no browser trusts the
+        emulator's throw-away CA), not over SSH without a display."""
+        return not self._profile.demo and browser.browser_available()
+
+    def use_scopes(self, scopes: tuple[str, ...]) -> None:
+        """Ask for ``scopes`` from now on (a journey starting: incremental consent).
+
+        A token for scopes not yet consented fails with a sentence asking to sign in again;
+        the next sign-in (browser) shows the consent page for exactly the missing ones.
+        """
+        self._scopes = tuple(scopes)
+
     def separate(self) -> MsalAuthenticator:
         """A second authenticator with its own cache, for a break glass account.
+
+        It asks only for the account's own profile (``User.Read``).
 
         Returns:
             A new, signed-out authenticator for the same tenant and client.
         """
-        return MsalAuthenticator(self._profile, client_id=self._client_id)
+        return MsalAuthenticator(
+            self._profile, client_id=self._client_id, scopes=scopes_for("break-glass")
+        )
+
+    async def sign_in_browser(
+        self, login_hint: str | None = None, *, timeout: float = 300.0, port: int | None = None
+    ) -> SignedInIdentity:
+        """Sign in through the system browser (authorization code with PKCE, loopback reply).
+
+        Args:
+            login_hint: the account that is meant to sign in; any other is refused.
+            timeout: seconds to wait for the browser.
+            port: the loopback port (None: any free one).
+
+        Returns:
+            The identity that signed in.
+
+        Raises:
+            AuthError: refused (its reason in one sentence), or the browser never replied.
+            NetworkDown: the sign-in service could not be reached.
+        """
+        app = await asyncio.to_thread(self._application)
+        scopes = list(self._scopes)
+        result = await asyncio.to_thread(
+            lambda: call_msal(
+                self._profile.authority,
+                lambda: browser.interactive(app, scopes, login_hint, timeout, port),
+            )
+        )
+        if "access_token" not in result:
+            raise auth_error(result)
+        return self._accept(result, login_hint)
+
+    async def sign_in_in_app(
+        self, answers: PageAnswers, login_hint: str | None = None
+    ) -> SignedInIdentity:
+        """Sign in through the emulator's sign-in page, completed over HTTP (the demo's way).
+
+        Args:
+            answers: username, password and consent choice for the page.
+            login_hint: the account that is meant to sign in.
+
+        Returns:
+            The identity that signed in.
+
+        Raises:
+            AuthError: refused (its reason in one sentence).
+            NetworkDown: the sign-in service could not be reached.
+        """
+        from bgwizard.auth.signin_page import complete
+
+        app = await asyncio.to_thread(self._application)
+        scopes = list(self._scopes)
+        session = requests_session(self._profile)
+        result = await asyncio.to_thread(
+            lambda: call_msal(
+                self._profile.authority,
+                lambda: browser.in_app(app, session, scopes, login_hint, answers, complete),
+            )
+        )
+        if "access_token" not in result:
+            raise auth_error(result)
+        return self._accept(result, login_hint)
 
     def _application(self) -> msal.PublicClientApplication:
         """Build the msal application once (this fetches OpenID discovery: blocking)."""
@@ -115,8 +216,9 @@ class MsalAuthenticator:
 
     def _initiate(self) -> dict[str, Any]:
         app = self._application()
+        scopes = list(self._scopes)
         flow: dict[str, Any] = call_msal(
-            self._profile.authority, lambda: app.initiate_device_flow(scopes=list(GRAPH_SCOPES))
+            self._profile.authority, lambda: app.initiate_device_flow(scopes=scopes)
         )
         return flow
 
@@ -148,6 +250,8 @@ class MsalAuthenticator:
             self._cancelled.discard(prompt.user_code)
             raise SignInCancelled("Sign-in cancelled.")
         if "access_token" not in result:
+            if BLOCKED_BY_CA in aadsts_codes(result):
+                raise AuthError(DEVICE_CODE_BLOCKED)
             raise auth_error(result)
         return self._accept(result, prompt.login_hint)
 
@@ -221,9 +325,11 @@ class MsalAuthenticator:
             raise AuthError("Nobody is signed in; sign in first.")
         app = self._application()
         account = self._account
+        # Graph's client asks for ".default"; a person's token asks for the journey's scopes.
+        wanted = list(self._scopes) if tuple(scopes) == GRAPH_SCOPES else list(scopes)
         result = call_msal(
             self._profile.authority,
-            lambda: app.acquire_token_silent_with_error(list(scopes), account=account),
+            lambda: app.acquire_token_silent_with_error(wanted, account=account),
         )
         if not result or "access_token" not in result:
             raise auth_error(result) if result else AuthError(_SILENT_FAILED)

@@ -203,9 +203,10 @@ def _assertion(args: argparse.Namespace, profile: Profile) -> Callable[[], str] 
 
 
 async def _device_code(profile: Profile) -> MsalTokenCredential:
+    from bgwizard.auth.scopes import scopes_for
     from bgwizard.auth.service import MsalAuthenticator
 
-    auth = MsalAuthenticator(profile)
+    auth = MsalAuthenticator(profile, scopes=scopes_for("audit"))  # read scopes only
     prompt = await auth.start_device_code()
     print(
         prompt.message or f"Sign in at {prompt.verification_uri} with code {prompt.user_code}.",

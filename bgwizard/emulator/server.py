@@ -28,13 +28,15 @@ from bgwizard.emulator.http.core import (
     json_response,
 )
 from bgwizard.emulator.http.faults import Fault, FaultTable
+from bgwizard.emulator.identity import consent
+from bgwizard.emulator.identity.authorize import Authorize
 from bgwizard.emulator.identity.device import DeviceApprovals
 from bgwizard.emulator.identity.device_keys import DeviceKeys
 from bgwizard.emulator.identity.federation import FederationCheck, PipelineIssuer
 from bgwizard.emulator.identity.login import Login
 from bgwizard.emulator.tenant.file import load_tenant
 from bgwizard.emulator.tenant.passwords import hash_secret
-from bgwizard.emulator.tenant.state import TenantState
+from bgwizard.emulator.tenant.state import ALL_PRINCIPALS, TenantState
 from bgwizard.profile.model import DEFAULT_CLIENT_ID
 
 #: The public client bgwizard signs in with (Microsoft Graph Command Line Tools).
@@ -77,6 +79,14 @@ class Emulator:
         self.pipeline = PipelineIssuer(lambda: self.base_url)
         """CI pipelines' OIDC issuers on loopback (workload identity federation)."""
         self.login.federation = FederationCheck(lambda: self.ca_pem_path)
+        self.authorize = Authorize(self.login)
+        self.authorize_keys = DeviceKeys(
+            self.devices,
+            find=self.authorize.find,
+            finish=self.authorize.key_verified,
+            prefix="/_emulator/authorize",
+        )
+        self.login.more_grants["authorization_code"] = self.authorize.redeem
         self._register_routes()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -175,9 +185,36 @@ class Emulator:
 
     # -- control -----------------------------------------------------------------------------
 
-    def approve_device_code(self, user_code: str, username: str, password: str) -> bool:
-        """Approve a pending device code as ``username``; False if refused (wrong password…)."""
-        return self.devices.approve(user_code, username, password) is None
+    def approve_device_code(
+        self, user_code: str, username: str, password: str, *, consent_to: str = ""
+    ) -> bool:
+        """Approve a pending device code as ``username``; False if refused (wrong password…).
+
+        ``consent_to`` (``"user"`` or ``"tenant"``) accepts the consent page, if one is shown.
+        """
+        return self.devices.approve(user_code, username, password, consent_to=consent_to) is None
+
+    def grant_consent(self, client_id: str, scopes: list[str], user: str | None = None) -> None:
+        """Grant delegated scopes to ``client_id`` as an administrator would in the portal:
+        for the whole tenant, or for one user (id or UPN).
+
+        Raises:
+            KeyError: No such user.
+        """
+        with self.state.lock:
+            principal = ALL_PRINCIPALS
+            if user is not None:
+                found = self.state.find_user(user)
+                if found is None:
+                    raise KeyError(f"No user {user!r} in the tenant.")
+                principal = str(found["id"])
+            consent.grant(self.state, client_id, principal, scopes)
+
+    def granted_scopes(self, client_id: str, user: str | None = None) -> set[str]:
+        """The scopes granted to ``client_id``: tenant-wide, plus ``user``'s own if named."""
+        with self.state.lock:
+            found = self.state.find_user(user) if user else None
+            return consent.granted(self.state, client_id, str(found["id"]) if found else "")
 
     def key_assertion_options(self, user_code: str, username: str) -> dict[str, Any]:
         """WebAuthn request options to approve ``user_code`` as ``username`` with a key.
@@ -239,6 +276,8 @@ class Emulator:
         self.devices.register(self.router)
         self.device_keys.register(self.router)
         self.pipeline.register(self.router)
+        self.authorize.register(self.router)
+        self.authorize_keys.register(self.router)
         self.router.add("POST", r"/_emulator/faults", self._fault_add)
         self.router.add("DELETE", r"/_emulator/faults", self._fault_clear)
         Arm(self.state).register(self.router)

@@ -11,11 +11,38 @@ from bgwizard.secret import Secret
 if TYPE_CHECKING:
     # Only named in signatures: importing them at start-up would load fido2, reportlab, the
     # ledger, set-up and monitoring modules the home screen does not need (see ``Container``).
+    from bgwizard.auth.identity import PageAnswers
     from bgwizard.passkeys.device import KeyDevice
 
 
 class Authenticator(Protocol):
-    """Signs people in with msal (device code) and hands out tokens for Graph."""
+    """Signs people in with msal (browser with PKCE, or device code) and hands out tokens."""
+
+    def browser_available(self) -> bool:
+        """Whether a web browser can open here for the interactive sign-in."""
+        ...
+
+    async def sign_in_browser(self, login_hint: str | None = None) -> SignedInIdentity:
+        """Sign in through the system browser (authorization code with PKCE).
+
+        Raises:
+            AuthError: refused, or the browser never replied (one sentence).
+        """
+        ...
+
+    async def sign_in_in_app(
+        self, answers: PageAnswers, login_hint: str | None = None
+    ) -> SignedInIdentity:
+        """Sign in through the emulator's page, completed over HTTP (demo only).
+
+        Raises:
+            AuthError: refused (one sentence).
+        """
+        ...
+
+    def use_scopes(self, scopes: tuple[str, ...]) -> None:
+        """Ask for ``scopes`` from now on: a journey starts (incremental consent)."""
+        ...
 
     async def start_device_code(self, login_hint: str | None = None) -> DeviceCodePrompt:
         """Start a device code sign-in and return what the user must type where."""

@@ -171,7 +171,7 @@ def sign_in_urls(profile: Profile) -> tuple[tuple[str, str], ...]:
     return (
         ("Microsoft Entra admin center", ENTRA_ADMIN_CENTER),
         ("Azure portal", AZURE_PORTAL),
-        ("Device code sign-in", DEVICE_LOGIN),
+        ("Device code sign-in (only where the tenant allows device code)", DEVICE_LOGIN),
     )
 
 

@@ -23,6 +23,7 @@ from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
 from bgwizard.auth.identity import SignedInIdentity, TenantInfo
+from bgwizard.auth.scopes import for_screen
 from bgwizard.demo.info import DemoInfo
 from bgwizard.errors import BgWizardError
 from bgwizard.profile.model import Profile
@@ -276,7 +277,9 @@ class BgWizardApp(App[None]):
         Raises:
             KeyError: no journey has that id.
         """
-        self.push_screen(JOURNEY_SCREENS[journey_id](self))
+        factory = JOURNEY_SCREENS[journey_id]
+        self.services.auth.use_scopes(for_screen(journey_id))  # incremental consent
+        self.push_screen(factory(self))
 
     def on_home_screen_journey_chosen(self, message: HomeScreen.JourneyChosen) -> None:
         """The home menu's choice: open that journey."""
@@ -320,6 +323,7 @@ class BgWizardApp(App[None]):
         Handled by name (``AuditScreen.FixCaExclusions``) so the app imports no screen here.
         """
         message.stop()
+        self.services.auth.use_scopes(for_screen("audit", "ca-change"))
         self.push_screen(wizard_session(self).screen_for("ca"))
 
     @on(messages.SignedIn)

@@ -8,6 +8,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bgwizard.auth.scopes import for_screen
+
 if TYPE_CHECKING:
     from textual.screen import Screen
 
@@ -105,6 +107,7 @@ def _use(app: JourneyHost) -> Screen[Any]:
     from bgwizard.screens.use import UseScreen
 
     def open_rotate(upn: str, reason: str) -> None:
+        app.services.auth.use_scopes(for_screen("rotate"))
         app.switch_screen(rotate_screen(app, reason=reason, upn=upn))
 
     return UseScreen(app.profile, app.services.recorder, clock=app.clock, open_rotate=open_rotate)

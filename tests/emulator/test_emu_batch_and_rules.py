@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from consented import consented
+
 from bgwizard.emulator import Emulator, Fault
 from bgwizard.emulator.tenant.file import bundled_sample
 from emulator.support import ADMIN, GraphClient, session_for, upn
@@ -78,7 +80,7 @@ def test_max_page_size_lets_top_ask_for_more(tmp_path: Path) -> None:
     data["settings"] = {"ropcEnabled": True, "pageSize": 5, "maxPageSize": 100}
     tenant = tmp_path / "t.json"
     tenant.write_text(json.dumps(data))
-    with Emulator(tenant, state_dir=tmp_path / "s") as emu:
+    with consented(Emulator(tenant, state_dir=tmp_path / "s")) as emu:
         from emulator.support import password_token
 
         graph = GraphClient(emu, password_token(emu, "admin")["access_token"])

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 import requests
+from consented import consented
 
 from bgwizard.emulator import Emulator, Fault
 from emulator.support import GraphClient, session_for
@@ -95,7 +96,7 @@ def test_fault_validation() -> None:
 def test_stop_cuts_keep_alive_connections(tmp_path: object) -> None:
     from pathlib import Path
 
-    emu = Emulator(state_dir=Path(str(tmp_path)) / "s")
+    emu = consented(Emulator(state_dir=Path(str(tmp_path)) / "s"))
     emu.start()
     session = session_for(emu)
     url = f"{emu.base_url}/organizations/v2.0/.well-known/openid-configuration"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import msal
 import pytest
+from consented import consented
 
 from bgwizard.emulator import Emulator
 from bgwizard.emulator.identity.jwt import b64url_decode, decode
@@ -255,7 +256,7 @@ def test_password_grant_is_refused_unless_the_tenant_enables_it(tmp_path: Path) 
             }
         )
     )
-    with Emulator(tenant, state_dir=tmp_path / "s") as emu:
+    with consented(Emulator(tenant, state_dir=tmp_path / "s")) as emu:
         response = session_for(emu).post(
             token_url(emu),
             data={

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 
 from bgwizard.emulator import Emulator
 from bgwizard.emulator.errors import TenantFileError
@@ -52,7 +53,7 @@ def test_sample_tenant_is_a_believable_starting_point() -> None:
 
 def test_start_writes_its_ca_and_keeps_the_state_dir(tmp_path: Path) -> None:
     # Its speed (target 0.3 s) is measured by bench/speed.py, not asserted here.
-    with Emulator(state_dir=tmp_path) as emu:
+    with consented(Emulator(state_dir=tmp_path)) as emu:
         assert emu.ca_pem_path.read_text().startswith("-----BEGIN CERTIFICATE-----")
         assert emu.base_url.startswith("https://127.0.0.1:")
     assert emu.ca_pem_path.exists(), "a state dir given by the caller is kept"
@@ -102,7 +103,7 @@ def test_unreadable_and_non_json_files(tmp_path: Path) -> None:
 
 
 def test_minimal_tenant_runs(tmp_path: Path) -> None:
-    with Emulator(write(tmp_path, minimal()), state_dir=tmp_path / "s") as emu:
+    with consented(Emulator(write(tmp_path, minimal()), state_dir=tmp_path / "s")) as emu:
         assert emu.tenant_id == "t1"
 
 

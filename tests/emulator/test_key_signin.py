@@ -229,3 +229,47 @@ def test_options_are_refused_with_a_reason(fresh_emulator: Emulator) -> None:
     )
     assert response.status_code == 400
     assert response.json()["error"] == "Sign-in failed: the assertion has no credentialId."
+
+
+def test_key_sign_in_on_the_interactive_page(keyed: tuple[Emulator, SoftKey]) -> None:
+    """The /authorize page's security key path: options and assertion over the JSON API with
+    the page's context id, then ``step=continue``; the code redeems to fido+mfa tokens."""
+    emu, key = keyed
+    session = session_for(emu)
+    verifier = "v" * 50
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    params = {
+        "client_id": emu.public_client_id,
+        "response_type": "code",
+        "redirect_uri": "http://localhost:5000",
+        "scope": "User.Read",
+        "state": "s",
+        "code_challenge": challenge.rstrip(b"=").decode(),
+        "code_challenge_method": "S256",
+        "login_hint": TARGET,
+    }
+    authorize = f"{emu.base_url}/{emu.tenant_id}/oauth2/v2.0/authorize"
+    page = session.get(authorize, params=params)
+    ctx = page.text.split('name="ctx" value="', 1)[1].split('"', 1)[0]
+    asked = {"user_code": ctx, "username": TARGET}
+    options = session.post(f"{emu.base_url}/_emulator/authorize/assertion-options", json=asked)
+    assert options.status_code == 200, options.text
+    approved = session.post(
+        f"{emu.base_url}/_emulator/authorize/approve-key",
+        json={**asked, **_sign(key, options.json())},
+    )
+    assert approved.status_code == 200, approved.text
+    reply = session.post(authorize, data={"ctx": ctx, "step": "continue"}, allow_redirects=False)
+    assert reply.status_code == 302, reply.text  # consented tenant: straight back to the app
+    code = reply.headers["Location"].split("code=", 1)[1].split("&", 1)[0]
+    tokens = session.post(
+        f"{emu.base_url}/{emu.tenant_id}/oauth2/v2.0/token",
+        data={
+            "grant_type": "authorization_code",
+            "client_id": emu.public_client_id,
+            "code": code,
+            "redirect_uri": "http://localhost:5000",
+            "code_verifier": verifier,
+        },
+    ).json()
+    assert _claims(str(tokens["access_token"]))["amr"] == ["fido", "mfa"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from consented import ALL_SCOPES, consented
 from service_support import ADMIN, FAST, NOBODY, device_sign_in, profile_for, signed_in
 
 from bgwizard.auth.service import MsalAuthenticator
@@ -19,14 +20,14 @@ from bgwizard.graph.directory import GraphDirectory
 @pytest.fixture(scope="module")
 def emu() -> Iterator[Emulator]:
     """One emulator (bundled sample tenant) for the tests of a module."""
-    with Emulator() as emulator:
+    with consented(Emulator()) as emulator:
         yield emulator
 
 
 @pytest.fixture
 def fresh_emu() -> Iterator[Emulator]:
     """A new emulator for one test (it may change the tenant or inject faults)."""
-    with Emulator() as emulator:
+    with consented(Emulator()) as emulator:
         yield emulator
 
 
@@ -54,7 +55,7 @@ async def graph(emu: Emulator, admin: MsalAuthenticator) -> AsyncIterator[GraphD
 @pytest.fixture
 async def fresh_graph(fresh_emu: Emulator) -> AsyncIterator[GraphDirectory]:
     """Graph on ``fresh_emu`` as the admin, with fast retries."""
-    auth = MsalAuthenticator(profile_for(fresh_emu))
+    auth = MsalAuthenticator(profile_for(fresh_emu), scopes=ALL_SCOPES)
     await device_sign_in(auth, fresh_emu, ADMIN)
     directory = GraphDirectory(profile_for(fresh_emu), auth.credential(), retry=FAST)
     yield directory

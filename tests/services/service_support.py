@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from consented import ALL_SCOPES
+
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.graph.client import RetryPolicy
@@ -103,7 +105,7 @@ def signed_in(emu: Emulator, who: Person) -> MsalAuthenticator:
 
 async def sign_in(emu: Emulator, who: Person) -> MsalAuthenticator:
     """A fresh authenticator with ``who`` signed in."""
-    auth = MsalAuthenticator(profile_for(emu))
+    auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     await device_sign_in(auth, emu, who)
     return auth
 

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from consented import ALL_SCOPES
 from service_support import ADMIN, FAST, device_sign_in, profile_for
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
@@ -56,7 +57,7 @@ async def make_rig(emu: Emulator, tmp: Path) -> Rig:
     profile = profile_for(emu)
     store = TomlProfileStore(tmp / "profile.toml")
     store.save(profile)
-    auth = MsalAuthenticator(profile)
+    auth = MsalAuthenticator(profile, scopes=ALL_SCOPES)
     await device_sign_in(auth, emu, ADMIN)
     graph = GraphDirectory(profile, auth.credential(), retry=FAST)
     service = SetupService(graph, profile, store, backup_dir=tmp / "backups")

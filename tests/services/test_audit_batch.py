@@ -24,6 +24,7 @@ from audit_support import (
     bg_tenant,
     write_tenant,
 )
+from consented import consented
 
 from bgwizard.audit.model import AccountSnapshot, AuditReport, AuditSnapshot, Unread
 from bgwizard.audit.service import AuditService
@@ -43,7 +44,7 @@ READS = ("user", "last_success", "groups", "assignments", "eligibilities", "sche
 def emu(tmp_path: Path) -> Iterator[Emulator]:
     """The sample tenant (j0eyv baseline) with the two break glass accounts."""
     path = write_tenant(tmp_path, bg_tenant())
-    with Emulator(tenant_file=path, state_dir=tmp_path / "emu") as running:
+    with consented(Emulator(tenant_file=path, state_dir=tmp_path / "emu")) as running:
         yield running
 
 
@@ -185,7 +186,7 @@ def _small_pages(tenant: dict[str, Any]) -> None:
 
 async def test_next_links_inside_the_batch_are_followed(tmp_path: Path) -> None:
     path = write_tenant(tmp_path, bg_tenant(_small_pages))
-    with Emulator(tenant_file=path, state_dir=tmp_path / "emu") as emu:
+    with consented(Emulator(tenant_file=path, state_dir=tmp_path / "emu")) as emu:
         rig = Rig(emu)
         try:
             batched = await rig.run()
@@ -205,7 +206,7 @@ async def test_next_links_inside_the_batch_are_followed(tmp_path: Path) -> None:
 async def test_more_accounts_than_one_batch_holds(tmp_path: Path) -> None:
     others = [u["id"] for u in SAMPLE["users"][:2]]
     path = write_tenant(tmp_path, bg_tenant())
-    with Emulator(tenant_file=path, state_dir=tmp_path / "emu") as emu:
+    with consented(Emulator(tenant_file=path, state_dir=tmp_path / "emu")) as emu:
         rig = Rig(emu, audit_profile(emu, *BG, *others))
         try:
             batched = await rig.run()

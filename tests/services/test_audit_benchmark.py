@@ -29,6 +29,7 @@ from audit_support import (
     bg_tenant,
     write_tenant,
 )
+from consented import consented
 
 from bgwizard.audit.service import AuditService
 from bgwizard.auth.app_only import AppOnlyAuthenticator
@@ -81,7 +82,7 @@ async def _measure(emu: Emulator, run: Callable[[], Awaitable[T]]) -> tuple[T, T
 @pytest.mark.parametrize("page_size", [10, 200], ids=["sample-pages-of-10", "one-page"])
 async def test_audit_of_195_policies_and_nested_groups(tmp_path: Path, page_size: int) -> None:
     path = write_tenant(tmp_path, bg_tenant(lambda t: _big_tenant(t, page_size)))
-    with Emulator(tenant_file=path, state_dir=tmp_path / "emu") as emu:
+    with consented(Emulator(tenant_file=path, state_dir=tmp_path / "emu")) as emu:
         profile = audit_profile(emu)
         auth = AppOnlyAuthenticator(profile, AUDIT_CLIENT_ID, secret=AUDIT_SECRET)
         graph = GraphDirectory(profile, auth.credential(), retry=RetryPolicy(delay=0))

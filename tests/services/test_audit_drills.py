@@ -14,6 +14,7 @@ from audit_support import (
     exclude_directly,
     write_tenant,
 )
+from consented import consented
 from service_support import FAST
 
 from bgwizard.audit.model import AuditReport, Finding
@@ -41,7 +42,7 @@ def _last(report: AuditReport) -> Finding:
 
 async def test_drill_rules_follow_the_signed_log(tmp_path: Path) -> None:
     tenant = write_tenant(tmp_path, bg_tenant(exclude_directly))
-    with Emulator(tenant_file=tenant, state_dir=tmp_path / "emu") as emu:
+    with consented(Emulator(tenant_file=tenant, state_dir=tmp_path / "emu")) as emu:
         never = audit_profile(emu)
         never.drill_log = str(tmp_path / "no-log-yet.jsonl")
         report = await _audit(emu, never)

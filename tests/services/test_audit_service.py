@@ -21,6 +21,7 @@ from audit_support import (
     user,
     write_tenant,
 )
+from consented import consented
 
 from bgwizard.audit.model import AuditReport, Finding
 from bgwizard.audit.service import AuditService
@@ -41,7 +42,9 @@ def start(tmp_path: Path) -> Iterator[Any]:
     running: list[Emulator] = []
 
     def run(tenant: dict[str, Any]) -> Emulator:
-        emu = Emulator(tenant_file=write_tenant(tmp_path, tenant), state_dir=tmp_path / "emu")
+        emu = consented(
+            Emulator(tenant_file=write_tenant(tmp_path, tenant), state_dir=tmp_path / "emu")
+        )
         emu.start()
         running.append(emu)
         return emu

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from consented import ALL_SCOPES, consented
 from service_support import (
     ADMIN,
     AUDIT_APP,
@@ -28,7 +29,7 @@ from bgwizard.errors import AuthError, NetworkDown, SignInCancelled
 
 
 async def test_device_code_sign_in_approved_while_msal_polls(emu: Emulator) -> None:
-    auth = MsalAuthenticator(profile_for(emu))
+    auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     prompt = await auth.start_device_code()
     assert prompt.user_code and prompt.verification_uri.startswith(emu.base_url)
     assert prompt.user_code in prompt.message
@@ -46,12 +47,12 @@ async def test_device_code_sign_in_approved_while_msal_polls(emu: Emulator) -> N
     assert identity.object_id == ADMIN.id
     assert identity.tenant_id == emu.tenant_id
     assert identity.is_global_admin and GLOBAL_ADMIN_ROLE_ID in identity.role_ids
-    assert "User.ReadWrite.All" in identity.scopes
+    assert set(identity.scopes) == set(ALL_SCOPES)  # exactly what was asked, no more
     assert auth.identity == identity
 
 
 async def test_token_comes_from_the_in_memory_cache(emu: Emulator) -> None:
-    auth = MsalAuthenticator(profile_for(emu))
+    auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     await device_sign_in(auth, emu, ADMIN)
     first, expires = await asyncio.to_thread(auth.token)
     second, _ = await asyncio.to_thread(auth.token)
@@ -62,7 +63,7 @@ async def test_token_comes_from_the_in_memory_cache(emu: Emulator) -> None:
 async def test_credential_hands_kiota_an_access_token(emu: Emulator) -> None:
     from azure.core.credentials import AccessToken
 
-    auth = MsalAuthenticator(profile_for(emu))
+    auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     await device_sign_in(auth, emu, ADMIN)
     token = await auth.credential().get_token(
         "https://graph.microsoft.com/.default", claims=None, enable_cae=True
@@ -74,7 +75,7 @@ async def test_credential_hands_kiota_an_access_token(emu: Emulator) -> None:
 async def test_wrong_password_keeps_the_code_pending_then_the_right_one_works(
     emu: Emulator,
 ) -> None:
-    auth = MsalAuthenticator(profile_for(emu))
+    auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     prompt = await auth.start_device_code()
     results: list[bool] = []
 
@@ -108,7 +109,7 @@ def test_wrong_password_answer_becomes_one_clear_sentence(emu: Emulator) -> None
 
 
 async def test_declined_sign_in_is_an_auth_error(emu: Emulator) -> None:
-    auth = MsalAuthenticator(profile_for(emu))
+    auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     prompt = await auth.start_device_code()
     denier = threading.Thread(target=emu.deny_device_code, args=(prompt.user_code,))
     denier.start()
@@ -119,7 +120,7 @@ async def test_declined_sign_in_is_an_auth_error(emu: Emulator) -> None:
 
 
 async def test_cancel_stops_the_wait_quickly(emu: Emulator) -> None:
-    auth = MsalAuthenticator(profile_for(emu))
+    auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     prompt = await auth.start_device_code()
     started = time.monotonic()
     waiting = asyncio.ensure_future(auth.finish_device_code(prompt))
@@ -132,14 +133,14 @@ async def test_cancel_stops_the_wait_quickly(emu: Emulator) -> None:
 
 
 async def test_login_hint_refuses_another_account(emu: Emulator) -> None:
-    auth = MsalAuthenticator(profile_for(emu))
+    auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     with pytest.raises(AuthError, match=f"Signed in as {ADMIN.upn}, not {NOBODY.upn}"):
         await device_sign_in(auth, emu, ADMIN, hint=NOBODY.upn)
     assert auth.identity is None
 
 
 async def test_separate_sign_in_leaves_the_admin_signed_in(emu: Emulator) -> None:
-    admin = MsalAuthenticator(profile_for(emu))
+    admin = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     await device_sign_in(admin, emu, ADMIN)
     other = admin.separate()
     await device_sign_in(other, emu, NOBODY, hint=NOBODY.upn)
@@ -155,9 +156,11 @@ async def test_separate_sign_in_leaves_the_admin_signed_in(emu: Emulator) -> Non
 
 
 async def test_unreachable_authority_is_network_down(tmp_path: Path) -> None:
-    with Emulator(state_dir=tmp_path) as stopped:
+    with consented(Emulator(state_dir=tmp_path)) as stopped:
         profile = profile_for(stopped)
-    auth = MsalAuthenticator(profile)  # the CA file is still there; nobody listens
+    auth = MsalAuthenticator(
+        profile, scopes=ALL_SCOPES
+    )  # the CA file is still there; nobody listens
     with pytest.raises(NetworkDown, match=r"Could not reach the sign-in service at 127\.0\.0\.1"):
         await auth.start_device_code()
 
@@ -260,7 +263,7 @@ def test_certificate_file_without_a_key_is_refused(tmp_path: Path, emu: Emulator
 
 
 async def test_a_wrong_account_sign_in_leaves_the_signed_in_admin_alone(emu: Emulator) -> None:
-    auth = MsalAuthenticator(profile_for(emu))
+    auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
     await device_sign_in(auth, emu, ADMIN)
     with pytest.raises(AuthError, match=f"Signed in as {NOBODY.upn}, not {ADMIN.upn}"):
         await device_sign_in(auth, emu, NOBODY, hint=ADMIN.upn)
@@ -272,7 +275,7 @@ async def test_a_wrong_account_sign_in_leaves_the_signed_in_admin_alone(emu: Emu
 async def test_unknown_client_id_is_one_sentence(emu: Emulator) -> None:
     profile = replace(profile_for(emu), client_id="11111111-2222-3333-4444-555555555555")
     with pytest.raises(AuthError) as caught:
-        await MsalAuthenticator(profile).start_device_code()
+        await MsalAuthenticator(profile, scopes=ALL_SCOPES).start_device_code()
     assert (
         str(caught.value) == "Sign-in failed: the application id is not registered in this tenant."
     )
@@ -281,7 +284,7 @@ async def test_unknown_client_id_is_one_sentence(emu: Emulator) -> None:
 async def test_unknown_tenant_is_one_sentence(emu: Emulator) -> None:
     profile = replace(profile_for(emu), tenant_id="99999999-2222-3333-4444-555555555555")
     with pytest.raises(AuthError, match="does not know this tenant; check the tenant id"):
-        await MsalAuthenticator(profile).start_device_code()
+        await MsalAuthenticator(profile, scopes=ALL_SCOPES).start_device_code()
 
 
 async def test_sign_in_before_the_tenant_is_known_uses_organizations(emu: Emulator) -> None:

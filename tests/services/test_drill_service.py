@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from consented import ALL_SCOPES
 from drill_support import (
     BG_PASSWORD,
     drill_checks,
@@ -120,6 +121,7 @@ async def test_change_made_by_the_account_in_the_window_fails(
     setup = await set_up_break_glass(fresh_emu, fresh_graph, count=1)
     account = setup.accounts[0]
     auth = MsalAuthenticator(setup.profile).separate()
+    auth.use_scopes(ALL_SCOPES)  # someone used the account for admin work, not just a drill
     checks = DrillChecks(setup.profile, account, auth, gateway_factory=graph_factory)
     start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     try:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from consented import ALL_SCOPES, consented
 from service_support import AUDIT_APP, AUDIT_PEM, FAST, NOBODY, profile_for, sign_in
 
 from bgwizard.auth.app_only import AppOnlyAuthenticator
@@ -139,7 +140,7 @@ async def test_app_only_audit_cannot_change_policies(emu: Emulator) -> None:
 
 
 async def test_graph_unreachable_is_network_down(tmp_path: Path) -> None:
-    with Emulator(state_dir=tmp_path) as gone:
+    with consented(Emulator(state_dir=tmp_path)) as gone:
         auth = await sign_in(gone, NOBODY)
         profile = profile_for(gone)
     graph = GraphDirectory(profile, auth.credential(), retry=FAST)
@@ -208,7 +209,7 @@ async def test_signed_out_credential_is_an_auth_error_not_an_sdk_one(emu: Emulat
 async def test_missing_ca_file_is_a_profile_error(emu: Emulator, tmp_path: Path) -> None:
     profile = replace(profile_for(emu), ca_bundle=str(tmp_path / "gone.pem"))
     with pytest.raises(ProfileError, match=r"gone\.pem named in the profile does not exist"):
-        await MsalAuthenticator(profile).start_device_code()
+        await MsalAuthenticator(profile, scopes=ALL_SCOPES).start_device_code()
     graph = GraphDirectory(profile, credential=None)
     with pytest.raises(ProfileError):
         await graph.me()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import ALL_SCOPES, consented
 from service_support import (
     ADMIN,
     FAST,
@@ -123,12 +124,12 @@ async def test_directory_audits_about_a_target(fresh_graph: GraphDirectory) -> N
 
 @pytest.fixture
 def many_policies_emu(tmp_path: Path) -> Any:
-    with Emulator(tenant_file=tenant_with_policies(tmp_path, 27)) as emu:
+    with consented(Emulator(tenant_file=tenant_with_policies(tmp_path, 27))) as emu:
         yield emu
 
 
 async def test_ca_policies_every_page_comes_back(many_policies_emu: Emulator) -> None:
-    auth = MsalAuthenticator(profile_for(many_policies_emu))
+    auth = MsalAuthenticator(profile_for(many_policies_emu), scopes=ALL_SCOPES)
     await device_sign_in(auth, many_policies_emu, ADMIN)
     graph = GraphDirectory(profile_for(many_policies_emu), auth.credential(), retry=FAST)
     try:

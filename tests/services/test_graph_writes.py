@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from consented import ALL_SCOPES, consented
 from service_support import ADMIN, FAST, NOBODY, SAMPLE, device_sign_in, profile_for
 from service_support import tenant_with_policies as make_tenant
 
@@ -43,7 +44,7 @@ async def test_create_user_makes_a_cloud_only_never_expiring_account(
     assert user.upn == BG_UPN and user.account_enabled is True
     assert user.password_never_expires and user.is_cloud_only
 
-    auth = MsalAuthenticator(profile_for(fresh_emu))
+    auth = MsalAuthenticator(profile_for(fresh_emu), scopes=ALL_SCOPES)
     prompt = await auth.start_device_code(login_hint=BG_UPN)
     assert approve(fresh_emu, prompt.user_code, BG_UPN, PASSWORD.reveal())
     identity = await auth.finish_device_code(prompt)
@@ -71,7 +72,7 @@ async def test_a_create_whose_answer_was_lost_is_not_repeated(
     fresh_emu: Emulator, tmp_path: Path
 ) -> None:
     """The POST times out on our side but the server carries it out; a rerun finds it."""
-    auth = MsalAuthenticator(profile_for(fresh_emu))
+    auth = MsalAuthenticator(profile_for(fresh_emu), scopes=ALL_SCOPES)
     await device_sign_in(auth, fresh_emu, ADMIN)
     impatient = GraphDirectory(
         profile_for(fresh_emu), auth.credential(), retry=RetryPolicy(delay=0, timeout=0.5)
@@ -123,7 +124,7 @@ async def test_reset_password_changes_what_signs_in(
 ) -> None:
     new = Secret("Pz8w-Mc5k-Ls2x-Vb7n-Qg4h-Yt9r")
     await fresh_graph.reset_password(NOBODY.id, new)
-    auth = MsalAuthenticator(profile_for(fresh_emu))
+    auth = MsalAuthenticator(profile_for(fresh_emu), scopes=ALL_SCOPES)
     prompt = await auth.start_device_code()
     assert not approve(fresh_emu, prompt.user_code, NOBODY.upn, NOBODY.password)
     assert approve(fresh_emu, prompt.user_code, NOBODY.upn, new.reveal())
@@ -151,8 +152,8 @@ async def test_assign_role_is_idempotent(fresh_graph: GraphDirectory) -> None:
 
 @pytest.fixture
 async def policy_graph(tmp_path: Path) -> AsyncIterator[GraphDirectory]:
-    with Emulator(tenant_file=make_tenant(tmp_path, 3)) as emu:
-        auth = MsalAuthenticator(profile_for(emu))
+    with consented(Emulator(tenant_file=make_tenant(tmp_path, 3))) as emu:
+        auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
         await device_sign_in(auth, emu, ADMIN)
         graph = GraphDirectory(profile_for(emu), auth.credential(), retry=FAST)
         yield graph
@@ -173,7 +174,7 @@ async def test_patch_ca_policy_adds_an_exclusion_and_reads_back(
 
 async def test_break_glass_verification_flow_end_to_end(fresh_emu: Emulator) -> None:
     """Create, make Global Admin, then sign the account in beside the admin and use it."""
-    admin = MsalAuthenticator(profile_for(fresh_emu))
+    admin = MsalAuthenticator(profile_for(fresh_emu), scopes=ALL_SCOPES)
     await device_sign_in(admin, fresh_emu, ADMIN)
     graph = GraphDirectory(profile_for(fresh_emu), admin.credential(), retry=FAST)
     account = admin.separate()

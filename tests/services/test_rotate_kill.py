@@ -42,6 +42,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     from bgwizard.profile.model import SheetRecord
     from bgwizard.secret import Secret
+    from bgwizard.auth.scopes import scopes_for
     from bgwizard.auth.service import MsalAuthenticator
     from bgwizard.graph.directory import GraphDirectory
     from bgwizard.graph.client import RetryPolicy
@@ -51,7 +52,7 @@ CHILD = textwrap.dedent(
     async def main(path, upn, serial):
         store = TomlProfileStore(Path(path))
         profile = store.load()
-        auth = MsalAuthenticator(profile)
+        auth = MsalAuthenticator(profile, scopes=scopes_for("rotation"))
         prompt = await auth.start_device_code()
         print("CODE", prompt.user_code, flush=True)
         await auth.finish_device_code(prompt)

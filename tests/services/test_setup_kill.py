@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from consented import ALL_SCOPES
 from service_support import ADMIN, FAST, SAMPLE, device_sign_in, profile_for
 from setup_support import UNDISTURBED, Rig, changes, end_state
 
@@ -31,6 +32,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     from bgwizard.sheets.password import generate_password
     from bgwizard.setup.names import suggest_names
+    from bgwizard.auth.scopes import scopes_for
     from bgwizard.auth.service import MsalAuthenticator
     from bgwizard.graph.directory import GraphDirectory
     from bgwizard.graph.client import RetryPolicy
@@ -40,7 +42,7 @@ CHILD = textwrap.dedent(
     async def main(path):
         store = TomlProfileStore(Path(path))
         profile = store.load()
-        auth = MsalAuthenticator(profile)
+        auth = MsalAuthenticator(profile, scopes=scopes_for("set-up"))
         prompt = await auth.start_device_code()
         print("CODE", prompt.user_code, flush=True)
         identity = await auth.finish_device_code(prompt)
@@ -103,7 +105,7 @@ async def test_a_killed_setup_resumes_with_one_account_per_upn(
     assert all(f"create:{u}" in profile.setup_steps_done for u in upns)
     assert not any(e.startswith("role:") for e in profile.setup_steps_done)
 
-    auth = MsalAuthenticator(profile)
+    auth = MsalAuthenticator(profile, scopes=ALL_SCOPES)
     await device_sign_in(auth, fresh_emu, ADMIN)
     graph = GraphDirectory(profile, auth.credential(), retry=FAST)
     service = SetupService(graph, profile, store, backup_dir=tmp_path / "backups")

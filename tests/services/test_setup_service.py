@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from consented import consented
 from service_support import NOBODY, SAMPLE, sign_in
 from setup_support import (
     INITIAL,
@@ -189,7 +190,7 @@ def time_bound_emu(tmp_path: Path) -> Iterator[Emulator]:
     )
     path = tmp_path / "tenant.json"
     path.write_text(json.dumps(tenant))
-    with Emulator(tenant_file=path) as emulator:
+    with consented(Emulator(tenant_file=path)) as emulator:
         yield emulator
 
 

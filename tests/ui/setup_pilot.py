@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from consented import ALL_SCOPES
 from fakes_setup import real_printer as real_printer
 from textual.errors import NoWidget
 from textual.pilot import Pilot
@@ -67,6 +68,9 @@ def build(emu: Emulator, tmp_path: Path, profile: Profile | None = None) -> Stac
         )
         store.save(profile)
     services = Container(profile, store, demo=EmulatorApprover(emu), retry=FAST)
+    # These tests open journey screens directly, not from the home menu (which would ask for
+    # each journey's scopes), on a consented tenant: the admin asks for every journey's.
+    services.auth.use_scopes(ALL_SCOPES)
     app = BgWizardApp(services, profile, demo=DemoInfo(emu.base_url), sign_in_on_start=False)
     return Stack(emu, app, store, profile, services.graph)
 

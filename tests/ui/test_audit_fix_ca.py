@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 from services.audit_support import audit_profile, bg_tenant, write_tenant
 from textual.pilot import Pilot
 
@@ -21,7 +22,7 @@ from ui.setup_pilot import Stack, build, continue_shown, on, press, until
 @pytest.fixture
 def emu(tmp_path: Path) -> Iterator[Emulator]:
     """The sample tenant with two break glass accounts excluded only through a group."""
-    with Emulator(tenant_file=write_tenant(tmp_path, bg_tenant())) as emulator:
+    with consented(Emulator(tenant_file=write_tenant(tmp_path, bg_tenant()))) as emulator:
         yield emulator
 
 

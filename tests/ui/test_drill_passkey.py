@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 from fakes_setup import FakeKeys
 from soft_authenticator import SoftKey
 from textual.widgets import Button, Input, Select, Static
@@ -38,7 +39,7 @@ PIN = "48151623"
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
+    with consented(Emulator()) as emulator:
         yield emulator
 
 

@@ -36,6 +36,7 @@ from bgwizard.tui.app import BgWizardApp
 from ui.drill_pilot import fill_before, item_status
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "services"))
+from consented import consented
 from drill_support import BG_PASSWORD, set_up_break_glass
 from ledger_support import ssh_keygen_verify
 from service_support import ADMIN, FAST, profile_for, sign_in
@@ -45,7 +46,7 @@ PASSPHRASE = "training passphrase 1"
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
+    with consented(Emulator()) as emulator:
         yield emulator
 
 

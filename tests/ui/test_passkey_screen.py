@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from consented import consented
 from fakes_setup import FakeKeys
 from soft_authenticator import SoftKey
 from textual.widgets import Input, Static
@@ -29,7 +30,7 @@ PIN = "48151623"
 
 @pytest.fixture
 def emu(tmp_path: Path) -> Iterator[Emulator]:
-    with Emulator(state_dir=tmp_path / "emu") as emulator:
+    with consented(Emulator(state_dir=tmp_path / "emu")) as emulator:
         yield emulator
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from consented import ALL_SCOPES, consented
 from textual.widgets import Select, Static
 
 from bgwizard.auth.service import MsalAuthenticator
@@ -36,13 +37,13 @@ OLD_SERIAL = "S-OLD1-0001"
 
 @pytest.fixture
 def emu(tmp_path: Path) -> Iterator[Emulator]:
-    with Emulator(state_dir=tmp_path / "emu") as emulator:
+    with consented(Emulator(state_dir=tmp_path / "emu")) as emulator:
         yield emulator
 
 
 async def signs_in(emu: Emulator, stack: Stack, password: str) -> bool:
     """Whether ``UPN`` can sign in with ``password`` (a device code approved at the emulator)."""
-    auth = MsalAuthenticator(stack.profile)
+    auth = MsalAuthenticator(stack.profile, scopes=ALL_SCOPES)
     prompt = await auth.start_device_code(login_hint=UPN)
     ok = await asyncio.to_thread(emu.approve_device_code, prompt.user_code, UPN, password)
     auth.cancel(prompt)

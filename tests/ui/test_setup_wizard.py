@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -36,7 +37,7 @@ from ui.setup_pilot import (
 
 @pytest.fixture
 def emu(tmp_path: Path) -> Iterator[Emulator]:
-    with Emulator(state_dir=tmp_path / "emu") as emulator:
+    with consented(Emulator(state_dir=tmp_path / "emu")) as emulator:
         yield emulator
 
 

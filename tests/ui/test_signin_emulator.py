@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 from fakes import SIZE, FakeProfileStore, settle
 from textual.widgets import Static
 
@@ -33,7 +34,7 @@ SAMPLE = json.loads((Path(__file__).parents[2] / "bgwizard/data/sample_tenant.js
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
+    with consented(Emulator()) as emulator:
         yield emulator
 
 
@@ -133,3 +134,41 @@ async def test_every_journey_opens_its_real_screen_on_the_emulator(emu: Emulator
                     await pilot.pause()
     finally:
         await services.graph.close()
+
+
+async def test_demo_signs_in_through_the_browser_flow_with_device_code_blocked(
+    tmp_path: Path,
+) -> None:
+    """The sample tenant as shipped (no grants, CA004 blocking device code, MFA for admins):
+    the device code shown is refused for the admin, and "Sign in here (browser flow)" signs in
+    through the emulator's /authorize page (PKCE, Authenticator push, consent for the org)."""
+    with Emulator(state_dir=tmp_path / "emu") as shipped:
+        profile = emulator_profile(shipped)
+        services = Container(profile, FakeProfileStore(profile), demo=EmulatorApprover(shipped))
+        app = BgWizardApp(services, profile, demo=DemoInfo(shipped.base_url))
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await settle(
+                    pilot,
+                    lambda: isinstance(app.screen, SignInScreen) and app.screen.phase == "waiting",
+                    rounds=400,
+                )
+                code = str(app.screen.query_one("#code", Static).render())
+                refused = shipped.devices.approve(code, DEMO_ADMIN_UPN, admin_password())
+                assert refused is not None and "AADSTS53003" in refused
+                await _workers_then(
+                    app, pilot, lambda: app.screen.phase == "failed", "sign-in-wait"
+                )
+                status = str(app.screen.query_one("#status", Static).render())
+                assert status.startswith("Conditional Access blocked this device code sign-in")
+
+                await pilot.press("f2")
+                await settle(pilot, lambda: type(app.screen).__name__ == "InAppSignInDialog")
+                await pilot.press(*admin_password(), "enter")
+                await _workers_then(app, pilot, lambda: isinstance(app.screen, HomeScreen))
+                assert app.identity is not None and app.identity.upn == DEMO_ADMIN_UPN
+                granted = shipped.granted_scopes(shipped.public_client_id)
+                assert granted == {"User.Read", "Domain.Read.All"}  # the sign-in's, no more
+                await _workers_then(app, pilot, lambda: app.tenant is not None)
+        finally:
+            await services.graph.close()

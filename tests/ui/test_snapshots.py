@@ -53,8 +53,9 @@ def test_sign_in_demo(snap_compare: Any, demo_fakes: FakeServices, make_app: App
     black-on-white QR code (of https://127.0.0.1:8443/devicelogin); on the right "Open
     https://127.0.0.1:8443/devicelogin and enter the code", the code FAKE-0001 in bold,
     "Code expires in 15:00" (frozen clock) and the demo hint naming the admin account; below,
-    "Waiting for you to finish signing in in the browser…", the buttons "Approve in the
-    emulator" and "Cancel"; footer with esc Cancel and f3 Approve (demo)."""
+    "Waiting for you to finish signing in in the browser…", the buttons "Sign in here (browser
+    flow)", "Approve in the emulator" and "Cancel"; footer with esc Cancel, f2 Browser and f3
+    Approve (demo)."""
 
     async def waiting(pilot: Pilot[Any]) -> None:
         await settle(

@@ -22,6 +22,7 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -50,16 +51,36 @@ class _Pending:
 class DeviceKeys:
     """Security key approval of pending device codes."""
 
-    def __init__(self, devices: DeviceApprovals) -> None:
-        """Share the device approvals' state and sign-in records."""
+    def __init__(
+        self,
+        devices: DeviceApprovals,
+        find: Callable[[str], Any] | None = None,
+        finish: Callable[[Any, JsonDict, tuple[str, ...]], str | None] | None = None,
+        prefix: str = "/_emulator/device",
+    ) -> None:
+        """Share the device approvals' state and sign-in records.
+
+        Args:
+            devices: the device code approvals.
+            find: finds a pending sign-in by its code (default: a device code); the interactive
+                sign-in passes its own (``authorize``), whose requests have the same fields.
+            finish: what to do once the key verified (default: the device approval's second
+                factor, consent and Conditional Access).
+            prefix: where the two JSON routes live.
+        """
         self.devices = devices
         self.state = devices.state
+        self._find = find or devices._find
+        self._finish = finish or (
+            lambda flow, user, amr: devices.after_authentication(flow, user, amr)
+        )
+        self._prefix = prefix
         self._pending: dict[str, _Pending] = {}
 
     def register(self, router: Router) -> None:
         """Add the two JSON routes to ``router``."""
-        router.add("POST", r"/_emulator/device/assertion-options", self._api_options)
-        router.add("POST", r"/_emulator/device/approve-key", self._api_approve)
+        router.add("POST", self._prefix + "/assertion-options", self._api_options)
+        router.add("POST", self._prefix + "/approve-key", self._api_approve)
 
     # -- python API --------------------------------------------------------------------------
 
@@ -119,13 +140,13 @@ class DeviceKeys:
             assert user is not None
             stored["signCount"] = count
             self._record(flow, user, username.strip(), None)
-            flow.status, flow.user_id, flow.amr = "approved", str(user["id"]), KEY_AMR
-            return None
+            result = self._finish(flow, user, KEY_AMR)
+            return result if isinstance(result, str) else None
 
     # -- checks ------------------------------------------------------------------------------
 
     def _flow(self, user_code: str, username: str) -> DeviceCode:
-        flow = self.devices._find(user_code)
+        flow: DeviceCode | None = self._find(user_code)
         if flow is None:
             raise KeySignInRefused("That code is not valid or has expired.")
         if flow.login_hint and flow.login_hint.lower() != username.strip().lower():

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from bgwizard.emulator.errors import ScopeError, TokenError
 from bgwizard.emulator.http.core import HttpError, Request, Response, Router, json_response
-from bgwizard.emulator.identity import tokens
+from bgwizard.emulator.identity import ca_signin, consent, tokens
 from bgwizard.emulator.identity.jwt import verify_client_assertion
 from bgwizard.emulator.tenant.passwords import verify_secret
 from bgwizard.emulator.tenant.records import FAILURE_REASONS, record_sign_in
@@ -41,6 +41,8 @@ class Login:
         """Workload identity federation (``identity.federation.FederationCheck``): False
         for an assertion the app signed itself, True when a federated one is valid, else
         the error response."""
+        self.more_grants: dict[str, Callable[[dict[str, str], re.Match[str]], Response]] = {}
+        """Grant types other modules add (``authorization_code`` from ``authorize``)."""
 
     def register(self, router: Router) -> None:
         """Add the login routes to ``router``."""
@@ -119,10 +121,10 @@ class Login:
                 7000218,
             )
         scope = form.get("scope", "")
-        try:
-            tokens.delegated_scopes(app, scope)
+        try:  # consent itself is asked for on the approval page, as Entra does
+            consent.check_syntax(scope)
         except ScopeError as exc:
-            return oauth_error("invalid_scope", str(exc), 65001)
+            return oauth_error("invalid_scope", str(exc), 70011)
         life = self.state.settings.device_code_lifetime
         user_code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(9))
         flow = DeviceCode(
@@ -158,6 +160,7 @@ class Login:
             "refresh_token": self._refresh_grant,
             "client_credentials": self._client_credentials_grant,
             "password": self._password_grant,
+            **self.more_grants,
         }
         handler = handlers.get(grant)
         if handler is None:
@@ -169,13 +172,34 @@ class Login:
         with self.state.lock:
             return handler(form, match)
 
-    def _issue(
-        self, user: JsonDict, app: App, scope: str, amr: tuple[str, ...] = ("pwd",)
+    def issue(
+        self,
+        user: JsonDict,
+        app: App,
+        scope: str,
+        amr: tuple[str, ...],
+        flow: str,
+        *,
+        nonce: str | None = None,
     ) -> Response:
+        """Tokens for a delegated grant, once Conditional Access and consent allow them."""
+        verdict = ca_signin.evaluate(self.state, user, app.app_id, flow, amr)
+        if not verdict.allowed:
+            record_sign_in(
+                self.state,
+                upn=str(user["userPrincipalName"]),
+                user=user,
+                app=app,
+                error_code=verdict.code,
+            )
+            return oauth_error(verdict.error(), verdict.description(), verdict.code)
         try:
-            body = tokens.user_tokens(self.state, self.base_url(), user, app, scope, amr)
+            body = tokens.user_tokens(self.state, self.base_url(), user, app, scope, amr, nonce)
         except ScopeError as exc:
-            return oauth_error("invalid_grant", str(exc), 65001)
+            response = oauth_error("invalid_grant", str(exc), 65001)
+            if "AADSTS65001" in str(exc):
+                response = consent_required(str(exc))
+            return response
         return json_response(200, body)
 
     def _device_code_grant(self, form: dict[str, str], match: re.Match[str]) -> Response:
@@ -187,6 +211,11 @@ class Login:
             return oauth_error(
                 "authorization_declined", "AADSTS70019: The user declined the sign-in.", 70019
             )
+        if flow.refusal is not None:
+            del self.state.device_codes[flow.device_code]
+            code, text = flow.refusal
+            error = "interaction_required" if code == ca_signin.MFA_REQUIRED else "invalid_grant"
+            return oauth_error(error, text, code)
         if flow.expires < utcnow():
             del self.state.device_codes[flow.device_code]
             return oauth_error("expired_token", "AADSTS70020: The device code expired.", 70020)
@@ -198,7 +227,8 @@ class Login:
             )
         del self.state.device_codes[flow.device_code]
         user = self.state.users[flow.user_id]
-        return self._issue(user, self.state.apps[flow.client_id], flow.scope, flow.amr)
+        app = self.state.apps[flow.client_id]
+        return self.issue(user, app, flow.scope, flow.amr, ca_signin.DEVICE_CODE)
 
     def _refresh_grant(self, form: dict[str, str], match: re.Match[str]) -> Response:
         grant = self.state.refresh_tokens.get(form.get("refresh_token", ""))
@@ -210,7 +240,7 @@ class Login:
         if user is None or not user.get("accountEnabled", True):
             return oauth_error("invalid_grant", "AADSTS50057: The user account is disabled.", 50057)
         app = self.state.apps[grant.client_id]
-        return self._issue(user, app, form.get("scope", ""), grant.amr)
+        return self.issue(user, app, form.get("scope", ""), grant.amr, ca_signin.REFRESH)
 
     def _client_credentials_grant(self, form: dict[str, str], match: re.Match[str]) -> Response:
         app = self._app(form.get("client_id", ""))
@@ -271,7 +301,7 @@ class Login:
         if user is None:
             reason = tokens_reason(code)
             return oauth_error("invalid_grant", f"AADSTS{code}: {reason}", code)
-        return self._issue(user, app, form.get("scope", ""))
+        return self.issue(user, app, form.get("scope", ""), ("pwd",), ca_signin.PASSWORD)
 
     def _count_failure(self, user_id: str) -> None:
         count = self.state.failed_sign_ins.get(user_id, 0) + 1
@@ -319,6 +349,19 @@ class Login:
         assert user is not None
         state.failed_sign_ins.pop(user["id"], None)
         return user, 0
+
+
+def consent_required(description: str) -> Response:
+    """Entra's answer when a grant that shows no page needs consent (AADSTS65001)."""
+    return json_response(
+        400,
+        {
+            "error": "invalid_grant",
+            "suberror": "consent_required",
+            "error_description": description,
+            "error_codes": [65001],
+        },
+    )
 
 
 def tokens_reason(code: int) -> str:

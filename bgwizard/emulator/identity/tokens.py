@@ -7,7 +7,7 @@ import secrets
 import time
 from typing import Any
 
-from bgwizard.emulator.errors import ScopeError
+from bgwizard.emulator.identity import consent
 from bgwizard.emulator.identity.jwt import b64url, encode_unsigned
 from bgwizard.emulator.tenant.catalog import ARM_AUDIENCE, GRAPH_AUDIENCE
 from bgwizard.emulator.tenant.state import App, JsonDict, RefreshGrant, TenantState, new_id
@@ -41,26 +41,17 @@ def resource_of(scope: str) -> str:
     )
 
 
-def delegated_scopes(app: App, scope: str) -> list[str]:
-    """The ``scp`` an app gets for ``scope``: ``.default`` means every consented scope.
+def delegated_scopes(state: TenantState, app: App, user_id: str, scope: str) -> list[str]:
+    """The ``scp`` a user's token gets for ``scope``: only what was consented (``consent``).
 
     Azure Resource Manager tokens carry ``user_impersonation`` (ARM authorises with roles).
 
     Raises:
-        ScopeError: A named scope has not been consented for the app.
+        ScopeError: A named scope has not been consented for the app (AADSTS65001).
     """
     if resource_of(scope) == ARM_AUDIENCE:
         return ["user_impersonation"]
-    asked = graph_scopes(scope)
-    if not asked or ".default" in asked:
-        return list(app.delegated_scopes)
-    missing = [s for s in asked if s not in app.delegated_scopes]
-    if missing:
-        raise ScopeError(
-            f"AADSTS65001: The user or administrator has not consented to use the application "
-            f"'{app.display_name}' for the scope {missing[0]}."
-        )
-    return asked
+    return consent.token_scopes(state, app.app_id, user_id, scope)
 
 
 def user_tokens(
@@ -70,15 +61,16 @@ def user_tokens(
     app: App,
     scope: str,
     amr: tuple[str, ...] = ("pwd",),
+    nonce: str | None = None,
 ) -> JsonDict:
-    """The token response for a delegated sign-in (device code, refresh or password grant).
+    """The token response for a delegated sign-in (code, device code, refresh or password).
 
     ``amr`` is how the person authenticated: ``pwd``, or ``fido`` and ``mfa`` for a key.
 
     Raises:
         ScopeError: A requested scope is not consented.
     """
-    scp = delegated_scopes(app, scope)
+    scp = delegated_scopes(state, app, str(user["id"]), scope)
     now = int(time.time())
     life = state.settings.token_lifetime
     tid = state.tenant_id
@@ -106,7 +98,7 @@ def user_tokens(
         "uti": new_id(),
         "ver": "1.0",
     }
-    id_claims = {
+    id_claims: dict[str, Any] = {
         "aud": app.app_id,
         "iss": f"{issuer_base}/{tid}/v2.0",
         "iat": now,
@@ -120,6 +112,8 @@ def user_tokens(
         "amr": list(amr),
         "ver": "2.0",
     }
+    if nonce:
+        id_claims["nonce"] = nonce
     refresh = secrets.token_urlsafe(32)
     state.refresh_tokens[refresh] = RefreshGrant(user_id=oid, client_id=app.app_id, amr=amr)
     client_info = b64url(json.dumps({"uid": oid, "utid": tid}).encode())

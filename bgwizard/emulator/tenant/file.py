@@ -16,6 +16,7 @@ from bgwizard.emulator.tenant import catalog
 from bgwizard.emulator.tenant.federation import parse_credentials
 from bgwizard.emulator.tenant.passwords import hash_secret
 from bgwizard.emulator.tenant.state import (
+    ALL_PRINCIPALS,
     LICENCES,
     App,
     AppCertificate,
@@ -156,6 +157,8 @@ def _build(raw: Any) -> TenantState:
         if pid in state.policies:
             raise _Invalid(f"conditionalAccessPolicies[{i}] repeats id {pid!r}")
         state.policies[pid] = copy.deepcopy(policy)
+    for i, item in enumerate(_list(raw, "oauth2PermissionGrants")):
+        _add_grant(state, item, f"oauth2PermissionGrants[{i}]")
     methods = raw.get("authMethods", {})
     if not isinstance(methods, dict):
         raise _Invalid("'authMethods' must be an object keyed by user id or UPN")
@@ -210,7 +213,24 @@ def _settings(raw: Any) -> Settings:
         token_lifetime=_setting(raw, "tokenLifetimeSeconds", 3600, 60, 86400),
         device_code_lifetime=_setting(raw, "deviceCodeLifetimeSeconds", 900, 10, 86400),
         passkey_challenge_seconds=_setting(raw, "passkeyChallengeSeconds", 300, 1, 86400),
+        ca_at_sign_in=_flag(raw, "conditionalAccessAtSignIn", True),
+        sign_in_platform=_text(raw, "signInPlatform", "linux"),
+        sign_in_locations=_strings(raw, "signInLocations", "settings"),
     )
+
+
+def _flag(raw: JsonDict, key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise _Invalid(f"settings.{key} must be true or false")
+    return value
+
+
+def _text(raw: JsonDict, key: str, default: str) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise _Invalid(f"settings.{key} must be a non-empty string")
+    return value
 
 
 def _setting(raw: JsonDict, key: str, default: int, low: int, high: int) -> int:
@@ -380,7 +400,24 @@ def _add_app(state: TenantState, item: Any, where: str) -> None:
         )
     except ValueError as exc:
         raise _Invalid(str(exc)) from None
+    if "redirectUris" in item:
+        app.redirect_uris = [str(u) for u in item["redirectUris"]]
     state.apps[app_id] = app
+    if app.delegated_scopes:  # the older form of a tenant-wide (admin) consent grant
+        state.grants.setdefault((app_id, ALL_PRINCIPALS), set()).update(app.delegated_scopes)
+
+
+def _add_grant(state: TenantState, item: Any, where: str) -> None:
+    """An ``oauth2PermissionGrant`` (Graph's shape): consent of one user or the whole tenant."""
+    client = _need(item, "clientId", where)
+    scope = _need(item, "scope", where)
+    principal = ALL_PRINCIPALS
+    if item.get("consentType", ALL_PRINCIPALS) != ALL_PRINCIPALS:
+        user = state.find_user(str(item.get("principalId", "")))
+        if user is None:
+            raise _Invalid(f"{where} names unknown principal {item.get('principalId')!r}")
+        principal = str(user["id"])
+    state.grants.setdefault((client, principal), set()).update(scope.split())
 
 
 def _certificate(pem: Any, where: str) -> AppCertificate:

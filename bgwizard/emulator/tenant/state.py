@@ -17,6 +17,8 @@ from bgwizard.emulator.tenant.federation import FederatedCredential
 from bgwizard.emulator.tenant.passwords import SecretHash
 
 JsonDict = dict[str, Any]
+ALL_PRINCIPALS = "AllPrincipals"
+"""The principal of a tenant-wide (admin) consent grant."""
 
 
 def utcnow() -> dt.datetime:
@@ -47,6 +49,13 @@ class Settings:
     device_code_lifetime: int = 900
     passkey_challenge_seconds: int = 300
     """How long a ``fido2Methods/creationOptions`` challenge stays valid (Entra: 5 minutes)."""
+    ca_at_sign_in: bool = True
+    """Evaluate Conditional Access when tokens are issued (as Entra does). Tests of other
+    features may turn it off (``conditionalAccessAtSignIn: false``); the sample never does."""
+    sign_in_platform: str = "linux"
+    """The device platform every sign-in reports (CA ``platforms`` condition)."""
+    sign_in_locations: list[str] = field(default_factory=list)
+    """Named location ids every sign-in comes from (CA ``locations`` condition)."""
 
 
 LICENCES = ("free", "p1", "p2")
@@ -79,6 +88,8 @@ class App:
     service_principal_id: str = field(default_factory=new_id)
     federated_credentials: list[FederatedCredential] = field(default_factory=list)
     """Trusted external issuers (workload identity federation)."""
+    redirect_uris: list[str] = field(default_factory=lambda: ["http://localhost"])
+    """Registered redirect URIs (public clients: ``http://localhost``, any port)."""
 
 
 @dataclass
@@ -97,6 +108,8 @@ class DeviceCode:
     correlation_id: str = field(default_factory=new_id)
     amr: tuple[str, ...] = ("pwd",)
     """How the person authenticated when approving (the token's ``amr`` claim)."""
+    refusal: tuple[int, str] | None = None
+    """Set when the sign-in was refused after approval (Conditional Access): AADSTS code, text."""
 
 
 @dataclass
@@ -152,6 +165,12 @@ class TenantState:
     """Pending creationOptions challenges (base64url) → ``userId``, ``expires``, ``algorithms``."""
     passkey_credentials: dict[str, JsonDict] = field(default_factory=dict)
     """fido2 method id → ``userId``, ``credentialId``, ``publicKey`` (COSE, base64url)."""
+    grants: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    """Delegated permission grants: (client app id, user id or ``AllPrincipals``) → scopes."""
+    auth_requests: dict[str, Any] = field(default_factory=dict)
+    """Interactive sign-ins under way (``/authorize``), by their context id."""
+    auth_codes: dict[str, Any] = field(default_factory=dict)
+    """Authorization codes not yet redeemed, by code."""
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
