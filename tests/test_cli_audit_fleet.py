@@ -92,7 +92,8 @@ def test_federated_token_file_audits_and_writes_sarif_beside_the_text_summary(
     data = json.loads(sarif.read_text())
     jsonschema.validate(data, SCHEMA)
     assert data["runs"][0]["invocations"][0]["executionSuccessful"] is True
-    assert data["runs"][0]["results"] == []
+    results = data["runs"][0]["results"]
+    assert [r for r in results if r["level"] in ("error", "warning")] == []  # notes: info only
 
 
 def test_github_actions_token_request_audits_as_markdown(

@@ -33,6 +33,7 @@ def _tenant(tmp: Path, licence: str = "p2") -> Path:
     raw = json.loads(bundled_sample().read_text("utf-8"))
     raw["tenant"]["licence"] = licence
     raw["apps"][0]["delegatedScopes"] = EVERY_PERMISSION
+    raw.setdefault("settings", {})["conditionalAccessAtSignIn"] = False  # not what's tested here
     path = tmp / f"tenant-{licence}.json"
     path.write_text(json.dumps(raw), "utf-8")
     return path

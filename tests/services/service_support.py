@@ -85,11 +85,13 @@ async def device_sign_in(
     """Sign ``who`` in through the device code flow, approving from another thread."""
     prompt = await auth.start_device_code(login_hint=hint)
     approved: list[bool] = []
-    approver = threading.Thread(
-        target=lambda: approved.append(
-            emu.approve_device_code(prompt.user_code, who.upn, who.password)
-        )
-    )
+
+    def approve() -> None:
+        approved.append(emu.approve_device_code(prompt.user_code, who.upn, who.password))
+        if not approved[-1]:
+            auth.cancel(prompt)  # refused: stop msal polling until the code expires
+
+    approver = threading.Thread(target=approve)
     approver.start()
     try:
         await auth.finish_device_code(prompt)

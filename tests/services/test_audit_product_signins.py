@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 from audit_support import AUDIT_CLIENT_ID, AUDIT_SECRET
+from consented import consented
 from ledger_support import pinned_key
 from service_support import FAST
 from setup_support import Rig, changes, make_rig, names_and_sheets, verify
@@ -97,7 +98,7 @@ def _recorder(rig: Rig) -> DrillRecorder:
 
 
 async def test_set_up_and_one_drill_per_account_pass_the_audit(tmp_path: Path) -> None:
-    with Emulator(state_dir=tmp_path / "emu") as emu:
+    with consented(Emulator(state_dir=tmp_path / "emu")) as emu:
         rig = await make_rig(emu, tmp_path)
         try:
             recorder = _recorder(rig)
@@ -125,7 +126,7 @@ async def test_set_up_and_one_drill_per_account_pass_the_audit(tmp_path: Path) -
 
 
 async def test_a_sign_in_nobody_logged_fails_the_audit_naming_it(tmp_path: Path) -> None:
-    with Emulator(state_dir=tmp_path / "emu") as emu:
+    with consented(Emulator(state_dir=tmp_path / "emu")) as emu:
         rig = await make_rig(emu, tmp_path)
         try:
             recorder = _recorder(rig)

@@ -192,7 +192,7 @@ def test_cli_test_sheet_on_a_jammed_printer_fails_in_one_sentence(cups: CupsServ
         timeout=120,
         check=False,
     )
-    assert run.returncode == 1
+    assert run.returncode == 2  # could not print: one sentence, exit 2
     last = run.stderr.strip().splitlines()[-1]
     assert last == (
         "bgwizard: Job office-1 is stopped: Paper jam in tray 1. Job office-1 was purged:"

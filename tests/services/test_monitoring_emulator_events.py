@@ -14,6 +14,7 @@ import ssl
 from typing import Any
 
 import httpx
+from consented import ALL_SCOPES, consented
 from service_support import ADMIN, FAST, device_sign_in, profile_for
 
 from bgwizard.auth.service import MsalAuthenticator
@@ -62,8 +63,8 @@ async def ca_updates(emu: Emulator, auth: MsalAuthenticator) -> list[dict[str, A
 
 
 async def test_emulator_ca_audit_records_fire_only_when_the_cover_weakens() -> None:
-    with Emulator() as emu:
-        auth = MsalAuthenticator(profile_for(emu))
+    with consented(Emulator()) as emu:
+        auth = MsalAuthenticator(profile_for(emu), scopes=ALL_SCOPES)
         await device_sign_in(auth, emu, ADMIN)
         graph = GraphDirectory(profile_for(emu), auth.credential(), retry=FAST)
         try:

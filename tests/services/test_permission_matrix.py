@@ -24,6 +24,7 @@ from bgwizard.audit.service import AuditService
 from bgwizard.auth.app_only import AppOnlyAuthenticator
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
+from bgwizard.emulator.tenant.state import ALL_PRINCIPALS
 from bgwizard.errors import BgWizardError
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.ground_truth import ROLE_TEMPLATE_IDS, requirement
@@ -138,6 +139,8 @@ JOURNEYS = (
 
 def _tenant() -> dict[str, Any]:
     tenant = bg_tenant(exclude_directly)
+    # consent and Conditional Access at sign-in are tested elsewhere (test_emu_authorize)
+    tenant.setdefault("settings", {})["conditionalAccessAtSignIn"] = False
     tenant["users"] += [
         {
             "id": OPERATOR.id,
@@ -167,12 +170,13 @@ def _grant(emu: Emulator, scopes: frozenset[str], roles: tuple[str, ...]) -> dic
     the state to restore."""
     state = emu.state
     saved = {
-        "scopes": list(state.apps[emu.public_client_id].delegated_scopes),
+        "grants": copy.deepcopy(state.grants),
         "assignments": copy.deepcopy(state.role_assignments),
         "policies": copy.deepcopy(state.policies),
         "users": copy.deepcopy(state.users),
     }
-    state.apps[emu.public_client_id].delegated_scopes = sorted(scopes)
+    # exactly these scopes consented for the whole tenant, nothing else
+    state.grants = {(emu.public_client_id, ALL_PRINCIPALS): {*scopes, "User.Read"}}
     for n, name in enumerate(roles):
         state.role_assignments[f"matrix-{n}"] = {
             "id": f"matrix-{n}",
@@ -184,7 +188,7 @@ def _grant(emu: Emulator, scopes: frozenset[str], roles: tuple[str, ...]) -> dic
 
 
 def _restore(emu: Emulator, saved: dict[str, Any]) -> None:
-    emu.state.apps[emu.public_client_id].delegated_scopes = saved["scopes"]
+    emu.state.grants = saved["grants"]
     emu.state.role_assignments = saved["assignments"]
     emu.state.policies = saved["policies"]
     emu.state.users = saved["users"]
@@ -195,7 +199,8 @@ async def _attempt(
 ) -> str:
     """Run ``journey`` as the operator; '' on success, else the error's sentence."""
     saved = _grant(emu, scopes, roles)
-    auth = MsalAuthenticator(profile_for(emu))
+    # User.Read: the sign-in itself (a token with no Graph scope at all is not a sign-in)
+    auth = MsalAuthenticator(profile_for(emu), scopes=sorted({*scopes, "User.Read"}))
     graph: GraphDirectory | None = None
     try:
         await device_sign_in(auth, emu, OPERATOR)

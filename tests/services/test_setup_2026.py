@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from consented import consented
 from service_support import SAMPLE
 from setup_support import UNDISTURBED, end_state, make_rig, run_setup
 
@@ -29,7 +30,7 @@ def _emulator(tmp_path: Path, change: Any) -> Iterator[Emulator]:
     change(tenant)
     path = tmp_path / "tenant.json"
     path.write_text(json.dumps(tenant))
-    with Emulator(tenant_file=path) as emulator:
+    with consented(Emulator(tenant_file=path)) as emulator:
         yield emulator
 
 

@@ -256,7 +256,8 @@ async def test_a_tenant_that_cannot_be_read_is_an_error_notification(
         await settle(pilot, lambda: any(n.severity == "error" for n in app._notifications))
         [error] = [n for n in app._notifications if n.severity == "error"]
         assert error.message == (
-            "Permission missing: Reading the organisation needs Organization.Read.All."
+            "Permission missing: Reading the organisation needs the permission"
+            " Organization.Read.All."
         )
         assert app.identity is not None and app.tenant is None
 
