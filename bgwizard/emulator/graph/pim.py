@@ -16,7 +16,7 @@ from typing import Final
 from bgwizard.emulator.graph.context import V1, GraphContext
 from bgwizard.emulator.http.core import Request, Response, Router, json_response
 from bgwizard.emulator.tenant.records import record_audit, target
-from bgwizard.emulator.tenant.state import JsonDict, iso, new_id, utcnow
+from bgwizard.emulator.tenant.state import iso, new_id, utcnow
 
 _BASE: Final = V1 + r"/roleManagement/directory/roleAssignmentScheduleRequests"
 _ACTIONS: Final = frozenset({"adminAssign"})
@@ -56,27 +56,13 @@ class _Pim:
             role = self.state.role_definitions.get(role_id)
             if found is None or role is None:
                 raise self.ctx.not_found("principal or roleDefinition", principal_id)
-            for existing in self.state.role_assignments.values():
-                if (
-                    existing["principalId"],
-                    existing["roleDefinitionId"],
-                    existing["directoryScopeId"],
-                ) == (principal_id, role_id, scope):
-                    # PIM's answer when the role assignment already exists.
-                    raise self.ctx.bad_request(
-                        "The Role assignment already exists.", "RoleAssignmentExists"
-                    )
+            if self.state.role_assignment_of(principal_id, role_id, scope) is not None:
+                # PIM's answer when the role assignment already exists.
+                raise self.ctx.bad_request(
+                    "The Role assignment already exists.", "RoleAssignmentExists"
+                )
             now = iso(utcnow())
-            assignment: JsonDict = {
-                "id": new_id(),
-                "principalId": principal_id,
-                "roleDefinitionId": role_id,
-                "directoryScopeId": scope,
-                "appScopeId": None,
-                "condition": None,
-                "principalOrganizationId": self.state.tenant_id,
-            }
-            self.state.role_assignments[assignment["id"]] = assignment
+            assignment = self.state.add_role_assignment(principal_id, role_id, scope)
             self.state.assignment_starts[assignment["id"]] = now
             kind, obj = found
             record_audit(

@@ -9,7 +9,7 @@ from bgwizard.emulator.graph.directory import typed
 from bgwizard.emulator.graph.odata import Collection
 from bgwizard.emulator.http.core import Request, Response, Router, json_response
 from bgwizard.emulator.tenant.records import Caller, record_audit, target
-from bgwizard.emulator.tenant.state import JsonDict, iso, new_id, utcnow
+from bgwizard.emulator.tenant.state import JsonDict, iso, utcnow
 
 _BASE = V1 + r"/roleManagement/directory"
 _FILTERABLE = {"principalId", "roleDefinitionId", "directoryScopeId", "id"}
@@ -121,26 +121,12 @@ class _Roles:
             if found is None or role is None:
                 missing = principal_id if found is None else role_id
                 raise self.ctx.not_found("principal or roleDefinition", missing)
-            for existing in self.state.role_assignments.values():
-                if (
-                    existing["principalId"],
-                    existing["roleDefinitionId"],
-                    existing["directoryScopeId"],
-                ) == (principal_id, role_id, scope):
-                    raise self.ctx.bad_request(
-                        "A conflicting object with one or more of the specified property values "
-                        "is present in the directory."
-                    )
-            assignment: JsonDict = {
-                "id": new_id(),
-                "principalId": principal_id,
-                "roleDefinitionId": role_id,
-                "directoryScopeId": scope,
-                "appScopeId": None,
-                "condition": None,
-                "principalOrganizationId": self.state.tenant_id,
-            }
-            self.state.role_assignments[assignment["id"]] = assignment
+            if self.state.role_assignment_of(principal_id, role_id, scope) is not None:
+                raise self.ctx.bad_request(
+                    "A conflicting object with one or more of the specified property values "
+                    "is present in the directory."
+                )
+            assignment = self.state.add_role_assignment(principal_id, role_id, scope)
             self._audit(caller, "Add member to role", found, role, "Assign")
         context = f"{self.ctx.graph_url}/$metadata#roleManagement/directory/roleAssignments/$entity"
         return json_response(201, {"@odata.context": context, **assignment})

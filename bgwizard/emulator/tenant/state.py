@@ -178,6 +178,28 @@ class TenantState:
         """The ``*.onmicrosoft.com`` domain marked ``isInitial``."""
         return next(str(d["id"]) for d in self.domains if d.get("isInitial"))
 
+    def role_assignment_of(self, principal_id: str, role_id: str, scope: str) -> JsonDict | None:
+        """The active assignment of ``role_id`` to ``principal_id`` at ``scope``, if any."""
+        for existing in self.role_assignments.values():
+            key = (existing["principalId"], existing["roleDefinitionId"])
+            if key == (principal_id, role_id) and existing["directoryScopeId"] == scope:
+                return existing
+        return None
+
+    def add_role_assignment(self, principal_id: str, role_id: str, scope: str) -> JsonDict:
+        """Record a new active assignment (Graph's ``unifiedRoleAssignment`` shape)."""
+        assignment: JsonDict = {
+            "id": new_id(),
+            "principalId": principal_id,
+            "roleDefinitionId": role_id,
+            "directoryScopeId": scope,
+            "appScopeId": None,
+            "condition": None,
+            "principalOrganizationId": self.tenant_id,
+        }
+        self.role_assignments[assignment["id"]] = assignment
+        return assignment
+
     def find_user(self, key: str) -> JsonDict | None:
         """A user by object id or (case-insensitive) userPrincipalName."""
         if key in self.users:
