@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "services")]
 os.environ["BROWSER"] = " ".join(
     [
         shlex.quote(sys.executable),
@@ -39,26 +40,16 @@ os.environ["BROWSER"] = " ".join(
     ]
 )
 
+from service_support import profile_for  # noqa: E402
+
 from bgwizard.auth.identity import PageAnswers  # noqa: E402 - $BROWSER must be set first
 from bgwizard.auth.scopes import scopes_for  # noqa: E402
 from bgwizard.auth.service import MsalAuthenticator  # noqa: E402
 from bgwizard.emulator import Emulator  # noqa: E402
-from bgwizard.profile.model import Profile  # noqa: E402
 
 ADMIN = "admin@contosologistics.onmicrosoft.com"
 PASSWORD = "Contoso-Demo-2026"
 BREAK_GLASS_GROUP = "2802b872-ccfb-4b29-a9a9-459808dfb11b"
-
-
-def _profile(emu: Emulator) -> Profile:
-    return Profile(
-        tenant_id=emu.tenant_id,
-        authority_host=emu.base_url,
-        graph_url=emu.graph_url,
-        ca_bundle=str(emu.ca_pem_path),
-        client_id=emu.public_client_id,
-        demo=True,
-    )
 
 
 def _median(run: Callable[[], Awaitable[None]], runs: int) -> float:
@@ -86,7 +77,7 @@ def main() -> int:
             BGW_BROWSER_PASSWORD=PASSWORD,
             BGW_BROWSER_CA=str(emu.ca_pem_path),
         )
-        profile = _profile(emu)
+        profile = profile_for(emu)
 
         def fresh() -> MsalAuthenticator:
             return MsalAuthenticator(profile, scopes=scopes_for("audit"))
