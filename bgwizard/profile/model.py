@@ -86,6 +86,11 @@ class BreakGlassAccount:
     last_rotation: dt.date | None = None
     security_keys: list[SecurityKeyRecord] = field(default_factory=list)
     """FIDO2 security keys registered on the account (mandatory MFA for the portals)."""
+    strong_method: str = ""
+    """The phishing-resistant credential the set-up gave it: ``passkey``, ``cba`` (certificate
+    user ids bound), ``skipped`` (with ``skip_reason``), or "" before the passkey step."""
+    skip_reason: str = ""
+    """Why the operator skipped the phishing-resistant credential (also in the signed log)."""
     pending_rotation: PendingRotation | None = None
     """A rotation begun but not recorded as done (see ``bgwizard.rotation.journal``)."""
     extra: dict[str, object] = field(default_factory=dict)
@@ -169,6 +174,15 @@ class Profile:
     """The user's runbook template directory: its ``*.md.j2`` files override or add sections."""
     setup_ca_backups: list[str] = field(default_factory=list)
     """Conditional Access backup files the set-up wrote before patching, oldest first."""
+    exclusion_group_id: str = ""
+    """The protected (role-assignable) group excluded from Conditional Access instead of the
+    accounts; "" for direct exclusion (the default)."""
+    exclusion_group_name: str = ""
+    """Its display name, for screens and the runbook."""
+    exclusion_rmau_id: str = ""
+    """The restricted management administrative unit holding that group ("" for none)."""
+    dedicated_policy_id: str = ""
+    """The dedicated phishing-resistant Conditional Access policy the set-up created ("" none)."""
     ui: UiPrefs = field(default_factory=UiPrefs)
     """Theme and key remapping (``[ui]``)."""
     drill: DrillLogHead = field(default_factory=DrillLogHead)

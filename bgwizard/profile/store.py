@@ -52,6 +52,18 @@ LOCK_WAIT: Final = 10.0
 _SECTIONS: Final = frozenset({"accounts", "setup_ca_backups", "ui", "drill", "extra"})
 """Profile fields with their own reader and writer (``extra`` is the unknown keys)."""
 _TYPE_NAMES: Final = {str: "string", list: "list of strings", bool: "true or false"}
+_OMITTED_WHEN_EMPTY: Final = frozenset(
+    {
+        "exclusion_group_id",
+        "exclusion_group_name",
+        "exclusion_rmau_id",
+        "dedicated_policy_id",
+        "strong_method",
+        "skip_reason",
+    }
+)
+"""Fields added after profiles were in use: written only when set, so an older profile saved
+again unchanged keeps its bytes."""
 _ACCOUNT_SECTIONS: Final = frozenset({"sheets", "security_keys", "pending_rotation"})
 _PROFILE_FIELDS: Final = frozenset(f.name for f in fields(Profile)) - _SECTIONS
 _ACCOUNT_FIELDS: Final = frozenset(f.name for f in fields(BreakGlassAccount)) - {
@@ -254,7 +266,7 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
     out.update(profile.extra)
     for name in sorted(_PROFILE_FIELDS):
         value = getattr(profile, name)
-        if value is not None:
+        if value is not None and (value != "" or name not in _OMITTED_WHEN_EMPTY):
             out[name] = value
     out["accounts"] = [_account_to_dict(a) for a in profile.accounts]
     return out
@@ -265,6 +277,7 @@ def _account_to_dict(account: BreakGlassAccount) -> dict[str, Any]:
         name: getattr(account, name)
         for name in sorted(_ACCOUNT_FIELDS)
         if getattr(account, name) is not None
+        and (getattr(account, name) != "" or name not in _OMITTED_WHEN_EMPTY)
     }
     out.update((k, v) for k, v in account.extra.items() if k not in out)
     out["sheets"] = [{k: v for k, v in vars(s).items() if v is not None} for s in account.sheets]
@@ -367,7 +380,7 @@ def _account_from_dict(data: Any, where: str) -> BreakGlassAccount:
     if not isinstance(upn, str) or not upn:
         raise ValueError(f"{where}.upn must be a non-empty string")
     known: dict[str, Any] = {"upn": upn}
-    for key in ("object_id",):
+    for key in ("object_id", "strong_method", "skip_reason"):
         if key in table:
             known[key] = _as_str(table[key], f"{where}.{key}")
     for key in ("locations", "custodians"):

@@ -16,7 +16,19 @@ from typing import Final, Literal
 from bgwizard.profile.model import BreakGlassAccount, Profile
 
 StepId = Literal[
-    "connect", "names", "sheets", "create", "role", "ca", "verify", "methods", "summary"
+    "connect",
+    "names",
+    "sheets",
+    "create",
+    "passkey",
+    "role",
+    "exclusion",
+    "ca",
+    "policy",
+    "verify",
+    "enforce",
+    "methods",
+    "summary",
 ]
 StepState = Literal["done", "current", "todo"]
 
@@ -25,9 +37,13 @@ STEP_IDS: Final[tuple[StepId, ...]] = (
     "names",
     "sheets",
     "create",
+    "passkey",
     "role",
+    "exclusion",
     "ca",
+    "policy",
     "verify",
+    "enforce",
     "methods",
     "summary",
 )
@@ -38,15 +54,19 @@ STEP_TITLES: Final[dict[StepId, str]] = {
     "names": "Names",
     "sheets": "Password and sheets",
     "create": "Create accounts",
+    "passkey": "Passkeys",
     "role": "Global Administrator",
+    "exclusion": "Exclusion: direct or group",
     "ca": "Conditional Access",
+    "policy": "Dedicated policy",
     "verify": "Verify sign-in",
+    "enforce": "Dedicated policy on",
     "methods": "Authentication methods",
     "summary": "Summary",
 }
 """What the progress rail calls each step."""
 
-PER_ACCOUNT: Final[frozenset[StepId]] = frozenset({"sheets", "create", "role", "verify"})
+PER_ACCOUNT: Final[frozenset[StepId]] = frozenset({"sheets", "create", "passkey", "role", "verify"})
 """Steps journaled once per account; the others once for the whole set-up."""
 
 ALWAYS_AGAIN: Final[frozenset[StepId]] = frozenset({"connect"})

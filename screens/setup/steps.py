@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING, Final
 from bgwizard.screens.setup.base import WizardStep
 from bgwizard.screens.setup.steps_change import CaStepScreen, CreateStep, RoleStep
 from bgwizard.screens.setup.steps_finish import MethodsStep, SummaryStep, VerifyStep
+from bgwizard.screens.setup.steps_pending import (
+    PendingEnforce,
+    PendingExclusion,
+    PendingPasskey,
+    PendingPolicy,
+)
 from bgwizard.screens.setup.steps_prepare import ConnectStep, NamesStep, SheetsStep
 from bgwizard.setup.journal import StepId
 
@@ -19,9 +25,13 @@ STEP_SCREENS: Final[dict[StepId, Callable[[WizardSession], WizardStep]]] = {
     "names": NamesStep,
     "sheets": SheetsStep,
     "create": CreateStep,
+    "passkey": PendingPasskey,
     "role": RoleStep,
+    "exclusion": PendingExclusion,
     "ca": CaStepScreen,
+    "policy": PendingPolicy,
     "verify": VerifyStep,
+    "enforce": PendingEnforce,
     "methods": MethodsStep,
     "summary": SummaryStep,
 }

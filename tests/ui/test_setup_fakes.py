@@ -30,7 +30,9 @@ def created_profile() -> Profile:
     """Both accounts created (steps 1-4 journaled), Global Administrator still to assign."""
     profile = sample_profile()
     profile.accounts[1].object_id = "0b1e2c3d-1111-4000-8000-0000000000b2"
-    done = ["connect", "names"] + [f"{s}:{u}" for s in ("sheets", "create") for u in (ALPHA, BRAVO)]
+    done = ["connect", "names"] + [
+        f"{s}:{u}" for s in ("sheets", "create", "passkey") for u in (ALPHA, BRAVO)
+    ]
     profile.setup_steps_done = done
     return profile
 
