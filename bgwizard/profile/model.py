@@ -35,6 +35,8 @@ class SheetRecord:
     """Day the sheet was generated."""
     retired: dt.date | None = None
     """Day the sheet was retired (rotation, loss); None while current."""
+    extra: dict[str, object] = field(default_factory=dict)
+    """Keys a later version added to this sheet's entry; kept on save."""
 
 
 @dataclass
@@ -51,6 +53,8 @@ class SecurityKeyRecord:
     """Graph's fido2AuthenticationMethod id."""
     registered: dt.date | None = None
     retired: dt.date | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+    """Keys a later version added to this key's entry; kept on save."""
 
 
 @dataclass

@@ -280,15 +280,21 @@ def _account_to_dict(account: BreakGlassAccount) -> dict[str, Any]:
         and (getattr(account, name) != "" or name not in _OMITTED_WHEN_EMPTY)
     }
     out.update((k, v) for k, v in account.extra.items() if k not in out)
-    out["sheets"] = [{k: v for k, v in vars(s).items() if v is not None} for s in account.sheets]
+    out["sheets"] = [_entry_to_dict(s) for s in account.sheets]
     if account.security_keys:
-        out["security_keys"] = [
-            {k: v for k, v in vars(key).items() if v is not None} for key in account.security_keys
-        ]
+        out["security_keys"] = [_entry_to_dict(key) for key in account.security_keys]
     if account.pending_rotation is not None:
         out["pending_rotation"] = {
             k: v for k, v in vars(account.pending_rotation).items() if v is not None
         }
+    return out
+
+
+def _entry_to_dict(entry: SheetRecord | SecurityKeyRecord) -> dict[str, Any]:
+    """A sheet's or key's table: its known fields (None left out), then what a later version
+    added, never replacing a known field."""
+    out = {k: v for k, v in vars(entry).items() if v is not None and k != "extra"}
+    out.update((k, v) for k, v in entry.extra.items() if k not in out)
     return out
 
 
@@ -417,6 +423,7 @@ def _sheet_from_dict(data: Any, where: str) -> SheetRecord:
         serial=_as_str(table["serial"], f"{where}.serial"),
         created=_as_date(table["created"], f"{where}.created"),
         retired=_as_date(table["retired"], f"{where}.retired") if "retired" in table else None,
+        extra=_unknown(table, SheetRecord),
     )
 
 
@@ -446,7 +453,16 @@ def _key_from_dict(data: Any, where: str) -> SecurityKeyRecord:
             _as_date(data["registered"], f"{where}.registered") if "registered" in data else None
         ),
         retired=_as_date(data["retired"], f"{where}.retired") if "retired" in data else None,
+        extra=_unknown(data, SecurityKeyRecord),
     )
+
+
+def _unknown(
+    table: dict[str, Any], record: type[SheetRecord | SecurityKeyRecord]
+) -> dict[str, Any]:
+    """The keys of ``table`` that ``record`` does not know (a later version's), to keep."""
+    known = {f.name for f in fields(record)} - {"extra"}
+    return {k: v for k, v in table.items() if k not in known}
 
 
 def _as_str(value: Any, name: str) -> str:

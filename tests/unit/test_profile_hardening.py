@@ -186,6 +186,24 @@ def test_unknown_keys_of_an_account_are_kept(tmp_path: Path) -> None:
     assert account.extra == {"safe_combination_changed": dt.date(2026, 10, 1), "hsm": {"slot": 3}}
 
 
+def test_unknown_keys_of_a_sheet_and_a_security_key_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "profile.toml"
+    path.write_text(
+        '[[accounts]]\nupn = "bg1@c.onmicrosoft.com"\n'
+        '[[accounts.sheets]]\nserial = "S1"\ncreated = 2026-10-01\nenvelope = "E-17"\n'
+        '[[accounts.security_keys]]\nlabel = "BG key 1"\naaguid = "a"\nsafe = "B"\n'
+        "[accounts.security_keys.tamper_bag]\nnumber = 42\n"
+    )
+    store = TomlProfileStore(path)
+    profile = store.load()
+    profile.accounts[0].sheets[0].retired = dt.date(2026, 11, 1)
+    store.save(profile)
+    account = TomlProfileStore(path).load().accounts[0]
+    assert account.sheets[0].retired == dt.date(2026, 11, 1)
+    assert account.sheets[0].extra == {"envelope": "E-17"}
+    assert account.security_keys[0].extra == {"safe": "B", "tamper_bag": {"number": 42}}
+
+
 def test_a_profile_open_to_others_is_made_0600_and_said(tmp_path: Path) -> None:
     path = tmp_path / "profile.toml"
     path.write_text('tenant_id = "tid"\n')
