@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from bgwizard.ledger.chain import Entry, JsonValue
+from bgwizard.ledger.fields import made_printable
 from bgwizard.profile.model import DRILL_INTERVAL_DAYS
 
 Phase = Literal["before", "during", "after"]
@@ -218,8 +219,9 @@ class Drill:
         return next_due(self.started.date())
 
     def to_log_data(self) -> dict[str, JsonValue]:
-        """The ``data`` of the drill's signed log entry."""
-        return {
+        """The ``data`` of the drill's signed log entry, every text made printable (evidence
+        read from the tenant may hold a control character; the entry is kept, escaped)."""
+        data: dict[str, JsonValue] = {
             "account": self.account_upn,
             "account_id": self.account_id,
             "started": _stamp(self.started),
@@ -229,6 +231,7 @@ class Drill:
             "notes": self.notes,
             "items": [self.item(spec.id).to_json() for spec in CHECKLIST],
         }
+        return {key: made_printable(value) for key, value in data.items()}
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,20 @@ def printable(text: str) -> str:
     return "".join(repr(c)[1:-1] if unicodedata.category(c) in _UNPRINTABLE else c for c in text)
 
 
+def made_printable(value: JsonValue) -> JsonValue:
+    """``value`` with every string (and key) passed through ``printable`` and cut to
+    ``MAX_TEXT``: what a program gathered (evidence read from Graph) is written escaped rather
+    than refused, so the entry is never lost to a control character someone else typed."""
+    if isinstance(value, str):
+        text = printable(value)
+        return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    if isinstance(value, list):
+        return [made_printable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(made_printable(key)): made_printable(item) for key, item in value.items()}
+    return value
+
+
 def check_text(value: object, where: str = "data") -> None:
     """Refuse what an entry must not hold: non-printable text, long text, deep nesting, floats.
 

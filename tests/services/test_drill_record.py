@@ -124,3 +124,24 @@ def test_entries_cut_off_the_end_are_noticed_through_the_remembered_head(tmp_pat
         recorder.record(_drill(), pinned_key(1), "alice")
     new = recorder.start_linked_log(pinned_key(1), "alice")
     assert recorder.record(_drill(), pinned_key(1), "alice").log_path == new
+
+
+def test_evidence_with_a_control_character_is_recorded_escaped_not_lost(tmp_path: Path) -> None:
+    """A sign-in log field someone else typed (an app name with ESC) must not cost the drill its
+    entry: it is written escaped, and the log still verifies."""
+    recorder, _ = _recorder(tmp_path)
+    key = recorder.unlock(Secret("drill passphrase"), comment="alice")
+    drill = _drill().record(
+        passed("signin_evidence", "found", app="Portal\x1b[8m hidden", note="x" * 5000), T0
+    )
+    recorded = recorder.record(drill, key, "alice")
+    items = recorded.entry.data["items"]
+    assert isinstance(items, list)
+    evidence = next(i for i in items if isinstance(i, dict) and i["id"] == "signin_evidence")
+    assert isinstance(evidence, dict) and isinstance(evidence["evidence"], dict)
+    assert evidence["evidence"]["app"] == "Portal\\x1b[8m hidden"
+    assert len(str(evidence["evidence"]["note"])) == 4096
+    signers = "".join(
+        s.allowed_signers_line() + "\n" for s in DrillLog(recorded.log_path).signers()
+    )
+    assert ssh_keygen_verify(recorded.log_path, tmp_path, signers) == [0, 0]
