@@ -239,10 +239,21 @@ def run_app(profile_path: Path | None = None) -> int:
     """
     from bgwizard.tui.app import BgWizardApp
 
-    store = TomlProfileStore(profile_path)
-    profile = store.load()
-    BgWizardApp(Container(profile, store), profile).run()
+    store, profile, notices = open_profile(profile_path)
+    BgWizardApp(Container(profile, store), profile, notices=notices).run()
     return 0
+
+
+def open_profile(profile_path: Path | None) -> tuple[TomlProfileStore, Profile, list[str]]:
+    """Load the profile for the TUI, keeping what loading fixed (a 0644 file made 0600) to say
+    in the app: written to stderr, it would vanish under the first screen.
+
+    Raises:
+        ProfileError: the profile cannot be read.
+    """
+    notices: list[str] = []
+    store = TomlProfileStore(profile_path, warn=notices.append)
+    return store, store.load(), notices
 
 
 def run_demo(tenant_file: Path | None = None, port: int = 0) -> int:

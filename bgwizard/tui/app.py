@@ -11,7 +11,7 @@ import datetime as dt
 import gc
 import inspect
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
@@ -100,6 +100,7 @@ class BgWizardApp(App[None]):
         clock: Clock = utc_now,
         keymap: Mapping[str, str] | None = None,
         sign_in_on_start: bool | None = None,
+        notices: Sequence[str] = (),
     ) -> None:
         """Build the app around injected services.
 
@@ -110,6 +111,7 @@ class BgWizardApp(App[None]):
             clock: the current time (tests freeze it).
             keymap: binding id → keys; overrides the profile's ``[ui] keymap``.
             sign_in_on_start: open the sign-in screen at start; default: in demo mode only.
+            notices: what loading the profile fixed, shown as warnings on the first frame.
         """
         super().__init__()
         self.services = services
@@ -123,6 +125,7 @@ class BgWizardApp(App[None]):
         self._sign_in_on_start = demo is not None if sign_in_on_start is None else sign_in_on_start
         self.set_reactive(BgWizardApp.identity, services.auth.identity)
         self._gc_paused = False
+        self._notices = tuple(notices)
 
     def run(self, **options: Any) -> None:
         """Run the app, with the cyclic garbage collector paused until the first frame.
@@ -165,6 +168,8 @@ class BgWizardApp(App[None]):
 
     def _after_first_frame(self) -> None:
         self._resume_gc()
+        for notice in self._notices:
+            self.notify(notice, title="Profile", severity="warning", timeout=30)
         self._warm_up()
         if self._sign_in_on_start and self.identity is None:
             self.action_sign_in()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -21,6 +22,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Static
 
+from bgwizard.container import open_profile
 from bgwizard.errors import NetworkDown
 from bgwizard.profile.model import PendingRotation, Profile, UiPrefs
 from bgwizard.screens.home import HomeScreen
@@ -271,3 +273,20 @@ def test_the_drill_summary_does_not_claim_a_check_it_does_not_make() -> None:
     assert "ask if the alert arrived" in drill.summary
     (alert,) = [spec for spec in CHECKLIST if spec.id == "alert"]
     assert alert.confirm.endswith("?")  # the checklist asks it as a question, and so do we
+
+
+async def test_what_loading_the_profile_fixed_is_shown_in_the_app(
+    fakes: FakeServices, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """A 0644 profile made 0600: said as a notification on the first frame, not on a stderr
+    the first screen covers."""
+    path = tmp_path / "profile.toml"
+    path.write_text('tenant_id = "tid"\n')
+    path.chmod(0o644)
+    _, profile, notices = open_profile(path)
+    assert profile.tenant_id == "tid" and len(notices) == 1
+    app = make_app(fakes, profile, notices=notices)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, lambda: bool(app._notifications))
+        shown = [n.message for n in app._notifications]
+    assert shown == notices and "0600" in shown[0]
