@@ -122,7 +122,12 @@ class Container:
 
         backups = backup_dir_for(self._profiles)
         return SetupService(
-            self.graph, self.profile, self._profiles, backup_dir=backups, clock=self.clock
+            self.graph,
+            self.profile,
+            self._profiles,
+            backup_dir=backups,
+            clock=self.clock,
+            passkeys=self.passkeys,
         )
 
     @cached_property
