@@ -117,6 +117,7 @@ class Container:
 
         CA backups go beside the profile file (see ``backup_dir_for``).
         """
+        from bgwizard.passkeys.service import PasskeyGraph
         from bgwizard.setup.ca_step import backup_dir_for
         from bgwizard.setup.service import SetupService
 
@@ -127,7 +128,7 @@ class Container:
             self._profiles,
             backup_dir=backups,
             clock=self.clock,
-            passkeys=self.passkeys,
+            passkeys=PasskeyGraph(self.graph.connection),
         )
 
     @cached_property

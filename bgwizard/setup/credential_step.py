@@ -17,37 +17,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
-from typing import Protocol
 
 from bgwizard.drill.events import credential_skip_data
 from bgwizard.errors import SetupError
 from bgwizard.ledger.chain import JsonValue
-from bgwizard.passkeys.device import Enrolment, KeyDevice
-from bgwizard.passkeys.policy import Fido2Policy
+from bgwizard.passkeys.device import KeyDevice
+from bgwizard.passkeys.service import PasskeyGraph
 from bgwizard.profile.model import BreakGlassAccount, Profile, SecurityKeyRecord
 from bgwizard.secret import Secret
 from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import SetupJournal, account
-
-
-class PasskeyCalls(Protocol):
-    """The passkey side of Graph the step uses (``PasskeyGraph``)."""
-
-    async def fido2_policy(self) -> Fido2Policy:
-        """The tenant's Passkey (FIDO2) configuration."""
-        ...
-
-    async def enrol(
-        self,
-        device: KeyDevice,
-        *,
-        user_id: str,
-        label: str,
-        pin: Secret,
-        on_step: Callable[[str], None],
-    ) -> Enrolment:
-        """Register the key in ``device`` on ``user_id``."""
-        ...
 
 
 class CredentialStep:
@@ -56,12 +35,12 @@ class CredentialStep:
     _directory: SetupDirectory
     _profile: Profile
     _clock: Callable[[], dt.datetime]
-    _passkeys: PasskeyCalls | None
+    _passkeys: PasskeyGraph | None
 
     async def save(self) -> None:
         """Save the profile (``SetupService`` does it)."""
 
-    def _calls(self) -> PasskeyCalls:
+    def _calls(self) -> PasskeyGraph:
         if self._passkeys is None:
             raise SetupError("This set-up cannot register passkeys (no passkey service given).")
         return self._passkeys

@@ -16,6 +16,7 @@ from pathlib import Path
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
 from bgwizard.errors import LicenceMissing, SetupError
 from bgwizard.graph.model import NEVER_EXPIRE_POLICY, DirectoryUser
+from bgwizard.passkeys.service import PasskeyGraph
 from bgwizard.profile.model import Profile, ProfileStore
 from bgwizard.secret import Secret
 from bgwizard.setup.ca_step import CaStep
@@ -26,7 +27,7 @@ from bgwizard.setup.checks import (
     role_status,
     sign_in_problems,
 )
-from bgwizard.setup.credential_step import CredentialStep, PasskeyCalls
+from bgwizard.setup.credential_step import CredentialStep
 from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import SetupJournal, StepId, account, set_accounts
 from bgwizard.setup.names import (
@@ -55,7 +56,7 @@ class SetupService(CaStep, CredentialStep):
         *,
         backup_dir: Path,
         clock: Callable[[], dt.datetime] = utc_now,
-        passkeys: PasskeyCalls | None = None,
+        passkeys: PasskeyGraph | None = None,
     ) -> None:
         """Work on ``profile``'s tenant through ``directory``.
 
