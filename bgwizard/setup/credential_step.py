@@ -98,6 +98,8 @@ class CredentialStep:
         """Register ``device`` on the account after the pre-checks, record it, journal the step.
 
         An account whose key is already registered gets no second one: its record is returned.
+        A registration whose answer was lost (Graph lists a passkey with this label, the profile
+        has no record of it) is adopted, not repeated.
 
         Raises:
             SetupError: a pre-check failed (its sentences; nothing was registered).
@@ -113,12 +115,31 @@ class CredentialStep:
         if problems:
             raise SetupError(" ".join(problems))
         item = self._created(upn)
+        if adopted := await self._lost_answer(item, label, info.aaguid, info.product):
+            await self.record_passkey(upn, adopted)
+            return adopted
         done = await self._calls().enrol(
             device, user_id=item.object_id, label=label, pin=pin, on_step=on_step
         )
         record = done.record(label, self._clock().date())
         await self.record_passkey(upn, record)
         return record
+
+    async def _lost_answer(
+        self, item: BreakGlassAccount, label: str, aaguid: str, product: str
+    ) -> SecurityKeyRecord | None:
+        """The passkey a failed run registered under ``label`` without recording it, or None."""
+        known = {k.method_id for k in item.security_keys}
+        for method in await self._directory.list_auth_methods(item.object_id):
+            if method.kind == "fido2" and method.display_name == label and method.id not in known:
+                return SecurityKeyRecord(
+                    label=label,
+                    aaguid=aaguid,
+                    model=method.detail or product,
+                    method_id=method.id,
+                    registered=(method.created or self._clock()).date(),
+                )
+        return None
 
     async def record_passkey(self, upn: str, record: SecurityKeyRecord) -> None:
         """Keep ``record`` on the account (once), mark it ``passkey`` and journal the step."""

@@ -109,8 +109,10 @@ async def names_and_sheets(rig: Rig, count: int = 2) -> list[str]:
 async def passkeys(rig: Rig) -> None:
     """The passkey step headless: a software security key registered on each account."""
     service = rig.service
-    for n, upn in enumerate(service.journal.pending_accounts("passkey"), start=1):
-        await service.enrol_passkey(upn, SoftKey(), label=f"BG key {n}", pin=Secret(KEY_PIN))
+    for n, upn in enumerate(service.journal.upns, start=1):
+        if not service.journal.is_done("passkey", upn):
+            key = SoftKey()
+            await service.enrol_passkey(upn, key, label=f"BG key {n}", pin=Secret(KEY_PIN))
 
 
 async def changes(rig: Rig) -> None:

@@ -18,8 +18,8 @@ from setup_support import KEY_PIN, Rig, make_rig, names_and_sheets, passkeys
 
 from bgwizard.cli.main import main
 from bgwizard.drill.record import DrillRecorder
-from bgwizard.emulator import Emulator
-from bgwizard.errors import LedgerError, SetupError
+from bgwizard.emulator import Emulator, Fault
+from bgwizard.errors import BgWizardError, LedgerError, SetupError
 from bgwizard.ledger.store import DrillLog
 from bgwizard.passkeys.soft_key import SOFT_AAGUID, SoftKey
 from bgwizard.profile.model import BreakGlassAccount
@@ -201,3 +201,23 @@ async def test_a_failed_pre_check_says_its_fix_and_registers_nothing(
     assert key.touches == 0 and "set_pin" not in key.log
     assert await _fido2(rig, SOFIA["id"]) == []
     assert rig.profile.accounts[0].strong_method == ""
+
+
+async def test_a_registration_whose_answer_was_lost_is_adopted_not_repeated(rig: Rig) -> None:
+    """Entra ID registered the key but the answer never came (connection dropped after the
+    POST was carried out): the rerun finds the passkey under its label and records it."""
+    upns = await _created(rig)
+    rig.emu.add_fault(Fault("POST", r"/authentication/fido2Methods$", kind="drop_after", count=1))
+    with pytest.raises(BgWizardError):
+        await rig.service.enrol_passkey(upns[0], SoftKey(), label="BG key 1", pin=Secret(KEY_PIN))
+    user_id = rig.profile.accounts[0].object_id
+    assert await _fido2(rig, user_id) == ["BG key 1"]  # registered, but not recorded
+    assert rig.store.load().accounts[0].security_keys == []
+
+    service = rig.reload()
+    key = SoftKey()
+    record = await service.enrol_passkey(upns[0], key, label="BG key 1", pin=Secret(KEY_PIN))
+    assert key.touches == 0 and await _fido2(rig, user_id) == ["BG key 1"]
+    saved = rig.store.load().accounts[0]
+    assert saved.security_keys == [record] and saved.strong_method == "passkey"
+    assert record.method_id == (await rig.graph.list_auth_methods(user_id))[-1].id
