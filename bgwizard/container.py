@@ -117,12 +117,18 @@ class Container:
 
         CA backups go beside the profile file (see ``backup_dir_for``).
         """
+        from bgwizard.passkeys.service import PasskeyGraph
         from bgwizard.setup.ca_step import backup_dir_for
         from bgwizard.setup.service import SetupService
 
         backups = backup_dir_for(self._profiles)
         return SetupService(
-            self.graph, self.profile, self._profiles, backup_dir=backups, clock=self.clock
+            self.graph,
+            self.profile,
+            self._profiles,
+            backup_dir=backups,
+            clock=self.clock,
+            passkeys=PasskeyGraph(self.graph.connection),
         )
 
     @cached_property

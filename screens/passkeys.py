@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import ClassVar, Final
 
 from textual import on, work
@@ -61,14 +61,22 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
 
     @classmethod
     def from_services(
-        cls, services: Services, profile: Profile, clock: Callable[[], dt.datetime]
+        cls,
+        services: Services,
+        profile: Profile,
+        clock: Callable[[], dt.datetime],
+        *,
+        upn: str = "",
+        problems: Callable[[BreakGlassAccount], Awaitable[list[str]]] | None = None,
     ) -> PasskeyScreen:
-        """The screen on the app's ports (the journey, and the wizard's methods step).
+        """The screen on the app's ports (the journey, and the wizard's passkey and methods steps).
 
         Args:
             services: the app's ports.
             profile: the profile whose accounts get keys.
             clock: the current time.
+            upn: the account to preselect.
+            problems: the wizard's policy pre-checks with the account's groups counted.
         """
         return cls(
             profile,
@@ -78,6 +86,8 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
             profiles=services.profiles,
             auth=services.auth,
             clock=clock,
+            upn=upn,
+            problems=problems,
         )
 
     def __init__(
@@ -92,6 +102,7 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
         clock: Callable[[], dt.datetime],
         upn: str = "",
         new_pin: Callable[[], Secret] = pk.generate_pin,
+        problems: Callable[[BreakGlassAccount], Awaitable[list[str]]] | None = None,
     ) -> None:
         """Register keys on accounts of ``profile``.
 
@@ -105,6 +116,8 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
             clock: the current time (the PIN sheet's and the record's date).
             upn: the account to preselect (the wizard passes the one it is on).
             new_pin: makes the PIN for a key that has none.
+            problems: the policy pre-checks of an account with its groups counted (the
+                wizard's ``passkey_problems``); None: the policy alone, groups unknown.
         """
         super().__init__()
         self._profile = profile
@@ -112,6 +125,7 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
         self._profiles, self._auth, self._clock = profiles, auth, clock
         self._upn = upn
         self._new_pin_source = new_pin
+        self._problems = problems
         self._device: KeyDevice | None = None
         self._info: KeyInfo | None = None
         self._new_pin: Secret | None = None
@@ -205,7 +219,7 @@ class PasskeyScreen(Screen[SecurityKeyRecord | None]):
         except BgWizardError as error:
             found.append((False, str(error)))
         if policy is not None:
-            issues = policy.problems()
+            issues = await self._problems(account) if self._problems else policy.problems()
             found.extend((False, p) for p in issues)
             if not issues:
                 found.append((True, "The Passkey (FIDO2) policy allows security keys."))

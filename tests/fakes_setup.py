@@ -21,8 +21,10 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
+from bgwizard.drill.events import credential_skip_data
 from bgwizard.errors import BgWizardError, RotationError, SignInCancelled
 from bgwizard.graph.model import DirectoryUser
+from bgwizard.ledger.chain import JsonValue
 from bgwizard.passkeys.device import Enrolment, KeyDevice, KeyInfo, RegisteredKey
 from bgwizard.passkeys.policy import Fido2Policy
 from bgwizard.ports import (
@@ -33,7 +35,7 @@ from bgwizard.ports import (
     SetupActions,
     SignInVerifying,
 )
-from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.profile.model import BreakGlassAccount, Profile, SecurityKeyRecord, SheetRecord
 from bgwizard.rotation.journal import Rotated, begin_rotation, finish_rotation
 from bgwizard.secret import Secret
 from bgwizard.setup.ca_plan import CaPlan, PolicyChange
@@ -153,6 +155,34 @@ class FakeSetup:
     async def accept_sign_in(self, upn: str, identity: SignedInIdentity, policies: int) -> None:
         self._call("accept_sign_in")
         await self.record("verify", upn)
+
+    async def passkey_problems(self, upn: str, aaguid: str | None = None) -> list[str]:
+        self._call("passkey_problems")
+        return []
+
+    async def registered_key(self, upn: str) -> SecurityKeyRecord | None:
+        kept = account(self.profile, upn).security_keys
+        return kept[0] if kept else None
+
+    async def record_passkey(self, upn: str, record: SecurityKeyRecord) -> None:
+        item = account(self.profile, upn)
+        if record not in item.security_keys:
+            item.security_keys.append(record)
+        item.strong_method = "passkey"
+        await self.record("passkey", upn)
+
+    async def record_cba(self, upn: str) -> tuple[str, ...]:
+        self._call("record_cba")
+        return ()
+
+    def skip_entry(self, upn: str, reason: str) -> dict[str, JsonValue]:
+        item = account(self.profile, upn)
+        return credential_skip_data(upn, item.object_id, reason=reason, when=FROZEN_NOW)
+
+    async def record_skip(self, upn: str, reason: str) -> None:
+        item = account(self.profile, upn)
+        item.strong_method, item.skip_reason = "skipped", reason
+        await self.record("passkey", upn)
 
     async def review_methods(self) -> list[MethodsReview]:
         self._call("review_methods")

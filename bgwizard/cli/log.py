@@ -267,6 +267,8 @@ def summary(entry: Entry) -> str:
         )
     if entry.kind in ("setup-signin", "passkey-signin"):
         return f"{text('account')}: {text('purpose')} at {text('signed_in')}"
+    if entry.kind == "credential-skipped":
+        return f"{text('account')}: no passkey or CBA ({text('reason')})"
     if entry.kind == "use":
         return f"{text('account')}: {text('incident')}, {text('started')} to {text('ended')}"
     if entry.kind == "log-start":

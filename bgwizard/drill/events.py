@@ -2,7 +2,8 @@
 the sign-ins bgwizard itself makes (set-up verification, a passkey's registration check).
 
 Pure: builds the ``data`` of a signed log entry (``kind`` ``rotation``, ``use``,
-``setup-signin`` or ``passkey-signin``); the screens append them through ``DrillRecorder``.
+``setup-signin``, ``passkey-signin`` or ``credential-skipped``); the screens append them
+through ``DrillRecorder``.
 Every sign-in bgwizard makes is logged with its time (``signed_in``), so the audit can tell it
 from an unexplained use.
 """
@@ -23,6 +24,10 @@ SIGNIN_KINDS: Final = {
     "passkey-signin": "a passkey's registration check",
 }
 """Entry kinds of the sign-ins bgwizard makes outside drills and rotations, as people say them."""
+CREDENTIAL_SKIPPED: Final = "credential-skipped"
+"""Entry kind of an account the set-up left without a phishing-resistant credential, and why."""
+MIN_REASON: Final = 10
+"""Shortest reason accepted for skipping the phishing-resistant credential (characters)."""
 
 
 def _utc(when: dt.datetime) -> str:
@@ -99,6 +104,50 @@ def signin_data(
         "signed_in": _utc(signed_in),
         "purpose": SIGNIN_KINDS[kind],
         "checks": list(checks),
+    }
+
+
+def skip_reason_problem(reason: str) -> str | None:
+    """Why ``reason`` cannot stand as the reason for skipping an account's credential, or None.
+
+    A reason is a sentence a reviewer can act on: printable, at least ``MIN_REASON`` characters
+    and more than one word.
+    """
+    text = reason.strip()
+    if not text:
+        return "Type why this account gets neither a passkey nor certificate-based auth."
+    if not text.isprintable():
+        return "The reason may hold only printable characters (no control characters)."
+    if len(text) < MIN_REASON or len(text.split()) < 2:
+        return (
+            f"Say why in a sentence of at least {MIN_REASON} characters"
+            " (e.g. 'The security keys arrive next week')."
+        )
+    return None
+
+
+def credential_skip_data(
+    account_upn: str, account_id: str, *, reason: str, when: dt.datetime
+) -> dict[str, JsonValue]:
+    """The entry for an account the set-up left without a phishing-resistant credential.
+
+    Args:
+        account_upn: the account.
+        account_id: its object id.
+        reason: why, as the operator typed it (see ``skip_reason_problem``).
+        when: when the operator decided it.
+
+    Raises:
+        LedgerError: the reason is not a usable sentence, or the time is naive.
+    """
+    if problem := skip_reason_problem(reason):
+        raise LedgerError(problem)
+    return {
+        "account": account_upn,
+        "account_id": account_id,
+        "when": _utc(when),
+        "reason": reason.strip(),
+        "password_only": "the password sheet is the account's only way in",
     }
 
 

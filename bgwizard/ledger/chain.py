@@ -54,10 +54,11 @@ GENESIS: Final = "0" * 64
 """``prev`` of the first entry of a log."""
 KINDS: Final = frozenset(
     {"log-start", "drill", "rotation", "use", "key-change", "note", "signers"}
-).union({"setup-signin", "passkey-signin"})
+).union({"setup-signin", "passkey-signin", "credential-skipped"})
 """Entry kinds: a new (maybe linked) log, a drill, a rotation, a real use, a key change (kept for
-old logs; it changes no trust), a note, a signer added or retired, and the sign-ins bgwizard
-itself makes: set-up verification and a passkey's registration check."""
+old logs; it changes no trust), a note, a signer added or retired, the sign-ins bgwizard
+itself makes: set-up verification and a passkey's registration check, and an account the set-up
+left without a phishing-resistant credential (with the reason)."""
 MAX_LINE: Final = 1 << 20
 """Longest log line read (bytes); a longer one is not a bgwizard entry."""
 _HEX64: Final = re.compile(r"^[0-9a-f]{64}$")

@@ -22,6 +22,10 @@ PASSKEY_SCOPES: Final = (
 POLICY_PATH: Final = (
     "Entra admin center > Protection > Authentication methods > Policies > Passkey (FIDO2)"
 )
+CBA_PATH: Final = (
+    "Entra admin center > Users > the account > Authorization info > Certificate user IDs"
+)
+"""Where an administrator binds a certificate to a user (certificate-based auth)."""
 WINDOW_TEXT: Final = (
     f"Entra ID's challenge is valid for {CHALLENGE_MINUTES} minutes: have the key plugged in "
     "and its PIN at hand before you start, then touch the key when it blinks."
@@ -158,6 +162,14 @@ class Fido2Policy:
             f"The Passkey (FIDO2) key restrictions do not allow this key model (AAGUID "
             f"{aaguid}): add it in {POLICY_PATH} > Configure, or use an allowed key."
         )
+
+
+def cba_missing(upn: str) -> str:
+    """What to say when certificate-based auth is chosen for ``upn`` but none is bound."""
+    return (
+        f"No certificate is bound to {upn} (its authorizationInfo lists no certificate user"
+        f" IDs): bind one in {CBA_PATH}, or register a passkey instead."
+    )
 
 
 def permission_problem(identity: SignedInIdentity | None) -> str | None:

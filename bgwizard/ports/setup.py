@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
-from bgwizard.profile.model import BreakGlassAccount, Profile, SheetRecord
+from bgwizard.profile.model import BreakGlassAccount, Profile, SecurityKeyRecord, SheetRecord
 from bgwizard.secret import Secret
 
 if TYPE_CHECKING:
     # Only named in signatures: importing them at start-up would load fido2, reportlab, the
     # ledger, set-up and monitoring modules the home screen does not need (see ``Container``).
+    from bgwizard.ledger.chain import JsonValue
     from bgwizard.passkeys.device import Enrolment, KeyDevice
     from bgwizard.passkeys.policy import Fido2Policy
     from bgwizard.rotation.journal import Rotated
@@ -196,6 +197,30 @@ class SetupActions(Protocol):
 
     async def accept_sign_in(self, upn: str, identity: SignedInIdentity, policies: int) -> None:
         """Journal a verified sign-in once its token checked out."""
+        ...
+
+    async def passkey_problems(self, upn: str, aaguid: str | None = None) -> list[str]:
+        """The FIDO2 pre-checks for an account (its groups counted): one sentence each."""
+        ...
+
+    async def registered_key(self, upn: str) -> SecurityKeyRecord | None:
+        """The account's key when in the profile and listed in Graph, else None."""
+        ...
+
+    async def record_passkey(self, upn: str, record: SecurityKeyRecord) -> None:
+        """Keep a registered key's record, mark the account ``passkey``, journal the step."""
+        ...
+
+    async def record_cba(self, upn: str) -> tuple[str, ...]:
+        """Record certificate-based auth when bound; the certificate user IDs (empty: none)."""
+        ...
+
+    def skip_entry(self, upn: str, reason: str) -> dict[str, JsonValue]:
+        """The ``credential-skipped`` log entry to sign (raises on a reason that is no sentence)."""
+        ...
+
+    async def record_skip(self, upn: str, reason: str) -> None:
+        """Record a skip whose log entry is signed, and journal the step."""
         ...
 
     async def review_methods(self) -> list[MethodsReview]:

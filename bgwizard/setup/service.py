@@ -16,6 +16,7 @@ from pathlib import Path
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
 from bgwizard.errors import LicenceMissing, SetupError
 from bgwizard.graph.model import NEVER_EXPIRE_POLICY, DirectoryUser
+from bgwizard.passkeys.service import PasskeyGraph
 from bgwizard.profile.model import Profile, ProfileStore
 from bgwizard.secret import Secret
 from bgwizard.setup.ca_step import CaStep
@@ -26,6 +27,7 @@ from bgwizard.setup.checks import (
     role_status,
     sign_in_problems,
 )
+from bgwizard.setup.credential_step import CredentialStep
 from bgwizard.setup.directory_port import SetupDirectory
 from bgwizard.setup.journal import SetupJournal, StepId, account, set_accounts
 from bgwizard.setup.names import (
@@ -43,7 +45,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class SetupService(CaStep):
+class SetupService(CaStep, CredentialStep):
     """The set-up wizard's changes to the tenant and to the profile's journal."""
 
     def __init__(
@@ -54,6 +56,7 @@ class SetupService(CaStep):
         *,
         backup_dir: Path,
         clock: Callable[[], dt.datetime] = utc_now,
+        passkeys: PasskeyGraph | None = None,
     ) -> None:
         """Work on ``profile``'s tenant through ``directory``.
 
@@ -63,9 +66,11 @@ class SetupService(CaStep):
             profiles: saves the profile after each step.
             backup_dir: where Conditional Access backups are written (mode 0600).
             clock: the current time.
+            passkeys: the passkey calls of the passkey step (``PasskeyGraph``).
         """
         super().__init__(directory, profile, backup_dir=backup_dir, clock=clock)
         self._profiles = profiles
+        self._passkeys = passkeys
 
     @property
     def journal(self) -> SetupJournal:

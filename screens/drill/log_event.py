@@ -21,6 +21,7 @@ HEADINGS = {
     "use": "Sign the real use into the log",
     "setup-signin": "Sign the set-up's verification sign-in into the log",
     "passkey-signin": "Sign the passkey's check sign-in into the log",
+    "credential-skipped": "Sign the skipped credential and its reason into the log",
 }
 
 

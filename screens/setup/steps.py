@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Final
 from bgwizard.screens.setup.base import WizardStep
 from bgwizard.screens.setup.steps_change import CaStepScreen, CreateStep, RoleStep
 from bgwizard.screens.setup.steps_finish import MethodsStep, SummaryStep, VerifyStep
+from bgwizard.screens.setup.steps_passkey import PasskeyStep
 from bgwizard.screens.setup.steps_pending import (
     PendingEnforce,
     PendingExclusion,
-    PendingPasskey,
     PendingPolicy,
 )
 from bgwizard.screens.setup.steps_prepare import ConnectStep, NamesStep, SheetsStep
@@ -25,7 +25,7 @@ STEP_SCREENS: Final[dict[StepId, Callable[[WizardSession], WizardStep]]] = {
     "names": NamesStep,
     "sheets": SheetsStep,
     "create": CreateStep,
-    "passkey": PendingPasskey,
+    "passkey": PasskeyStep,
     "role": RoleStep,
     "exclusion": PendingExclusion,
     "ca": CaStepScreen,

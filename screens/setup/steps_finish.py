@@ -11,9 +11,10 @@ from textual.widgets import Button, Static
 from bgwizard.drill.events import signin_data
 from bgwizard.drill.model import RecordedDrill
 from bgwizard.ledger.chain import JsonValue
-from bgwizard.profile.model import BreakGlassAccount, Profile
+from bgwizard.profile.model import Profile
 from bgwizard.screens.drill.log_event import EventSignDialog
 from bgwizard.screens.setup.base import WizardStep
+from bgwizard.screens.setup.steps_passkey import credential_text
 from bgwizard.screens.setup.verify_panel import VerifyPanel
 from bgwizard.setup.journal import StepId
 from bgwizard.text import plural
@@ -177,9 +178,12 @@ class MethodsStep(WizardStep):
         async def job() -> None:
             reviews = await self.session.service.review_methods()
             lines = []
+            accounts = {a.upn.casefold(): a for a in self.session.profile.accounts}
             for review in reviews:
                 kinds = ", ".join(m.kind for m in review.methods) or "none"
                 lines.append(f"{review.upn}: {kinds}")
+                if item := accounts.get(review.upn.casefold()):
+                    lines.append(f"  phishing-resistant: {credential_text(item)}")
                 lines += [f"  ⚠ {w}" for w in review.warnings]
             self.lines("methods").update("\n".join(lines))
             warned = sum(len(r.warnings) for r in reviews)
@@ -198,18 +202,6 @@ class MethodsStep(WizardStep):
         self.run(job, "Saving…")
 
 
-NO_PASSKEY = (
-    "⚠ none: mandatory MFA keeps a password-only account out of the admin portals;"
-    " register a security key (Security keys)"
-)
-"""The summary's line for an account without a passkey (the audit calls it an error)."""
-
-
-def _passkeys(item: BreakGlassAccount) -> str:
-    keys = [k.label for k in item.security_keys if k.retired is None]
-    return ", ".join(keys) if keys else NO_PASSKEY
-
-
 def summary_lines(profile: Profile) -> list[str]:
     """What the summary shows (and the profile holds): ids, serials, places, people, dates."""
     lines = [f"Tenant {profile.tenant_name} ({profile.tenant_id})"]
@@ -222,7 +214,7 @@ def summary_lines(profile: Profile) -> list[str]:
             f"  kept at     {'; '.join(x for x in item.locations if x) or '(not recorded)'}",
             f"  custodians  {', '.join(item.custodians) or '(not recorded)'}",
             f"  created     {item.created or '-'}",
-            f"  passkey     {_passkeys(item)}",
+            f"  credential  {credential_text(item)}",
         ]
     if profile.setup_ca_backups:
         lines += ["", f"Conditional Access backup: {profile.setup_ca_backups[-1]}"]

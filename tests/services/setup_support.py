@@ -16,6 +16,8 @@ from bgwizard.emulator import Emulator
 from bgwizard.errors import LicenceMissing
 from bgwizard.graph.ca_scope import applies_to_members
 from bgwizard.graph.directory import GraphDirectory
+from bgwizard.passkeys.service import PasskeyGraph
+from bgwizard.passkeys.soft_key import SoftKey
 from bgwizard.profile.model import Profile
 from bgwizard.profile.store import TomlProfileStore
 from bgwizard.secret import Secret
@@ -25,6 +27,8 @@ from bgwizard.setup.verify import SignInVerifier, VerifiedSignIn
 from bgwizard.sheets.password import generate_password
 
 INITIAL = "contosologistics.onmicrosoft.com"
+KEY_PIN = "48151623"
+"""The PIN the software keys of the headless set-up get."""
 
 
 @dataclass
@@ -46,10 +50,16 @@ class Rig:
     def reload(self) -> SetupService:
         """A new service on the profile as saved (what a restarted app would have)."""
         self.profile = self.store.load()
-        self.service = SetupService(
-            self.graph, self.profile, self.store, backup_dir=self.tmp / "backups"
-        )
+        self.service = service_for(self.graph, self.profile, self.store, self.tmp)
         return self.service
+
+
+def service_for(
+    graph: GraphDirectory, profile: Profile, store: TomlProfileStore, tmp: Path
+) -> SetupService:
+    """The set-up service as the container builds it (passkeys over the admin's Graph)."""
+    passkeys = PasskeyGraph(graph.connection)
+    return SetupService(graph, profile, store, backup_dir=tmp / "backups", passkeys=passkeys)
 
 
 async def make_rig(emu: Emulator, tmp: Path) -> Rig:
@@ -60,7 +70,7 @@ async def make_rig(emu: Emulator, tmp: Path) -> Rig:
     auth = MsalAuthenticator(profile, scopes=ALL_SCOPES)
     await device_sign_in(auth, emu, ADMIN)
     graph = GraphDirectory(profile, auth.credential(), retry=FAST)
-    service = SetupService(graph, profile, store, backup_dir=tmp / "backups")
+    service = service_for(graph, profile, store, tmp)
     return Rig(emu, tmp, profile, store, auth, graph, service)
 
 
@@ -96,11 +106,21 @@ async def names_and_sheets(rig: Rig, count: int = 2) -> list[str]:
     return upns
 
 
+async def passkeys(rig: Rig) -> None:
+    """The passkey step headless: a software security key registered on each account."""
+    service = rig.service
+    for n, upn in enumerate(service.journal.upns, start=1):
+        if not service.journal.is_done("passkey", upn):
+            key = SoftKey()
+            await service.enrol_passkey(upn, key, label=f"BG key {n}", pin=Secret(KEY_PIN))
+
+
 async def changes(rig: Rig) -> None:
-    """Steps 4-6 headless: create, Global Administrator, Conditional Access."""
+    """Steps 4-6 headless: create, passkey, Global Administrator, Conditional Access."""
     service = rig.service
     for upn in service.journal.pending_accounts("create"):
         await service.create_account(upn, rig.passwords.get(upn))
+    await passkeys(rig)
     for upn in service.journal.pending_accounts("role"):
         await service.ensure_global_admin(upn)
     if not service.journal.is_done("ca"):

@@ -26,6 +26,7 @@ from bgwizard.errors import BgWizardError, NetworkDown, PermissionMissing, Throt
 
 STEPS = {
     "create": ("POST", r"^/users$", "User.Create"),
+    "passkey": ("POST", r"/authentication/fido2Methods$", "UserAuthMethod-Passkey.ReadWrite.All"),
     # The sample tenant has Entra ID P2: Global Administrator goes through PIM.
     "role": (
         "POST",
@@ -74,6 +75,11 @@ async def test_a_failed_step_then_a_rerun_ends_as_undisturbed(
     rig.emu.clear_faults()
     service = rig.reload()  # as if the app was restarted: the journal says where to go on
     await changes(rig)
+    for item in rig.profile.accounts:  # one passkey each, recorded, however the first run ended
+        methods = await rig.graph.list_auth_methods(item.object_id)
+        keys = [k.method_id for k in item.security_keys]
+        assert [m.id for m in methods if m.kind == "fido2"] == keys and len(keys) == 1
+        assert item.strong_method == "passkey"
     await verify_all(rig)
     assert service.journal.finished
     state = await end_state(rig.graph, upns)

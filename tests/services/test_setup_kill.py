@@ -18,13 +18,12 @@ from pathlib import Path
 import pytest
 from consented import ALL_SCOPES
 from service_support import ADMIN, FAST, SAMPLE, device_sign_in, profile_for
-from setup_support import UNDISTURBED, Rig, changes, end_state
+from setup_support import UNDISTURBED, Rig, changes, end_state, service_for
 
 from bgwizard.auth.service import MsalAuthenticator
 from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.store import TomlProfileStore
-from bgwizard.setup.service import SetupService
 
 CHILD = textwrap.dedent(
     """
@@ -108,10 +107,10 @@ async def test_a_killed_setup_resumes_with_one_account_per_upn(
     auth = MsalAuthenticator(profile, scopes=ALL_SCOPES)
     await device_sign_in(auth, fresh_emu, ADMIN)
     graph = GraphDirectory(profile, auth.credential(), retry=FAST)
-    service = SetupService(graph, profile, store, backup_dir=tmp_path / "backups")
+    service = service_for(graph, profile, store, tmp_path)
     rig = Rig(fresh_emu, tmp_path, profile, store, auth, graph, service)
     try:
-        assert service.journal.next_step(connected=True) == "role"
+        assert service.journal.next_step(connected=True) == "passkey"
         assert await service.lost_passwords(in_memory=[]) == []  # created: on paper, fine
         await changes(rig)
         state = await end_state(graph, upns)

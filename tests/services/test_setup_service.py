@@ -22,6 +22,8 @@ from setup_support import (
     changes,
     end_state,
     make_rig,
+    names_and_sheets,
+    passkeys,
     run_setup,
     verify,
 )
@@ -139,11 +141,17 @@ async def test_an_eligible_only_global_admin_is_made_permanent(rig: Rig) -> None
 
 
 async def test_methods_review_warns_without_a_passkey(rig: Rig) -> None:
-    await run_setup(rig)
+    upns = await names_and_sheets(rig)
+    for upn in upns:
+        await rig.service.create_account(upn, rig.passwords[upn])
     reviews = await rig.service.review_methods()
     assert [r.upn for r in reviews] == [a.upn for a in rig.profile.accounts]
     assert all(any("passkey" in w for w in r.warnings) for r in reviews)
     assert all([m.kind for m in r.methods] == ["password"] for r in reviews)
+    await passkeys(rig)  # the passkey step: the warning goes
+    reviews = await rig.service.review_methods()
+    assert not any("passkey" in w for r in reviews for w in r.warnings)
+    assert all(sorted(m.kind for m in r.methods) == ["fido2", "password"] for r in reviews)
 
 
 async def test_a_wrong_password_does_not_verify(rig: Rig) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from fakes_setup import real_printer as real_printer
 from textual.errors import NoWidget
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.auth.service import MsalAuthenticator
@@ -164,6 +165,40 @@ async def make_sheet(stack: Stack, pilot: Pilot[Any]) -> str:
     stack.papers[upn] = "".join(lines)
     await press(pilot, "#done")
     return upn
+
+
+async def register_passkeys(stack: Stack, pilot: Pilot[Any]) -> list[str]:
+    """On the passkey step: register the demo's software key on each account, as a person
+    would (Register a key, Check, the PIN from the screen or the one set before, Register).
+
+    Returns:
+        The UPNs a key was registered on.
+    """
+    app = stack.app
+    await until(pilot, on(app, "PasskeyStep"))
+    done = []
+    pin = ""
+    while not continue_shown(app)():
+        step = app.screen
+        upn = getattr(step, "upn", "")
+        await until(pilot, lambda step=step: not step.query_one("#register-passkey").disabled)
+        await press(pilot, "#register-passkey")
+        await until(pilot, on(app, "PasskeyScreen"))
+        screen = app.screen
+        await press(pilot, "#check")
+        await until(pilot, lambda screen=screen: getattr(screen, "stage", "") == "ready")
+        shown = str(screen.query_one("#pin-text", Static).render())
+        if found := re.search(r"will set this PIN:\s+([\d ]+)", shown):
+            pin = "".join(found[1].split())  # read off the screen, as onto paper
+        screen.query_one("#pin", Input).value = pin
+        await press(pilot, "#register")
+        await until(pilot, lambda screen=screen: getattr(screen, "stage", "") == "done")
+        await pilot.press("escape")
+        await until(pilot, on(app, "PasskeyStep"))
+        key = f"passkey:{upn.casefold()}"
+        await until(pilot, lambda key=key: key in stack.profile.setup_steps_done)
+        done.append(upn)
+    return done
 
 
 async def approve_in_dialog(stack: Stack, pilot: Pilot[Any], upn: str, password: str) -> None:

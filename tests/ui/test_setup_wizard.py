@@ -29,6 +29,7 @@ from ui.setup_pilot import (
     press,
     reachable,
     real_printer,
+    register_passkeys,
     sign_in_admin,
     tenant_state,
     until,
@@ -41,8 +42,8 @@ def emu(tmp_path: Path) -> Iterator[Emulator]:
         yield emulator
 
 
-async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
-    """Every step, as a person would go through it (a wrong password typed once)."""
+async def to_passkey_step(stack: Stack, pilot: Pilot[Any]) -> list[str]:
+    """Connect, names, sheets and create, as a person would; the UPNs chosen."""
     app = stack.app
     app.action_open_journey("setup")
     await until(pilot, on(app, "ConnectStep"))
@@ -77,6 +78,19 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
     await press(pilot, "#create")
     await until(pilot, continue_shown(app))
     await press(pilot, "#continue")
+    await until(pilot, on(app, "PasskeyStep"))
+    return names
+
+
+async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
+    """Every step, as a person would go through it (a wrong password typed once)."""
+    app = stack.app
+    names = await to_passkey_step(stack, pilot)
+    assert await register_passkeys(stack, pilot) == names
+    await until(pilot, continue_shown(app))
+    credentials = str(app.screen.query_one("#credentials", Static).render())
+    assert credentials.count(": BG key 1") == len(names)
+    await press(pilot, "#continue")
 
     await until(pilot, on(app, "RoleStep"))
     await press(pilot, "#assign")
@@ -109,7 +123,9 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
 
     await until(pilot, on(app, "MethodsStep"))
     await until(pilot, continue_shown(app))
-    assert "passkey" in str(app.screen.query_one("#methods", Static).render())
+    methods = str(app.screen.query_one("#methods", Static).render())
+    assert methods.count("fido2") == len(names)
+    assert methods.count("phishing-resistant: BG key 1") == len(names)
     await press(pilot, "#register-key")  # the security key screen opens, and back again
     await until(pilot, on(app, "PasskeyScreen"))
     await pilot.press("escape")
@@ -120,20 +136,20 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
     await until(pilot, on(app, "SummaryStep"))
     summary = str(app.screen.query_one("#summary", Static).render())
     assert all(n in summary for n in names) and "Alex Doe, Sam Roe" in summary
-    # No key was registered in this run: the summary says so for each account.
-    assert summary.count("passkey     ⚠ none: mandatory MFA") == len(names)
+    # Each account's key, registered on the passkey step, is named.
+    assert summary.count("credential  BG key 1") == len(names)
     await press(pilot, "#finish")
     await until(pilot, on(app, "HomeScreen"))
 
 
-async def sign_into_log(stack: Stack, pilot: Pilot[Any]) -> None:
-    """Sign the verification sign-in into the log (the first one creates the key)."""
+async def sign_into_log(stack: Stack, pilot: Pilot[Any], back_to: str = "VerifyStep") -> None:
+    """Sign the entry the dialog shows into the log (the first one creates the key)."""
     app = stack.app
     await until(pilot, on(app, "EventSignDialog"))
     app.screen.query_one("#signer", Input).value = "alex.doe"
     app.screen.query_one("#passphrase", Input).value = "correct horse battery"
     await press(pilot, "#sign")
-    await until(pilot, on(app, "VerifyStep"))
+    await until(pilot, on(app, back_to))
 
 
 async def test_every_step_s_primary_action_is_in_view_at_100_by_32(
@@ -200,3 +216,46 @@ async def test_the_wizard_sets_up_the_sample_tenant(
     assert [e.data["account"] for e in entries[1:]] == names
     out, err = capfd.readouterr()
     assert not any(p in out or p in err for p in stack.papers.values())
+
+
+REASON = "The security keys for this account arrive next week"
+
+
+async def test_an_account_skipped_with_a_signed_reason(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The passkey step's skip: a reason too short is refused; a sentence is signed into the
+    log as ``credential-skipped`` before the account counts as done; the other gets a key."""
+    real_printer(tmp_path, monkeypatch)
+    stack = build(emu, tmp_path)
+    try:
+        async with stack.app.run_test(size=(100, 32)) as pilot:
+            app = stack.app
+            names = await to_passkey_step(stack, pilot)
+            step = app.screen
+            status = step.query_one("#step-status", Static)
+            await until(pilot, lambda: "register a key" in str(status.render()))
+            step.query_one("#skip-reason", Input).value = "no keys"
+            await press(pilot, "#skip")
+            assert "at least 10 characters" in str(status.render())
+            assert f"passkey:{names[0]}" not in stack.profile.setup_steps_done
+            step.query_one("#skip-reason", Input).value = REASON
+            await press(pilot, "#skip")
+            await sign_into_log(stack, pilot, back_to="PasskeyStep")
+            await until(pilot, lambda: f"passkey:{names[0]}" in stack.profile.setup_steps_done)
+            assert await register_passkeys(stack, pilot) == names[1:]
+            credentials = str(step.query_one("#credentials", Static).render())
+            assert f"✓ {names[0]}: skipped: {REASON} (log entry 2)" in credentials
+            assert f"✓ {names[1]}: BG key 1" in credentials
+    finally:
+        await stack.directory.close()
+    saved = stack.store.load()
+    assert [(a.strong_method, a.skip_reason) for a in saved.accounts] == [
+        ("skipped", REASON),
+        ("passkey", ""),
+    ]
+    log = DrillLog(Path(saved.drill_log))
+    assert log.verify().ok
+    entries = log.entries()
+    assert [e.kind for e in entries] == ["log-start", "credential-skipped"]
+    assert entries[1].data["account"] == names[0] and entries[1].data["reason"] == REASON

@@ -6,9 +6,16 @@ import datetime as dt
 
 import pytest
 
-from bgwizard.drill.events import USE_FIELDS, rotation_data, use_data
+from bgwizard.drill.events import (
+    CREDENTIAL_SKIPPED,
+    USE_FIELDS,
+    credential_skip_data,
+    rotation_data,
+    skip_reason_problem,
+    use_data,
+)
 from bgwizard.errors import LedgerError
-from bgwizard.ledger.chain import canonical_json
+from bgwizard.ledger.chain import KINDS, canonical_json
 
 T0 = dt.datetime(2026, 5, 1, 3, 0, tzinfo=dt.UTC)
 
@@ -64,3 +71,27 @@ def test_sign_ins_bgwizard_makes_have_entry_kinds_the_audit_accepts() -> None:
     record = _drill_record("rotation", older)
     assert record is not None and record.when == T0  # entries written before issue 20
     assert _drill_record("note", {"account_id": "oid", "signed_in": "2026-05-01T03:00:00Z"}) is None
+
+
+@pytest.mark.parametrize(
+    ("reason", "refusal"),
+    [
+        ("", "Type why"),
+        ("   ", "Type why"),
+        ("no keys", "at least 10 characters"),
+        ("nokeysyetatall", "at least 10 characters"),  # one word is not a sentence
+        ("keys come\x1b[2J next week", "printable"),
+    ],
+)
+def test_a_skip_needs_a_printable_sentence(reason: str, refusal: str) -> None:
+    assert refusal in (skip_reason_problem(reason) or "")
+    with pytest.raises(LedgerError, match=refusal):
+        credential_skip_data("bg@x", "oid", reason=reason, when=T0)
+
+
+def test_a_skip_entry_is_a_ledger_kind_with_its_reason() -> None:
+    data = credential_skip_data("bg@x", "oid", reason="  Keys arrive next week ", when=T0)
+    assert skip_reason_problem("Keys arrive next week") is None
+    assert data["reason"] == "Keys arrive next week" and data["when"] == "2026-05-01T03:00:00Z"
+    assert CREDENTIAL_SKIPPED in KINDS
+    canonical_json(data)
