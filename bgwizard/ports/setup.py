@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bgwizard.setup.results import (
         CaResult,
         CreateResult,
+        ExclusionResult,
         MethodsReview,
         RoleResult,
         VerifiedSignIn,
@@ -182,8 +183,18 @@ class SetupActions(Protocol):
         """Make Global Administrator permanent and active at ``/``; re-read it."""
         ...
 
+    async def choose_direct_exclusion(self) -> None:
+        """Keep direct exclusion (the default) and journal the exclusion step."""
+        ...
+
+    async def set_up_protected_group(
+        self, name: str, *, restricted_unit: bool = False, unit_name: str = ...
+    ) -> ExclusionResult:
+        """Create or find the protected group holding exactly the accounts (and its RMAU)."""
+        ...
+
     async def plan_ca(self) -> CaPlan:
-        """Read every Conditional Access policy and plan the direct exclusions."""
+        """Read every Conditional Access policy and plan the exclusions (direct or group)."""
         ...
 
     async def apply_ca(self, plan: CaPlan) -> CaResult:

@@ -18,7 +18,6 @@ from bgwizard.errors import LicenceMissing, SetupError
 from bgwizard.graph.model import NEVER_EXPIRE_POLICY, DirectoryUser
 from bgwizard.profile.model import Profile, ProfileStore
 from bgwizard.secret import Secret
-from bgwizard.setup.ca_step import CaStep
 from bgwizard.setup.checks import (
     RoleStatus,
     method_warnings,
@@ -27,6 +26,7 @@ from bgwizard.setup.checks import (
     sign_in_problems,
 )
 from bgwizard.setup.directory_port import SetupDirectory
+from bgwizard.setup.exclusion_step import ExclusionStep
 from bgwizard.setup.journal import SetupJournal, StepId, account, set_accounts
 from bgwizard.setup.names import (
     NameIssue,
@@ -43,7 +43,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class SetupService(CaStep):
+class SetupService(ExclusionStep):
     """The set-up wizard's changes to the tenant and to the profile's journal."""
 
     def __init__(
