@@ -22,6 +22,7 @@ from textual.widgets import Button, Input
 
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.errors import BgWizardError, RotationError, SignInCancelled
+from bgwizard.graph.groups import AdminUnit, DirectoryGroup
 from bgwizard.graph.model import DirectoryUser
 from bgwizard.passkeys.device import Enrolment, KeyDevice, KeyInfo, RegisteredKey
 from bgwizard.passkeys.policy import Fido2Policy
@@ -43,6 +44,7 @@ from bgwizard.setup.names import NameIssue
 from bgwizard.setup.results import (
     CaResult,
     CreateResult,
+    ExclusionResult,
     MethodsReview,
     RoleResult,
     VerifiedSignIn,
@@ -119,6 +121,24 @@ class FakeSetup:
         status = RoleStatus(None)
         await self.record("role", upn)
         return RoleResult(status, status)
+
+    async def choose_direct_exclusion(self) -> None:
+        self._call("choose_direct_exclusion")
+        self.profile.exclusion_group_id = ""
+        await self.record("exclusion")
+
+    async def set_up_protected_group(
+        self, name: str, *, restricted_unit: bool = False, unit_name: str = "Continuity unit"
+    ) -> ExclusionResult:
+        """Journals the step and stores a made-up group (and unit) id in the profile."""
+        self._call("set_up_protected_group")
+        group = DirectoryGroup("gid-1", name, True, True, False, False)
+        unit = AdminUnit("au-1", unit_name, True) if restricted_unit else None
+        self.profile.exclusion_group_id, self.profile.exclusion_group_name = group.id, name
+        self.profile.exclusion_rmau_id = unit.id if unit else ""
+        await self.record("exclusion")
+        ids = tuple(a.object_id for a in self.profile.accounts)
+        return ExclusionResult(group, True, ids, unit, unit is not None, unit is not None)
 
     async def plan_ca(self) -> CaPlan:
         self._call("plan_ca")
