@@ -280,6 +280,8 @@ class FakeRotation:
         self.failures: list[BgWizardError] = []
         self.calls: list[tuple[str, str]] = []
         """(method, UPN) per call; never the password."""
+        self.unit_note: str | None = None
+        """What ``who_can_reset`` answers (an account in an RMAU)."""
 
     def fail_next(self, error: BgWizardError) -> None:
         """Let the next ``reset`` or ``complete`` raise ``error``."""
@@ -307,6 +309,10 @@ class FakeRotation:
         retired = finish_rotation(item, today)
         self.profiles.save(self.profile)
         return Rotated(upn, record.serial, (*abandoned, *retired))
+
+    async def who_can_reset(self, upn: str) -> str | None:
+        """``unit_note`` (None unless a test sets it), as the service says it."""
+        return self.unit_note
 
     async def complete(self, upn: str) -> Rotated:
         self.calls.append(("complete", upn))

@@ -232,6 +232,11 @@ class RotationActions(Protocol):
         """
         ...
 
+    async def who_can_reset(self, upn: str) -> str | None:
+        """One sentence on who can reset the password when the account sits in a restricted
+        management administrative unit; None otherwise (or when it could not be read)."""
+        ...
+
     async def complete(self, upn: str) -> Rotated:
         """Record a pending rotation as done, after a sign-in with the new sheet.
 
