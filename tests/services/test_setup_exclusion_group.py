@@ -135,3 +135,25 @@ async def test_a_group_with_other_members_is_refused_and_nothing_changes(
     assert "\n" not in str(caught.value)
     assert fresh_emu.state.members[made.id] == [PRIYA["id"]]
     assert rig.profile.exclusion_group_id == "" and not rig.service.journal.is_done("exclusion")
+
+
+async def test_restore_takes_the_group_exclusion_back_out(
+    fresh_emu: Emulator, tmp_path: Path
+) -> None:
+    before = copy.deepcopy(fresh_emu.state.policies)
+    rig = await make_rig(fresh_emu, tmp_path)
+    try:
+        await _accounts(rig)
+        await rig.service.set_up_protected_group(NAME)
+        result = await rig.service.apply_ca(await rig.service.plan_ca())
+        assert result.backup is not None
+        restored = await rig.service.restore_ca(result.backup)
+    finally:
+        await rig.close()
+    assert sorted(restored) == sorted(result.patched)
+    for key, policy in fresh_emu.state.policies.items():
+        users = policy["conditions"]["users"]
+        was = before[key]["conditions"]["users"]
+        assert (users.get("excludeGroups") or []) == (was.get("excludeGroups") or []), key
+        assert rig.profile.exclusion_group_id not in (users.get("excludeGroups") or [])
+    assert not rig.service.journal.is_done("ca")
