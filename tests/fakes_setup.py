@@ -22,8 +22,7 @@ from textual.widgets import Button, Input
 
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.errors import BgWizardError, RotationError, SignInCancelled
-from bgwizard.graph.groups import AdminUnit, DirectoryGroup
-from bgwizard.graph.model import DirectoryUser
+from bgwizard.graph.model import AdminUnit, DirectoryGroup, DirectoryUser
 from bgwizard.passkeys.device import Enrolment, KeyDevice, KeyInfo, RegisteredKey
 from bgwizard.passkeys.policy import Fido2Policy
 from bgwizard.ports import (

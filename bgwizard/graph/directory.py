@@ -27,13 +27,15 @@ from bgwizard.graph.batch_reads import AuditReads
 from bgwizard.graph.client import DEFAULT_RETRY, RetryPolicy
 from bgwizard.graph.connection import DEFAULT_LIMIT, GraphConnection, odata_quote, request_config
 from bgwizard.graph.convert import USER_FIELDS
-from bgwizard.graph.groups import AdminUnit, DirectoryGroup, DirectoryGroups
+from bgwizard.graph.groups import DirectoryGroups
 from bgwizard.graph.model import (
     NEVER_EXPIRE_POLICY,
+    AdminUnit,
     AuditRecord,
     AuthMethod,
     CaPolicy,
     CreateOutcome,
+    DirectoryGroup,
     DirectoryUser,
     DomainInfo,
     GroupRef,

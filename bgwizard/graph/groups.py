@@ -9,36 +9,10 @@ first write, never at import time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from bgwizard.graph.connection import GraphConnection, odata_quote, request_config
-
-
-@dataclass(frozen=True)
-class DirectoryGroup:
-    """A group as the exclusion step needs it."""
-
-    id: str
-    display_name: str
-    role_assignable: bool
-    """``isAssignableToRole``: only Privileged Role Administrators and Global Administrators
-    can change its members."""
-    security_enabled: bool
-    mail_enabled: bool
-    dynamic: bool
-    """``groupTypes`` holds ``DynamicMembership``."""
-
-
-@dataclass(frozen=True)
-class AdminUnit:
-    """An administrative unit."""
-
-    id: str
-    display_name: str
-    restricted: bool
-    """``isMemberManagementRestricted`` (set at creation only): a restricted management unit."""
-
+from bgwizard.graph.model import AdminUnit, DirectoryGroup
 
 _GROUP_FIELDS = (
     "id",

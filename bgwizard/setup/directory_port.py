@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from bgwizard.auth.identity import TenantInfo
-from bgwizard.graph.groups import AdminUnit, DirectoryGroup
 from bgwizard.graph.model import (
+    AdminUnit,
     AuthMethod,
     CaPolicy,
     CreateOutcome,
+    DirectoryGroup,
     DirectoryUser,
     GroupRef,
     RoleAssignment,

@@ -15,15 +15,12 @@ from __future__ import annotations
 from typing import Final
 
 from bgwizard.errors import BgWizardError, ExclusionError, NotFound, PermissionMissing
-from bgwizard.graph.groups import AdminUnit, DirectoryGroup
+from bgwizard.graph.model import AdminUnit, DirectoryGroup
 from bgwizard.setup.ca_step import CaStep
 from bgwizard.setup.journal import SetupJournal
+from bgwizard.setup.names import DEFAULT_UNIT_NAME
 from bgwizard.setup.results import ExclusionResult
 
-DEFAULT_GROUP_NAME: Final = "Tenant continuity - excluded accounts"
-"""The default group name: not obvious ("break glass" would tell an attacker what it is)."""
-DEFAULT_UNIT_NAME: Final = "Tenant continuity - restricted"
-"""The default name of the restricted management administrative unit."""
 _GROUP_DESCRIPTION: Final = (
     "Excluded from every Conditional Access policy; holds exactly the emergency access "
     "accounts. Managed by bgwizard."

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgwizard.auth.identity import SignedInIdentity
-from bgwizard.graph.groups import AdminUnit, DirectoryGroup
-from bgwizard.graph.model import AuthMethod, DirectoryUser
+from bgwizard.graph.model import AdminUnit, AuthMethod, DirectoryGroup, DirectoryUser
 from bgwizard.setup.checks import RoleStatus
 
 

@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from bgwizard.screens.setup.base import WizardStep
-from bgwizard.setup.exclusion_step import DEFAULT_GROUP_NAME, DEFAULT_UNIT_NAME
 from bgwizard.setup.journal import StepId
+from bgwizard.setup.names import DEFAULT_GROUP_NAME, DEFAULT_UNIT_NAME
 from bgwizard.setup.results import ExclusionResult
 
 TRADE_OFF = (

@@ -18,7 +18,7 @@ from bgwizard.errors import ExclusionError
 from bgwizard.graph.ca_scope import applies_to_members
 from bgwizard.graph.model import CaPolicy
 from bgwizard.profile.model import BreakGlassAccount
-from bgwizard.setup.exclusion_step import DEFAULT_GROUP_NAME
+from bgwizard.setup.names import DEFAULT_GROUP_NAME
 
 NAME = "Tenant continuity - 7Q"
 

@@ -11,7 +11,7 @@ from textual.widgets import Button, Checkbox, Input, RadioButton, Static
 
 from bgwizard.errors import ExclusionError
 from bgwizard.profile.model import Profile
-from bgwizard.setup.exclusion_step import DEFAULT_GROUP_NAME
+from bgwizard.setup.names import DEFAULT_GROUP_NAME
 from ui.test_setup_fakes import ALPHA, BRAVO, SIZE, created_profile, open_wizard
 
 
