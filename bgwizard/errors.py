@@ -165,6 +165,10 @@ class CaStepError(BgWizardError):
     """The Conditional Access step could not be completed or restored."""
 
 
+class ExclusionError(BgWizardError):
+    """The protected exclusion group (or its restricted unit) could not be set up as asked."""
+
+
 class BackupError(BgWizardError):
     """A Conditional Access backup document cannot be restored."""
 

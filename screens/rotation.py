@@ -124,6 +124,7 @@ class RotateScreen(Screen[None]):
                     value=chosen or (created[0][1] if created else Select.NULL),
                 )
                 yield Button("New password and sheets", id="new-sheet", variant="primary")
+            yield Static("", id="unit-note")
             yield Input(
                 self._reason,
                 id="reason",
@@ -142,6 +143,22 @@ class RotateScreen(Screen[None]):
             panel.display = False
         self.query_one("#sign-rotation").display = False
         self._show_pending()
+        self._check_unit(self._selected())
+
+    @work(exclusive=True, group="rotate-unit")
+    async def _check_unit(self, upn: str) -> None:
+        """Before any sheet is printed: say who can reset an account in a restricted
+        management administrative unit (nothing for other accounts)."""
+        note = self.query_one("#unit-note", Static)
+        note.display = False
+        try:
+            said = await self._rotation.who_can_reset(upn) if upn else None
+        except BgWizardError:
+            said = None  # the reset then tells for itself
+        if upn != self._selected():
+            return  # another account was chosen meanwhile
+        note.update(said or "")
+        note.display = bool(said)
 
     def _selected(self) -> str:
         value = self.query_one("#account", Select).value
@@ -157,8 +174,9 @@ class RotateScreen(Screen[None]):
 
     @on(Select.Changed, "#account")
     def account_changed(self) -> None:
-        """Show the newly chosen account's pending rotation, if any."""
+        """Show the newly chosen account's pending rotation and restricted unit, if any."""
         self._show_pending()
+        self._check_unit(self._selected())
 
     @on(Button.Pressed, "#pending-finish")
     def finish_pending(self) -> None:

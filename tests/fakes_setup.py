@@ -23,7 +23,7 @@ from textual.widgets import Button, Input
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.drill.events import credential_skip_data
 from bgwizard.errors import BgWizardError, RotationError, SignInCancelled
-from bgwizard.graph.model import DirectoryUser
+from bgwizard.graph.model import AdminUnit, DirectoryGroup, DirectoryUser
 from bgwizard.ledger.chain import JsonValue
 from bgwizard.passkeys.device import Enrolment, KeyDevice, KeyInfo, RegisteredKey
 from bgwizard.passkeys.policy import Fido2Policy
@@ -45,6 +45,7 @@ from bgwizard.setup.names import NameIssue
 from bgwizard.setup.results import (
     CaResult,
     CreateResult,
+    ExclusionResult,
     MethodsReview,
     RoleResult,
     VerifiedSignIn,
@@ -121,6 +122,24 @@ class FakeSetup:
         status = RoleStatus(None)
         await self.record("role", upn)
         return RoleResult(status, status)
+
+    async def choose_direct_exclusion(self) -> None:
+        self._call("choose_direct_exclusion")
+        self.profile.exclusion_group_id = ""
+        await self.record("exclusion")
+
+    async def set_up_protected_group(
+        self, name: str, *, restricted_unit: bool = False, unit_name: str = "Continuity unit"
+    ) -> ExclusionResult:
+        """Journals the step and stores a made-up group (and unit) id in the profile."""
+        self._call("set_up_protected_group")
+        group = DirectoryGroup("gid-1", name, True, True, False, False)
+        unit = AdminUnit("au-1", unit_name, True) if restricted_unit else None
+        self.profile.exclusion_group_id, self.profile.exclusion_group_name = group.id, name
+        self.profile.exclusion_rmau_id = unit.id if unit else ""
+        await self.record("exclusion")
+        ids = tuple(a.object_id for a in self.profile.accounts)
+        return ExclusionResult(group, True, ids, unit, unit is not None, unit is not None)
 
     async def plan_ca(self) -> CaPlan:
         self._call("plan_ca")
@@ -290,6 +309,8 @@ class FakeRotation:
         self.failures: list[BgWizardError] = []
         self.calls: list[tuple[str, str]] = []
         """(method, UPN) per call; never the password."""
+        self.unit_note: str | None = None
+        """What ``who_can_reset`` answers (an account in an RMAU)."""
 
     def fail_next(self, error: BgWizardError) -> None:
         """Let the next ``reset`` or ``complete`` raise ``error``."""
@@ -317,6 +338,10 @@ class FakeRotation:
         retired = finish_rotation(item, today)
         self.profiles.save(self.profile)
         return Rotated(upn, record.serial, (*abandoned, *retired))
+
+    async def who_can_reset(self, upn: str) -> str | None:
+        """``unit_note`` (None unless a test sets it), as the service says it."""
+        return self.unit_note
 
     async def complete(self, upn: str) -> Rotated:
         self.calls.append(("complete", upn))

@@ -100,11 +100,19 @@ SET_UP: Final = (
         "of such a group also needs RoleManagement.ReadWrite.Directory",
         also="group-create",
     ),
+    Use(
+        "administrativeUnits-list",
+        ("AdministrativeUnit.ReadWrite.All",),
+        "the exclusion step creates a restricted management unit and adds the group to it; the "
+        "table has only the unit list, whose higher entry AdministrativeUnit.ReadWrite.All is "
+        "what its restricted_management_admin_units section needs to manage a unit",
+    ),
     *PASSKEYS,
 )
 ROTATION: Final = (
     *SIGN_IN,
     Use("user-get", ("User.Read.All",), _OTHER_USERS),
+    Use("user-transitiveMemberOf", ("User.Read.All",)),  # is the account in an RMAU?
     Use("user-update-passwordProfile", ("User-PasswordProfile.ReadWrite.All",)),
 )
 DRILL: Final = (

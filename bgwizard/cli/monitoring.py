@@ -50,13 +50,14 @@ def add_parser(subparsers: Subparsers) -> None:
         "--exclusion-group",
         metavar="OBJECTID",
         default="",
-        help="object id of the group that excludes the accounts from Conditional Access",
+        help="object id of the group that excludes the accounts from Conditional Access; "
+        "default: the profile's protected group",
     )
     export.add_argument(
         "--rmau",
         metavar="OBJECTID",
         default="",
-        help="object id of the restricted management administrative unit holding the accounts",
+        help="object id of the restricted management administrative unit; default: the profile's",
     )
     export.add_argument(
         "--force", action="store_true", help="replace files of an earlier export in DIR"
@@ -86,12 +87,16 @@ def parse_accounts(text: str) -> list[AccountRef]:
 
 
 def _accounts(args: argparse.Namespace) -> list[AccountRef]:
+    """The accounts (``--accounts``, else the profile's); with a profile, its exclusion group
+    and restricted unit fill ``--exclusion-group`` and ``--rmau`` when those are not given."""
     from bgwizard.monitoring.rules import account_refs
     from bgwizard.profile.store import TomlProfileStore
 
     if args.accounts is not None:
         return parse_accounts(args.accounts)
     profile = TomlProfileStore(args.profile).load()
+    args.exclusion_group = args.exclusion_group or profile.exclusion_group_id
+    args.rmau = args.rmau or profile.exclusion_rmau_id
     return account_refs(profile.accounts)
 
 

@@ -27,12 +27,15 @@ from bgwizard.graph.batch_reads import AuditReads
 from bgwizard.graph.client import DEFAULT_RETRY, RetryPolicy
 from bgwizard.graph.connection import DEFAULT_LIMIT, GraphConnection, odata_quote, request_config
 from bgwizard.graph.convert import USER_FIELDS
+from bgwizard.graph.groups import DirectoryGroups
 from bgwizard.graph.model import (
     NEVER_EXPIRE_POLICY,
+    AdminUnit,
     AuditRecord,
     AuthMethod,
     CaPolicy,
     CreateOutcome,
+    DirectoryGroup,
     DirectoryUser,
     DomainInfo,
     GroupRef,
@@ -99,6 +102,8 @@ class GraphDirectory:
         """Roles, PIM, Conditional Access, memberships, methods and logs."""
         self.batch: Final = AuditBatch(self.connection)
         """The audit's reads in one ``$batch``."""
+        self.groups: Final = DirectoryGroups(self.connection)
+        """The protected exclusion group and its administrative unit."""
 
     # -- tenant ------------------------------------------------------------------------
 
@@ -330,6 +335,46 @@ class GraphDirectory:
     async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
         """``DirectoryPolicies.transitive_member_of``."""
         return await self.policies.transitive_member_of(user_id)
+
+    async def find_group(self, name: str) -> list[DirectoryGroup]:
+        """``DirectoryGroups.find_group``."""
+        return await self.groups.find_group(name)
+
+    async def get_group(self, group_id: str) -> DirectoryGroup:
+        """``DirectoryGroups.get_group``."""
+        return await self.groups.get_group(group_id)
+
+    async def create_role_assignable_group(self, name: str, description: str) -> DirectoryGroup:
+        """``DirectoryGroups.create_role_assignable_group``."""
+        return await self.groups.create_role_assignable_group(name, description)
+
+    async def group_members(self, group_id: str) -> list[str]:
+        """``DirectoryGroups.group_members``."""
+        return await self.groups.group_members(group_id)
+
+    async def add_group_member(self, group_id: str, object_id: str) -> None:
+        """``DirectoryGroups.add_group_member``."""
+        await self.groups.add_group_member(group_id, object_id)
+
+    async def find_admin_unit(self, name: str) -> list[AdminUnit]:
+        """``DirectoryGroups.find_admin_unit``."""
+        return await self.groups.find_admin_unit(name)
+
+    async def get_admin_unit(self, unit_id: str) -> AdminUnit:
+        """``DirectoryGroups.get_admin_unit``."""
+        return await self.groups.get_admin_unit(unit_id)
+
+    async def create_admin_unit(self, name: str, description: str) -> AdminUnit:
+        """``DirectoryGroups.create_admin_unit``."""
+        return await self.groups.create_admin_unit(name, description)
+
+    async def admin_unit_members(self, unit_id: str) -> list[str]:
+        """``DirectoryGroups.admin_unit_members``."""
+        return await self.groups.admin_unit_members(unit_id)
+
+    async def add_admin_unit_member(self, unit_id: str, object_id: str) -> None:
+        """``DirectoryGroups.add_admin_unit_member``."""
+        await self.groups.add_admin_unit_member(unit_id, object_id)
 
     async def list_auth_methods(self, user_id: str) -> list[AuthMethod]:
         """``DirectoryPolicies.list_auth_methods``."""

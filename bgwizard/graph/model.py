@@ -93,6 +93,31 @@ class GroupRef:
     scoped to the unit can change its members, reset their passwords or edit them)."""
 
 
+@dataclass(frozen=True)
+class DirectoryGroup:
+    """A group as the exclusion step needs it."""
+
+    id: str
+    display_name: str
+    role_assignable: bool
+    """``isAssignableToRole``: only Privileged Role Administrators and Global Administrators
+    can change its members."""
+    security_enabled: bool
+    mail_enabled: bool
+    dynamic: bool
+    """``groupTypes`` holds ``DynamicMembership``."""
+
+
+@dataclass(frozen=True)
+class AdminUnit:
+    """An administrative unit."""
+
+    id: str
+    display_name: str
+    restricted: bool
+    """``isMemberManagementRestricted`` (set at creation only): a restricted management unit."""
+
+
 def _strings(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()

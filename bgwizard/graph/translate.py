@@ -100,6 +100,30 @@ def _operations() -> dict[str, Operation]:
         "list_ca_policies": op("reading Conditional Access policies", "ca-list"),
         "patch_ca_policy": op("changing a Conditional Access policy", "ca-update"),
         "member_of": op("reading group memberships", "user-transitiveMemberOf"),
+        "find_group": op("looking up a group", "group-transitiveMembers"),
+        "group_members": op("reading a group's members", "group-transitiveMembers"),
+        "create_group": Operation(
+            "creating the role-assignable group",
+            "Group.ReadWrite.All and RoleManagement.ReadWrite.Directory",
+            "Privileged Role Administrator",
+        ),
+        "add_group_member": Operation(
+            "adding a member to the role-assignable group",
+            "GroupMember.ReadWrite.All and RoleManagement.ReadWrite.Directory",
+            "Privileged Role Administrator",
+        ),
+        "admin_units": op("reading administrative units", "administrativeUnits-list"),
+        # not rows of Microsoft's table: its restricted_management_admin_units section
+        "create_admin_unit": Operation(
+            "creating the restricted management administrative unit",
+            "AdministrativeUnit.ReadWrite.All",
+            "Privileged Role Administrator",
+        ),
+        "add_admin_unit_member": Operation(
+            "adding the group to the restricted management administrative unit",
+            "AdministrativeUnit.ReadWrite.All",
+            "Privileged Role Administrator",
+        ),
         "auth_methods": op("reading authentication methods", "authentication-list-methods"),
         "sign_ins": op("reading the sign-in log", "signIns-list"),
         "directory_audits": op("reading the directory audit log", "directoryAudits-list"),

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bgwizard.setup.results import (
         CaResult,
         CreateResult,
+        ExclusionResult,
         MethodsReview,
         RoleResult,
         VerifiedSignIn,
@@ -183,8 +184,18 @@ class SetupActions(Protocol):
         """Make Global Administrator permanent and active at ``/``; re-read it."""
         ...
 
+    async def choose_direct_exclusion(self) -> None:
+        """Keep direct exclusion (the default) and journal the exclusion step."""
+        ...
+
+    async def set_up_protected_group(
+        self, name: str, *, restricted_unit: bool = False, unit_name: str = ...
+    ) -> ExclusionResult:
+        """Create or find the protected group holding exactly the accounts (and its RMAU)."""
+        ...
+
     async def plan_ca(self) -> CaPlan:
-        """Read every Conditional Access policy and plan the direct exclusions."""
+        """Read every Conditional Access policy and plan the exclusions (direct or group)."""
         ...
 
     async def apply_ca(self, plan: CaPlan) -> CaResult:
@@ -244,6 +255,11 @@ class RotationActions(Protocol):
             RotationError: the account is not known to the profile or not created.
             BgWizardError: the profile could not be saved, or Graph refused the reset.
         """
+        ...
+
+    async def who_can_reset(self, upn: str) -> str | None:
+        """One sentence on who can reset the password when the account sits in a restricted
+        management administrative unit; None otherwise (or when it could not be read)."""
         ...
 
     async def complete(self, upn: str) -> Rotated:

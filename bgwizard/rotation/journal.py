@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.graph.model import GroupRef
 from bgwizard.profile.model import BreakGlassAccount, PendingRotation, SheetRecord
 from bgwizard.setup.checks import apply_rotation
@@ -103,16 +104,21 @@ def pending_sentence(account: BreakGlassAccount) -> str:
     )
 
 
-def restricted_unit_note(upn: str, memberships: Sequence[GroupRef]) -> str | None:
+def restricted_unit_note(
+    upn: str, memberships: Sequence[GroupRef], *, global_admin: bool = False
+) -> str | None:
     """Who can reset the password of an account in a restricted management administrative unit.
 
     In an RMAU, tenant-wide admins (Global Administrator and Privileged Authentication
     Administrator included) cannot reset members' passwords; only admins whose role is scoped
-    to that unit can.
+    to that unit can. A Global Administrator in an RMAU cannot have the password reset by
+    anyone (no role scoped to a unit may reset a Global Administrator's) until removed from it.
 
     Args:
         upn: the account.
         memberships: its ``transitiveMemberOf`` (groups, roles, administrative units).
+        global_admin: the account holds Global Administrator (every break glass account
+            does once set up); also read from a ``directoryRole`` in ``memberships``.
 
     Returns:
         One sentence, or None when the account is in no RMAU.
@@ -124,8 +130,19 @@ def restricted_unit_note(upn: str, memberships: Sequence[GroupRef]) -> str | Non
     )
     if not units:
         return None
+    named = ", ".join(units)
+    if global_admin or any(
+        m.kind == "directoryRole" and m.role_template_id == GLOBAL_ADMIN_ROLE_ID
+        for m in memberships
+    ):
+        return (
+            f"{upn} is a Global Administrator in the restricted management administrative unit"
+            f" {named}: nobody can reset its password while it is there (no role scoped to a"
+            " unit may reset a Global Administrator's), so a Global or Privileged Role"
+            " Administrator must first remove it from the unit."
+        )
     return (
-        f"{upn} is in the restricted management administrative unit {', '.join(units)}: only an"
+        f"{upn} is in the restricted management administrative unit {named}: only an"
         " administrator with a role scoped to that unit (such as Privileged Authentication"
         " Administrator on the unit) can reset its password, not a tenant-wide one."
     )

@@ -28,7 +28,7 @@ from bgwizard.rotation.journal import (
 from bgwizard.secret import Secret
 from bgwizard.setup.checks import sign_in_problems
 from bgwizard.setup.directory_port import SetupDirectory
-from bgwizard.setup.journal import account
+from bgwizard.setup.journal import SetupJournal, account
 
 CLOCK_SLACK: Final = dt.timedelta(minutes=5)
 """How far this workstation's clock may be ahead of Entra ID's when comparing times."""
@@ -109,7 +109,9 @@ class RotationService:
             memberships = await self._directory.transitive_member_of(item.object_id)
         except BgWizardError:
             return None
-        return restricted_unit_note(upn, memberships)
+        # The set-up journaled Global Administrator for it (the rotation reads no roles).
+        admin = SetupJournal(self._profile).is_done("role", upn)
+        return restricted_unit_note(upn, memberships, global_admin=admin)
 
     async def complete(self, upn: str) -> Rotated:
         """Record the account's pending rotation as done (after a sign-in with the new sheet).

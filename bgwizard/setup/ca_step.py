@@ -115,8 +115,14 @@ class CaStep:
         """Backup files written by this profile's set-ups, oldest first."""
         return list(self._profile.setup_ca_backups)
 
+    @property
+    def protected_group(self) -> str:
+        """The protected group excluded instead of the accounts ("" for direct exclusion)."""
+        return self._profile.exclusion_group_id
+
     async def plan_ca(self) -> CaPlan:
-        """Read every policy and each account's groups; plan the direct exclusions.
+        """Read every policy and each account's groups; plan the exclusions (of each account
+        directly, or of the protected group when the exclusion step chose it).
 
         Raises:
             CaStepError: an account has not been created yet.
@@ -130,7 +136,7 @@ class CaStep:
         for user_id in ids:
             refs = await self._directory.transitive_member_of(user_id)
             groups[user_id] = frozenset(r.id for r in refs if r.kind == "group")
-        return plan_exclusions(policies, ids, groups)
+        return plan_exclusions(policies, ids, groups, protected_group=self.protected_group)
 
     async def apply_ca(self, plan: CaPlan) -> CaResult:
         """Back up, PATCH and re-read every policy of ``plan``, then journal the step.
@@ -147,7 +153,7 @@ class CaStep:
         """
         ids = self.account_ids
         fresh = [await self._directory.get_ca_policy(c.policy_id) for c in plan.changes]
-        todo = plan_exclusions(fresh, ids)
+        todo = plan_exclusions(fresh, ids, protected_group=self.protected_group)
         backup = None
         if todo.changes:
             document = backup_document(
@@ -162,7 +168,7 @@ class CaStep:
         patched = []
         for change in todo.changes:
             after = await self._directory.patch_ca_policy(change.policy_id, change.patch)
-            self._confirm(after, ids)
+            self._confirm(after, ids, self.protected_group)
             patched.append(change.display_name)
         final = await self.plan_ca()
         if not final.complete:
@@ -173,9 +179,9 @@ class CaStep:
         return CaResult(backup, tuple(patched), final.total)
 
     @staticmethod
-    def _confirm(policy: CaPolicy, ids: Sequence[str]) -> None:
+    def _confirm(policy: CaPolicy, ids: Sequence[str], group_id: str = "") -> None:
         missing = [i for i in ids if i not in policy.exclude_users]
-        if missing:
+        if missing and not (group_id and group_id in policy.exclude_groups):
             raise CaStepError(
                 f"{policy.display_name} does not show the exclusion after the change;"
                 " check it in the portal."
@@ -201,8 +207,10 @@ class CaStep:
         restored = []
         for policy_id, body in patches:
             after = await self._directory.patch_ca_policy(policy_id, body)
-            wanted = body["conditions"]["users"]["excludeUsers"]
-            if list(after.exclude_users) != list(wanted):
+            users = body["conditions"]["users"]
+            if list(after.exclude_users) != list(users["excludeUsers"]) or list(
+                after.exclude_groups
+            ) != list(users["excludeGroups"]):
                 raise CaStepError(f"{after.display_name} did not come back as in the backup.")
             restored.append(after.display_name)
         SetupJournal(self._profile).unmark("ca")

@@ -11,9 +11,11 @@ from typing import Any, Protocol
 
 from bgwizard.auth.identity import TenantInfo
 from bgwizard.graph.model import (
+    AdminUnit,
     AuthMethod,
     CaPolicy,
     CreateOutcome,
+    DirectoryGroup,
     DirectoryUser,
     GroupRef,
     RoleAssignment,
@@ -112,4 +114,44 @@ class SetupDirectory(Protocol):
 
     async def list_auth_methods(self, user_id: str) -> list[AuthMethod]:
         """The user's registered authentication methods."""
+        ...
+
+    async def find_group(self, name: str) -> list[DirectoryGroup]:
+        """Every group with that display name."""
+        ...
+
+    async def get_group(self, group_id: str) -> DirectoryGroup:
+        """A group by id (``NotFound`` when gone)."""
+        ...
+
+    async def create_role_assignable_group(self, name: str, description: str) -> DirectoryGroup:
+        """Create a role-assignable security group."""
+        ...
+
+    async def group_members(self, group_id: str) -> list[str]:
+        """Object ids of the group's direct members."""
+        ...
+
+    async def add_group_member(self, group_id: str, object_id: str) -> None:
+        """Add a member to a group."""
+        ...
+
+    async def find_admin_unit(self, name: str) -> list[AdminUnit]:
+        """Every administrative unit with that display name."""
+        ...
+
+    async def get_admin_unit(self, unit_id: str) -> AdminUnit:
+        """An administrative unit by id (``NotFound`` when gone)."""
+        ...
+
+    async def create_admin_unit(self, name: str, description: str) -> AdminUnit:
+        """Create a restricted management administrative unit."""
+        ...
+
+    async def admin_unit_members(self, unit_id: str) -> list[str]:
+        """Object ids of the unit's members."""
+        ...
+
+    async def add_admin_unit_member(self, unit_id: str, object_id: str) -> None:
+        """Add a user or security group to a unit."""
         ...

@@ -219,3 +219,9 @@ def blocking(issues: Iterable[NameIssue]) -> bool:
 def display_name(upn: str) -> str:
     """The display name a new account gets: its neutral local part, never a role."""
     return upn.split("@", 1)[0]
+
+
+DEFAULT_GROUP_NAME: Final = "Tenant continuity - excluded accounts"
+"""The default group name: not obvious ("break glass" would tell an attacker what it is)."""
+DEFAULT_UNIT_NAME: Final = "Tenant continuity - restricted"
+"""The default name of the restricted management administrative unit."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bgwizard.auth.identity import SignedInIdentity
-from bgwizard.graph.model import AuthMethod, DirectoryUser
+from bgwizard.graph.model import AdminUnit, AuthMethod, DirectoryGroup, DirectoryUser
 from bgwizard.setup.checks import RoleStatus
 
 
@@ -63,3 +63,22 @@ class VerifiedSignIn:
     identity: SignedInIdentity
     policies_read: int
     """How many CA policies the account's own token could read."""
+
+
+@dataclass(frozen=True)
+class ExclusionResult:
+    """What the protected-group set-up found or did (after the re-read)."""
+
+    group: DirectoryGroup
+    created_group: bool
+    added: tuple[str, ...]
+    """Object ids of the accounts this run added to the group."""
+    unit: AdminUnit | None = None
+    created_unit: bool = False
+    unit_added: bool = False
+    """Whether this run put the group into the unit."""
+
+    @property
+    def changed(self) -> bool:
+        """Whether this run changed anything in the tenant."""
+        return self.created_group or bool(self.added) or self.created_unit or self.unit_added

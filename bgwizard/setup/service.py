@@ -19,7 +19,6 @@ from bgwizard.graph.model import NEVER_EXPIRE_POLICY, DirectoryUser
 from bgwizard.passkeys.service import PasskeyGraph
 from bgwizard.profile.model import Profile, ProfileStore
 from bgwizard.secret import Secret
-from bgwizard.setup.ca_step import CaStep
 from bgwizard.setup.checks import (
     RoleStatus,
     method_warnings,
@@ -29,6 +28,7 @@ from bgwizard.setup.checks import (
 )
 from bgwizard.setup.credential_step import CredentialStep
 from bgwizard.setup.directory_port import SetupDirectory
+from bgwizard.setup.exclusion_step import ExclusionStep
 from bgwizard.setup.journal import SetupJournal, StepId, account, set_accounts
 from bgwizard.setup.names import (
     NameIssue,
@@ -45,7 +45,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class SetupService(CaStep, CredentialStep):
+class SetupService(ExclusionStep, CredentialStep):
     """The set-up wizard's changes to the tenant and to the profile's journal."""
 
     def __init__(

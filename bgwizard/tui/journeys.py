@@ -47,7 +47,13 @@ def _audit(app: JourneyHost) -> Screen[Any]:
 def _monitoring(app: JourneyHost) -> Screen[Any]:
     from bgwizard.screens.monitoring import MonitoringScreen
 
-    return MonitoringScreen(app.profile, app.services.monitoring)
+    profile = app.profile
+    return MonitoringScreen(
+        profile,
+        app.services.monitoring,
+        exclusion_group_id=profile.exclusion_group_id,
+        rmau_id=profile.exclusion_rmau_id,
+    )
 
 
 # -- set-up (and its steps), rotate, passkey ---------------------------------------------

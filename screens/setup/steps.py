@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Final
 
 from bgwizard.screens.setup.base import WizardStep
 from bgwizard.screens.setup.steps_change import CaStepScreen, CreateStep, RoleStep
+from bgwizard.screens.setup.steps_exclusion import ExclusionStep
 from bgwizard.screens.setup.steps_finish import MethodsStep, SummaryStep, VerifyStep
 from bgwizard.screens.setup.steps_passkey import PasskeyStep
 from bgwizard.screens.setup.steps_pending import (
     PendingEnforce,
-    PendingExclusion,
     PendingPolicy,
 )
 from bgwizard.screens.setup.steps_prepare import ConnectStep, NamesStep, SheetsStep
@@ -27,7 +27,7 @@ STEP_SCREENS: Final[dict[StepId, Callable[[WizardSession], WizardStep]]] = {
     "create": CreateStep,
     "passkey": PasskeyStep,
     "role": RoleStep,
-    "exclusion": PendingExclusion,
+    "exclusion": ExclusionStep,
     "ca": CaStepScreen,
     "policy": PendingPolicy,
     "verify": VerifyStep,

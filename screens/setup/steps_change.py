@@ -122,13 +122,16 @@ class RoleStep(WizardStep):
 
 
 class CaStepScreen(WizardStep):
-    """Step 6: every policy, any state, excludes every account directly."""
+    """Step 6: every policy that can apply, any state, excludes every account directly, or
+    the protected group when the exclusion step chose it."""
 
     STEP: ClassVar[StepId] = "ca"
     INTRO = (
-        "Every Conditional Access policy, whatever its state, must exclude each account by"
-        " name (excludeUsers). An exclusion through a group is weaker: anyone who edits the"
-        " group can remove it. Every policy about to change is saved to a backup file first."
+        "Every Conditional Access policy that can apply to the accounts, whatever its state,"
+        " must exclude them: each by name (excludeUsers), or the protected group chosen in the"
+        " previous step (excludeGroups). Policies for workload identities or guests only, and"
+        " a policy aimed at the break glass accounts, are left alone. Every policy about to"
+        " change is saved to a backup file first."
     )
 
     def __init__(self, session: WizardSession) -> None:
@@ -157,12 +160,17 @@ class CaStepScreen(WizardStep):
 
     async def _make_plan(self) -> None:
         plan = self._plan = await self.session.service.plan_ca()
-        names = {a.object_id: a.upn.split("@")[0] for a in self.session.profile.accounts}
+        profile = self.session.profile
+        names = {a.object_id: a.upn.split("@")[0] for a in profile.accounts}
+        if profile.exclusion_group_id:
+            names[profile.exclusion_group_id] = profile.exclusion_group_name
         lines = [
+            self.mode_line(),
             f"{plural(plan.total, 'policy', 'policies')} read; {plan.already_done} exclude"
-            " every account directly."
+            f" {self.whom()}.",
         ]
         lines += [f"• {c.describe(names)}" for c in plan.changes]
+        lines += [f"· {s.describe()}" for s in plan.skipped]
         self.lines("plan").update("\n".join(lines))
         apply = self.query_one("#apply", Button)
         apply.display = True
@@ -172,6 +180,17 @@ class CaStepScreen(WizardStep):
             if plan.changes
             else "Nothing to change."
         )
+
+    def whom(self) -> str:
+        """What the policies exclude: the accounts by name, or the protected group."""
+        group = self.session.profile.exclusion_group_name
+        return f"the protected group {group}" if group else "every account directly"
+
+    def mode_line(self) -> str:
+        """Which exclusion the previous step chose."""
+        if self.session.profile.exclusion_group_id:
+            return "Mode: the protected group is excluded instead of the accounts."
+        return "Mode: direct exclusion of each account (excludeUsers)."
 
     @on(Button.Pressed, "#apply")
     def apply(self) -> None:
@@ -185,8 +204,7 @@ class CaStepScreen(WizardStep):
             backup = f" Backup: {result.backup}." if result.backup else ""
             self.lines("plan").update(
                 f"Changed {plural(len(result.patched), 'policy', 'policies')}; re-read: all"
-                f" {result.total} exclude"
-                f" every account directly.{backup}"
+                f" {result.total} exclude {self.whom()} or cannot apply.{backup}"
             )
             if result.backup:
                 self.query_one("#backup-path", Input).value = str(result.backup)

@@ -84,6 +84,12 @@ def test_start_writes_its_ca_and_keeps_the_state_dir(tmp_path: Path) -> None:
         (lambda d: d.update(users={}), "must be a list"),
         (lambda d: d.update(groups=[{"id": "g", "displayName": "G"}] * 2), "repeats id"),
         (lambda d: d.update(conditionalAccessPolicies=[{"id": "p"}]), "no 'displayName'"),
+        (
+            lambda d: d.update(
+                administrativeUnits=[{"id": "u", "displayName": "U", "members": ["nobody"]}]
+            ),
+            "unknown member",
+        ),
     ],
 )
 def test_invalid_tenant_files_give_one_sentence(tmp_path: Path, mutate: Any, fragment: str) -> None:
@@ -105,6 +111,22 @@ def test_unreadable_and_non_json_files(tmp_path: Path) -> None:
 def test_minimal_tenant_runs(tmp_path: Path) -> None:
     with consented(Emulator(write(tmp_path, minimal()), state_dir=tmp_path / "s")) as emu:
         assert emu.tenant_id == "t1"
+
+
+def test_administrative_units_in_a_tenant_file(tmp_path: Path) -> None:
+    data = minimal()
+    data["administrativeUnits"] = [
+        {
+            "id": "u1",
+            "displayName": "Restricted",
+            "isMemberManagementRestricted": True,
+            "members": ["a@t.onmicrosoft.com"],
+        }
+    ]
+    state = load_tenant(write(tmp_path, data))
+    user = state.find_user("a@t.onmicrosoft.com")
+    assert user is not None and state.restricted_units(str(user["id"])) == ["u1"]
+    assert state.admin_units["u1"]["displayName"] == "Restricted"
 
 
 def test_export_reader_handles_both_boms() -> None:

@@ -52,13 +52,20 @@ class Journey:
     ops: tuple[str, ...]
     roles: tuple[str, ...]
     run: Run
+    extra: tuple[str, ...] = ()
+    """Permissions the table's notes add to its rows (a role-assignable group needs
+    RoleManagement.ReadWrite.Directory; managing a restricted unit, AdministrativeUnit.
+    ReadWrite.All): needed whole, on top of a row's alternative."""
 
     def permissions(self) -> frozenset[str]:
         """The union of every operation's least-privileged delegated alternative."""
-        return frozenset(p for op in self.ops for p in requirement(op).least_for_others())
+        least = frozenset(p for op in self.ops for p in requirement(op).least_for_others())
+        return least | frozenset(self.extra)
 
     def covered(self, granted: frozenset[str]) -> bool:
         """Whether every operation has a documented alternative inside ``granted``."""
+        if not set(self.extra) <= granted:
+            return False
         for op in self.ops:
             need = requirement(op)
             usable = [o for o in need.delegated if not (need.user_target and o & need.self_only)]
@@ -102,6 +109,17 @@ async def _passkey(g: GraphDirectory) -> None:
     await keys.creation_options(TARGET)
 
 
+async def _protected_group(g: GraphDirectory) -> None:
+    group = await g.create_role_assignable_group("Matrix continuity", "matrix")
+    await g.add_group_member(group.id, NEW_ADMIN)
+
+
+async def _restricted_unit(g: GraphDirectory) -> None:
+    await g.find_admin_unit("Matrix unit")
+    unit = await g.create_admin_unit("Matrix unit", "matrix")
+    await g.add_admin_unit_member(unit.id, NEW_ADMIN)
+
+
 JOURNEYS = (
     Journey(
         "rotate",
@@ -133,6 +151,20 @@ JOURNEYS = (
         ("fido2-config-get", "fido2-creationOptions-v1"),
         ("Authentication Policy Administrator", "Privileged Authentication Administrator"),
         _passkey,
+    ),
+    Journey(
+        "protected exclusion group",
+        ("group-create", "group-add-member"),
+        ("Privileged Role Administrator",),
+        _protected_group,
+        ("RoleManagement.ReadWrite.Directory",),
+    ),
+    Journey(
+        "restricted management unit",
+        ("administrativeUnits-list",),
+        ("Privileged Role Administrator",),
+        _restricted_unit,
+        ("AdministrativeUnit.ReadWrite.All",),
     ),
 )
 

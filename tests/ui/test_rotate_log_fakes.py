@@ -194,6 +194,7 @@ async def test_a_rotation_without_a_reason_asks_for_one_before_signing(
     # The real recorder on tmp_path (the log is what this test checks); fakes for the rest.
     fakes.recorder = DrillRecorder(profile, fakes.profiles, clock=frozen_clock)
     fakes.verifier, fakes.keys = FakeVerifier(), FakeKeys()
+    fakes.rotation = FakeRotation(profile, fakes.profiles)  # asked about a restricted unit
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
         app.action_open_journey("rotate")

@@ -44,7 +44,11 @@ async def open_wizard(pilot: Pilot[Any], name: str) -> None:
     session = wizard_session(app)
     session.connected = True
     await app.push_screen(session.screen_for(session.next_step()))
-    await settle(pilot, lambda: type(app.screen).__name__ == name)
+    # composed, not only current (a pending step before it advances within one frame)
+    await settle(
+        pilot,
+        lambda: type(app.screen).__name__ == name and bool(app.screen.query("#step-status")),
+    )
 
 
 def _dialog_ready(app: Any) -> bool:
@@ -85,7 +89,7 @@ async def test_the_verify_step_shows_a_failed_sign_in_then_journals_a_good_one(
     fakes: FakeServices, make_app: AppFactory
 ) -> None:
     profile = created_profile()
-    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["ca"]
+    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["exclusion", "ca"]
     fakes.setup = FakeSetup(profile)
     verifier = fakes.verifier = FakeVerifier()
     recorder = fakes.recorder = FakeLogRecorder(signer="alice")
@@ -125,7 +129,7 @@ async def test_a_verification_not_signed_into_the_log_holds_continue_back(
     """Closing the signing dialog leaves the sign-in unlogged: Continue stays hidden and a
     button signs it later (an unlogged sign-in would be "unexplained use" in the audit)."""
     profile = created_profile()
-    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["ca"]
+    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["exclusion", "ca"]
     profile.setup_steps_done += [f"verify:{BRAVO}"]
     fakes.setup = FakeSetup(profile)
     verifier = fakes.verifier = FakeVerifier()

@@ -37,7 +37,7 @@ async def test_restore_from_backup_in_the_conditional_access_step(
     fakes: FakeServices, make_app: AppFactory
 ) -> None:
     profile = created_profile()
-    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)]
+    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["exclusion"]
     setup = fakes.setup = FakeSetup(profile)
     setup.missing = list(POLICIES)
     app = make_app(fakes, profile)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from consented import consented
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, RadioButton, Static
 
 from bgwizard.emulator import Emulator
 from bgwizard.ledger.store import DrillLog
@@ -94,6 +94,13 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
 
     await until(pilot, on(app, "RoleStep"))
     await press(pilot, "#assign")
+    await until(pilot, continue_shown(app))
+    await press(pilot, "#continue")
+
+    await until(pilot, on(app, "ExclusionStep"))  # direct exclusion is the default
+    assert app.screen.query_one("#mode-direct", RadioButton).value
+    assert not app.screen.query_one("#group-options").display
+    await press(pilot, "#apply-exclusion")
     await until(pilot, continue_shown(app))
     await press(pilot, "#continue")
 

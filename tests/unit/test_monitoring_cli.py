@@ -104,6 +104,18 @@ def test_accounts_from_the_profile(tmp_path: Path) -> None:
     assert ID_A in (tmp_path / "out" / "signin-any.kql").read_text(encoding="utf-8")
 
 
+def test_the_profile_s_protected_group_and_rmau_are_watched_by_default(tmp_path: Path) -> None:
+    profile_path = tmp_path / "profile.toml"
+    rmau = "dddddddd-1111-4222-8333-444444444444"
+    profile = Profile(accounts=[BreakGlassAccount("bg-a@contoso.onmicrosoft.com", ID_A)])
+    profile.exclusion_group_id, profile.exclusion_rmau_id = GROUP, rmau
+    TomlProfileStore(profile_path).save(profile)
+    code, _, err = call("export", "--out", str(tmp_path / "out"), "--profile", str(profile_path))
+    assert (code, err) == (0, "")
+    text = (tmp_path / "out" / "signin-any.kql").read_text(encoding="utf-8")
+    assert f'"{GROUP}"' in text and f'"{rmau}"' in text
+
+
 def test_profile_without_accounts_is_one_clear_error(tmp_path: Path) -> None:
     code, out, err = call(
         "export", "--out", str(tmp_path / "out"), "--profile", str(tmp_path / "absent.toml")

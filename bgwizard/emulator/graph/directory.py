@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bgwizard.emulator.graph import authz
+from bgwizard.emulator.graph import authz, rmau
 from bgwizard.emulator.graph import users as graph_users
 from bgwizard.emulator.graph.context import ID, V1, GraphContext
 from bgwizard.emulator.graph.odata import Collection
@@ -152,15 +152,8 @@ class _Directory:
                 raise self.ctx.bad_request(
                     f"Invalid value specified for property '{name}' of resource 'Group'."
                 )
-        if (
-            body.get("isAssignableToRole")
-            and not caller.role_ids & {catalog.GLOBAL_ADMIN, catalog.PRIVILEGED_ROLE_ADMIN}
-            and caller.kind == "user"
-        ):
-            raise authz.denied(
-                "Insufficient privileges to complete the operation: a role-assignable group "
-                "needs one of these roles: Global Administrator, Privileged Role Administrator."
-            )
+        if body.get("isAssignableToRole"):
+            self._check_role_assignable(caller, body)
         group: JsonDict = {
             "id": new_id(),
             "description": None,
@@ -173,6 +166,8 @@ class _Directory:
                 k: v for k, v in body.items() if not k.startswith("@") and k != "members@odata.bind"
             },
         }
+        if group.get("isAssignableToRole") and not group.get("visibility"):
+            group["visibility"] = "Private"
         with self.state.lock:
             self.state.groups[group["id"]] = group
             self.state.members[group["id"]] = []
@@ -185,6 +180,19 @@ class _Directory:
             {"@odata.context": context, **group},
             {"Location": f"{self.ctx.graph_url}/groups/{group['id']}"},
         )
+
+    def _check_role_assignable(self, caller: Caller, body: JsonDict) -> None:
+        """The table's rules for ``isAssignableToRole``: RoleManagement.ReadWrite.Directory
+        and Privileged Role Administrator (or GA); a security group, not dynamic, Private."""
+        _role_assignable_rule(caller)
+        if body.get("securityEnabled") is not True:
+            raise self.ctx.bad_request(
+                "A role-assignable group must be a security group (securityEnabled true)."
+            )
+        if "DynamicMembership" in (body.get("groupTypes") or []):
+            raise self.ctx.bad_request("A role-assignable group cannot have dynamic membership.")
+        if body.get("visibility") not in (None, "Private"):
+            raise self.ctx.bad_request("A role-assignable group's visibility must be Private.")
 
     def _objects(self, ids: list[str]) -> list[JsonDict]:
         out = []
@@ -220,7 +228,16 @@ class _Directory:
         with self.state.lock:
             user = graph_users.require_user(self.ctx, match["id"])
             items = self._objects(self.state.transitive_groups(str(user["id"])))
+            items += self._units(str(user["id"]))
         return self.ctx.collection(request, items, MEMBERSHIP)
+
+    def _units(self, object_id: str) -> list[JsonDict]:
+        """The administrative units holding ``object_id`` (transitiveMemberOf lists them)."""
+        return [
+            typed("administrativeUnit", self.state.admin_units[au_id])
+            for au_id, ids in self.state.unit_members.items()
+            if object_id in ids
+        ]
 
     def add_member(self, request: Request, match: re.Match[str]) -> Response:
         caller = self.ctx.caller(request)
@@ -231,6 +248,7 @@ class _Directory:
             group = self._group(match["id"])
             if group.get("isAssignableToRole"):
                 _role_assignable_rule(caller)
+            rmau.check_group_members_change(self.state, caller, group)
             found = self.state.find_object(member_id)
             if found is None:
                 raise self.ctx.not_found("directoryObject", member_id)
@@ -255,6 +273,9 @@ class _Directory:
         caller = self.ctx.caller(request)
         with self.state.lock:
             group = self._group(match["id"])
+            if group.get("isAssignableToRole"):
+                _role_assignable_rule(caller)
+            rmau.check_group_members_change(self.state, caller, group)
             members = self.state.members.setdefault(group["id"], [])
             if match["member"] not in members:
                 raise self.ctx.not_found("member", match["member"])

@@ -36,6 +36,18 @@ BORROWED: Final[dict[str, tuple[str, str]]] = {
     "roleAssignment-delete": ("roleAssignments-create", "removing: same as assigning"),
     "signIn-get": ("signIns-list", "one sign-in: same as the list"),
     "directoryAudit-get": ("directoryAudits-list", "one audit record: same as the list"),
+    "administrativeUnit-get": ("administrativeUnits-list", "one unit: same as the list"),
+    "administrativeUnit-members": ("administrativeUnits-list", "a unit's members: unit reads"),
+    "administrativeUnit-create": (
+        "administrativeUnits-list",
+        "creating a unit is not a row; the handler adds the table's restricted_management_"
+        "admin_units rule (GA or PRA, AdministrativeUnit.ReadWrite.All)",
+    ),
+    "administrativeUnit-add-member": (
+        "administrativeUnits-list",
+        "adding a unit member is not a row; the handler adds the table's restricted_"
+        "management_admin_units rule (GA or PRA, AdministrativeUnit.ReadWrite.All)",
+    ),
 }
 #: Graph's server-issued paging token, carried by every ``@odata.nextLink``.
 ALWAYS_ALLOWED: Final = frozenset({"$skiptoken"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bgwizard.emulator.graph import directory, logs, passkeys, pim, policies, roles
+from bgwizard.emulator.graph import directory, logs, passkeys, pim, policies, roles, units
 from bgwizard.emulator.graph.context import GraphContext
 from bgwizard.emulator.http.core import Router
 from bgwizard.emulator.tenant.state import TenantState
@@ -28,6 +28,6 @@ def register_graph(
         The shared context; its ``operations`` name the table's operation of every route.
     """
     ctx = GraphContext(state, graph_url)
-    for module in (directory, roles, pim, policies, logs, passkeys):
+    for module in (directory, roles, pim, policies, logs, passkeys, units):
         module.register(router, ctx)
     return ctx

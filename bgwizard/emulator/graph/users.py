@@ -7,7 +7,7 @@ import re
 import secrets
 from typing import Any
 
-from bgwizard.emulator.graph import authz
+from bgwizard.emulator.graph import authz, rmau
 from bgwizard.emulator.graph.context import ID, V1, GraphContext
 from bgwizard.emulator.graph.odata import Collection
 from bgwizard.emulator.http.core import HttpError, Request, Response, Router, json_response
@@ -215,6 +215,7 @@ class _Users:
                     "Unable to update the specified properties for on-premises mastered "
                     "Directory Sync objects or objects currently undergoing migration."
                 )
+            rmau.check_user_change(self.state, caller, user, password="passwordProfile" in body)
             if "passwordProfile" in body:
                 password = self._password(body["passwordProfile"])
             if (
@@ -259,6 +260,7 @@ class _Users:
         with self.state.lock:
             user = self.user(match["id"])
             self._may_reset(caller, user)
+            rmau.check_user_change(self.state, caller, user, password=True)
             self._set_password(user, str(new), must_change=False)
             record_audit(
                 self.state,

@@ -145,6 +145,8 @@ def _build(raw: Any) -> TenantState:
     for i, group in enumerate(_list(raw, "groups")):
         _add_group(state, group, f"groups[{i}]")
     _check_members(state)
+    for i, unit in enumerate(_list(raw, "administrativeUnits")):
+        _add_unit(state, unit, f"administrativeUnits[{i}]")
     for i, app in enumerate(_list(raw, "apps")):
         _add_app(state, app, f"apps[{i}]")
     for i, item in enumerate(_list(raw, "roleAssignments")):
@@ -291,6 +293,30 @@ def _add_group(state: TenantState, item: Any, where: str) -> None:
     }
     state.groups[gid] = group
     state.members[gid] = [_resolve(state, m) for m in members]
+
+
+def _add_unit(state: TenantState, item: Any, where: str) -> None:
+    """An administrative unit: ``id``, ``displayName``, ``isMemberManagementRestricted`` and
+    ``members`` (user ids or UPNs, group ids)."""
+    uid = _need(item, "id", where)
+    _need(item, "displayName", where)
+    if uid in state.admin_units:
+        raise _Invalid(f"{where} repeats id {uid!r}")
+    members = [_resolve(state, m) for m in _strings(item, "members", where)]
+    for oid in members:
+        if state.find_object(oid) is None:
+            raise _Invalid(f"{where} has unknown member {oid!r}")
+    state.admin_units[uid] = {
+        "id": uid,
+        "description": None,
+        "isMemberManagementRestricted": False,
+        "visibility": None,
+        "membershipType": None,
+        "membershipRule": None,
+        "membershipRuleProcessingState": None,
+        **{k: v for k, v in item.items() if k != "members"},
+    }
+    state.unit_members[uid] = members
 
 
 def _resolve(state: TenantState, ref: str) -> str:

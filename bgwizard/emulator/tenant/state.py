@@ -137,6 +137,10 @@ class TenantState:
     groups: dict[str, JsonDict] = field(default_factory=dict)
     members: dict[str, list[str]] = field(default_factory=dict)
     """Group id → direct member ids (users or groups)."""
+    admin_units: dict[str, JsonDict] = field(default_factory=dict)
+    """Administrative units by id (Graph's ``administrativeUnit`` shape)."""
+    unit_members: dict[str, list[str]] = field(default_factory=dict)
+    """Administrative unit id → direct member ids (users or groups)."""
     role_definitions: dict[str, JsonDict] = field(default_factory=dict)
     role_assignments: dict[str, JsonDict] = field(default_factory=dict)
     assignment_ends: dict[str, str] = field(default_factory=dict)
@@ -243,6 +247,23 @@ class TenantState:
                 seen.append(oid)
                 todo.extend(self.members.get(oid, []))
         return seen
+
+    def restricted_units(self, object_id: str) -> list[str]:
+        """Ids of the restricted management units (RMAU) ``object_id`` is a direct member of."""
+        return [
+            au_id
+            for au_id, ids in self.unit_members.items()
+            if object_id in ids and self.admin_units[au_id].get("isMemberManagementRestricted")
+        ]
+
+    def scoped_on_unit(self, principal_id: str, unit_id: str) -> bool:
+        """Whether ``principal_id`` holds a role assignment scoped to the unit ``unit_id``."""
+        scope = f"/administrativeUnits/{unit_id}"
+        principals = {principal_id, *self.transitive_groups(principal_id)}
+        return any(
+            a["principalId"] in principals and a.get("directoryScopeId") == scope
+            for a in self.role_assignments.values()
+        )
 
     def active_role_ids(self, user_id: str) -> list[str]:
         """Role template ids the user holds active now (directly or through a group)."""
