@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from bgwizard.auth.identity import SignedInIdentity
-from bgwizard.graph.model import AuthMethod, DirectoryUser
+from bgwizard.graph.model import AuthMethod, CaPolicy, DirectoryUser
 from bgwizard.setup.checks import RoleStatus
 
 
@@ -63,3 +64,33 @@ class VerifiedSignIn:
     identity: SignedInIdentity
     policies_read: int
     """How many CA policies the account's own token could read."""
+
+
+ENABLED: Final = "enabled"
+"""The state of a Conditional Access policy that is switched on."""
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """What the policy step found or did."""
+
+    policy: CaPolicy
+    created: bool
+    """False when it existed (found by its id in the profile, or by its display name)."""
+
+
+@dataclass(frozen=True)
+class EnforceResult:
+    """What the enforce step did."""
+
+    policy: CaPolicy | None
+    """The policy as re-read (None: the set-up created none)."""
+    blockers: tuple[str, ...] = ()
+    """One sentence per account that keeps it report-only (empty when it was switched on)."""
+    backup: str = ""
+    """The backup written before the PATCH ("" when nothing was patched)."""
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the policy is on now."""
+        return self.policy is not None and self.policy.state == ENABLED
