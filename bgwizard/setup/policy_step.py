@@ -26,16 +26,6 @@ from bgwizard.setup.results import ENABLED, EnforceResult, PolicyResult
 DEDICATED_POLICY_NAME: Final = "Break glass accounts: require phishing-resistant MFA"
 """The display name the set-up gives the policy (and finds it by on a rerun)."""
 REPORT_ONLY: Final = "enabledForReportingButNotEnforced"
-SECURITY_DEFAULTS_NOTE: Final = (
-    "Security defaults are on in this tenant: Conditional Access exclusions and policies do"
-    " not apply under them, so turn security defaults off and protect the tenant with"
-    " Conditional Access (Entra ID P1), excluding the break glass accounts."
-)
-"""What the set-up says when security defaults are on (one sentence)."""
-DECLINED_AUDIT: Final = (
-    "The audit will say: No policy demands phishing-resistant MFA of the break glass"
-    " accounts (info), with the fix to create one."
-)
 
 
 def dedicated_policy_body(account_ids: tuple[str, ...], group_id: str) -> dict[str, Any]:

@@ -94,3 +94,15 @@ class EnforceResult:
     def enabled(self) -> bool:
         """Whether the policy is on now."""
         return self.policy is not None and self.policy.state == ENABLED
+
+
+SECURITY_DEFAULTS_NOTE: Final = (
+    "Security defaults are on in this tenant: Conditional Access exclusions and policies do"
+    " not apply under them, so turn security defaults off and protect the tenant with"
+    " Conditional Access (Entra ID P1), excluding the break glass accounts."
+)
+"""What the set-up says when security defaults are on (one sentence)."""
+DECLINED_AUDIT: Final = (
+    "The audit will say: No policy demands phishing-resistant MFA of the break glass"
+    " accounts (info), with the fix to create one."
+)

@@ -8,12 +8,8 @@ from typing import TYPE_CHECKING, Final
 from bgwizard.screens.setup.base import WizardStep
 from bgwizard.screens.setup.steps_change import CaStepScreen, CreateStep, RoleStep
 from bgwizard.screens.setup.steps_finish import MethodsStep, SummaryStep, VerifyStep
-from bgwizard.screens.setup.steps_pending import (
-    PendingEnforce,
-    PendingExclusion,
-    PendingPasskey,
-    PendingPolicy,
-)
+from bgwizard.screens.setup.steps_pending import PendingExclusion, PendingPasskey
+from bgwizard.screens.setup.steps_policy import EnforceStep, PolicyStepScreen
 from bgwizard.screens.setup.steps_prepare import ConnectStep, NamesStep, SheetsStep
 from bgwizard.setup.journal import StepId
 
@@ -29,9 +25,9 @@ STEP_SCREENS: Final[dict[StepId, Callable[[WizardSession], WizardStep]]] = {
     "role": RoleStep,
     "exclusion": PendingExclusion,
     "ca": CaStepScreen,
-    "policy": PendingPolicy,
+    "policy": PolicyStepScreen,
     "verify": VerifyStep,
-    "enforce": PendingEnforce,
+    "enforce": EnforceStep,
     "methods": MethodsStep,
     "summary": SummaryStep,
 }
