@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from consented import consented
+from service_support import FAST
 from setup_support import Rig, changes, make_rig, names_and_sheets, verify
 from soft_authenticator import SoftKey
 
@@ -23,7 +24,6 @@ from bgwizard.secret import Secret
 from bgwizard.setup.policy_step import DEDICATED_POLICY_NAME
 from bgwizard.setup.results import SECURITY_DEFAULTS_NOTE
 from bgwizard.setup.verify import SignInVerifier, VerifiedSignIn
-from service_support import FAST
 
 PIN = Secret("48151623")
 REPORT_ONLY = "enabledForReportingButNotEnforced"
