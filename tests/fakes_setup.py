@@ -23,7 +23,7 @@ from textual.widgets import Button, Input
 from bgwizard.auth.identity import DeviceCodePrompt, SignedInIdentity
 from bgwizard.drill.events import credential_skip_data
 from bgwizard.errors import BgWizardError, RotationError, SignInCancelled
-from bgwizard.graph.model import AdminUnit, DirectoryGroup, DirectoryUser
+from bgwizard.graph.model import AdminUnit, CaPolicy, DirectoryGroup, DirectoryUser
 from bgwizard.ledger.chain import JsonValue
 from bgwizard.passkeys.device import Enrolment, KeyDevice, KeyInfo, RegisteredKey
 from bgwizard.passkeys.policy import Fido2Policy
@@ -42,11 +42,15 @@ from bgwizard.setup.ca_plan import CaPlan, PolicyChange
 from bgwizard.setup.checks import RoleStatus, sign_in_problems
 from bgwizard.setup.journal import SetupJournal, StepId, account, set_accounts
 from bgwizard.setup.names import NameIssue
+from bgwizard.setup.policy_step import DEDICATED_POLICY_NAME, REPORT_ONLY, blocker
 from bgwizard.setup.results import (
+    ENABLED,
     CaResult,
     CreateResult,
+    EnforceResult,
     ExclusionResult,
     MethodsReview,
+    PolicyResult,
     RoleResult,
     VerifiedSignIn,
 )
@@ -170,6 +174,37 @@ class FakeSetup:
         self.missing = [*self.missing, *(n for n in restored if n not in self.missing)]
         self.journal.unmark("ca")
         return list(restored)
+
+    security_defaults: bool | None = False
+    """What the connect step read (tests set it)."""
+
+    async def ensure_dedicated_policy(self) -> PolicyResult:
+        self._call("ensure_dedicated_policy")
+        created = not self.profile.dedicated_policy_id
+        self.profile.dedicated_policy_id = "policy-dedicated"
+        await self.record("policy")
+        policy = CaPolicy("policy-dedicated", DEDICATED_POLICY_NAME, REPORT_ONLY)
+        return PolicyResult(policy, created)
+
+    async def decline_dedicated_policy(self) -> None:
+        self.profile.dedicated_policy_id = ""
+        await self.record("policy")
+
+    def enforce_blockers(self) -> tuple[str, ...]:
+        journal = self.journal
+        found = (blocker(a, journal.is_done("verify", a.upn)) for a in self.profile.accounts)
+        return tuple(b for b in found if b)
+
+    async def enforce_dedicated_policy(self) -> EnforceResult:
+        self._call("enforce_dedicated_policy")
+        if not self.profile.dedicated_policy_id:
+            await self.record("enforce")
+            return EnforceResult(None)
+        blockers = self.enforce_blockers()
+        state = REPORT_ONLY if blockers else ENABLED
+        await self.record("enforce")
+        policy = CaPolicy(self.profile.dedicated_policy_id, DEDICATED_POLICY_NAME, state)
+        return EnforceResult(policy, blockers, "" if blockers else "/fake/ca-backups/enforce.json")
 
     async def accept_sign_in(self, upn: str, identity: SignedInIdentity, policies: int) -> None:
         self._call("accept_sign_in")

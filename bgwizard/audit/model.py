@@ -165,6 +165,8 @@ class AuditSnapshot:
     offline: bool = False
     global_admins: tuple[RoleAssignment, ...] | Unread | None = None
     """Every active Global Administrator assignment of the tenant; None when not read."""
+    security_defaults: bool | Unread | None = None
+    """Whether the tenant's security defaults are on; None when not read (offline)."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from bgwizard.audit.rules_2026 import (
     check_credentials,
     check_global_admin_count,
     check_pim,
+    check_security_defaults,
 )
 from bgwizard.audit.rules_access import (
     check_global_admin,
@@ -50,6 +51,7 @@ RULES: Final[dict[str, str]] = {
     "ca.dedicated_policy": "A policy demands phishing-resistant MFA of the break glass accounts",
     "ca.targets_account": "Policies that target the accounts explicitly",
     "ca.read": "Conditional Access policies were read",
+    "ca.security_defaults": "Security defaults are off (CA exclusions don't apply under them)",
     "graph.read": "Every Microsoft Graph read the audit makes succeeded",
 }
 """Rule id → what the rule checks (``ca.*`` rules live in ``audit_ca``)."""
@@ -260,6 +262,9 @@ def evaluate(snapshot: AuditSnapshot) -> list[Finding]:
     count = check_global_admin_count(snapshot)
     if count is not None:
         findings.append(count)
+    defaults = check_security_defaults(snapshot)
+    if defaults is not None:
+        findings.append(defaults)
     for snap in snapshot.accounts:
         # An account not created yet has nothing else to grade.
         rules = ACCOUNT_RULES if snap.object_id else ACCOUNT_RULES[:1]

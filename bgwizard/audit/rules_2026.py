@@ -1,6 +1,6 @@
 """The audit rules Microsoft's 2026 guidance added: phishing-resistant credentials, other
-methods named one by one, Global Administrator through PIM, and the Global Administrator
-count. Pure.
+methods named one by one, Global Administrator through PIM, the Global Administrator count,
+and security defaults (under which Conditional Access exclusions do not apply). Pure.
 
 Part of ``audit.rules`` (split for size); each rule returns findings, ``ok`` ones included.
 """
@@ -218,4 +218,30 @@ def _tenant_wide_ga(assignment: RoleAssignment) -> bool:
     return (
         assignment.role_definition_id == GLOBAL_ADMIN_ROLE_ID
         and assignment.directory_scope_id == "/"
+    )
+
+
+def check_security_defaults(snapshot: AuditSnapshot) -> Finding | None:
+    """Security defaults off: with them on, no Conditional Access policy applies, so the
+    accounts cannot be excluded from anything and get the MFA registration prompts."""
+    defaults = snapshot.security_defaults
+    if defaults is None or snapshot.offline:
+        return None
+    if isinstance(defaults, Unread):
+        return Finding("ca.security_defaults", "not_checked", defaults.reason)
+    evidence = f"identitySecurityDefaultsEnforcementPolicy.isEnabled = {str(defaults).lower()}."
+    if not defaults:
+        return Finding(
+            "ca.security_defaults", "ok", "Security defaults are off.", evidence=evidence
+        )
+    return Finding(
+        "ca.security_defaults",
+        "error",
+        "Security defaults are on: Conditional Access exclusions don't apply under them, and"
+        " the break glass accounts cannot be left out of their MFA requirement.",
+        evidence=evidence,
+        fix=(
+            "Turn security defaults off and protect the tenant with Conditional Access"
+            " (Entra ID P1) instead, excluding the break glass accounts from every policy."
+        ),
     )

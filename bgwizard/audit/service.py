@@ -135,7 +135,7 @@ class AuditService:
             AuthError: the sign-in was refused.
         """
         self._failed = []
-        tenant, (policies, accounts), admins = await asyncio.gather(
+        tenant, (policies, accounts), admins, defaults = await asyncio.gather(
             self._read("the tenant's organization (/organization)", self._gateway.tenant_info),
             self._reads(),
             self._read(
@@ -143,6 +143,10 @@ class AuditService:
                 lambda: self._gateway.list_role_assignments(
                     role_definition_id=GLOBAL_ADMIN_ROLE_ID
                 ),
+            ),
+            self._read(
+                "the security defaults setting (identitySecurityDefaultsEnforcementPolicy)",
+                self._gateway.security_defaults_enabled,
             ),
         )
         info = tenant if isinstance(tenant, TenantInfo) else None
@@ -158,6 +162,7 @@ class AuditService:
             last_drill=self._profile.last_drill,
             group_names=_group_names(snaps),
             global_admins=_tuple(admins),
+            security_defaults=defaults,
         )
 
     def _drill_records(self) -> tuple[DrillRecord, ...] | Unread | None:

@@ -57,6 +57,10 @@ class AuditReads:
         """Every Conditional Access policy (read with ``$top`` beside the batch)."""
         return list(_given(self.policies))
 
+    async def security_defaults_enabled(self) -> bool:
+        """Security defaults, read by the directory (a tenant-wide read, not in the batch)."""
+        return await self.fallback.security_defaults_enabled()
+
     async def get_user(self, user_id: str, *, sign_in_activity: bool = True) -> DirectoryUser:
         """The user with ``signInActivity`` from the batch; without it, from the directory."""
         if sign_in_activity and self._has("user", user_id):

@@ -174,6 +174,15 @@ class GraphConnection:
             items.extend(i for i in page.get("value") or [] if isinstance(i, dict))
         return items[:limit]
 
+    async def raw_post(self, builder: Any, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """POST ``body`` (plain JSON) to the builder's URL; the created object as Graph sent it."""
+        from kiota_abstractions.method import Method
+
+        request = builder.to_get_request_information()
+        request.http_method = Method.POST
+        request.set_stream_content(json.dumps(body).encode(), "application/json")
+        return await self.raw(request)
+
     async def raw_patch(self, builder: Any, body: Mapping[str, Any]) -> None:
         """PATCH ``body`` (plain JSON) to the builder's URL."""
         from kiota_abstractions.method import Method

@@ -332,6 +332,14 @@ class GraphDirectory:
         """``DirectoryPolicies.patch_ca_policy``."""
         return await self.policies.patch_ca_policy(policy_id, patch)
 
+    async def create_ca_policy(self, body: Mapping[str, Any]) -> CaPolicy:
+        """``DirectoryPolicies.create_ca_policy``."""
+        return await self.policies.create_ca_policy(body)
+
+    async def security_defaults_enabled(self) -> bool:
+        """``DirectoryPolicies.security_defaults_enabled``."""
+        return await self.policies.security_defaults_enabled()
+
     async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
         """``DirectoryPolicies.transitive_member_of``."""
         return await self.policies.transitive_member_of(user_id)

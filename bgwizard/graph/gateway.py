@@ -35,6 +35,10 @@ class AuditGateway(Protocol):
         """Every Conditional Access policy."""
         ...
 
+    async def security_defaults_enabled(self) -> bool:
+        """Whether the tenant's security defaults are on."""
+        ...
+
     async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
         """Groups and roles the user belongs to, nesting resolved."""
         ...

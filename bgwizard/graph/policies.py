@@ -288,6 +288,33 @@ class DirectoryPolicies:
             await self._graph.raw_patch(builder.by_conditional_access_policy_id(policy_id), patch)
         return await self.get_ca_policy(policy_id)
 
+    async def create_ca_policy(self, body: Mapping[str, Any]) -> CaPolicy:
+        """POST a new Conditional Access policy (plain JSON) and return it as Graph made it.
+
+        Not idempotent by itself: the caller looks for the policy (id, then display name)
+        first, and again after a failure.
+
+        Raises:
+            PermissionMissing: ``Policy.ReadWrite.ConditionalAccess`` is missing.
+            BgWizardError: any other failure, translated (a refused body names Graph's reason).
+        """
+        builder = self._graph.client().identity.conditional_access.policies
+        with self._graph.translate("create_ca_policy"):
+            raw = await self._graph.raw_post(builder, body)
+        return CaPolicy.from_graph(raw)
+
+    async def security_defaults_enabled(self) -> bool:
+        """Whether the tenant's security defaults are on
+        (``identitySecurityDefaultsEnforcementPolicy.isEnabled``).
+
+        Raises:
+            BgWizardError: any failure, translated (403 names ``Policy.Read.All``).
+        """
+        builder = self._graph.client().policies.identity_security_defaults_enforcement_policy
+        with self._graph.translate("security_defaults"):
+            raw = await self._graph.raw_get(builder)
+        return raw.get("isEnabled") is True
+
     # -- memberships and methods ----------------------------------------------------------
 
     async def transitive_member_of(self, user_id: str) -> list[GroupRef]:

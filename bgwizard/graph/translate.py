@@ -99,6 +99,11 @@ def _operations() -> dict[str, Operation]:
         ),
         "list_ca_policies": op("reading Conditional Access policies", "ca-list"),
         "patch_ca_policy": op("changing a Conditional Access policy", "ca-update"),
+        # The create row's sources conflict; the permissive reading is PATCH's (see the
+        # emulator's BORROWED): Policy.Read.All and Policy.ReadWrite.ConditionalAccess.
+        "create_ca_policy": op("creating a Conditional Access policy", "ca-update"),
+        # No row: Microsoft documents Policy.Read.All, as for the CA policy list.
+        "security_defaults": op("reading the security defaults setting", "ca-list"),
         "member_of": op("reading group memberships", "user-transitiveMemberOf"),
         "find_group": op("looking up a group", "group-transitiveMembers"),
         "group_members": op("reading a group's members", "group-transitiveMembers"),

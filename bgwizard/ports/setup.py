@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from bgwizard.setup.results import (
         CaResult,
         CreateResult,
+        EnforceResult,
         ExclusionResult,
         MethodsReview,
+        PolicyResult,
         RoleResult,
         VerifiedSignIn,
     )
@@ -204,6 +206,27 @@ class SetupActions(Protocol):
 
     async def restore_ca(self, path: Path) -> list[str]:
         """Put back the policies of a backup file; their display names."""
+        ...
+
+    @property
+    def security_defaults(self) -> bool | None:
+        """Whether the tenant's security defaults are on (read at connect; None: unread)."""
+        ...
+
+    async def ensure_dedicated_policy(self) -> PolicyResult:
+        """Create the dedicated phishing-resistant policy report-only unless it exists."""
+        ...
+
+    async def decline_dedicated_policy(self) -> None:
+        """Journal the policy step without a policy."""
+        ...
+
+    def enforce_blockers(self) -> tuple[str, ...]:
+        """One sentence per account that keeps the dedicated policy report-only."""
+        ...
+
+    async def enforce_dedicated_policy(self) -> EnforceResult:
+        """Switch the dedicated policy on unless an account blocks it; journal the step."""
         ...
 
     async def accept_sign_in(self, upn: str, identity: SignedInIdentity, policies: int) -> None:

@@ -108,6 +108,14 @@ class SetupDirectory(Protocol):
         """PATCH a policy and read it back."""
         ...
 
+    async def create_ca_policy(self, body: Mapping[str, Any]) -> CaPolicy:
+        """Create a Conditional Access policy (plain JSON body)."""
+        ...
+
+    async def security_defaults_enabled(self) -> bool:
+        """Whether the tenant's security defaults are on."""
+        ...
+
     async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
         """The user's groups, nesting resolved."""
         ...

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from bgwizard.auth.identity import SignedInIdentity
-from bgwizard.graph.model import AdminUnit, AuthMethod, DirectoryGroup, DirectoryUser
+from bgwizard.graph.model import AdminUnit, AuthMethod, CaPolicy, DirectoryGroup, DirectoryUser
 from bgwizard.setup.checks import RoleStatus
 
 
@@ -82,3 +83,45 @@ class ExclusionResult:
     def changed(self) -> bool:
         """Whether this run changed anything in the tenant."""
         return self.created_group or bool(self.added) or self.created_unit or self.unit_added
+
+
+ENABLED: Final = "enabled"
+"""The state of a Conditional Access policy that is switched on."""
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """What the policy step found or did."""
+
+    policy: CaPolicy
+    created: bool
+    """False when it existed (found by its id in the profile, or by its display name)."""
+
+
+@dataclass(frozen=True)
+class EnforceResult:
+    """What the enforce step did."""
+
+    policy: CaPolicy | None
+    """The policy as re-read (None: the set-up created none)."""
+    blockers: tuple[str, ...] = ()
+    """One sentence per account that keeps it report-only (empty when it was switched on)."""
+    backup: str = ""
+    """The backup written before the PATCH ("" when nothing was patched)."""
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the policy is on now."""
+        return self.policy is not None and self.policy.state == ENABLED
+
+
+SECURITY_DEFAULTS_NOTE: Final = (
+    "Security defaults are on in this tenant: Conditional Access exclusions and policies do"
+    " not apply under them, so turn security defaults off and protect the tenant with"
+    " Conditional Access (Entra ID P1), excluding the break glass accounts."
+)
+"""What the set-up says when security defaults are on (one sentence)."""
+DECLINED_AUDIT: Final = (
+    "The audit will say: No policy demands phishing-resistant MFA of the break glass"
+    " accounts (info), with the fix to create one."
+)

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID, SignedInIdentity
-from bgwizard.errors import LicenceMissing, SetupError
+from bgwizard.drill.checks import amr_of
+from bgwizard.errors import BgWizardError, LicenceMissing, SetupError
 from bgwizard.graph.model import NEVER_EXPIRE_POLICY, DirectoryUser
 from bgwizard.passkeys.service import PasskeyGraph
 from bgwizard.profile.model import Profile, ProfileStore
@@ -37,6 +38,7 @@ from bgwizard.setup.names import (
     check_upn,
     display_name,
 )
+from bgwizard.setup.policy_step import PolicyStep
 from bgwizard.setup.results import CreateResult, MethodsReview, RoleResult
 
 
@@ -45,7 +47,7 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class SetupService(ExclusionStep, CredentialStep):
+class SetupService(ExclusionStep, PolicyStep, CredentialStep):
     """The set-up wizard's changes to the tenant and to the profile's journal."""
 
     def __init__(
@@ -91,6 +93,9 @@ class SetupService(ExclusionStep, CredentialStep):
     async def connect(self, identity: SignedInIdentity) -> list[str]:
         """Check the administrator and learn the tenant (step 1). Changes nothing in Entra.
 
+        Also reads whether security defaults are on (``security_defaults``; None when the
+        read failed: the Conditional Access steps then go on as without them).
+
         Returns:
             What the administrator lacks (empty when the set-up can go on).
 
@@ -108,6 +113,10 @@ class SetupService(ExclusionStep, CredentialStep):
         profile.tenant_id = tenant.tenant_id
         profile.tenant_name = tenant.display_name
         profile.initial_domain = tenant.initial_domain
+        try:
+            self.security_defaults = await self._directory.security_defaults_enabled()
+        except BgWizardError:
+            self.security_defaults = None
         if not missing:
             await self.record("connect")
         return missing
@@ -299,12 +308,23 @@ class SetupService(ExclusionStep, CredentialStep):
             identity: who the verification token speaks for.
             policies: how many CA policies that token could read.
 
+        An account whose phishing-resistant credential is a passkey must sign in with its
+        security key (``fido`` in the token's ``amr``): that sign-in is what lets the enforce
+        step switch the dedicated policy on.
+
         Raises:
-            SetupError: the token is for someone else or lacks Global Administrator.
+            SetupError: the token is for someone else, lacks Global Administrator, or is a
+                password sign-in of an account with a passkey.
         """
         problems = sign_in_problems(self._object_id(upn), upn, identity)
         if problems:
             raise SetupError(" ".join(problems))
+        if account(self._profile, upn).strong_method == "passkey" and "fido" not in amr_of(
+            identity
+        ):
+            raise SetupError(
+                f"{upn} signed in without its security key; sign in with the security key."
+            )
         del policies  # reading them without an error is the proof; the count is for display
         await self.record("verify", upn)
 

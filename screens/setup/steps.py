@@ -10,10 +10,7 @@ from bgwizard.screens.setup.steps_change import CaStepScreen, CreateStep, RoleSt
 from bgwizard.screens.setup.steps_exclusion import ExclusionStep
 from bgwizard.screens.setup.steps_finish import MethodsStep, SummaryStep, VerifyStep
 from bgwizard.screens.setup.steps_passkey import PasskeyStep
-from bgwizard.screens.setup.steps_pending import (
-    PendingEnforce,
-    PendingPolicy,
-)
+from bgwizard.screens.setup.steps_policy import EnforceStep, PolicyStepScreen
 from bgwizard.screens.setup.steps_prepare import ConnectStep, NamesStep, SheetsStep
 from bgwizard.setup.journal import StepId
 
@@ -29,9 +26,9 @@ STEP_SCREENS: Final[dict[StepId, Callable[[WizardSession], WizardStep]]] = {
     "role": RoleStep,
     "exclusion": ExclusionStep,
     "ca": CaStepScreen,
-    "policy": PendingPolicy,
+    "policy": PolicyStepScreen,
     "verify": VerifyStep,
-    "enforce": PendingEnforce,
+    "enforce": EnforceStep,
     "methods": MethodsStep,
     "summary": SummaryStep,
 }

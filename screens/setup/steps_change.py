@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 from bgwizard.screens.setup.base import WizardStep
 from bgwizard.setup.ca_plan import CaPlan
 from bgwizard.setup.journal import StepId
+from bgwizard.setup.results import SECURITY_DEFAULTS_NOTE
 from bgwizard.text import plural
 
 if TYPE_CHECKING:
@@ -171,6 +172,8 @@ class CaStepScreen(WizardStep):
         ]
         lines += [f"• {c.describe(names)}" for c in plan.changes]
         lines += [f"· {s.describe()}" for s in plan.skipped]
+        if self.session.service.security_defaults:
+            lines.insert(0, f"⚠ {SECURITY_DEFAULTS_NOTE}")
         self.lines("plan").update("\n".join(lines))
         apply = self.query_one("#apply", Button)
         apply.display = True

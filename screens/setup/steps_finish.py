@@ -33,9 +33,10 @@ class VerifyStep(WizardStep):
 
     STEP: ClassVar[StepId] = "verify"
     INTRO = (
-        "Prove each account works: sign in as it in a browser with the password from its"
-        " sheet. The token must be for that account, carry Global Administrator, and be able"
-        " to read the Conditional Access policies. Each sign-in is signed into the log."
+        "Prove each account works: sign in as it with its security key (an account without"
+        " one: with the password from its sheet). The token must be for that account, carry"
+        " Global Administrator, and be able to read the Conditional Access policies; an account"
+        " with a passkey must have used the key. Each sign-in is signed into the log."
     )
 
     def __init__(self, session: WizardSession) -> None:

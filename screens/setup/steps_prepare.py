@@ -14,6 +14,7 @@ from bgwizard.screens.setup.base import WizardStep
 from bgwizard.screens.sheets.screen import SheetOutcome, SheetsScreen
 from bgwizard.setup.journal import StepId, account
 from bgwizard.setup.names import DEFAULT_COUNT, NameIssue, blocking, suggest_names
+from bgwizard.setup.results import SECURITY_DEFAULTS_NOTE
 
 
 class ConnectStep(WizardStep):
@@ -66,9 +67,12 @@ class ConnectStep(WizardStep):
         async def job() -> None:
             missing = await self.session.service.connect(identity)
             profile = self.session.profile
+            defaults = (
+                f"\n⚠ {SECURITY_DEFAULTS_NOTE}" if self.session.service.security_defaults else ""
+            )
             self.lines("who").update(
                 f"Signed in as {identity.upn}.\nTenant {profile.tenant_name} ({profile.tenant_id}),"
-                f" initial domain {profile.initial_domain}."
+                f" initial domain {profile.initial_domain}.{defaults}"
             )
             if missing:
                 self.say("Nothing was changed. " + " ".join(missing), error=True)

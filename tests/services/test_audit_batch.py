@@ -104,9 +104,10 @@ async def test_batched_findings_equal_single_calls_on_the_j0eyv_sample(rig: Rig)
     assert batched.findings == single.findings
     assert batched.not_checked == ()
     assert any(f.rule == "ca.exclusion" and f.severity == "error" for f in batched.findings)
-    # organisation, policies (the sample's 36, pages of 10 there), one batch, and the
-    # tenant's Global Administrator list (one tenant-wide read, outside the per-user batch)
-    assert batched_requests == 1 + 4 + 1 + 1 < rig.tally.http
+    # organisation, policies (the sample's 36, pages of 10 there), one batch, the tenant's
+    # Global Administrator list and security defaults (tenant-wide reads, outside the
+    # per-user batch)
+    assert batched_requests == 1 + 4 + 1 + 1 + 1 < rig.tally.http
 
 
 async def test_403_on_one_inner_request_leaves_exactly_that_read_not_checked(rig: Rig) -> None:
@@ -133,8 +134,8 @@ async def test_403_on_sign_in_activity_falls_back_to_the_plain_user(rig: Rig) ->
     assert first.user is not None and not isinstance(first.user, Unread)
     assert first.user.id == BG[0]
     assert unread(second) == {}
-    # ... the Global Administrator list, and the plain user, one ordinary call
-    assert rig.tally.http == 1 + 4 + 1 + 1 + 1
+    # ... the Global Administrator list, security defaults, and the plain user, one call
+    assert rig.tally.http == 1 + 4 + 1 + 1 + 1 + 1
 
 
 async def test_inner_429_is_sent_again_and_then_read(rig: Rig) -> None:
@@ -243,8 +244,8 @@ async def test_no_batch_is_sent_without_object_ids(emu: Emulator) -> None:
         single = await rig.run(batch=False)
     finally:
         await rig.graph.close()
-    # organisation, the policy pages and the Global Administrator list only
-    assert requests == (1 + 4 + 1, 0)
+    # organisation, the policy pages, the Global Administrator list and security defaults
+    assert requests == (1 + 4 + 1 + 1, 0)
     assert batched.findings == single.findings
 
 

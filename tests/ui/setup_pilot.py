@@ -25,7 +25,7 @@ from bgwizard.container import Container
 from bgwizard.demo.approver import EmulatorApprover
 from bgwizard.demo.info import DEMO_ADMIN_UPN, DemoInfo
 from bgwizard.emulator import Emulator
-from bgwizard.graph.ca_scope import applies_to_members
+from bgwizard.graph.ca_scope import applies_to_members, scope
 from bgwizard.graph.client import RetryPolicy
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.profile.model import Profile
@@ -234,10 +234,17 @@ async def tenant_state(stack: Stack) -> dict[str, Any]:
     policies = await graph.list_ca_policies()
     state["policies"] = len(policies)
     # Policies that cannot reach a member (workload identities, guests only) get no exclusion.
+    # The dedicated policy targets the accounts: it never gets the exclusion.
     state["missing"] = [
         p.display_name
         for p in policies
-        if applies_to_members(p) and not set(ids.values()) <= set(p.exclude_users)
+        if scope(p, list(ids.values())) == "applies"
+        and not set(ids.values()) <= set(p.exclude_users)
+    ]
+    state["dedicated"] = [
+        (p.state, bool(set(ids.values()) & set(p.exclude_users)))
+        for p in policies
+        if p.id == profile.dedicated_policy_id
     ]
     state["needless"] = [
         p.display_name

@@ -111,6 +111,12 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
     assert f"all {len(SAMPLE['conditionalAccessPolicies'])} exclude" in plan_text
     await press(pilot, "#continue")
 
+    await until(pilot, on(app, "PolicyStepScreen"))
+    await press(pilot, "#create-policy")
+    await until(pilot, continue_shown(app))
+    assert "report-only" in str(app.screen.query_one("#step-status", Static).render())
+    await press(pilot, "#continue")
+
     await until(pilot, on(app, "VerifyStep"))
     for upn in names:
         panel = app.screen.query_one(VerifyPanel)
@@ -126,6 +132,16 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
         await until(pilot, lambda key=key: key in stack.profile.setup_steps_done)
         await sign_into_log(stack, pilot)
     await until(pilot, continue_shown(app))
+    await press(pilot, "#continue")
+
+    # No key was registered (the passkey step is not built on this branch), so the policy
+    # would lock both accounts out: it stays report-only, and the step says why.
+    await until(pilot, on(app, "EnforceStep"))
+    await press(pilot, "#enforce-policy")
+    await until(pilot, continue_shown(app))
+    enforce_text = str(app.screen.query_one("#enforce", Static).render())
+    assert "stays report-only" in enforce_text
+    assert all(f"{n} has no phishing-resistant credential" in enforce_text for n in names)
     await press(pilot, "#continue")
 
     await until(pilot, on(app, "MethodsStep"))
@@ -204,8 +220,9 @@ async def test_the_wizard_sets_up_the_sample_tenant(
     assert state["users"] == {n: (True, True) for n in names}
     assert state["ga"] == {n: ["/"] for n in names}
     assert state["ends"] == {n: [None] for n in names}
-    assert state["policies"] == len(SAMPLE["conditionalAccessPolicies"])
+    assert state["policies"] == len(SAMPLE["conditionalAccessPolicies"]) + 1  # the dedicated one
     assert state["missing"] == [] and state["needless"] == []
+    assert state["dedicated"] == [("enabledForReportingButNotEnforced", False)]
     saved = stack.store.load()
     assert "summary" in saved.setup_steps_done
     assert all(a.object_id and len(a.current_serials) == 1 for a in saved.accounts)

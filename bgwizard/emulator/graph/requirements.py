@@ -48,6 +48,18 @@ BORROWED: Final[dict[str, tuple[str, str]]] = {
         "adding a unit member is not a row; the handler adds the table's restricted_"
         "management_admin_units rule (GA or PRA, AdministrativeUnit.ReadWrite.All)",
     ),
+    "ca-create": (
+        "ca-update",
+        "sources conflict on the create row (an older v1.0 page adds Application.Read.All; the"
+        " beta page and the newer include ask what PATCH asks, and name no roles): the"
+        " permissive reading, PATCH's permissions and roles (Security or Conditional Access"
+        " Administrator), is used",
+    ),
+    "securityDefaults-get": (
+        "ca-list",
+        "GET /policies/identitySecurityDefaultsEnforcementPolicy has no row; Microsoft documents"
+        " Policy.Read.All as its least permission, the same as the CA policy list",
+    ),
 }
 #: Graph's server-issued paging token, carried by every ``@odata.nextLink``.
 ALWAYS_ALLOWED: Final = frozenset({"$skiptoken"})

@@ -133,10 +133,13 @@ def _build(raw: Any) -> TenantState:
     state = TenantState(
         tenant_id=_need(tenant, "id", "tenant"),
         display_name=_need(tenant, "displayName", "tenant"),
-        organization={k: v for k, v in tenant.items() if k not in ("domains", "licence")},
+        organization={
+            k: v for k, v in tenant.items() if k not in ("domains", "licence", "securityDefaults")
+        },
         domains=[_domain(d, i) for i, d in enumerate(domains)],
         settings=_settings(raw.get("settings", {})),
         licence=_licence(tenant),
+        security_defaults=_security_defaults(tenant),
     )
     for tid, name in catalog.BUILTIN_ROLES.items():
         state.role_definitions[tid] = catalog.role_definition(tid, name)
@@ -178,6 +181,13 @@ def _build(raw: Any) -> TenantState:
     state.sign_ins = _objects(raw, "signIns")
     state.audits = _objects(raw, "directoryAudits")
     return state
+
+
+def _security_defaults(tenant: JsonDict) -> bool:
+    value = tenant.get("securityDefaults", False)
+    if not isinstance(value, bool):
+        raise _Invalid("tenant.securityDefaults must be true or false")
+    return value
 
 
 def _licence(tenant: JsonDict) -> str:

@@ -132,6 +132,9 @@ class TenantState:
     settings: Settings = field(default_factory=Settings)
     licence: str = "p2"
     """The tenant's Entra ID licence: ``free``, ``p1`` or ``p2`` (one of LICENCES)."""
+    security_defaults: bool = False
+    """Security defaults on (``identitySecurityDefaultsEnforcementPolicy.isEnabled``; the
+    tenant file's ``tenant.securityDefaults``, off by default and in the sample)."""
     users: dict[str, JsonDict] = field(default_factory=dict)
     passwords: dict[str, SecretHash] = field(default_factory=dict)
     groups: dict[str, JsonDict] = field(default_factory=dict)
