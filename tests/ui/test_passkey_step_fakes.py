@@ -13,8 +13,7 @@ from textual.widgets import Button, Static
 
 from bgwizard.passkeys.policy import cba_missing
 from bgwizard.profile.model import Profile
-from bgwizard.tui.app import BgWizardApp
-from bgwizard.tui.journeys import wizard_session
+from ui.test_setup_fakes import _said, open_wizard
 
 SIZE = (120, 44)
 ALPHA = "bg-alpha@contosologistics.onmicrosoft.com"
@@ -41,18 +40,10 @@ def created_profile() -> Profile:
 
 
 async def open_step(pilot: Pilot[Any]) -> None:
-    """Open the wizard at the passkey step, as a connected session."""
+    """Open the wizard at the passkey step, once its first check has said something."""
     app = pilot.app
-    assert isinstance(app, BgWizardApp)
-    session = wizard_session(app)
-    session.connected = True
-    await app.push_screen(session.screen_for(session.next_step()))
-    await settle(pilot, lambda: type(app.screen).__name__ == "PasskeyStep")
+    await open_wizard(pilot, "PasskeyStep")
     await settle(pilot, lambda: "register a key" in _said(app) or "✗" in _said(app))
-
-
-def _said(app: Any) -> str:
-    return str(app.screen.query_one("#step-status", Static).render())
 
 
 async def test_a_failed_pre_check_is_shown_with_its_fix_and_blocks_registration(
