@@ -97,12 +97,15 @@ async def names_and_sheets(rig: Rig, count: int = 2) -> list[str]:
 
 
 async def changes(rig: Rig) -> None:
-    """Steps 4-6 headless: create, Global Administrator, Conditional Access."""
+    """Steps 4-6 headless: create, Global Administrator, exclusion (direct), Conditional
+    Access."""
     service = rig.service
     for upn in service.journal.pending_accounts("create"):
         await service.create_account(upn, rig.passwords.get(upn))
     for upn in service.journal.pending_accounts("role"):
         await service.ensure_global_admin(upn)
+    if not service.journal.is_done("exclusion"):
+        await service.choose_direct_exclusion()  # the default
     if not service.journal.is_done("ca"):
         await service.apply_ca(await service.plan_ca())
 
