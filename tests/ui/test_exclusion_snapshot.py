@@ -35,7 +35,7 @@ def test_exclusion_step_with_the_group_chosen(
     stating the trade-off (direct: hardest to remove by accident; the group: Microsoft's 2026
     advice, role-assignable, only Privileged Role or Global Administrators change members; the
     restricted unit), then two radio buttons with "A protected, role-assignable group"
-    selected, the group-name input holding "Tenant continuity - excluded accounts", the
+    selected, the group-name input holding "Tenant continuity T0", the
     unchecked "Also in a new restricted management unit (RMAU)" box (no
     unit name shown); at the bottom the button "Use this choice"."""
     profile = created_profile()
