@@ -108,7 +108,8 @@ class CaPlan:
 
     @property
     def complete(self) -> bool:
-        """Whether every policy excludes every account directly."""
+        """Whether every policy that can apply excludes every account (directly, or through
+        the protected group when one was chosen)."""
         return not self.changes
 
 

@@ -21,11 +21,9 @@ from bgwizard.setup.journal import SetupJournal
 from bgwizard.setup.names import DEFAULT_UNIT_NAME
 from bgwizard.setup.results import ExclusionResult
 
-_GROUP_DESCRIPTION: Final = (
-    "Excluded from every Conditional Access policy; holds exactly the emergency access "
-    "accounts. Managed by bgwizard."
-)
-_UNIT_DESCRIPTION: Final = "Restricted management: holds the excluded-accounts group."
+_GROUP_DESCRIPTION: Final = "Managed by bgwizard; see the runbook before changing its members."
+"""Readable by every member of the directory, so it does not say what the group protects."""
+_UNIT_DESCRIPTION: Final = "Managed by bgwizard; see the runbook."
 
 
 class ExclusionStep(CaStep):

@@ -221,7 +221,8 @@ def display_name(upn: str) -> str:
     return upn.split("@", 1)[0]
 
 
-DEFAULT_GROUP_NAME: Final = "Tenant continuity - excluded accounts"
-"""The default group name: not obvious ("break glass" would tell an attacker what it is)."""
-DEFAULT_UNIT_NAME: Final = "Tenant continuity - restricted"
+DEFAULT_GROUP_NAME: Final = "Tenant continuity T0"
+"""The default group name: not obvious ("break glass" or "CA exclusion" would tell anyone who
+can read the directory what it is and whom to aim at)."""
+DEFAULT_UNIT_NAME: Final = "Tenant continuity T0 unit"
 """The default name of the restricted management administrative unit."""

@@ -44,9 +44,7 @@ class ExclusionStep(WizardStep):
         with Vertical(id="group-options"):
             yield Static("Group name (it should not say what it protects):")
             yield Input(DEFAULT_GROUP_NAME, id="group-name")
-            yield Checkbox(
-                "Put the group into a new restricted management administrative unit", id="rmau"
-            )
+            yield Checkbox("Also in a new restricted management unit (RMAU)", id="rmau")
             yield Input(DEFAULT_UNIT_NAME, id="unit-name")
         yield Static("", id="results")
 

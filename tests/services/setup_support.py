@@ -116,13 +116,16 @@ async def passkeys(rig: Rig) -> None:
 
 
 async def changes(rig: Rig) -> None:
-    """Steps 4-6 headless: create, passkey, Global Administrator, Conditional Access."""
+    """Steps 4-6 headless: create, passkey, Global Administrator, exclusion (direct),
+    Conditional Access."""
     service = rig.service
     for upn in service.journal.pending_accounts("create"):
         await service.create_account(upn, rig.passwords.get(upn))
     await passkeys(rig)
     for upn in service.journal.pending_accounts("role"):
         await service.ensure_global_admin(upn)
+    if not service.journal.is_done("exclusion"):
+        await service.choose_direct_exclusion()  # the default
     if not service.journal.is_done("ca"):
         await service.apply_ca(await service.plan_ca())
 

@@ -13,8 +13,8 @@ from setup_support import Rig, make_rig, names_and_sheets
 from test_setup_2026 import PRIYA, SOFIA, holdout_emu  # noqa: F401  (the fixture)
 
 from bgwizard.audit.service import AuditService
-from bgwizard.emulator import Emulator
-from bgwizard.errors import ExclusionError
+from bgwizard.emulator import Emulator, Fault
+from bgwizard.errors import BgWizardError, ExclusionError
 from bgwizard.graph.ca_scope import applies_to_members
 from bgwizard.graph.model import CaPolicy
 from bgwizard.profile.model import BreakGlassAccount
@@ -157,3 +157,32 @@ async def test_restore_takes_the_group_exclusion_back_out(
         assert (users.get("excludeGroups") or []) == (was.get("excludeGroups") or []), key
         assert rig.profile.exclusion_group_id not in (users.get("excludeGroups") or [])
     assert not rig.service.journal.is_done("ca")
+
+
+async def test_lost_answers_never_make_a_second_group_or_unit(
+    fresh_emu: Emulator, tmp_path: Path
+) -> None:
+    """A create whose answer is lost on the way back (the object exists): the group is found
+    by name in the same run; the unit on the rerun. Never two."""
+    rig = await make_rig(fresh_emu, tmp_path)
+    try:
+        await _accounts(rig)
+        fresh_emu.add_fault(Fault("POST", "/groups$", kind="drop_after", count=1))
+        fresh_emu.add_fault(
+            Fault("POST", "/directory/administrativeUnits$", kind="drop_after", count=1)
+        )
+        with pytest.raises(BgWizardError):  # the unit's answer is lost
+            await rig.service.set_up_protected_group(NAME, restricted_unit=True, unit_name="U7")
+        assert rig.reload().journal.is_done("exclusion") is False
+        # the group's lost answer was recovered in the same run: found by name, kept
+        assert rig.profile.exclusion_group_id == _group_named(fresh_emu, NAME)[0]["id"]
+        result = await rig.service.set_up_protected_group(
+            NAME, restricted_unit=True, unit_name="U7"
+        )
+    finally:
+        await rig.close()
+    assert len(_group_named(fresh_emu, NAME)) == 1 and len(fresh_emu.state.admin_units) == 1
+    [unit] = fresh_emu.state.admin_units.values()
+    assert result.unit is not None and result.unit.id == unit["id"] and not result.created_unit
+    assert fresh_emu.state.unit_members[unit["id"]] == [result.group.id]
+    assert rig.service.journal.is_done("exclusion")

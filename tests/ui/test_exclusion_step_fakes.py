@@ -73,3 +73,18 @@ async def test_choosing_the_protected_group_with_a_restricted_unit(
     assert profile.exclusion_group_name == "Continuity 7Q" and profile.exclusion_rmau_id
     assert "Continuity 7Q" in results and "Restricted management unit" in results
     assert "exclusion" in profile.setup_steps_done
+
+
+async def test_the_ca_step_says_the_group_mode(fakes: FakeServices, make_app: AppFactory) -> None:
+    profile = _role_done()
+    profile.setup_steps_done += ["exclusion"]
+    profile.exclusion_group_id, profile.exclusion_group_name = "gid-1", "Continuity 7Q"
+    fakes.setup = FakeSetup(profile)
+    app = make_app(fakes, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(pilot, "CaStepScreen")
+        plan = app.screen.query_one("#plan", Static)
+        await settle(pilot, lambda: "policies read" in str(plan.render()))
+        shown = str(plan.render())
+    assert "Mode: the protected group is excluded instead of the accounts." in shown
+    assert "exclude the protected group Continuity 7Q" in shown
