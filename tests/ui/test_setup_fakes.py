@@ -240,3 +240,23 @@ async def test_the_enforce_step_names_each_account_that_blocks_it(
         assert "stays report-only" in str(text.render())
     assert "enforce" in profile.setup_steps_done
     assert setup.calls == ["enforce_dedicated_policy"]
+
+
+async def test_the_connect_step_says_when_security_defaults_are_on(
+    fakes: FakeServices, make_app: AppFactory
+) -> None:
+    profile = sample_profile()
+    profile.setup_steps_done = []
+    setup = fakes.setup = FakeSetup(profile)
+    setup.security_defaults = True
+    app = make_app(fakes, profile)
+    fakes.auth.approve(admin_identity())
+    await fakes.auth.finish_device_code(await fakes.auth.start_device_code())
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(wizard_session(app).screen_for("connect"))
+        await settle(pilot, lambda: type(app.screen).__name__ == "ConnectStep")
+        who = app.screen.query_one("#who", Static)
+        await settle(pilot, lambda: "Security defaults are on" in str(who.render()))
+        said = str(who.render())
+        assert "Conditional Access exclusions and policies do not apply" in said
+        assert "turn security defaults off" in said and "Entra ID P1" in said
