@@ -148,6 +148,12 @@ async def test_enforce_waits_for_key_sign_ins_then_switches_on(
         (dedicated,) = [f for f in report.findings if f.rule == "ca.dedicated_policy"]
         assert dedicated.severity == "ok"
         assert dedicated.message == "Dedicated break glass policy present."
+        about = [
+            f
+            for f in report.findings
+            if f.policy is not None and f.policy.id == rig.profile.dedicated_policy_id
+        ]
+        assert about and all(f.severity == "ok" for f in about)  # graded as dedicated, per account
         sd = [f for f in report.findings if f.rule == "ca.security_defaults"]
         assert [f.severity for f in sd] == ["ok"]
     finally:
