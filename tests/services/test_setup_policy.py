@@ -176,3 +176,23 @@ async def test_security_defaults_are_read_at_connect(emu: Emulator, tmp_path: Pa
         assert "turn security defaults off" in finding.fix.lower()
     finally:
         await rig.close()
+
+
+async def test_with_the_protected_group_the_policy_targets_the_group(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Engineer B's choice, stood in for: a group holding the accounts, named in the profile."""
+    rig = await make_rig(emu, tmp_path)
+    group = "2802b872-ccfb-4b29-a9a9-459808dfb11b"  # the sample's "CA-BreakGlassAccounts"
+    try:
+        await names_and_sheets(rig)
+        await changes(rig)
+        emu.state.members[group] = [a.object_id for a in rig.profile.accounts]
+        rig.profile.exclusion_group_id = group
+        result = await rig.service.ensure_dedicated_policy()
+        users = emu.state.policies[result.policy.id]["conditions"]["users"]
+        assert users["includeGroups"] == [group] and not users.get("includeUsers")
+        plan = await rig.service.plan_ca()  # a member group it includes: never excluded
+        assert result.policy.id not in {c.policy_id for c in plan.changes}
+    finally:
+        await rig.close()
