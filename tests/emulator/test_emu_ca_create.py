@@ -150,3 +150,16 @@ def test_security_defaults_read(fresh_emulator: Emulator, admin: GraphClient) ->
     assert admin.ok(path)["isEnabled"] is False  # the sample tenant: off
     fresh_emulator.state.security_defaults = True
     assert admin.ok(path)["isEnabled"] is True
+
+
+def test_create_needs_a_conditional_access_role(
+    fresh_emulator: Emulator, graph_as: GraphAs
+) -> None:
+    """The create row names no roles; PATCH's (Security or Conditional Access Administrator,
+    and Global Administrator) apply (``BORROWED``)."""
+    user = graph_as(fresh_emulator, "aisha.rahman", scope=CA_SCOPES)
+    before = set(fresh_emulator.state.policies)
+    status, body = user.post(POLICIES, _policy(_tom(fresh_emulator)))
+    assert status == 403, body
+    assert "Conditional Access Administrator" in body["error"]["message"]
+    assert set(fresh_emulator.state.policies) == before

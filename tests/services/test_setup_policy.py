@@ -148,6 +148,12 @@ async def test_enforce_waits_for_key_sign_ins_then_switches_on(
         (dedicated,) = [f for f in report.findings if f.rule == "ca.dedicated_policy"]
         assert dedicated.severity == "ok"
         assert dedicated.message == "Dedicated break glass policy present."
+        about = [
+            f
+            for f in report.findings
+            if f.policy is not None and f.policy.id == rig.profile.dedicated_policy_id
+        ]
+        assert about and all(f.severity == "ok" for f in about)  # graded as dedicated, per account
         sd = [f for f in report.findings if f.rule == "ca.security_defaults"]
         assert [f.severity for f in sd] == ["ok"]
     finally:
@@ -168,5 +174,25 @@ async def test_security_defaults_are_read_at_connect(emu: Emulator, tmp_path: Pa
         (finding,) = [f for f in report.findings if f.rule == "ca.security_defaults"]
         assert finding.severity == "error" and "exclusions" in finding.message
         assert "turn security defaults off" in finding.fix.lower()
+    finally:
+        await rig.close()
+
+
+async def test_with_the_protected_group_the_policy_targets_the_group(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Engineer B's choice, stood in for: a group holding the accounts, named in the profile."""
+    rig = await make_rig(emu, tmp_path)
+    group = "2802b872-ccfb-4b29-a9a9-459808dfb11b"  # the sample's "CA-BreakGlassAccounts"
+    try:
+        await names_and_sheets(rig)
+        await changes(rig)
+        emu.state.members[group] = [a.object_id for a in rig.profile.accounts]
+        rig.profile.exclusion_group_id = group
+        result = await rig.service.ensure_dedicated_policy()
+        users = emu.state.policies[result.policy.id]["conditions"]["users"]
+        assert users["includeGroups"] == [group] and not users.get("includeUsers")
+        plan = await rig.service.plan_ca()  # a member group it includes: never excluded
+        assert result.policy.id not in {c.policy_id for c in plan.changes}
     finally:
         await rig.close()

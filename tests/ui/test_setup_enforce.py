@@ -25,7 +25,16 @@ from bgwizard.screens.setup.verify_panel import VerifyPanel
 from bgwizard.secret import Secret
 from bgwizard.setup.names import suggest_names
 from bgwizard.sheets.password import generate_password
-from ui.setup_pilot import ADMIN_PASSWORD, Stack, build, continue_shown, on, press, until
+from ui.setup_pilot import (
+    ADMIN_PASSWORD,
+    Stack,
+    approve_in_dialog,
+    build,
+    continue_shown,
+    on,
+    press,
+    until,
+)
 from ui.test_setup_wizard import sign_into_log
 
 PIN = "48151623"
@@ -55,7 +64,8 @@ async def _ready_for_verify(stack: Stack) -> tuple[SoftKey, list[str]]:
     key = SoftKey(pin=PIN)
     for upn in upns:
         await service.record("sheets", upn)
-        await service.create_account(upn, generate_password())
+        stack.papers[upn] = (password := generate_password()).reveal()
+        await service.create_account(upn, password)
         await service.record("passkey", upn)  # the passkey step is built on another branch
         await service.ensure_global_admin(upn)
     await service.record("exclusion")  # so is the exclusion step
@@ -104,6 +114,15 @@ async def test_key_sign_ins_let_the_wizard_switch_the_policy_on(
 
             await until(pilot, on(app, "VerifyStep"))  # resumed where the journal says
             assert "security key" in str(app.screen.query_one("#step-intro", Static).render())
+            # The password from the sheet is refused for an account with a passkey.
+            panel = app.screen.query_one(VerifyPanel)
+            await until(pilot, lambda: panel.upn == upns[0])
+            await press(pilot, "#verify-start")
+            await until(pilot, lambda: panel.prompt is not None)
+            await approve_in_dialog(stack, pilot, upns[0], stack.papers[upns[0]])
+            status = app.screen.query_one("#step-status", Static)
+            await until(pilot, lambda: "sign in with the security key" in str(status.render()))
+            assert f"verify:{upns[0]}" not in stack.profile.setup_steps_done
             for upn in upns:
                 await _verify_with_key(stack, pilot, upn)
             await until(pilot, continue_shown(app))

@@ -89,7 +89,11 @@ async def test_the_verify_step_shows_a_failed_sign_in_then_journals_a_good_one(
     fakes: FakeServices, make_app: AppFactory
 ) -> None:
     profile = created_profile()
-    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["exclusion", "ca"]
+    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + [
+        "exclusion",
+        "ca",
+        "policy",
+    ]
     fakes.setup = FakeSetup(profile)
     verifier = fakes.verifier = FakeVerifier()
     recorder = fakes.recorder = FakeLogRecorder(signer="alice")
@@ -129,7 +133,11 @@ async def test_a_verification_not_signed_into_the_log_holds_continue_back(
     """Closing the signing dialog leaves the sign-in unlogged: Continue stays hidden and a
     button signs it later (an unlogged sign-in would be "unexplained use" in the audit)."""
     profile = created_profile()
-    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["exclusion", "ca"]
+    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + [
+        "exclusion",
+        "ca",
+        "policy",
+    ]
     profile.setup_steps_done += [f"verify:{BRAVO}"]
     fakes.setup = FakeSetup(profile)
     verifier = fakes.verifier = FakeVerifier()
@@ -187,3 +195,72 @@ async def test_passkey_checks_say_what_is_missing(
         assert "ℹ Entra ID's challenge is valid for 5 minutes" in checks
         assert "✓ The signed-in admin may register keys." in checks
         assert screen.query_one("#register", Button).disabled
+
+
+def ca_done_profile() -> Profile:
+    """Every step up to Conditional Access journaled."""
+    profile = created_profile()
+    profile.setup_steps_done += [f"role:{u}" for u in (ALPHA, BRAVO)] + ["exclusion", "ca"]
+    return profile
+
+
+async def test_under_security_defaults_the_policy_step_explains_and_only_declines(
+    fakes: FakeServices, make_app: AppFactory
+) -> None:
+    profile = ca_done_profile()
+    setup = fakes.setup = FakeSetup(profile)
+    setup.security_defaults = True
+    app = make_app(fakes, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(pilot, "PolicyStepScreen")
+        text = str(app.screen.query_one("#policy", Static).render())
+        assert "Security defaults are on" in text and "turn security defaults off" in text
+        assert not app.screen.query_one("#create-policy").display
+        app.screen.query_one("#decline-policy", Button).press()
+        await settle(pilot, lambda: app.screen.query_one("#continue").display)
+        assert "No policy demands phishing-resistant MFA" in _said(app) or "journal" in _said(app)
+    assert "policy" in profile.setup_steps_done and profile.dedicated_policy_id == ""
+    assert "ensure_dedicated_policy" not in setup.calls
+
+
+async def test_the_enforce_step_names_each_account_that_blocks_it(
+    fakes: FakeServices, make_app: AppFactory
+) -> None:
+    profile = ca_done_profile()
+    profile.accounts[0].strong_method = "passkey"
+    profile.accounts[1].strong_method = "skipped"
+    profile.dedicated_policy_id = "policy-dedicated"
+    profile.setup_steps_done += ["policy", f"verify:{ALPHA}", f"verify:{BRAVO}"]
+    setup = fakes.setup = FakeSetup(profile)
+    app = make_app(fakes, profile)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(pilot, "EnforceStep")
+        text = app.screen.query_one("#enforce", Static)
+        assert "stays report-only" in str(text.render())
+        assert f"{BRAVO} skipped its phishing-resistant credential" in str(text.render())
+        assert ALPHA not in str(text.render())
+        app.screen.query_one("#enforce-policy", Button).press()
+        await settle(pilot, lambda: app.screen.query_one("#continue").display)
+        assert "stays report-only" in str(text.render())
+    assert "enforce" in profile.setup_steps_done
+    assert setup.calls == ["enforce_dedicated_policy"]
+
+
+async def test_the_connect_step_says_when_security_defaults_are_on(
+    fakes: FakeServices, make_app: AppFactory
+) -> None:
+    profile = sample_profile()
+    profile.setup_steps_done = []
+    setup = fakes.setup = FakeSetup(profile)
+    setup.security_defaults = True
+    app = make_app(fakes, profile)
+    fakes.auth.approve(admin_identity())
+    await fakes.auth.finish_device_code(await fakes.auth.start_device_code())
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(wizard_session(app).screen_for("connect"))
+        await settle(pilot, lambda: type(app.screen).__name__ == "ConnectStep")
+        who = app.screen.query_one("#who", Static)
+        await settle(pilot, lambda: "Security defaults are on" in str(who.render()))
+        said = str(who.render())
+        assert "Conditional Access exclusions and policies do not apply" in said
+        assert "turn security defaults off" in said and "Entra ID P1" in said

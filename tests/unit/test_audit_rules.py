@@ -286,6 +286,30 @@ def test_global_admin_count_outside_two_to_eight_is_a_warning(count: int, severi
     assert found.severity == severity and f"{count} principals" in found.evidence
 
 
+@pytest.mark.parametrize(
+    ("defaults", "severity"),
+    [
+        (True, "error"),
+        (False, "ok"),
+        (Unread("Permission missing: Policy.Read.All."), "not_checked"),
+    ],
+)
+def test_security_defaults_on_is_an_error_with_what_to_do_instead(
+    defaults: bool | Unread, severity: str
+) -> None:
+    found = only(run_audit(snapshot(security_defaults=defaults)), "ca.security_defaults", None)
+    assert found.severity == severity
+    if defaults is True:
+        assert "exclusions don't apply" in found.message
+        assert "Turn security defaults off" in found.fix and "Entra ID P1" in found.fix
+        assert found.evidence == "identitySecurityDefaultsEnforcementPolicy.isEnabled = true."
+
+
+def test_security_defaults_not_read_give_no_finding() -> None:
+    report = run_audit(snapshot())
+    assert not [f for f in report.findings if f.rule == "ca.security_defaults"]
+
+
 def test_unreadable_methods_are_not_checked() -> None:
     report = with_account1(methods=Unread("Permission missing: UserAuthenticationMethod."))
     assert only(report, "auth.strong_method").severity == "not_checked"
