@@ -12,9 +12,10 @@ from service_support import ADMIN, FAST, device_sign_in, profile_for
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.auth.service import MsalAuthenticator
+from bgwizard.demo.approver import EmulatorApprover
 from bgwizard.emulator import Emulator
 from bgwizard.errors import LicenceMissing
-from bgwizard.graph.ca_scope import applies_to_members
+from bgwizard.graph.ca_scope import applies_to_members, requires_phishing_resistant, scope
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.passkeys.service import PasskeyGraph
 from bgwizard.passkeys.soft_key import SoftKey
@@ -43,6 +44,8 @@ class Rig:
     graph: GraphDirectory
     service: SetupService
     passwords: dict[str, Secret] = field(default_factory=dict)
+    keys: dict[str, SoftKey] = field(default_factory=dict)
+    """UPN → the software security key registered on it (the headless passkey step)."""
 
     async def close(self) -> None:
         await self.graph.close()
@@ -111,7 +114,7 @@ async def passkeys(rig: Rig) -> None:
     service = rig.service
     for n, upn in enumerate(service.journal.upns, start=1):
         if not service.journal.is_done("passkey", upn):
-            key = SoftKey()
+            key = rig.keys.setdefault(upn, SoftKey())
             await service.enrol_passkey(upn, key, label=f"BG key {n}", pin=Secret(KEY_PIN))
 
 
@@ -130,12 +133,39 @@ async def changes(rig: Rig) -> None:
         await service.apply_ca(await service.plan_ca())
 
 
+async def verify_with_key(rig: Rig, upn: str, key: SoftKey) -> VerifiedSignIn:
+    """Sign ``upn`` in on a separate session with its security key (PIN, touch)."""
+    verifier = SignInVerifier(rig.profile, rig.auth.separate, retry=FAST)
+    prompt = await verifier.start(upn)
+    try:
+        await EmulatorApprover(rig.emu).approve_with_key(
+            prompt.user_code, upn, key, Secret(KEY_PIN)
+        )
+        return await verifier.finish(prompt)
+    finally:
+        verifier.close()
+
+
+async def dedicated_policy(rig: Rig) -> None:
+    """The policy step headless: the dedicated phishing-resistant policy, report-only."""
+    if not rig.service.journal.is_done("policy"):
+        await rig.service.ensure_dedicated_policy()
+
+
 async def verify_all(rig: Rig) -> None:
-    """Steps 7-9 headless: each account signs in with its password, methods, summary."""
+    """Steps policy to summary headless: the dedicated policy (report-only), each account signs
+    in (with its key when it has one, else its password), the policy goes on, methods, summary."""
     service = rig.service
+    await dedicated_policy(rig)
     for upn in service.journal.pending_accounts("verify"):
-        proof = await verify(rig, upn, rig.passwords[upn].reveal())
+        key = rig.keys.get(upn)
+        if key is not None:
+            proof = await verify_with_key(rig, upn, key)
+        else:
+            proof = await verify(rig, upn, rig.passwords[upn].reveal())
         await service.accept_sign_in(upn, proof.identity, proof.policies_read)
+    if not service.journal.is_done("enforce"):
+        await service.enforce_dedicated_policy()
     await service.review_methods()
     await service.finish()
 
@@ -174,8 +204,10 @@ async def end_state(graph: GraphDirectory, upns: list[str]) -> dict[str, object]
             s.principal_id: s.end for s in schedules if s.role_definition_id == GLOBAL_ADMIN_ROLE_ID
         }
     policies = await graph.list_ca_policies()
-    # Policies that cannot reach a member (workload identities, guests only) get no exclusion.
-    reach = [p for p in policies if applies_to_members(p)]
+    # Policies that cannot reach a member (workload identities, guests only) get no exclusion,
+    # nor does the dedicated policy aimed at the accounts (it would neutralise it).
+    aimed = [p for p in policies if scope(p, ids) == "targets_break_glass"]
+    reach = [p for p in policies if applies_to_members(p) and p not in aimed]
     missing = sorted(p.display_name for p in reach if not all(i in p.exclude_users for i in ids))
     needless = sorted(
         p.display_name for p in policies if p not in reach and set(ids) & set(p.exclude_users)
@@ -188,12 +220,18 @@ async def end_state(graph: GraphDirectory, upns: list[str]) -> dict[str, object]
         "ga": {upns[ids.index(k)]: v for k, v in assignments.items()},
         "ends": {upns[ids.index(k)]: v for k, v in ends.items()},
         "policies": len(policies),
+        "dedicated": sorted(
+            (p.state, set(ids) & set(p.exclude_users) == set(), requires_phishing_resistant(p))
+            for p in aimed
+        ),
         "missing": missing,
         "needless": needless,
     }
 
 
 UNDISTURBED = {
+    # The dedicated policy: switched on after the key sign-ins, no account excluded from it.
+    "dedicated": [("enabled", True, True)],
     "ga": {u: [("/", GLOBAL_ADMIN_ROLE_ID)] for u in suggest_names(INITIAL, 2)},
     "ends": {u: None for u in suggest_names(INITIAL, 2)},
     "missing": [],

@@ -11,21 +11,14 @@ from pathlib import Path
 
 import pytest
 from consented import consented
-from service_support import FAST
-from setup_support import Rig, changes, make_rig, names_and_sheets, verify
-from soft_authenticator import SoftKey
+from setup_support import Rig, changes, make_rig, names_and_sheets, verify, verify_with_key
 
 from bgwizard.audit.service import AuditService
-from bgwizard.demo.approver import EmulatorApprover
 from bgwizard.emulator import Emulator
 from bgwizard.errors import SetupError
-from bgwizard.passkeys.service import PasskeyGraph, enrol_key
-from bgwizard.secret import Secret
 from bgwizard.setup.policy_step import DEDICATED_POLICY_NAME
 from bgwizard.setup.results import SECURITY_DEFAULTS_NOTE
-from bgwizard.setup.verify import SignInVerifier, VerifiedSignIn
 
-PIN = Secret("48151623")
 REPORT_ONLY = "enabledForReportingButNotEnforced"
 
 
@@ -45,16 +38,6 @@ async def _rig_with_policy(emu: Emulator, tmp_path: Path) -> tuple[Rig, list[str
     await changes(rig)
     await rig.service.ensure_dedicated_policy()
     return rig, upns
-
-
-async def _key_sign_in(rig: Rig, upn: str, key: SoftKey) -> VerifiedSignIn:
-    verifier = SignInVerifier(rig.profile, rig.auth.separate, retry=FAST)
-    prompt = await verifier.start(upn)
-    try:
-        await EmulatorApprover(rig.emu).approve_with_key(prompt.user_code, upn, key, PIN)
-        return await verifier.finish(prompt)
-    finally:
-        verifier.close()
 
 
 async def test_the_policy_is_created_once_report_only_and_never_excluded(
@@ -81,10 +64,10 @@ async def test_the_policy_is_created_once_report_only_and_never_excluded(
         report = await AuditService(rig.graph, rig.profile).run()
         (dedicated,) = [f for f in report.findings if f.rule == "ca.dedicated_policy"]
         assert dedicated.severity == "info" and "enforces nothing yet" in dedicated.message
-        # No passkey registered (strong_method ""): switching on would lock both out.
+        # Passkeys registered but no key sign-in verified yet: switching on could lock both out.
         blocked = await rig.service.enforce_dedicated_policy()
         assert not blocked.enabled and len(blocked.blockers) == len(upns)
-        assert all("no phishing-resistant credential" in b for b in blocked.blockers)
+        assert all("has not verified its security key sign-in" in b for b in blocked.blockers)
         assert emu.state.policies[first]["state"] == REPORT_ONLY
         assert "enforce" in rig.store.load().setup_steps_done
     finally:
@@ -114,27 +97,17 @@ async def test_enforce_waits_for_key_sign_ins_then_switches_on(
     rig, upns = await _rig_with_policy(emu, tmp_path)
     service = rig.service
     try:
-        keys = {}
-        for item in rig.profile.accounts:
-            keys[item.upn] = SoftKey(pin=PIN.reveal())
-            await enrol_key(
-                PasskeyGraph(rig.graph.connection),
-                keys[item.upn],
-                user_id=item.object_id,
-                label="BG key",
-                pin=PIN,
-            )
-            item.strong_method = "passkey"
+        keys = rig.keys  # the passkey step registered one software key per account
         first, second = upns
         proof = await verify(rig, first, rig.passwords[first].reveal())
         with pytest.raises(SetupError, match="sign in with the security key"):
             await service.accept_sign_in(first, proof.identity, proof.policies_read)
-        proof = await _key_sign_in(rig, first, keys[first])
+        proof = await verify_with_key(rig, first, keys[first])
         await service.accept_sign_in(first, proof.identity, proof.policies_read)
         assert service.enforce_blockers() == (
             f"{second} has not verified its security key sign-in yet.",
         )
-        proof = await _key_sign_in(rig, second, keys[second])
+        proof = await verify_with_key(rig, second, keys[second])
         await service.accept_sign_in(second, proof.identity, proof.policies_read)
         assert service.enforce_blockers() == ()
 

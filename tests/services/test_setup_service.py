@@ -49,7 +49,8 @@ async def rig(fresh_emu: Emulator, tmp_path: Path) -> AsyncIterator[Rig]:
 async def test_the_whole_setup_leaves_the_tenant_as_microsoft_asks(rig: Rig) -> None:
     upns = await run_setup(rig)
     state = await end_state(rig.graph, upns)
-    assert state == {**UNDISTURBED, "policies": len(SAMPLE["conditionalAccessPolicies"])}
+    # Every policy of the tenant, plus the dedicated one the set-up made and switched on.
+    assert state == {**UNDISTURBED, "policies": len(SAMPLE["conditionalAccessPolicies"]) + 1}
     saved = rig.store.load()
     assert rig.service.journal.finished
     assert [a.upn for a in saved.accounts] == upns
@@ -61,8 +62,13 @@ async def test_the_whole_setup_leaves_the_tenant_as_microsoft_asks(rig: Rig) -> 
 
 async def test_the_backup_holds_every_changed_policy_before_the_change(rig: Rig) -> None:
     await run_setup(rig)
-    [backup] = [Path(p) for p in rig.service.backups]
-    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    # The CA step's backup, then the enforce step's (the dedicated policy, still report-only).
+    backup, enforce = [Path(p) for p in rig.service.backups]
+    dedicated = json.loads(enforce.read_text())["policies"]
+    assert [(p["id"], p["state"]) for p in dedicated] == [
+        (rig.profile.dedicated_policy_id, "enabledForReportingButNotEnforced")
+    ]
+    assert stat.S_IMODE(backup.stat().st_mode) == stat.S_IMODE(enforce.stat().st_mode) == 0o600
     document = json.loads(backup.read_text())
     assert document["format"] == BACKUP_FORMAT and document["tenantId"] == rig.emu.tenant_id
     ids = {a.object_id for a in rig.profile.accounts}
@@ -80,7 +86,7 @@ async def test_a_rerun_changes_nothing(rig: Rig) -> None:
     rig.service.journal.entries.clear()  # forget everything: every step runs again
     await changes(rig)
     assert len(rig.emu.state.audits) == audits_before
-    assert len(rig.service.backups) == 1  # nothing to change, so no new backup
+    assert len(rig.service.backups) == 2  # CA and enforce; nothing to change, so no new one
     state = await end_state(rig.graph, upns)
     assert state["missing"] == [] and state["ga"] == UNDISTURBED["ga"]
 
@@ -93,7 +99,8 @@ async def test_restore_from_backup_puts_the_policies_back(rig: Rig) -> None:
     assert len(state["missing"]) == len(restored)  # type: ignore[arg-type]
     originals = {p["id"]: p["conditions"]["users"] for p in SAMPLE["conditionalAccessPolicies"]}
     for policy in await rig.graph.list_ca_policies():
-        assert list(policy.exclude_users) == originals[policy.id].get("excludeUsers", [])
+        if policy.id != rig.profile.dedicated_policy_id:  # made by the set-up, never excluded
+            assert list(policy.exclude_users) == originals[policy.id].get("excludeUsers", [])
     assert not rig.service.journal.is_done("ca")
     await changes(rig)
     assert (await end_state(rig.graph, upns))["missing"] == []
