@@ -53,6 +53,8 @@ class Stack:
     directory: GraphDirectory
     papers: dict[str, str] = field(default_factory=dict)
     """UPN → the password as printed (what a person reads off the paper)."""
+    key_pin: str = ""
+    """The demo security key's PIN, as read off the passkey screen when it was set."""
 
 
 def build(emu: Emulator, tmp_path: Path, profile: Profile | None = None) -> Stack:
@@ -198,6 +200,7 @@ async def register_passkeys(stack: Stack, pilot: Pilot[Any]) -> list[str]:
         key = f"passkey:{upn.casefold()}"
         await until(pilot, lambda key=key: key in stack.profile.setup_steps_done)
         done.append(upn)
+    stack.key_pin = pin
     return done
 
 
@@ -208,6 +211,12 @@ async def approve_in_dialog(stack: Stack, pilot: Pilot[Any], upn: str, password:
     await until(pilot, on(app, "ApproveDialog"))
     app.screen.query_one("#password", Input).value = password
     await press(pilot, "#do-approve")
+
+
+async def approve_with_key(stack: Stack, pilot: Pilot[Any]) -> None:
+    """In the open approval dialog: sign in with the plugged-in key and its PIN."""
+    stack.app.screen.query_one("#key-pin", Input).value = stack.key_pin
+    await press(pilot, "#use-key")
 
 
 async def tenant_state(stack: Stack) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from ui.setup_pilot import (
     SIZE,
     Stack,
     approve_in_dialog,
+    approve_with_key,
     build,
     continue_shown,
     make_sheet,
@@ -127,21 +128,19 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
         await until(
             pilot, lambda: "wrong" in str(app.screen.query_one("#approve-error", Static).render())
         )
-        await approve_in_dialog_retry(stack, pilot, stack.papers[upn])
+        await approve_with_key(stack, pilot)  # a passkey account verifies with its key
         key = f"verify:{upn}"
         await until(pilot, lambda key=key: key in stack.profile.setup_steps_done)
         await sign_into_log(stack, pilot)
     await until(pilot, continue_shown(app))
     await press(pilot, "#continue")
 
-    # No key was registered (the passkey step is not built on this branch), so the policy
-    # would lock both accounts out: it stays report-only, and the step says why.
+    # Both accounts verified with their key: the dedicated policy goes on, backed up first.
     await until(pilot, on(app, "EnforceStep"))
     await press(pilot, "#enforce-policy")
     await until(pilot, continue_shown(app))
     enforce_text = str(app.screen.query_one("#enforce", Static).render())
-    assert "stays report-only" in enforce_text
-    assert all(f"{n} has no phishing-resistant credential" in enforce_text for n in names)
+    assert "is on (read back: enabled)" in enforce_text and "Backup:" in enforce_text
     await press(pilot, "#continue")
 
     await until(pilot, on(app, "MethodsStep"))
@@ -195,12 +194,6 @@ def wrong(password: str) -> str:
     return password[:-1] + ("y" if password.endswith("x") else "x")
 
 
-async def approve_in_dialog_retry(stack: Stack, pilot: Pilot[Any], password: str) -> None:
-    """Type the right password in the dialog still open after a wrong one."""
-    stack.app.screen.query_one("#password", Input).value = password
-    await press(pilot, "#do-approve")
-
-
 async def test_the_wizard_sets_up_the_sample_tenant(
     emu: Emulator,
     tmp_path: Path,
@@ -222,7 +215,7 @@ async def test_the_wizard_sets_up_the_sample_tenant(
     assert state["ends"] == {n: [None] for n in names}
     assert state["policies"] == len(SAMPLE["conditionalAccessPolicies"]) + 1  # the dedicated one
     assert state["missing"] == [] and state["needless"] == []
-    assert state["dedicated"] == [("enabledForReportingButNotEnforced", False)]
+    assert state["dedicated"] == [("enabled", False)]  # on after the key sign-ins, no exclusion
     saved = stack.store.load()
     assert "summary" in saved.setup_steps_done
     assert all(a.object_id and len(a.current_serials) == 1 for a in saved.accounts)
