@@ -97,22 +97,33 @@ async def names_and_sheets(rig: Rig, count: int = 2) -> list[str]:
 
 
 async def changes(rig: Rig) -> None:
-    """Steps 4-6 headless: create, Global Administrator, Conditional Access."""
+    """Steps 4-6 headless: create, Global Administrator, Conditional Access (the passkey and
+    exclusion steps journaled as done until their services land; the dedicated policy
+    declined, so the end state is the tenant's own policies)."""
     service = rig.service
     for upn in service.journal.pending_accounts("create"):
         await service.create_account(upn, rig.passwords.get(upn))
+    for upn in service.journal.pending_accounts("passkey"):
+        await service.record("passkey", upn)
     for upn in service.journal.pending_accounts("role"):
         await service.ensure_global_admin(upn)
+    if not service.journal.is_done("exclusion"):
+        await service.record("exclusion")
     if not service.journal.is_done("ca"):
         await service.apply_ca(await service.plan_ca())
+    if not service.journal.is_done("policy"):
+        await service.decline_dedicated_policy()
 
 
 async def verify_all(rig: Rig) -> None:
-    """Steps 7-9 headless: each account signs in with its password, methods, summary."""
+    """Steps 7-9 headless: each account signs in with its password, the dedicated policy's
+    switch-on step, methods, summary."""
     service = rig.service
     for upn in service.journal.pending_accounts("verify"):
         proof = await verify(rig, upn, rig.passwords[upn].reveal())
         await service.accept_sign_in(upn, proof.identity, proof.policies_read)
+    if not service.journal.is_done("enforce"):
+        await service.enforce_dedicated_policy()
     await service.review_methods()
     await service.finish()
 
