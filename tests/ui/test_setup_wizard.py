@@ -138,6 +138,7 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
     assert all(n in summary for n in names) and "Alex Doe, Sam Roe" in summary
     # No key was registered in this run: the summary says so for each account.
     assert summary.count("passkey     ⚠ none: mandatory MFA") == len(names)
+    assert f"Dedicated phishing-resistant policy: {stack.profile.dedicated_policy_id}" in summary
     await press(pilot, "#finish")
     await until(pilot, on(app, "HomeScreen"))
 
