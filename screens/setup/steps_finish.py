@@ -219,6 +219,8 @@ def summary_lines(profile: Profile) -> list[str]:
         ]
     if profile.setup_ca_backups:
         lines += ["", f"Conditional Access backup: {profile.setup_ca_backups[-1]}"]
+    if profile.dedicated_policy_id:
+        lines += [f"Dedicated phishing-resistant policy: {profile.dedicated_policy_id}"]
     return lines
 
 

@@ -218,7 +218,9 @@ async def test_under_security_defaults_the_policy_step_explains_and_only_decline
         assert not app.screen.query_one("#create-policy").display
         app.screen.query_one("#decline-policy", Button).press()
         await settle(pilot, lambda: app.screen.query_one("#continue").display)
-        assert "No policy demands phishing-resistant MFA" in _said(app) or "journal" in _said(app)
+        assert _said(app) == "Declined; recorded in the journal."
+        after = str(app.screen.query_one("#policy", Static).render())
+        assert "The audit will say: No policy demands phishing-resistant MFA" in after
     assert "policy" in profile.setup_steps_done and profile.dedicated_policy_id == ""
     assert "ensure_dedicated_policy" not in setup.calls
 

@@ -160,6 +160,7 @@ async def run_wizard(stack: Stack, pilot: Pilot[Any]) -> None:
     assert all(n in summary for n in names) and "Alex Doe, Sam Roe" in summary
     # Each account's key, registered on the passkey step, is named.
     assert summary.count("credential  BG key 1") == len(names)
+    assert f"Dedicated phishing-resistant policy: {stack.profile.dedicated_policy_id}" in summary
     await press(pilot, "#finish")
     await until(pilot, on(app, "HomeScreen"))
 
