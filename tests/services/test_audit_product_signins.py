@@ -12,7 +12,7 @@ from audit_support import AUDIT_CLIENT_ID, AUDIT_SECRET
 from consented import consented
 from ledger_support import pinned_key
 from service_support import FAST
-from setup_support import Rig, changes, make_rig, names_and_sheets, verify
+from setup_support import Rig, changes, make_rig, names_and_sheets, verify, verify_with_key
 
 from bgwizard.audit.model import AuditReport, Finding
 from bgwizard.audit.service import AuditService
@@ -24,10 +24,7 @@ from bgwizard.drill.service import drill_source_for
 from bgwizard.emulator import Emulator
 from bgwizard.graph.directory import GraphDirectory
 from bgwizard.ledger.store import DrillLog
-from bgwizard.passkeys.service import PasskeyGraph, enrol_key
-from bgwizard.passkeys.soft_key import SoftKey
 from bgwizard.profile.model import Profile
-from bgwizard.secret import Secret
 
 OPERATOR = "alex.doe"
 
@@ -59,22 +56,13 @@ async def _set_up(rig: Rig, recorder: DrillRecorder, unsigned: int | None = None
     await changes(rig)
     key = pinned_key(11)
     for number, upn in enumerate(upns, start=1):
-        proof = await verify(rig, upn, rig.passwords[upn].reveal())
+        proof = await verify_with_key(rig, upn, rig.keys[upn])  # a passkey account (issue 16)
         signed_in = _now()
         await rig.service.accept_sign_in(upn, proof.identity, proof.policies_read)
         if number == unsigned:
             continue
         data = signin_data("setup-signin", upn, proof.identity.object_id, signed_in=signed_in)
         recorder.record_event("setup-signin", data, key, OPERATOR)
-    for number, account in enumerate(rig.profile.accounts, start=1):
-        # the phishing-resistant credential each account gets at set-up (issue 16)
-        await enrol_key(
-            PasskeyGraph(rig.graph.connection),
-            SoftKey(pin="48151623"),
-            user_id=account.object_id,
-            label=f"BG key {number}",
-            pin=Secret("48151623"),
-        )
     await rig.service.review_methods()
     await rig.service.finish()
     return upns

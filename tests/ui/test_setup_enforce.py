@@ -136,6 +136,7 @@ async def test_key_sign_ins_let_the_wizard_switch_the_policy_on(
             assert "is on (read back: enabled)" in str(text.render())
             await press(pilot, "#continue")
             await until(pilot, on(app, "MethodsStep"))
+            await until(pilot, continue_shown(app))  # its read is done before the app closes
         saved = stack.store.load()
         assert emu.state.policies[saved.dedicated_policy_id]["state"] == "enabled"
         assert "enforce" in saved.setup_steps_done

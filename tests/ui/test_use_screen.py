@@ -10,6 +10,7 @@ from typing import Any
 
 from fakes import SIZE, AppFactory, FakeServices, sample_profile, settle
 from fakes_drill import real_recorder
+from fakes_setup import FakeRotation
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from bgwizard.ledger.store import DrillLog
@@ -81,6 +82,7 @@ async def test_a_real_use_is_signed_and_rotation_is_offered(
 ) -> None:
     profile = _profile(tmp_path)
     real_recorder(fakes, profile)  # the signed file is verified with ssh-keygen
+    fakes.rotation = FakeRotation(profile, fakes.profiles)  # asked about a restricted unit
     app = make_app(fakes, profile)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(app, pilot)
