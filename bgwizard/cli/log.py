@@ -236,10 +236,11 @@ def _show(log: ProfileLog) -> int:
     lines = log.path.read_bytes().split(b"\n")[: result.entries]
     entries = [parse_line(line).entry for line in lines]
     width = max((len(e.operator) for e in entries), default=8)
-    print(f"{'SEQ':>4}  {'TIME':<20}  {'KIND':<10}  {'OPERATOR':<{width}}  SUMMARY")
+    kinds = max((len(e.kind) for e in entries), default=4)  # credential-skipped is 18 wide
+    print(f"{'SEQ':>4}  {'TIME':<20}  {'KIND':<{kinds}}  {'OPERATOR':<{width}}  SUMMARY")
     for entry in entries:
         print(
-            f"{entry.seq:>4}  {entry.time:<20}  {entry.kind:<10}  {entry.operator:<{width}}  "
+            f"{entry.seq:>4}  {entry.time:<20}  {entry.kind:<{kinds}}  {entry.operator:<{width}}  "
             f"{printable(summary(entry))}"
         )
     if not result.ok:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from bgwizard.profile.model import BreakGlassAccount, Profile
 
@@ -32,21 +32,7 @@ StepId = Literal[
 ]
 StepState = Literal["done", "current", "todo"]
 
-STEP_IDS: Final[tuple[StepId, ...]] = (
-    "connect",
-    "names",
-    "sheets",
-    "create",
-    "passkey",
-    "role",
-    "exclusion",
-    "ca",
-    "policy",
-    "verify",
-    "enforce",
-    "methods",
-    "summary",
-)
+STEP_IDS: Final[tuple[StepId, ...]] = get_args(StepId)
 """The wizard's steps, in order."""
 
 STEP_TITLES: Final[dict[StepId, str]] = {

@@ -81,6 +81,14 @@ async def _check_keys(rig: Rig) -> None:
         assert [k.method_id for k in item.security_keys] == listed and len(listed) == 1
 
 
+def _check_direct_exclusions(policies: list[CaPolicy], ids: list[str]) -> None:
+    """Excluded directly from exactly the policies that can apply: no more, no fewer."""
+    for policy in policies:
+        excluded = set(ids) & set(policy.exclude_users)
+        wanted = set(ids) if scope(policy, ids) == "applies" else set()
+        assert excluded == wanted, policy.display_name
+
+
 def _check_dedicated(policies: list[CaPolicy], rig: Rig, *, group: str = "") -> None:
     """The dedicated policy: on, phishing-resistant, aimed at exactly the accounts (or group)."""
     ids = [a.object_id for a in rig.profile.accounts]
@@ -108,11 +116,7 @@ async def test_p2_tenant_passkeys_direct_exclusion_dedicated_policy_on_pim_audit
     ids = [a.object_id for a in rig.profile.accounts]
     assert len(upns) == 2 and len(ids) == 2
     assert all(rig.service.journal.is_done("sheets", u) for u in upns)
-    # Excluded directly from exactly the policies that can apply: no more, no fewer.
-    for policy in policies:
-        reach = scope(policy, ids)
-        excluded = set(ids) & set(policy.exclude_users)
-        assert excluded == (set(ids) if reach == "applies" else set()), policy.display_name
+    _check_direct_exclusions(policies, ids)
     _check_dedicated(policies, rig)
     assert all(s.through_pim and s.permanent for s in statuses)
     _check_audit(report)
@@ -133,9 +137,7 @@ async def test_p1_tenant_same_set_up_with_the_direct_role_assignment(
     finally:
         await rig.close()
     ids = [a.object_id for a in rig.profile.accounts]
-    for policy in policies:
-        reach = scope(policy, ids)
-        assert (set(ids) & set(policy.exclude_users)) == (set(ids) if reach == "applies" else set())
+    _check_direct_exclusions(policies, ids)
     _check_dedicated(policies, rig)
     assert all(s.permanent and not s.through_pim for s in statuses)
     direct = [

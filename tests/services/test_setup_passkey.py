@@ -114,6 +114,9 @@ async def test_a_skip_is_signed_into_the_log_with_its_reason(rig: Rig, tmp_path:
     with redirect_stdout(out), redirect_stderr(err):
         assert main(["log", "show", "--profile", str(rig.store.path)]) == 0
     assert f"{upns[0]}: no passkey or CBA ({REASON})" in out.getvalue()
+    rows = out.getvalue().splitlines()  # the columns line up, the long kind included
+    assert len({row.index("alex") for row in rows[1:]}) == 1
+    assert rows[0].index("OPERATOR") == rows[1].index("alex")
 
     again = rig.reload()  # not lost across a restart
     assert again.journal.pending_accounts("passkey") == [upns[1]]

@@ -146,8 +146,8 @@ class _Policies:
             item = copy.deepcopy(self._policy(match["id"]))
         return self.ctx.entity(request, item, POLICIES)
 
-    def create(self, request: Request, match: re.Match[str]) -> Response:
-        caller = self.ctx.caller(request)
+    def _body(self, request: Request) -> JsonDict:
+        """The request's policy properties (annotations dropped); 400 for an unknown one."""
         body = {k: v for k, v in self.ctx.json_object(request).items() if not k.startswith("@")}
         unknown = sorted(set(body) - POLICY_PROPERTIES)
         if unknown:
@@ -156,6 +156,11 @@ class _Policies:
                 "'microsoft.graph.conditionalAccessPolicy'.",
                 "BadRequest",
             )
+        return body
+
+    def create(self, request: Request, match: re.Match[str]) -> Response:
+        caller = self.ctx.caller(request)
+        body = self._body(request)
         if not isinstance(body.get("displayName"), str) or not body["displayName"].strip():
             raise self.ctx.bad_request("displayName is required.", "BadRequest")
         if body.get("state") not in _STATES:
@@ -267,14 +272,7 @@ class _Policies:
 
     def update(self, request: Request, match: re.Match[str]) -> Response:
         caller = self.ctx.caller(request)
-        body = {k: v for k, v in self.ctx.json_object(request).items() if not k.startswith("@")}
-        unknown = sorted(set(body) - POLICY_PROPERTIES)
-        if unknown:
-            raise self.ctx.bad_request(
-                f"Property '{unknown[0]}' does not exist on type "
-                "'microsoft.graph.conditionalAccessPolicy'.",
-                "BadRequest",
-            )
+        body = self._body(request)
         if body.get("id") not in (None, match["id"]):
             raise self.ctx.bad_request("The policy id cannot be changed.", "BadRequest")
         read_only = sorted(set(body) - _WRITABLE - {"id"})
