@@ -2,14 +2,15 @@
 
 Graded per account and policy, as Microsoft's 2026 guidance asks: a direct ``excludeUsers``
 entry passes; an exclusion through a role-assignable group (nesting resolved) passes too, as
-only Privileged Role Administrators and Global Administrators can change its members; through
-an ordinary group or a role it is a warning (any Groups Administrator can remove it). No
-exclusion is an error for enabled policies and info for report-only and disabled ones (they
-enforce nothing today). The dedicated break glass policy — it targets the accounts and demands
-the phishing-resistant authentication strength — passes, and must not exclude them; other
-policies that name the accounts in their *include* lists are info with their grant controls.
-Policies that can target no member user (``None``, guests only, workload identities) do not
-apply and give no finding beyond ``ok``.
+only Privileged Role Administrators and Global Administrators can change its members, and so
+does one through a group in the restricted management unit the profile names (only admins scoped
+to the unit can change its members); through another group or a role it is a warning (any Groups
+Administrator can remove it). No exclusion is an error for enabled policies and info for report-
+only and disabled ones (they enforce nothing today). The dedicated break glass policy — it
+targets the accounts and demands the phishing-resistant authentication strength — passes, and
+must not exclude them; other policies that name the accounts in their *include* lists are info
+with their grant controls. Policies that can target no member user (``None``, guests only,
+workload identities) do not apply and give no finding beyond ``ok``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bgwizard.audit.model import (
     AuditSnapshot,
     Finding,
     PolicyRef,
+    ProtectedUnit,
     Severity,
     Unread,
     unread_finding,
@@ -59,6 +61,9 @@ class Membership:
     offline: bool = False
     protected: frozenset[str] = frozenset()
     """Of ``groups``: the role-assignable ones (``isAssignableToRole``)."""
+    restricted: frozenset[str] = frozenset()
+    """Of ``groups``: those in the profile's restricted management unit (``unit_name``)."""
+    unit_name: str = ""
 
     def knows(self, group_id: str) -> bool:
         """Whether membership of ``group_id`` is known for this account."""
@@ -91,6 +96,8 @@ def membership(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Membership:
                 roles.add(ref.role_template_id)
     if not isinstance(snap.assignments, Unread):
         roles.update(a.role_definition_id for a in snap.assignments)
+    unit = snapshot.unit
+    in_unit = unit.members if isinstance(unit, ProtectedUnit) and unit.restricted else frozenset()
     return Membership(
         user_id=snap.object_id,
         upn=snap.upn,
@@ -100,6 +107,8 @@ def membership(snap: AccountSnapshot, snapshot: AuditSnapshot) -> Membership:
         known_groups=snapshot.known_groups,
         offline=snapshot.offline,
         protected=frozenset(protected),
+        restricted=frozenset(groups) & in_unit,
+        unit_name=unit.name if isinstance(unit, ProtectedUnit) else "",
     )
 
 
@@ -193,6 +202,14 @@ def grade(policy: CaPolicy, member: Membership, names: dict[str, str]) -> Findin
             "ok",
             f"Excluded through role-assignable group {_names(shielded, names)}: only Privileged"
             " Role Administrators and Global Administrators can change its members.",
+        )
+    fenced = via_groups & member.restricted
+    if fenced:
+        return make(
+            "ok",
+            f"Excluded through group {_names(fenced, names)} in restricted management unit"
+            f" {member.unit_name}: only administrators scoped to that unit can change its"
+            " members.",
         )
     if via_groups:
         return make(

@@ -43,6 +43,18 @@ EXIT_CODES: Final[dict[Result, int]] = {"pass": 0, "fail": 1, "incomplete": 2}
 
 
 @dataclass(frozen=True)
+class ProtectedUnit:
+    """The administrative unit the profile names for the exclusion group, as read."""
+
+    id: str
+    name: str
+    restricted: bool
+    """``isMemberManagementRestricted``: only admins scoped to the unit change its members."""
+    members: frozenset[str]
+    """Object ids of its direct members."""
+
+
+@dataclass(frozen=True)
 class Unread:
     """A part of the tenant that could not be read, and why (one sentence)."""
 
@@ -166,6 +178,9 @@ class AuditSnapshot:
     global_admins: tuple[RoleAssignment, ...] | Unread | None = None
     """Every active Global Administrator assignment of the tenant; None when not read."""
     security_defaults: bool | Unread | None = None
+    unit: ProtectedUnit | Unread | None = None
+    """The restricted management unit the profile names (``exclusion_rmau_id``); None when it
+    names none. A group in it counts as protected, like a role-assignable one."""
     """Whether the tenant's security defaults are on; None when not read (offline)."""
 
 

@@ -24,6 +24,7 @@ from bgwizard.audit.model import (
     AuditSnapshot,
     DrillRecord,
     Finding,
+    ProtectedUnit,
     Unread,
     sort_findings,
 )
@@ -135,7 +136,7 @@ class AuditService:
             AuthError: the sign-in was refused.
         """
         self._failed = []
-        tenant, (policies, accounts), admins, defaults = await asyncio.gather(
+        tenant, (policies, accounts), admins, defaults, unit = await asyncio.gather(
             self._read("the tenant's organization (/organization)", self._gateway.tenant_info),
             self._reads(),
             self._read(
@@ -148,6 +149,7 @@ class AuditService:
                 "the security defaults setting (identitySecurityDefaultsEnforcementPolicy)",
                 self._gateway.security_defaults_enabled,
             ),
+            self._unit(),
         )
         info = tenant if isinstance(tenant, TenantInfo) else None
         snaps = tuple(accounts)
@@ -163,7 +165,23 @@ class AuditService:
             group_names=_group_names(snaps),
             global_admins=_tuple(admins),
             security_defaults=defaults,
+            unit=unit,
         )
+
+    async def _unit(self) -> ProtectedUnit | Unread | None:
+        """The restricted management unit the profile names for its exclusion group."""
+        unit_id = self._profile.exclusion_rmau_id
+        if not unit_id:
+            return None
+        gateway = self._gateway
+
+        async def both() -> ProtectedUnit:
+            unit, members = await asyncio.gather(
+                gateway.get_admin_unit(unit_id), gateway.admin_unit_members(unit_id)
+            )
+            return ProtectedUnit(unit.id, unit.display_name, unit.restricted, frozenset(members))
+
+        return await self._read(f"the administrative unit {unit_id} and its members", both)
 
     def _drill_records(self) -> tuple[DrillRecord, ...] | Unread | None:
         """The drills in the signed log; why not, when the log cannot be trusted."""

@@ -56,6 +56,9 @@ AUDIT: Final = (
     # Also security defaults (identitySecurityDefaultsEnforcementPolicy): no row in the table;
     # Microsoft documents Policy.Read.All, held already for the policies.
     Use("ca-list", ("Policy.Read.All",)),
+    # The restricted management unit the profile names (get and members borrow the list's row):
+    # a group in it counts as a protected exclusion group.
+    Use("administrativeUnits-list", ("AdministrativeUnit.Read.All",)),
     Use("signIns-list", ("AuditLog.Read.All",)),
     Use("directoryAudits-list", ("AuditLog.Read.All",)),
 )

@@ -16,6 +16,7 @@ from bgwizard.auth.identity import TenantInfo
 from bgwizard.errors import BgWizardError
 from bgwizard.graph.gateway import AuditGateway
 from bgwizard.graph.model import (
+    AdminUnit,
     AuthMethod,
     CaPolicy,
     DirectoryUser,
@@ -60,6 +61,14 @@ class AuditReads:
     async def security_defaults_enabled(self) -> bool:
         """Security defaults, read by the directory (a tenant-wide read, not in the batch)."""
         return await self.fallback.security_defaults_enabled()
+
+    async def get_admin_unit(self, unit_id: str) -> AdminUnit:
+        """An administrative unit, read by the directory (not part of the batch)."""
+        return await self.fallback.get_admin_unit(unit_id)
+
+    async def admin_unit_members(self, unit_id: str) -> list[str]:
+        """A unit's members, read by the directory (not part of the batch)."""
+        return await self.fallback.admin_unit_members(unit_id)
 
     async def get_user(self, user_id: str, *, sign_in_activity: bool = True) -> DirectoryUser:
         """The user with ``signInActivity`` from the batch; without it, from the directory."""

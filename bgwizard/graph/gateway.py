@@ -11,6 +11,7 @@ from typing import Protocol
 
 from bgwizard.auth.identity import TenantInfo
 from bgwizard.graph.model import (
+    AdminUnit,
     AuthMethod,
     CaPolicy,
     DirectoryUser,
@@ -37,6 +38,14 @@ class AuditGateway(Protocol):
 
     async def security_defaults_enabled(self) -> bool:
         """Whether the tenant's security defaults are on."""
+        ...
+
+    async def get_admin_unit(self, unit_id: str) -> AdminUnit:
+        """An administrative unit (``NotFound`` when there is none)."""
+        ...
+
+    async def admin_unit_members(self, unit_id: str) -> list[str]:
+        """Object ids of an administrative unit's members."""
         ...
 
     async def transitive_member_of(self, user_id: str) -> list[GroupRef]:
