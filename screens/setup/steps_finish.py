@@ -203,6 +203,19 @@ class MethodsStep(WizardStep):
         self.run(job, "Saving…")
 
 
+def exclusion_line(profile: Profile) -> str:
+    """How the accounts are excluded from Conditional Access (the exclusion step's choice)."""
+    if not profile.exclusion_group_id:
+        return "Excluded directly (excludeUsers) from every policy that can apply."
+    group = f"{profile.exclusion_group_name or 'group'} ({profile.exclusion_group_id})"
+    unit = (
+        f", in restricted management unit {profile.exclusion_rmau_id}"
+        if profile.exclusion_rmau_id
+        else ""
+    )
+    return f"Excluded through role-assignable group {group}{unit} from every policy that can apply."
+
+
 def summary_lines(profile: Profile) -> list[str]:
     """What the summary shows (and the profile holds): ids, serials, places, people, dates."""
     lines = [f"Tenant {profile.tenant_name} ({profile.tenant_id})"]
@@ -217,8 +230,9 @@ def summary_lines(profile: Profile) -> list[str]:
             f"  created     {item.created or '-'}",
             f"  credential  {credential_text(item)}",
         ]
+    lines += ["", exclusion_line(profile)]
     if profile.setup_ca_backups:
-        lines += ["", f"Conditional Access backup: {profile.setup_ca_backups[-1]}"]
+        lines += [f"Conditional Access backup: {profile.setup_ca_backups[-1]}"]
     if profile.dedicated_policy_id:
         lines += [f"Dedicated phishing-resistant policy: {profile.dedicated_policy_id}"]
     return lines
