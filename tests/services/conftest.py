@@ -6,9 +6,12 @@ per test (writes and faults).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from audit_support import write_tenant
 from consented import ALL_SCOPES, consented
 from service_support import ADMIN, FAST, NOBODY, device_sign_in, profile_for, signed_in
 
@@ -60,3 +63,21 @@ async def fresh_graph(fresh_emu: Emulator) -> AsyncIterator[GraphDirectory]:
     directory = GraphDirectory(profile_for(fresh_emu), auth.credential(), retry=FAST)
     yield directory
     await directory.close()
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[[dict[str, Any]], Emulator]]:
+    """Starts a consented emulator on a tenant dict; stops them all at the end."""
+    running: list[Emulator] = []
+
+    def run(tenant: dict[str, Any]) -> Emulator:
+        emu = consented(
+            Emulator(tenant_file=write_tenant(tmp_path, tenant), state_dir=tmp_path / "emu")
+        )
+        emu.start()
+        running.append(emu)
+        return emu
+
+    yield run
+    for emu in running:
+        emu.stop()

@@ -5,8 +5,6 @@ emulator, app-only, with the real msal and msgraph-sdk."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +14,7 @@ from audit_support import (
     BG_GROUP,
     audit_profile,
     bg_tenant,
-    write_tenant,
 )
-from consented import consented
 
 from bgwizard.audit.model import AuditReport
 from bgwizard.audit.service import AuditService
@@ -48,23 +44,6 @@ def _tenant(*, restricted: bool, member: bool = True, permission: bool = True) -
             app["applicationPermissions"].append("AdministrativeUnit.Read.All")
 
     return bg_tenant(unit)
-
-
-@pytest.fixture
-def start(tmp_path: Path) -> Iterator[Any]:
-    running: list[Emulator] = []
-
-    def run(tenant: dict[str, Any]) -> Emulator:
-        emu = consented(
-            Emulator(tenant_file=write_tenant(tmp_path, tenant), state_dir=tmp_path / "emu")
-        )
-        emu.start()
-        running.append(emu)
-        return emu
-
-    yield run
-    for emu in running:
-        emu.stop()
 
 
 async def _audit(emu: Emulator) -> AuditReport:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +17,7 @@ from audit_support import (
     exclude_directly,
     policies_from,
     user,
-    write_tenant,
 )
-from consented import consented
 
 from bgwizard.audit.model import AuditReport, Finding
 from bgwizard.audit.service import AuditService
@@ -34,24 +30,6 @@ from bgwizard.profile.model import Profile
 
 FAST = RetryPolicy(max_retries=1, delay=0)
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def start(tmp_path: Path) -> Iterator[Any]:
-    """Starts an emulator on a tenant dict; stops them all at the end."""
-    running: list[Emulator] = []
-
-    def run(tenant: dict[str, Any]) -> Emulator:
-        emu = consented(
-            Emulator(tenant_file=write_tenant(tmp_path, tenant), state_dir=tmp_path / "emu")
-        )
-        emu.start()
-        running.append(emu)
-        return emu
-
-    yield run
-    for emu in running:
-        emu.stop()
 
 
 async def audit(

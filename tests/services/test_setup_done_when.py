@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
 from bgwizard.emulator import Emulator
 from bgwizard.graph.ca_scope import requires_phishing_resistant, scope
 from bgwizard.graph.model import CaPolicy
+from bgwizard.setup.checks import RoleStatus
 
 GROUP = "Tenant continuity T0"
 
@@ -52,14 +54,6 @@ async def _set_up(rig: Rig, *, group: bool = False) -> list[str]:
     await changes(rig)
     await verify_all(rig)
     return upns
-
-
-async def _audit(rig: Rig) -> AuditReport:
-    return await AuditService(rig.graph, rig.profile).run()
-
-
-async def _policies(rig: Rig) -> list[CaPolicy]:
-    return await rig.graph.list_ca_policies()
 
 
 def _check_audit(report: AuditReport) -> None:
@@ -101,18 +95,42 @@ def _check_dedicated(policies: list[CaPolicy], rig: Rig, *, group: str = "") -> 
     assert not set(ids) & set(dedicated.exclude_users) and group not in dedicated.exclude_groups
 
 
+@dataclass
+class Outcome:
+    """A finished set-up as read back: the rig, the policies, each account's GA, the audit."""
+
+    rig: Rig
+    upns: list[str]
+    policies: list[CaPolicy]
+    statuses: list[RoleStatus]
+    report: AuditReport
+
+
+async def _run(emu: Emulator, tmp_path: Path, *, group: bool = False) -> Outcome:
+    """Set up, read the tenant back (keys checked on the way), audit."""
+    rig = await make_rig(emu, tmp_path)
+    try:
+        upns = await _set_up(rig, group=group)
+        policies = await rig.graph.list_ca_policies()
+        statuses = [await rig.service.role_status(a.object_id) for a in rig.profile.accounts]
+        await _check_keys(rig)
+        report = await AuditService(rig.graph, rig.profile).run()
+    finally:
+        await rig.close()
+    return Outcome(rig, upns, policies, statuses, report)
+
+
 async def test_p2_tenant_passkeys_direct_exclusion_dedicated_policy_on_pim_audit_passes(
     fresh_emu: Emulator, tmp_path: Path
 ) -> None:
-    rig = await make_rig(fresh_emu, tmp_path)
-    try:
-        upns = await _set_up(rig)
-        policies = await _policies(rig)
-        statuses = [await rig.service.role_status(a.object_id) for a in rig.profile.accounts]
-        await _check_keys(rig)
-        report = await _audit(rig)
-    finally:
-        await rig.close()
+    done = await _run(fresh_emu, tmp_path)
+    rig, upns, policies, statuses, report = (
+        done.rig,
+        done.upns,
+        done.policies,
+        done.statuses,
+        done.report,
+    )
     ids = [a.object_id for a in rig.profile.accounts]
     assert len(upns) == 2 and len(ids) == 2
     assert all(rig.service.journal.is_done("sheets", u) for u in upns)
@@ -127,15 +145,8 @@ async def test_p2_tenant_passkeys_direct_exclusion_dedicated_policy_on_pim_audit
 async def test_p1_tenant_same_set_up_with_the_direct_role_assignment(
     p1_emu: Emulator, tmp_path: Path
 ) -> None:
-    rig = await make_rig(p1_emu, tmp_path)
-    try:
-        await _set_up(rig)
-        policies = await _policies(rig)
-        statuses = [await rig.service.role_status(a.object_id) for a in rig.profile.accounts]
-        await _check_keys(rig)
-        report = await _audit(rig)
-    finally:
-        await rig.close()
+    done = await _run(p1_emu, tmp_path)
+    rig, policies, statuses, report = done.rig, done.policies, done.statuses, done.report
     ids = [a.object_id for a in rig.profile.accounts]
     _check_direct_exclusions(policies, ids)
     _check_dedicated(policies, rig)
@@ -152,14 +163,8 @@ async def test_p1_tenant_same_set_up_with_the_direct_role_assignment(
 async def test_protected_group_holds_exactly_the_accounts_and_is_excluded_instead(
     fresh_emu: Emulator, tmp_path: Path
 ) -> None:
-    rig = await make_rig(fresh_emu, tmp_path)
-    try:
-        await _set_up(rig, group=True)
-        policies = await _policies(rig)
-        await _check_keys(rig)
-        report = await _audit(rig)
-    finally:
-        await rig.close()
+    done = await _run(fresh_emu, tmp_path, group=True)
+    rig, policies, report = done.rig, done.policies, done.report
     ids = sorted(a.object_id for a in rig.profile.accounts)
     group_id = rig.profile.exclusion_group_id
     group = fresh_emu.state.groups[group_id]

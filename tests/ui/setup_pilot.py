@@ -263,6 +263,17 @@ async def tenant_state(stack: Stack) -> dict[str, Any]:
     return state
 
 
+async def admin_signed_in(stack: Stack) -> None:
+    """The sample admin signed in to the app's authenticator (device code, approved at once)."""
+    auth = stack.app.services.auth
+    assert isinstance(auth, MsalAuthenticator)
+    prompt = await auth.start_device_code()
+    assert await asyncio.to_thread(
+        stack.emu.approve_device_code, prompt.user_code, DEMO_ADMIN_UPN, ADMIN_PASSWORD
+    )
+    await auth.finish_device_code(prompt)
+
+
 async def admin_and_account(
     emu: Emulator, tmp_path: Path, upn: str, password: str
 ) -> tuple[Stack, str]:
@@ -274,13 +285,7 @@ async def admin_and_account(
     from bgwizard.secret import Secret
 
     stack = build(emu, tmp_path)
-    auth = stack.app.services.auth
-    assert isinstance(auth, MsalAuthenticator)
-    prompt = await auth.start_device_code()
-    assert await asyncio.to_thread(
-        emu.approve_device_code, prompt.user_code, DEMO_ADMIN_UPN, ADMIN_PASSWORD
-    )
-    await auth.finish_device_code(prompt)
+    await admin_signed_in(stack)
     user = (await stack.directory.create_user(upn, upn.split("@")[0], Secret(password))).user
     await stack.directory.assign_role(user.id, GLOBAL_ADMIN_ROLE_ID)
     return stack, user.id

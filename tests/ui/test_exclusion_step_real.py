@@ -5,7 +5,6 @@ new RMAU, excluded instead of them from every policy that can apply."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,15 +13,21 @@ from consented import consented
 from textual.widgets import Checkbox, Input, RadioButton
 
 from bgwizard.auth.identity import GLOBAL_ADMIN_ROLE_ID
-from bgwizard.auth.service import MsalAuthenticator
-from bgwizard.demo.info import DEMO_ADMIN_UPN
 from bgwizard.emulator import Emulator
 from bgwizard.graph.ca_scope import applies_to_members
 from bgwizard.graph.model import CaPolicy
 from bgwizard.profile.model import BreakGlassAccount
 from bgwizard.secret import Secret
 from bgwizard.tui.journeys import wizard_session
-from ui.setup_pilot import ADMIN_PASSWORD, SIZE, build, continue_shown, on, press, until
+from ui.setup_pilot import (
+    SIZE,
+    admin_signed_in,
+    build,
+    continue_shown,
+    on,
+    press,
+    until,
+)
 
 UPNS = (
     "svc-iam-recovery01@contosologistics.onmicrosoft.com",
@@ -40,13 +45,7 @@ async def test_choosing_the_group_and_an_rmau_then_the_ca_step(
     emu: Emulator, tmp_path: Path
 ) -> None:
     stack = build(emu, tmp_path)
-    auth = stack.app.services.auth
-    assert isinstance(auth, MsalAuthenticator)
-    prompt = await auth.start_device_code()
-    assert await asyncio.to_thread(
-        emu.approve_device_code, prompt.user_code, DEMO_ADMIN_UPN, ADMIN_PASSWORD
-    )
-    await auth.finish_device_code(prompt)
+    await admin_signed_in(stack)
     accounts = []
     for n, upn in enumerate(UPNS):
         made = await stack.directory.create_user(upn, f"R{n}", Secret(f"Real-Step-2026-Qz{n}!x"))
