@@ -248,8 +248,12 @@ class SignInScreen(Screen[SignedInIdentity | None]):
             self.query_one("#countdown", Static).update(countdown_text(self.prompt, self._clock()))
 
     def watch_phase(self, phase: str) -> None:
-        """Show what the screen is waiting for, and which buttons make sense now."""
-        if self.is_attached:
+        """Show what the screen is waiting for, and which buttons make sense now.
+
+        Reading ``phase`` the first time runs this watcher, which may happen after the screen
+        is attached but before its widgets are composed (``on_mount`` applies the phase then).
+        """
+        if self.is_attached and self.query("#status"):
             self._apply_phase(phase)
 
     def _apply_phase(self, phase: str) -> None:

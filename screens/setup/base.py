@@ -47,6 +47,9 @@ class WizardStep(Screen[None]):
             session: the wizard's shared state.
         """
         super().__init__()
+        # Set before mounting, as Screen sets SUB_TITLE: a change after mount makes the Header
+        # redraw through an awaited watcher, which can run after a quick step switch removed it.
+        self.sub_title = STEP_TITLES[self.STEP]
         self.session = session
         self._retry: Callable[[], Awaitable[None]] | None = None
 
@@ -79,7 +82,6 @@ class WizardStep(Screen[None]):
 
     def on_mount(self) -> None:
         """Hide Retry and Continue until they make sense; start the step."""
-        self.sub_title = STEP_TITLES[self.STEP]
         self.query_one("#retry").display = False
         self.can_continue(False)
         self.start()
